@@ -1,0 +1,43 @@
+# The two entry points of the README, plus helpers. Everything runs from the project's own venv.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Where models and footage are found (the project's settings); ../shared beside the clone by default.
+export SHELFSIGHT_MODELS_DIR ?= $(abspath ../shared/models)
+export SHELFSIGHT_FOOTAGE_DIR ?= $(abspath ../shared/footage)
+DEMO_FOOTAGE ?= $(SHELFSIGHT_FOOTAGE_DIR)/supermarket_checkout_overhead_1280x720.mp4
+
+.PHONY: demo test lint typecheck bench clean
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Runtime install: no torch, no ultralytics.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+# Test install: adds the [export] extra, because tests build Ultralytics end-to-end and pose models themselves.
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,export]'
+	touch $@ $(VENV)/.installed-run
+
+demo: $(VENV)/.installed-run
+	$(BIN)/shelfsight detect "$(DEMO_FOOTAGE)" --out runs/demo
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+bench: $(VENV)/.installed-run
+	$(BIN)/python -m bench.bench_detector
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache .mypy_cache

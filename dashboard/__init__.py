@@ -1,0 +1,1 @@
+"""The FastAPI aggregator: ingest, storage, rollups, pages and analyst feeds."""

@@ -1,0 +1,40 @@
+"""The YAML config of one edge box, validated into frozen, typed objects.
+
+Load a file with `load_config` (raises `ConfigError` listing every problem) or check one with
+`check_config` (returns the problems, including missing model files). The sections live one per module:
+`camera`, `zone`, `detector`, `events` (dwell rules), `transport` (aggregator and spool), `privacy` and
+`store` (the root, `EdgeConfig`).
+"""
+
+from edge_config.camera import DEFAULT_MODEL, CameraConfig, SourceKind, source_kind_of
+from edge_config.checks import absolute_model_ref
+from edge_config.detector import DetectorConfig
+from edge_config.events import DwellRules, merge_dwell_rules
+from edge_config.loader import check_config, load_config, load_config_text
+from edge_config.privacy import PrivacyConfig
+from edge_config.problems import ConfigError, ConfigProblem
+from edge_config.store import EdgeConfig
+from edge_config.transport import AggregatorConfig, SpoolConfig
+from edge_config.zone import ZoneConfig, ZoneKind
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "AggregatorConfig",
+    "CameraConfig",
+    "ConfigError",
+    "ConfigProblem",
+    "DetectorConfig",
+    "DwellRules",
+    "EdgeConfig",
+    "PrivacyConfig",
+    "SourceKind",
+    "SpoolConfig",
+    "ZoneConfig",
+    "ZoneKind",
+    "absolute_model_ref",
+    "check_config",
+    "load_config",
+    "load_config_text",
+    "merge_dwell_rules",
+    "source_kind_of",
+]

@@ -1,0 +1,77 @@
+"""The base model every config section derives from, and the shared field types.
+
+Config objects are frozen, pure data: validators only check and raise, never touch files, sockets or
+hardware (that is what `edge_config.checks` and the stages themselves are for).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Final
+
+from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic_core import PydanticCustomError
+
+logger = logging.getLogger(__name__)
+
+ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+"""Ids become ZeroMQ topic segments, URL path segments and CSV cells, so they stay plain ASCII slugs."""
+
+Identifier = Annotated[str, Strict(), Field(pattern=ID_PATTERN)]
+"""A store, camera or zone id: 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit.
+
+A subset of the event contract's id rule (`vision.events.contract.Identifier`), so every config id is a
+valid event id.
+"""
+
+MAX_DURATION_S: Final = 3600.0
+"""Upper bound on configured durations: larger values are almost surely milliseconds typed as seconds."""
+
+Seconds = Annotated[float, Strict(), Field(ge=0.0, le=MAX_DURATION_S)]
+"""A duration in seconds, 0 to one hour. Strict: a YAML number is accepted, a quoted one or a bool is not."""
+
+Fraction = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+"""A value in [0, 1]: a score threshold or an IoU."""
+
+RULE_ERROR: Final = "shelfsight_rule"
+"""Error type of a rule within one section (e.g. a standing zone without ``shelf_id``)."""
+
+CROSSREF_ERROR: Final = "shelfsight_crossref"
+"""Error type of a rule across items (duplicate ids, a standing zone naming a missing shelf).
+
+The loader drops these from pydantic's report and re-runs the same rules over the raw YAML instead
+(`edge_config.crossref`), because pydantic skips a model's after-validators as soon as any field of it
+failed, and a user fixing one mistake should not then meet the next one.
+"""
+
+
+class ShelfsightModel(BaseModel):
+    """Base of every config section: unknown keys are errors and instances are immutable.
+
+    ``extra="forbid"`` turns a typo such as ``detct_fps`` into an error instead of a silently ignored key
+    that leaves the default in force. ``frozen=True`` makes a loaded config safe to share between
+    threads and stages: nothing can change it behind another reader's back.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def rule_error(
+    message: str, *, fix: str, at: tuple[str | int, ...] = (), error_type: str = RULE_ERROR
+) -> PydanticCustomError:
+    """Build the error a model validator raises for a broken rule.
+
+    Pydantic reports a model validator's error at the model's own location. ``at`` carries the key path
+    of the offending value relative to that model, so the loader can point at the exact YAML line.
+
+    Args:
+        message: What is wrong and what would be valid, naming the value found.
+        fix: One imperative sentence telling the user what to change.
+        at: Key path below the validated model, e.g. ``("shelf_id",)`` or ``("zones", 2, "id")``.
+        error_type: `RULE_ERROR` or `CROSSREF_ERROR`.
+
+    Returns:
+        The error to raise; its ``ctx`` holds ``message``, ``fix`` and ``at``.
+    """
+    # The template is the whole message passed through ctx, so braces in user values are never parsed.
+    return PydanticCustomError(error_type, "{message}", {"message": message, "fix": fix, "at": at})

@@ -1,0 +1,114 @@
+"""The root of an edge box's config: the store, its cameras and the box-wide sections."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from edge_config.base import Identifier, ShelfsightModel
+from edge_config.camera import CameraConfig
+from edge_config.crossref import crossref_error, duplicate_camera_ids, duplicate_zone_ids, ref_from_camera
+from edge_config.events import DwellRules, merge_dwell_rules
+from edge_config.privacy import PrivacyConfig
+from edge_config.transport import AggregatorConfig, SpoolConfig
+from edge_config.zone import ZoneConfig
+
+logger = logging.getLogger(__name__)
+
+
+class EdgeConfig(ShelfsightModel):
+    """Everything one edge box needs to run its pipeline, loaded from one YAML file.
+
+    Load it with `edge_config.load_config` (which reports every mistake with its line) rather than by
+    calling ``model_validate`` yourself.
+    """
+
+    version: Literal[1] = Field(
+        default=1,
+        title="Config format version",
+        description="Format version of this file; 1 is the only one so far.",
+    )
+    store_id: Identifier = Field(title="Store id", description="The store this box is in; appears in every event.")
+    cameras: list[CameraConfig] = Field(
+        min_length=1,
+        title="Cameras",
+        description="The cameras this box processes; camera ids unique, zone ids unique across all cameras.",
+    )
+    dwell: DwellRules = Field(
+        default_factory=DwellRules,
+        title="Dwell rules",
+        description="Store-wide dwell rules; a zone's own `dwell:` overrides the keys it sets.",
+    )
+    aggregator: AggregatorConfig = Field(
+        default_factory=AggregatorConfig,
+        title="Aggregator",
+        description="Where events are sent.",
+    )
+    spool: SpoolConfig = Field(
+        default_factory=SpoolConfig,
+        title="Spool",
+        description="Disk queue for events not yet acknowledged by the aggregator.",
+    )
+    privacy: PrivacyConfig = Field(
+        default_factory=PrivacyConfig,
+        title="Privacy",
+        description="Whether frames may be stored or sent; by default only event metadata leaves memory.",
+    )
+
+    @model_validator(mode="after")
+    def check_camera_ids_unique(self) -> Self:
+        """Camera ids key ZeroMQ topics, tracker id spaces and events, so two cameras cannot share one."""
+        findings = duplicate_camera_ids([ref_from_camera(cam, ("cameras", i)) for i, cam in enumerate(self.cameras)])
+        if findings:
+            raise crossref_error(findings)
+        return self
+
+    @model_validator(mode="after")
+    def check_zone_ids_unique(self) -> Self:
+        """Zone ids are unique store-wide: the dashboard aggregates per zone across cameras."""
+        findings = duplicate_zone_ids([ref_from_camera(cam, ("cameras", i)) for i, cam in enumerate(self.cameras)])
+        if findings:
+            raise crossref_error(findings)
+        return self
+
+    def iter_zones(self) -> Iterator[tuple[CameraConfig, ZoneConfig]]:
+        """Every zone with the camera it is drawn on, in file order."""
+        for camera in self.cameras:
+            for zone in camera.zones:
+                yield camera, zone
+
+    def camera(self, camera_id: str) -> CameraConfig:
+        """The camera called ``camera_id``.
+
+        Raises:
+            KeyError: Naming the unknown id and the known ones.
+        """
+        for camera in self.cameras:
+            if camera.id == camera_id:
+                return camera
+        raise KeyError(f"no camera {camera_id!r}; cameras: {', '.join(c.id for c in self.cameras)}")
+
+    def zone(self, zone_id: str) -> ZoneConfig:
+        """The zone called ``zone_id``, on whichever camera.
+
+        Raises:
+            KeyError: Naming the unknown id.
+        """
+        for _, zone in self.iter_zones():
+            if zone.id == zone_id:
+                return zone
+        raise KeyError(f"no zone {zone_id!r} in store {self.store_id!r}")
+
+    def dwell_rules_for(self, zone_id: str) -> DwellRules:
+        """The effective dwell rules of a zone: store-wide rules with the zone's own overrides applied.
+
+        Read dwell rules through this, never from ``zone.dwell`` directly: that holds only the overrides
+        (its unset keys carry built-in defaults, not the store's).
+
+        Raises:
+            KeyError: When no zone has that id.
+        """
+        return merge_dwell_rules(self.dwell, self.zone(zone_id).dwell)

@@ -1,0 +1,54 @@
+"""Events: the v1 contract, and (later) the pure state machines that produce them from tracks.
+
+Nothing here imports zmq, cv2 or FastAPI, so the dashboard can depend on the contract alone.
+
+The contract lives in `vision.events.contract` (models), `vision.events.codec` (JSON / msgpack) and
+`vision.events.ids` (stable ids); its most used names are re-exported here. See docs/events.md.
+"""
+
+from vision.events.codec import (
+    EventDecodeError,
+    from_dict,
+    from_json,
+    from_msgpack,
+    to_dict,
+    to_json,
+    to_msgpack,
+)
+from vision.events.contract import (
+    EVENT_TYPES,
+    SCHEMA_VERSION,
+    CameraStatusEvent,
+    DwellEvent,
+    DwellStartedEvent,
+    Event,
+    EventBase,
+    PickupEvent,
+    PutbackEvent,
+    ShelfSpot,
+    TouchEvent,
+)
+from vision.events.ids import event_id_for, shopper_id_for
+
+__all__ = [
+    "EVENT_TYPES",
+    "SCHEMA_VERSION",
+    "CameraStatusEvent",
+    "DwellEvent",
+    "DwellStartedEvent",
+    "Event",
+    "EventBase",
+    "EventDecodeError",
+    "PickupEvent",
+    "PutbackEvent",
+    "ShelfSpot",
+    "TouchEvent",
+    "event_id_for",
+    "from_dict",
+    "from_json",
+    "from_msgpack",
+    "shopper_id_for",
+    "to_dict",
+    "to_json",
+    "to_msgpack",
+]
