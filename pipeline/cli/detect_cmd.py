@@ -13,7 +13,7 @@ from pipeline.cli.options import ModelOption, ModelsDirOption, load_detector
 from pipeline.detect_file import DetectRun, detect_file
 from vision.detector.onnx import DetectorSettings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def detect(

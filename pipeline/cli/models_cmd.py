@@ -16,7 +16,7 @@ from models.registry import ModelNotFoundError, get_spec, load_manifest, models_
 from pipeline.cli.options import fail
 
 app = typer.Typer(help="Known models: list, fetch (with checksum), export from Ultralytics.", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @app.command("list")
