@@ -101,9 +101,10 @@ def fake_models_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def bad_five_copy(tmp_path: Path) -> Path:
-    """``data/bad_five_mistakes.yaml`` copied into a temp dir beside the ``person.onnx`` it names."""
+def bad_five_copy(tmp_path: Path, fake_models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``data/bad_five_mistakes.yaml`` copied into a temp dir, with the models folder setting pointing at a
+    folder that has the model it names (so the five mistakes are the only problems)."""
+    monkeypatch.setenv("SHELFSIGHT_MODELS_DIR", str(fake_models_dir))
     target = tmp_path / "bad_five_mistakes.yaml"
     target.write_text((DATA_DIR / "bad_five_mistakes.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "person.onnx").write_bytes(b"")
     return target
