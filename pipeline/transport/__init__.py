@@ -1,0 +1,1 @@
+"""ZeroMQ transport: one multipart envelope for every stream, topics, and the wire messages."""
