@@ -1,0 +1,157 @@
+"""The edge box's durable event spool: events wait on disk until the aggregator acknowledges them.
+
+SQLite in WAL mode with ``synchronous=FULL``: an event ``put`` here survives a crash or a power cut. The
+spool is bounded (events and bytes, from the config); when full, the *oldest* events go first and a
+persistent counter says how many were dropped, so a long network outage costs the oldest data, never the
+newest, and never silently. Events are keyed by event_id, so putting the same event twice stores it once.
+
+Batches: ``take_batch`` hands out the oldest events not already in flight under a batch id; ``ack`` deletes
+them; ``release`` (on a timeout) makes them available again. In-flight marks live in memory only: after a
+restart every unacknowledged event is sent again, and the aggregator dedupes by event_id (at-least-once).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    camera_id TEXT NOT NULL,
+    payload BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class SpooledEvent:
+    """One event as stored: its id, camera and the msgpack bytes sent on the wire."""
+
+    event_id: str
+    camera_id: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Events handed out together; acknowledge or release them by ``batch_id``."""
+
+    batch_id: str
+    events: tuple[SpooledEvent, ...]
+
+
+class Spool:
+    """A bounded, durable FIFO of encoded events.
+
+    Args:
+        path: SQLite file (its folder is created).
+        max_events: Most events kept; beyond it the oldest are dropped and counted.
+        max_bytes: Most payload bytes kept; same policy.
+    """
+
+    def __init__(self, path: Path, *, max_events: int = 1_000_000, max_bytes: int = 512 * 1024 * 1024) -> None:
+        if max_events < 1 or max_bytes < 1:
+            raise ValueError(f"spool bounds must be >= 1, got max_events={max_events}, max_bytes={max_bytes}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path, self.max_events, self.max_bytes = path, max_events, max_bytes
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+        self._in_flight: dict[str, list[int]] = {}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def put(self, events: Iterable[SpooledEvent]) -> int:
+        """Store events durably (one transaction); returns how many were new. Enforces the bounds."""
+        rows = [(e.event_id, e.camera_id, e.payload) for e in events]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                before = self._db.total_changes
+                self._db.executemany("INSERT OR IGNORE INTO events (event_id, camera_id, payload) VALUES (?,?,?)", rows)
+                added = self._db.total_changes - before
+                self._enforce_bounds()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return added
+
+    def _enforce_bounds(self) -> None:
+        count, size = self._db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM events").fetchone()
+        dropped = 0
+        while count > self.max_events or size > self.max_bytes:
+            excess = max(1, count - self.max_events)
+            oldest = self._db.execute(
+                "SELECT seq, LENGTH(payload) FROM events ORDER BY seq LIMIT ?", (excess,)
+            ).fetchall()
+            self._db.execute("DELETE FROM events WHERE seq <= ?", (oldest[-1][0],))
+            count -= len(oldest)
+            size -= sum(length for _, length in oldest)
+            dropped += len(oldest)
+        if dropped:
+            self._db.execute(
+                "INSERT INTO counters (name, value) VALUES ('dropped_oldest', ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+                (dropped,),
+            )
+
+    def take_batch(self, limit: int = 500) -> Batch | None:
+        """The oldest events not in flight (at most ``limit``), marked in flight; None when there are none."""
+        with self._lock:
+            busy = sorted({seq for seqs in self._in_flight.values() for seq in seqs})
+            rows = self._db.execute(
+                "SELECT seq, event_id, camera_id, payload FROM events "
+                f"WHERE seq NOT IN ({','.join('?' * len(busy))}) ORDER BY seq LIMIT ?",
+                (*busy, limit),
+            ).fetchall()
+            if not rows:
+                return None
+            batch_id = uuid.uuid4().hex
+            self._in_flight[batch_id] = [row[0] for row in rows]
+        return Batch(batch_id, tuple(SpooledEvent(r[1], r[2], bytes(r[3])) for r in rows))
+
+    def ack(self, batch_id: str) -> int:
+        """Delete an acknowledged batch's events; returns how many (0 for an unknown or repeated ack)."""
+        with self._lock:
+            seqs = self._in_flight.pop(batch_id, [])
+            if seqs:
+                self._db.execute(f"DELETE FROM events WHERE seq IN ({','.join('?' * len(seqs))})", seqs)
+        return len(seqs)
+
+    def release(self, batch_id: str) -> None:
+        """Make an unacknowledged batch's events available again (they are resent, possibly in other batches)."""
+        with self._lock:
+            self._in_flight.pop(batch_id, None)
+
+    def release_all(self) -> None:
+        """Forget every in-flight mark (e.g. after reconnecting)."""
+        with self._lock:
+            self._in_flight.clear()
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return sum(len(seqs) for seqs in self._in_flight.values())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+    @property
+    def dropped_oldest(self) -> int:
+        """Events dropped because the spool was full, over the spool's whole life."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM counters WHERE name = 'dropped_oldest'").fetchone()
+        return int(row[0]) if row else 0
