@@ -1,0 +1,86 @@
+"""The shelf model on scripted frames: a facing taken behind a shopper, put back, lighting drift, no-ops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vision.events.shelf_state import ShelfState, ShelfStateSettings
+from vision.zones import Zone
+
+FRAME = (240, 320)
+BACKING = (200, 200, 190)
+NO_ONE = np.zeros((0, 4), np.float32)
+T0 = 1_767_603_600.0
+
+
+def shelf_frame(rng_seed: int = 0, missing: tuple[int, ...] = ()) -> np.ndarray:
+    """A shelf at x 40..280, y 20..120 with 8 textured facings of 30 px; ``missing`` ones show the backing."""
+    rng = np.random.default_rng(rng_seed)
+    frame = np.full((*FRAME, 3), 90, np.uint8)
+    frame[20:120, 40:280] = BACKING
+    for i in range(8):
+        colour = rng.integers(20, 160, 3)  # products are darker and more saturated than the pale backing
+        facing = np.clip(colour + rng.normal(0, 30, (80, 26, 3)), 0, 255)  # drawn even when missing: same rng
+        if i not in missing:
+            frame[30:110, 42 + 30 * i : 68 + 30 * i] = facing.astype(np.uint8)
+    return frame
+
+
+def make_state() -> ShelfState:
+    zone = Zone.from_normalised(
+        "shelf-1",
+        "shelf",
+        [(40 / 320, 20 / 240), (280 / 320, 20 / 240), (280 / 320, 120 / 240), (40 / 320, 120 / 240)],
+        FRAME,
+    )
+    return ShelfState(zone, ShelfStateSettings(scale=0.5, settle_s=0.4))
+
+
+def run(state: ShelfState, frames: list[tuple[np.ndarray, np.ndarray]], fps: float = 5.0, t0: float = T0) -> list:  # type: ignore[type-arg]
+    changes = []
+    for i, (image, boxes) in enumerate(frames):
+        changes += state.update(image, boxes, t0 + i / fps)
+    return changes
+
+
+SHOPPER = np.array([[100, 10, 170, 230]], np.float32)  # covers facings 2 and 3 (x 102..158)
+
+
+def test_item_taken_behind_a_shopper_is_a_removal_at_its_spot() -> None:
+    state = make_state()
+    full, taken = shelf_frame(), shelf_frame(missing=(2,))
+    script = [(full, NO_ONE)] * 5 + [(full, SHOPPER)] * 5 + [(taken, SHOPPER)] * 5 + [(taken, NO_ONE)] * 6
+    (change,) = run(state, script)
+    assert change.kind == "removed" and change.shelf_id == "shelf-1"
+    x1, y1, x2, y2 = change.box
+    assert 98 <= x1 <= 106 and 124 <= x2 <= 132 and 26 <= y1 <= 34 and 106 <= y2 <= 114  # facing 2: x 102..128
+    assert change.hidden_from == T0 + 1.0 and change.seen_at >= T0 + 15 / 5
+
+
+def test_put_back_is_an_addition_and_nothing_else_changes() -> None:
+    state = make_state()
+    full, taken = shelf_frame(), shelf_frame(missing=(2,))
+    script = (
+        [(full, NO_ONE)] * 5 + [(full, SHOPPER)] * 3 + [(taken, SHOPPER)] * 3 + [(taken, NO_ONE)] * 6
+        + [(taken, SHOPPER)] * 3 + [(full, SHOPPER)] * 3 + [(full, NO_ONE)] * 6
+    )  # fmt: skip
+    changes = run(state, script)
+    assert [c.kind for c in changes] == ["removed", "added"]
+    assert abs(changes[0].box[0] - changes[1].box[0]) < 4
+
+
+def test_a_shopper_passing_by_changes_nothing() -> None:
+    state = make_state()
+    full = shelf_frame()
+    assert run(state, [(full, NO_ONE)] * 5 + [(full, SHOPPER)] * 10 + [(full, NO_ONE)] * 10) == []
+
+
+def test_lighting_drift_is_not_a_change() -> None:
+    state = make_state()
+    base = shelf_frame().astype(np.float32)
+    script = []
+    for i in range(60):
+        gain = 1.0 + 0.15 * i / 60  # 15 % brighter over 12 s, with a shopper in front for part of it
+        boxes = SHOPPER if 20 <= i < 40 else NO_ONE
+        script.append((np.clip(base * gain, 0, 255).astype(np.uint8), boxes))
+    assert run(state, script) == []
