@@ -17,6 +17,7 @@ from edge_config.store import EdgeConfig
 from vision.detections import FrameDetections
 from vision.events.contract import AnyEvent
 from vision.events.dwell import DwellRule, DwellTracker, FloorZone
+from vision.events.shelf_events import ShelfEventMachine
 from vision.zones import Zone
 
 FLOOR_KINDS = frozenset({"standing", "aisle", "entrance", "checkout"})
@@ -67,15 +68,26 @@ class CameraEventEngine:
         self.camera_id = camera_id
         self.zones = zones
         self.dwell = DwellTracker(store_id=store_id, camera_id=camera_id, zones=zones.floor)
+        standing_zone_of = {f.zone.shelf_id: f.zone.zone_id for f in zones.floor if f.zone.shelf_id is not None}
+        self.shelf = ShelfEventMachine(
+            store_id=store_id, camera_id=camera_id, shelves=zones.shelves, standing_zone_of=standing_zone_of
+        )
+        self._last_t = 0.0
 
     def update(self, tracks: FrameDetections, image: npt.NDArray[np.uint8] | None = None) -> list[AnyEvent]:
-        """Events due after this frame (``tracks.captured_at`` is the frame time, UTC epoch seconds)."""
-        events: list[AnyEvent] = list(self.dwell.update(tracks, tracks.captured_at))
+        """Events due after this frame (``tracks.captured_at`` is the frame time, UTC epoch seconds).
+
+        Without ``image`` only zone events are produced (shelf events need the shelf's pixels).
+        """
+        t = self._last_t = tracks.captured_at
+        events: list[AnyEvent] = list(self.dwell.update(tracks, t))
+        if image is not None and self.zones.shelves:
+            events.extend(self.shelf.update(image, tracks, t))
         return _ordered(events)
 
     def flush(self) -> list[AnyEvent]:
         """Close what is still open at the end of a stream."""
-        return _ordered(list(self.dwell.flush()))
+        return _ordered([*self.dwell.flush(), *self.shelf.flush(self._last_t)])
 
 
 def _ordered(events: Sequence[AnyEvent]) -> list[AnyEvent]:

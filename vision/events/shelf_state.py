@@ -138,6 +138,21 @@ class ShelfState:
         self._hidden_from[quiet] = np.nan
         return changes
 
+    def region_settled(self, box: tuple[float, float, float, float], t: float) -> bool:
+        """True when every shelf pixel of a frame-pixel box has been in view for ``settle_s`` with no change
+        pending: whatever happened there has been seen."""
+        s = self.settings.scale
+        x1 = max(0, int((box[0] - self.crop[0]) * s))
+        y1 = max(0, int((box[1] - self.crop[1]) * s))
+        x2 = min(self.size[0], int(np.ceil((box[2] - self.crop[0]) * s)))
+        y2 = min(self.size[1], int(np.ceil((box[3] - self.crop[1]) * s)))
+        if x2 <= x1 or y2 <= y1:
+            return True
+        since = self._visible_since[y1:y2, x1:x2][self.inside[y1:y2, x1:x2]]
+        pending = self._hidden_from[y1:y2, x1:x2][self.inside[y1:y2, x1:x2]]
+        in_view = ~np.isnan(since) & (t - np.nan_to_num(since, nan=np.inf) >= self.settings.settle_s)
+        return bool(in_view.all() and np.isnan(pending).all())
+
     def _difference(self, image: FloatImage, settled: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
         assert self.stable is not None
         reference = settled & self.inside
@@ -146,7 +161,8 @@ class ShelfState:
             gain = float(
                 np.median(image[reference].mean(axis=1) + 1.0) / np.median(self.stable[reference].mean(axis=1) + 1.0)
             )
-        return np.abs(image / max(gain, 1e-3) - self.stable).mean(axis=2).astype(np.float32)
+        diff: npt.NDArray[np.float32] = np.abs(image / max(gain, 1e-3) - self.stable).mean(axis=2).astype(np.float32)
+        return diff
 
     def _regions(
         self,

@@ -1,0 +1,223 @@
+"""Touch, pick-up and put-back: reaches and shelf changes of one camera, attributed to shoppers.
+
+* A lasting shelf change (``ShelfState``) goes to the shopper who was at that spot while it was hidden: the
+  track whose reach hand-box covered the change (strong), else whose box covered it longest. When a second
+  shopper covered it nearly as long, the event carries a lower confidence instead of a confident guess.
+* ``removed`` -> ``pickup``; ``added`` -> ``putback``, linked to the pick-up it reverses: a pick-up at the
+  same spot within ``same_spot_window_s`` (``misplaced`` False), else the shopper's latest pick-up within
+  ``return_window_s`` (returned elsewhere: ``misplaced`` True).
+* A reach that no change is attributed to, once its spot is back in view and settled (or after
+  ``touch_timeout_s``), is a ``touch``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+import numpy as np
+import numpy.typing as npt
+
+from vision.detections import FrameDetections
+from vision.events.contract import AnyEvent, PickupEvent, PutbackEvent, ShelfSpot, TouchEvent
+from vision.events.ids import event_id_for, shopper_id_for
+from vision.events.reach import Reach, ReachDetector, ReachSettings
+from vision.events.shelf_state import ShelfChange, ShelfState, ShelfStateSettings
+from vision.zones import Zone
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class ShelfEventSettings:
+    """Timing and attribution rules, seconds.
+
+    Attributes:
+        same_spot_window_s: A put-back at the spot of a pick-up this recent reverses it (Quividi uses 10 s).
+        return_window_s: How long after a pick-up a put-back elsewhere may still be linked to it.
+        touch_timeout_s: A reach whose spot stays hidden this long is decided without seeing the shelf.
+        history_s: How much box history attribution looks back over.
+        ambiguity_ratio: When the runner-up covered the change at least this share of the winner's time,
+            the attribution is ambiguous (confidence 0.5).
+        box_margin_px: Boxes are grown by this many pixels when testing overlap with a change.
+    """
+
+    same_spot_window_s: float = 10.0
+    return_window_s: float = 600.0
+    touch_timeout_s: float = 20.0
+    history_s: float = 90.0
+    ambiguity_ratio: float = 0.6
+    box_margin_px: float = 10.0
+
+
+@dataclass(frozen=True)
+class _Pickup:
+    event_id: UUID
+    track_id: int
+    shelf_id: str
+    box: Box
+    colour: tuple[float, float, float]
+    t: float
+
+
+def _overlaps(a: Box, b: Box, margin: float = 0.0) -> bool:
+    return a[0] - margin < b[2] and b[0] - margin < a[2] and a[1] - margin < b[3] and b[1] - margin < a[3]
+
+
+class ShelfEventMachine:
+    """Shelf events of one camera. Call ``update`` once per processed frame, in time order, and ``flush``
+    at the end of a stream.
+
+    Args:
+        store_id: Written into events.
+        camera_id: Written into events; shopper ids are ``{camera_id}-{track id}``.
+        shelves: The camera's shelf zones.
+        standing_zone_of: {shelf id: id of the standing zone in front of it} for touch events.
+        settings: Attribution and timing rules.
+        reach_settings: Reach detection tuning.
+        state_settings: Shelf model tuning.
+    """
+
+    def __init__(
+        self,
+        *,
+        store_id: str,
+        camera_id: str,
+        shelves: Sequence[Zone],
+        standing_zone_of: dict[str, str],
+        settings: ShelfEventSettings | None = None,
+        reach_settings: ReachSettings | None = None,
+        state_settings: ShelfStateSettings | None = None,
+    ) -> None:
+        self.store_id, self.camera_id = store_id, camera_id
+        self.settings = settings or ShelfEventSettings()
+        self.standing_zone_of = standing_zone_of
+        self.frame_size = shelves[0].frame_size if shelves else (0, 0)
+        self.reaches = {z.zone_id: ReachDetector(z, reach_settings) for z in shelves}
+        self.states = {z.zone_id: ShelfState(z, state_settings) for z in shelves}
+        self._history: deque[tuple[float, npt.NDArray[np.int64], npt.NDArray[np.float32]]] = deque()
+        self._pending: list[Reach] = []
+        self._pickups: list[_Pickup] = []
+
+    def update(self, image: npt.NDArray[np.uint8], tracks: FrameDetections, t: float) -> list[AnyEvent]:
+        """Events due after this frame; ``tracks`` are confirmed tracks, their boxes also mask the shelves."""
+        assert tracks.tracker_id is not None
+        self._history.append((t, tracks.tracker_id.copy(), tracks.xyxy.copy()))
+        while self._history and self._history[0][0] < t - self.settings.history_s:
+            self._history.popleft()
+        self._pickups = [p for p in self._pickups if t - p.t <= self.settings.return_window_s]
+        events: list[AnyEvent] = []
+        for shelf_id, detector in self.reaches.items():
+            self._pending.extend(detector.update(tracks, t))
+            for change in self.states[shelf_id].update(image, tracks.xyxy, t):
+                event = self._change_event(change)
+                if event is not None:
+                    events.append(event)
+        events.extend(self._touches(t, force=False))
+        return sorted(events, key=lambda e: e.ts)
+
+    def flush(self, t: float) -> list[AnyEvent]:
+        """Decide every pending reach (end of stream)."""
+        return list(self._touches(t, force=True))
+
+    def _attribute(self, change: ShelfChange) -> tuple[int, float, Reach | None] | None:
+        """(track id, confidence, the reach that made it or None) for a change, or None if nobody was there."""
+        window = (change.hidden_from - 1.0, change.seen_at)
+        reaches = [
+            r for r in self._pending
+            if r.shelf_id == change.shelf_id and r.end >= window[0] and r.start <= window[1]
+            and _overlaps(r.hand_box, change.box, self.settings.box_margin_px)
+        ]  # fmt: skip
+        covered: dict[int, float] = {}
+        previous_t = None
+        for t, ids, boxes in self._history:
+            if window[0] <= t <= window[1]:
+                dt = 0.0 if previous_t is None else t - previous_t
+                for track_id, box in zip(ids.tolist(), boxes, strict=True):
+                    if _overlaps(tuple(float(v) for v in box), change.box, self.settings.box_margin_px):  # type: ignore[arg-type]
+                        covered[track_id] = covered.get(track_id, 0.0) + max(dt, 1e-3)
+            previous_t = t
+        if reaches:
+            reach = max(reaches, key=lambda r: r.end - r.start)
+            others = [r for r in reaches if r.track_id != reach.track_id]
+            return reach.track_id, (0.5 if others else 0.9), reach
+        if not covered:
+            return None
+        ranked = sorted(covered.items(), key=lambda item: -item[1])
+        ambiguous = len(ranked) > 1 and ranked[1][1] >= self.settings.ambiguity_ratio * ranked[0][1]
+        return ranked[0][0], (0.5 if ambiguous else 0.75), None
+
+    def _spot(self, box: Box) -> ShelfSpot:
+        height, width = self.frame_size
+        x1, y1 = min(max(box[0] / width, 0.0), 0.999), min(max(box[1] / height, 0.0), 0.999)
+        x2, y2 = max(min(box[2] / width, 1.0), x1 + 0.001), max(min(box[3] / height, 1.0), y1 + 0.001)
+        return ShelfSpot(spot_id=f"x{(x1 + x2) / 2:.2f}y{(y1 + y2) / 2:.2f}", box=(x1, y1, x2, y2))
+
+    def _change_event(self, change: ShelfChange) -> PickupEvent | PutbackEvent | None:
+        found = self._attribute(change)
+        if found is None:
+            return None
+        track_id, confidence, reach = found
+        if reach is not None:
+            self._pending.remove(reach)
+        start = reach.start if reach is not None else change.hidden_from
+        end = max(reach.end if reach is not None else change.hidden_from, start)
+        shopper = shopper_id_for(camera_id=self.camera_id, track_id=track_id)
+        spot = self._spot(change.box)
+        common: dict[str, object] = {
+            "store_id": self.store_id, "camera_id": self.camera_id, "ts": end, "ts_start": start, "ts_end": end,
+            "confidence": confidence, "shopper_id": shopper, "shelf_id": change.shelf_id, "spot": spot,
+        }  # fmt: skip
+        event_id = event_id_for(
+            store_id=self.store_id, camera_id=self.camera_id, type="pickup" if change.kind == "removed" else "putback",
+            shopper_id=shopper, ts_start=start, extra=f"{change.shelf_id}/{spot.spot_id}",
+        )  # fmt: skip
+        if change.kind == "removed":
+            self._pickups.append(_Pickup(event_id, track_id, change.shelf_id, change.box, change.before, end))
+            return PickupEvent.model_validate({**common, "event_id": event_id})
+        linked, misplaced = self._reversed_pickup(track_id, change, end)
+        return PutbackEvent.model_validate(
+            {**common, "event_id": event_id, "pickup_event_id": linked, "misplaced": misplaced}
+        )
+
+    def _reversed_pickup(self, track_id: int, change: ShelfChange, t: float) -> tuple[UUID | None, bool]:
+        same_spot = [
+            p for p in self._pickups
+            if p.shelf_id == change.shelf_id and t - p.t <= self.settings.same_spot_window_s
+            and _overlaps(p.box, change.box)
+        ]  # fmt: skip
+        if same_spot:
+            chosen = max(same_spot, key=lambda p: (p.track_id == track_id, p.t))
+            self._pickups.remove(chosen)
+            return chosen.event_id, False
+        own = [p for p in self._pickups if p.track_id == track_id]
+        if own:
+            chosen = min(own, key=lambda p: float(np.abs(np.subtract(p.colour, change.after)).sum()))
+            self._pickups.remove(chosen)
+            return chosen.event_id, not _overlaps(chosen.box, change.box)
+        return None, False
+
+    def _touches(self, t: float, *, force: bool) -> list[TouchEvent]:
+        touches, still = [], []
+        for reach in self._pending:
+            settled = self.states[reach.shelf_id].region_settled(reach.hand_box, t)
+            if force or settled or t - reach.end > self.settings.touch_timeout_s:
+                touches.append(self._touch(reach, confidence=0.8 if settled else 0.5))
+            else:
+                still.append(reach)
+        self._pending = still
+        return touches
+
+    def _touch(self, reach: Reach, confidence: float) -> TouchEvent:
+        shopper = shopper_id_for(camera_id=self.camera_id, track_id=reach.track_id)
+        return TouchEvent(
+            event_id=event_id_for(
+                store_id=self.store_id, camera_id=self.camera_id, type="touch", shopper_id=shopper,
+                ts_start=reach.start, extra=reach.shelf_id,
+            ),
+            store_id=self.store_id, camera_id=self.camera_id, ts=reach.end, ts_start=reach.start, ts_end=reach.end,
+            confidence=confidence, shopper_id=shopper, shelf_id=reach.shelf_id,
+            zone_id=self.standing_zone_of.get(reach.shelf_id, reach.shelf_id), spot=self._spot(reach.hand_box),
+        )  # fmt: skip
