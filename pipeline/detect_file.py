@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -21,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from vision.detections import FrameDetections
 from vision.detector.onnx import OnnxDetector
 from vision.draw import draw_detections
-from vision.video import is_image, iter_video, open_video, read_image
+from vision.video import batched, is_image, iter_video, open_video, read_image
 
 logger = logging.getLogger(__name__)
 
@@ -110,17 +109,6 @@ def _detect_image(run: DetectRun, jsonl: IO[str]) -> tuple[int, int, Path | None
     return 1, len(dets), annotated
 
 
-def _batches(frames: Iterator[tuple[int, float, Image]], size: int) -> Iterator[list[tuple[int, float, Image]]]:
-    batch: list[tuple[int, float, Image]] = []
-    for item in frames:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _detect_video(run: DetectRun, jsonl: IO[str]) -> tuple[int, int, Path | None]:
     capture, info = open_video(run.source)
     names = run.detector.layout.class_names
@@ -139,7 +127,7 @@ def _detect_video(run: DetectRun, jsonl: IO[str]) -> tuple[int, int, Path | None
     try:
         with Progress(*columns, transient=False) as progress:
             task = progress.add_task(run.source.name, total=info.frame_count or None)
-            for batch in _batches(iter_video(capture), run.batch):
+            for batch in batched(iter_video(capture), run.batch):
                 results = run.detector.detect([frame for _, _, frame in batch])
                 for (index, position, frame), dets in zip(batch, results, strict=True):
                     jsonl.write(json.dumps(detection_record(index, position, dets, names)) + "\n")
