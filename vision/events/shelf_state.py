@@ -161,8 +161,8 @@ class ShelfState:
         if reference.sum() > 30:
             gain = float(self.stable[::3, ::3][reference].sum() + 1.0) / float(image[::3, ::3][reference].sum() + 1.0)
             image = image * np.float32(gain)
-        diff: npt.NDArray[np.float32] = cv2.transform(cv2.absdiff(image, self.stable), CHANNEL_MEAN)
-        return diff
+        diff = cv2.transform(cv2.absdiff(image, self.stable), CHANNEL_MEAN)
+        return np.asarray(diff, np.float32)
 
     def _regions(
         self,
