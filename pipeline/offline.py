@@ -73,12 +73,12 @@ class OfflineResult:
 
 
 def resample(frames: Iterator[tuple[int, float, Image]], fps: float) -> Iterator[tuple[int, float, Image]]:
-    """Keep the frames that fall due at ``fps`` (position seconds); (kept index, position, frame)."""
-    step, due, kept = 1.0 / fps, 0.0, 0
-    for _, position, frame in frames:
+    """Keep the frames that fall due at ``fps`` (position seconds), with their index in the source video
+    (so track files line up with ground truth written at the source frame rate)."""
+    step, due = 1.0 / fps, 0.0
+    for index, position, frame in frames:
         if position + 1e-6 >= due:
-            yield kept, position, frame
-            kept += 1
+            yield index, position, frame
             due = max(due + step, position + step / 2)
 
 

@@ -1,17 +1,16 @@
-"""Reaches into a shelf, from a plain detector's boxes or, when a pose model runs, from wrist keypoints.
+"""Reaches into a shelf: from the arm seen beside a shopper's box, or from wrist keypoints with a pose model.
 
-Box mode: a shopper standing at a shelf has a steady box shape; an arm stretched towards a facing makes
-the box wider (or taller) than that rest shape. A reach is on while the box's width-to-height ratio exceeds
-the track's rest ratio by ``extension`` and the box overlaps the shelf, and the reaching side is the side
-that grew. Pose mode: a reach is on while a wrist keypoint (score >= ``keypoint_min_score``) is inside the
-shelf polygon.
-
-Each ``update`` returns the reaches that ended on this frame; ``active`` says who is reaching now.
+Plain detector: person boxes hug the body and leave out a stretched arm, so the arm shows as shelf pixels
+beside the box that differ from the shelf's stable picture (``ShelfState.arms``). Pose model: a wrist
+keypoint (score >= ``keypoint_min_score``) inside the shelf polygon. Either way a reach must come from a
+shopper standing still (walking arms swing) and last ``min_reach_s``; it survives ``end_grace_s`` without
+the signal. ``update`` returns the reaches that ended on this frame.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +19,7 @@ from vision.detections import FrameDetections
 from vision.zones import Zone
 
 COCO_WRISTS = (9, 10)
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -27,20 +27,13 @@ class ReachSettings:
     """Tuning of reach detection.
 
     Attributes:
-        extension: Relative growth of width/height over the rest ratio that counts as an arm out. Lower
-            catches small reaches and also walking strides; higher misses reaches close to the body.
-        rest_blend: Per-frame blend of the current ratio into the rest ratio while not reaching.
-        min_shelf_overlap: Share of the box that must overlap the shelf polygon.
         max_speed_hps: Box-heights per second the foot point may move during a reach: shoppers stand still to
-            reach, while a walking stride also widens the box.
-        min_reach_s: Shorter reaches are ignored (a swinging arm while walking).
-        end_grace_s: A reach survives this long without the signal (a frame of missed extension).
+            reach; raise it and walkers' swinging arms count, lower it and a shopper shifting weight is missed.
+        min_reach_s: Shorter reaches are ignored (a flicker of the arm signal).
+        end_grace_s: A reach survives this long without the signal (a frame where the arm was missed).
         keypoint_min_score: Wrist keypoint confidence needed in pose mode.
     """
 
-    extension: float = 0.22
-    rest_blend: float = 0.1
-    min_shelf_overlap: float = 0.05
     max_speed_hps: float = 0.35
     min_reach_s: float = 0.3
     end_grace_s: float = 0.5
@@ -56,26 +49,27 @@ class Reach:
         shelf_id: The shelf zone.
         start: First frame time with the reach on, epoch seconds.
         end: Last frame time with the reach on, epoch seconds.
-        hand_box: (x1, y1, x2, y2) frame pixels of the region the hand went to (the part of the box that grew,
-            or around the wrist).
+        hand_box: (x1, y1, x2, y2) frame pixels the hand covered (the union over the reach).
     """
 
     track_id: int
     shelf_id: str
     start: float
     end: float
-    hand_box: tuple[float, float, float, float]
+    hand_box: Box
 
 
 @dataclass
 class _TrackReach:
-    rest_ratio: float
+    foot: tuple[float, float, float]  # x, y pixels and time of the last sighting
+    speed_hps: float = 0.0
     start: float | None = None
     last_on: float = 0.0
-    hand_box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
-    rest_box: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(4, np.float32))
-    foot: tuple[float, float, float] = (0.0, 0.0, 0.0)  # x, y pixels and time of the last sighting
-    speed_hps: float = 0.0
+    hand_box: Box | None = None
+
+
+def _union(a: Box | None, b: Box) -> Box:
+    return b if a is None else (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 class ReachDetector:
@@ -86,21 +80,29 @@ class ReachDetector:
         self.settings = settings or ReachSettings()
         self._tracks: dict[int, _TrackReach] = {}
 
-    def active(self) -> dict[int, tuple[float, float, float, float]]:
-        """{track id: hand box} of the reaches on now."""
-        return {tid: s.hand_box for tid, s in self._tracks.items() if s.start is not None}
+    def active(self) -> dict[int, tuple[float, Box]]:
+        """{track id: (start, hand box so far)} of the reaches on now."""
+        return {
+            tid: (s.start, s.hand_box)
+            for tid, s in self._tracks.items()
+            if s.start is not None and s.hand_box is not None
+        }
 
-    def update(self, tracks: FrameDetections, t: float) -> list[Reach]:
-        """Advance to time ``t`` with this frame's tracks; returns the reaches that ended."""
+    def update(self, tracks: FrameDetections, arms: Sequence[Box | None], t: float) -> list[Reach]:
+        """Advance to time ``t``; ``arms[i]`` is the arm box beside ``tracks[i]`` (``ShelfState.arms``)."""
         assert tracks.tracker_id is not None
-        overlap = self.shelf.overlap_share(tracks.xyxy)
         ended: list[Reach] = []
         present = set()
         for row, track_id in enumerate(tracks.tracker_id.tolist()):
             present.add(track_id)
-            self._measure_speed(track_id, tracks.xyxy[row], t)
-            hand = self._signal(tracks, row, float(overlap[row]))
-            ended.extend(self._advance(track_id, tracks.xyxy[row], hand, t))
+            state = self._sighting(track_id, tracks.xyxy[row], t)
+            hand = self._hand(tracks, row, arms[row] if row < len(arms) else None)
+            if hand is not None and state.speed_hps <= self.settings.max_speed_hps:
+                if state.start is None:
+                    state.start = t
+                state.last_on, state.hand_box = t, _union(state.hand_box, hand)
+            elif state.start is not None and t - state.last_on > self.settings.end_grace_s:
+                ended.extend(self._finish(track_id, state))
         for track_id in [tid for tid in self._tracks if tid not in present]:
             state = self._tracks[track_id]
             if state.start is None or t - state.last_on > self.settings.end_grace_s:
@@ -108,68 +110,35 @@ class ReachDetector:
                 del self._tracks[track_id]
         return ended
 
-    def _measure_speed(self, track_id: int, box: npt.NDArray[np.float32], t: float) -> None:
-        state = self._tracks.get(track_id)
-        foot_x, foot_y = float(box[0] + box[2]) / 2, float(box[3])
-        if state is not None:
-            x, y, last_t = state.foot
-            if t > last_t:
-                height = max(float(box[3] - box[1]), 1.0)
-                speed = float(np.hypot(foot_x - x, foot_y - y)) / height / (t - last_t)
-                state.speed_hps += 0.5 * (speed - state.speed_hps)
-            state.foot = (foot_x, foot_y, t)
-
-    def _signal(self, tracks: FrameDetections, row: int, overlap: float) -> tuple[float, float, float, float] | None:
-        """The hand box if this track reaches on this frame, else None."""
-        if tracks.keypoints is not None:
-            wrists = tracks.keypoints[row, list(COCO_WRISTS)]
-            good = wrists[wrists[:, 2] >= self.settings.keypoint_min_score, :2]
-            inside = good[self.shelf.contains(good.astype(np.float32))] if len(good) else good
-            if len(inside):
-                x, y = inside[0]
-                half = 0.06 * float(tracks.xyxy[row, 3] - tracks.xyxy[row, 1])
-                return (float(x - half), float(y - half), float(x + half), float(y + half))
-            return None
-        if overlap < self.settings.min_shelf_overlap:
-            return None
-        return self._box_signal(tracks.tracker_id[row] if tracks.tracker_id is not None else -1, tracks.xyxy[row])
-
-    def _box_signal(self, track_id: int, box: npt.NDArray[np.float32]) -> tuple[float, float, float, float] | None:
-        width, height = float(box[2] - box[0]), float(box[3] - box[1])
-        ratio = width / max(height, 1.0)
-        state = self._tracks.get(int(track_id))
-        if state is None or state.speed_hps > self.settings.max_speed_hps:
-            return None  # the first sight sets the rest shape; a walking shopper is not reaching
-        if ratio <= state.rest_ratio * (1.0 + self.settings.extension):
-            return None
-        rest_width = state.rest_ratio * height
-        grew_left = state.rest_box[0] - box[0] > box[2] - state.rest_box[2]
-        if grew_left:
-            return (float(box[0]), float(box[1]), float(box[0] + (width - rest_width)), float(box[3]))
-        return (float(box[2] - (width - rest_width)), float(box[1]), float(box[2]), float(box[3]))
-
-    def _advance(
-        self, track_id: int, box: npt.NDArray[np.float32], hand: tuple[float, float, float, float] | None, t: float
-    ) -> list[Reach]:
-        ratio = float(box[2] - box[0]) / max(float(box[3] - box[1]), 1.0)
+    def _sighting(self, track_id: int, box: npt.NDArray[np.float32], t: float) -> _TrackReach:
+        foot = (float(box[0] + box[2]) / 2, float(box[3]), t)
         state = self._tracks.get(track_id)
         if state is None:
-            foot = (float(box[0] + box[2]) / 2, float(box[3]), t)
-            self._tracks[track_id] = _TrackReach(rest_ratio=ratio, rest_box=box.copy(), foot=foot)
-            return []
-        if hand is not None:
-            if state.start is None:
-                state.start = t
-            state.last_on, state.hand_box = t, hand
-            return []
-        state.rest_ratio += self.settings.rest_blend * (ratio - state.rest_ratio)
-        state.rest_box = box.copy()
-        if state.start is not None and t - state.last_on > self.settings.end_grace_s:
-            return self._finish(track_id, state)
-        return []
+            state = self._tracks[track_id] = _TrackReach(foot=foot)
+            return state
+        x, y, last_t = state.foot
+        if t > last_t:
+            height = max(float(box[3] - box[1]), 1.0)
+            speed = float(np.hypot(foot[0] - x, foot[1] - y)) / height / (t - last_t)
+            state.speed_hps += 0.5 * (speed - state.speed_hps)
+        state.foot = foot
+        return state
+
+    def _hand(self, tracks: FrameDetections, row: int, arm: Box | None) -> Box | None:
+        if tracks.keypoints is None:
+            return arm
+        wrists = tracks.keypoints[row, list(COCO_WRISTS)]
+        good = wrists[wrists[:, 2] >= self.settings.keypoint_min_score, :2].astype(np.float32)
+        inside = good[self.shelf.contains(good)] if len(good) else good
+        if not len(inside):
+            return arm
+        x, y = (float(v) for v in inside[0])
+        half = 0.06 * float(tracks.xyxy[row, 3] - tracks.xyxy[row, 1])
+        return (x - half, y - half, x + half, y + half)
 
     def _finish(self, track_id: int, state: _TrackReach) -> list[Reach]:
-        start, state.start = state.start, None
-        if start is None or state.last_on - start < self.settings.min_reach_s:
+        start, hand = state.start, state.hand_box
+        state.start, state.hand_box = None, None
+        if start is None or hand is None or state.last_on - start < self.settings.min_reach_s:
             return []
-        return [Reach(track_id, self.shelf.zone_id, start, state.last_on, state.hand_box)]
+        return [Reach(track_id, self.shelf.zone_id, start, state.last_on, hand)]

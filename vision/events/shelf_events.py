@@ -42,6 +42,9 @@ class ShelfEventSettings:
         ambiguity_ratio: When the runner-up covered the change at least this share of the winner's time,
             the attribution is ambiguous (confidence 0.5).
         box_margin_px: Boxes are grown by this many pixels when testing overlap with a change.
+        merge_window_s: A change adjoining (within ``merge_gap_px`` pixels) one of the same kind reported this
+            recently is the rest of it, not a new event.
+        merge_gap_px: See ``merge_window_s``.
     """
 
     same_spot_window_s: float = 10.0
@@ -50,6 +53,8 @@ class ShelfEventSettings:
     history_s: float = 90.0
     ambiguity_ratio: float = 0.6
     box_margin_px: float = 10.0
+    merge_window_s: float = 60.0
+    merge_gap_px: float = 6.0
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,19 @@ class _Pickup:
     t: float
 
 
+def _key(reach: Reach) -> tuple[int, str, float]:
+    return reach.track_id, reach.shelf_id, reach.start
+
+
 def _overlaps(a: Box, b: Box, margin: float = 0.0) -> bool:
-    return a[0] - margin < b[2] and b[0] - margin < a[2] and a[1] - margin < b[3] and b[1] - margin < a[3]
+    return _overlap_area(a, b, margin) > 0
+
+
+def _overlap_area(a: Box, b: Box, margin: float = 0.0) -> float:
+    """Area of a (grown by ``margin`` pixels) intersected with b, square pixels."""
+    width = min(a[2] + margin, b[2]) - max(a[0] - margin, b[0])
+    height = min(a[3] + margin, b[3]) - max(a[1] - margin, b[1])
+    return max(0.0, width) * max(0.0, height)
 
 
 class ShelfEventMachine:
@@ -99,6 +115,8 @@ class ShelfEventMachine:
         self.states = {z.zone_id: ShelfState(z, state_settings) for z in shelves}
         self._history: deque[tuple[float, npt.NDArray[np.int64], npt.NDArray[np.float32]]] = deque()
         self._pending: list[Reach] = []
+        self._recent: list[ShelfChange] = []
+        self._consumed: set[tuple[int, str, float]] = set()  # reaches still going, already explained by a change
         self._pickups: list[_Pickup] = []
 
     def update(self, image: npt.NDArray[np.uint8], tracks: FrameDetections, t: float) -> list[AnyEvent]:
@@ -110,8 +128,16 @@ class ShelfEventMachine:
         self._pickups = [p for p in self._pickups if t - p.t <= self.settings.return_window_s]
         events: list[AnyEvent] = []
         for shelf_id, detector in self.reaches.items():
-            self._pending.extend(detector.update(tracks, t))
-            for change in self.states[shelf_id].update(image, tracks.xyxy, t):
+            state = self.states[shelf_id]
+            changes = state.update(image, tracks.xyxy, t)
+            for reach in detector.update(tracks, state.arms, t):
+                if _key(reach) in self._consumed:
+                    self._consumed.discard(_key(reach))
+                else:
+                    self._pending.append(reach)
+            for change in changes:
+                if self._is_continuation(change):
+                    continue
                 event = self._change_event(change)
                 if event is not None:
                     events.append(event)
@@ -122,32 +148,53 @@ class ShelfEventMachine:
         """Decide every pending reach (end of stream)."""
         return list(self._touches(t, force=True))
 
-    def _attribute(self, change: ShelfChange) -> tuple[int, float, Reach | None] | None:
-        """(track id, confidence, the reach that made it or None) for a change, or None if nobody was there."""
+    def _attribute(self, change: ShelfChange, t: float) -> tuple[int, float, float, float, Reach | None] | None:
+        """(track id, confidence, start, end, the reach that made it or None) for a change; None if nobody was
+        there. Start and end are the reach's, or the time the shopper's box covered the changed region.
+
+        The reach whose hand covered most of the changed region wins (ended reaches and ones still going);
+        without a reach, the shopper whose box covered the region longest while it was hidden.
+        """
         window = (change.hidden_from - 1.0, change.seen_at)
-        reaches = [
-            r for r in self._pending
-            if r.shelf_id == change.shelf_id and r.end >= window[0] and r.start <= window[1]
-            and _overlaps(r.hand_box, change.box, self.settings.box_margin_px)
+        going = [
+            Reach(track_id, shelf_id, start, t, hand)
+            for shelf_id, detector in self.reaches.items() if shelf_id == change.shelf_id
+            for track_id, (start, hand) in detector.active().items()
         ]  # fmt: skip
+        reaches = [
+            (_overlap_area(r.hand_box, change.box, self.settings.box_margin_px), r)
+            for r in [*self._pending, *going]
+            if r.shelf_id == change.shelf_id and r.end >= window[0] and r.start <= window[1]
+        ]
+        reaches = [(area, r) for area, r in reaches if area > 0 and _key(r) not in self._consumed]
+        if reaches:
+            area, reach = max(reaches, key=lambda item: (item[0], -item[1].start))
+            rivals = [
+                a for a, r in reaches if r.track_id != reach.track_id and a >= self.settings.ambiguity_ratio * area
+            ]
+            return reach.track_id, (0.5 if rivals else 0.9), reach.start, reach.end, reach
+        return self._attribute_by_cover(change, window)
+
+    def _attribute_by_cover(
+        self, change: ShelfChange, window: tuple[float, float]
+    ) -> tuple[int, float, float, float, None] | None:
         covered: dict[int, float] = {}
+        spans: dict[int, tuple[float, float]] = {}
         previous_t = None
         for t, ids, boxes in self._history:
             if window[0] <= t <= window[1]:
                 dt = 0.0 if previous_t is None else t - previous_t
-                for track_id, box in zip(ids.tolist(), boxes, strict=True):
-                    if _overlaps(tuple(float(v) for v in box), change.box, self.settings.box_margin_px):  # type: ignore[arg-type]
+                for track_id, box in zip(ids.tolist(), boxes.tolist(), strict=True):
+                    if _overlap_area(tuple(box), change.box, self.settings.box_margin_px) > 0:
                         covered[track_id] = covered.get(track_id, 0.0) + max(dt, 1e-3)
+                        spans[track_id] = (spans.get(track_id, (t, t))[0], t)
             previous_t = t
-        if reaches:
-            reach = max(reaches, key=lambda r: r.end - r.start)
-            others = [r for r in reaches if r.track_id != reach.track_id]
-            return reach.track_id, (0.5 if others else 0.9), reach
         if not covered:
             return None
         ranked = sorted(covered.items(), key=lambda item: -item[1])
         ambiguous = len(ranked) > 1 and ranked[1][1] >= self.settings.ambiguity_ratio * ranked[0][1]
-        return ranked[0][0], (0.5 if ambiguous else 0.75), None
+        track_id = ranked[0][0]
+        return track_id, (0.5 if ambiguous else 0.75), spans[track_id][0], spans[track_id][1], None
 
     def _spot(self, box: Box) -> ShelfSpot:
         height, width = self.frame_size
@@ -156,14 +203,12 @@ class ShelfEventMachine:
         return ShelfSpot(spot_id=f"x{(x1 + x2) / 2:.2f}y{(y1 + y2) / 2:.2f}", box=(x1, y1, x2, y2))
 
     def _change_event(self, change: ShelfChange) -> PickupEvent | PutbackEvent | None:
-        found = self._attribute(change)
+        found = self._attribute(change, change.seen_at)
         if found is None:
             return None
-        track_id, confidence, reach = found
+        track_id, confidence, start, end, reach = found
         if reach is not None:
-            self._pending.remove(reach)
-        start = reach.start if reach is not None else change.hidden_from
-        end = max(reach.end if reach is not None else change.hidden_from, start)
+            self._consume(reach)
         shopper = shopper_id_for(camera_id=self.camera_id, track_id=track_id)
         spot = self._spot(change.box)
         common: dict[str, object] = {
@@ -181,6 +226,27 @@ class ShelfEventMachine:
         return PutbackEvent.model_validate(
             {**common, "event_id": event_id, "pickup_event_id": linked, "misplaced": misplaced}
         )
+
+    def _is_continuation(self, change: ShelfChange) -> bool:
+        """True for the rest of a change already reported: a facing seen partly, the rest coming into view later
+        from behind the shopper. It joins the first part (same shelf and kind, adjoining, recent)."""
+        recent = [c for c in self._recent if change.seen_at - c.seen_at <= self.settings.merge_window_s]
+        self._recent = recent
+        for earlier in recent:
+            if (earlier.shelf_id, earlier.kind) == (change.shelf_id, change.kind) and _overlaps(
+                earlier.box, change.box, self.settings.merge_gap_px
+            ):
+                return True
+        self._recent.append(change)
+        return False
+
+    def _consume(self, reach: Reach) -> None:
+        """A reach explained by a shelf change is not a touch: drop it from the pending ones, or remember it
+        (by track and start) while it is still going."""
+        if reach in self._pending:
+            self._pending.remove(reach)
+        else:
+            self._consumed.add(_key(reach))
 
     def _reversed_pickup(self, track_id: int, change: ShelfChange, t: float) -> tuple[UUID | None, bool]:
         same_spot = [

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from vision.zones import Zone
 
 FloatImage = npt.NDArray[np.float32]
+Box = tuple[float, float, float, float]
 CHANNEL_MEAN = np.full((1, 3), 1.0 / 3.0, np.float32)  # cv2.transform matrix: BGR -> mean of the channels
 
 
@@ -37,14 +38,32 @@ class ShelfStateSettings:
         min_change_px: Smallest changed region kept, in working-resolution pixels. Lower reports noise.
         occluder_margin_px: Person boxes are grown by this many frame pixels (arms, shadows) before masking.
         drift_blend: Per-update blend of unchanged in-view pixels into the stable image (lighting drift).
+        arm_reach: Width of the strip beside a shopper's box searched for an arm, in box widths.
+        arm_max_s: Longest an arm stays out. A difference beside a shopper that lasts longer is treated as a
+            change on the shelf; lower it and long reaches turn into false changes, raise it and changes right
+            beside a shopper are reported later.
+        arm_still_s: A difference beside a shopper that has not moved for this long is no longer an arm (the
+            arm went back and left a change behind). Lower turns a hand held still into a false change.
+        min_arm_px: Fewest differing pixels (working resolution) beside a box that make an arm.
+        motion_threshold: Frame-to-frame difference (grey levels) of a shelf pixel inside a shopper's box that
+            counts as an arm moving in front of the shelf.
+        clearance_px: A change is only reported once no arm is within this many working pixels of it. (The
+            part of a facing still behind a shopper's box may come into view later: ``ShelfEventMachine``
+            merges such a second part into the first.)
     """
 
     scale: float = 0.5
     settle_s: float = 0.6
     diff_threshold: float = 22.0
     min_change_px: int = 40
-    occluder_margin_px: float = 6.0
+    occluder_margin_px: float = 4.0
     drift_blend: float = 0.05
+    arm_reach: float = 0.9
+    arm_max_s: float = 4.0
+    arm_still_s: float = 1.0
+    min_arm_px: int = 12
+    clearance_px: int = 1
+    motion_threshold: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -98,42 +117,120 @@ class ShelfState:
         self.stable: FloatImage | None = None
         self._visible_since = np.full(self.inside.shape, np.inf)
         self._hidden_from = np.full(self.inside.shape, np.inf)
+        self._foreground_since = np.full(self.inside.shape, np.inf)
+        self._fg_began_in_view = np.zeros(self.inside.shape, bool)
+        self._was_in_box = np.zeros(self.inside.shape, bool)
+        self._previous: FloatImage | None = None
+        self._last_motion = np.full(self.inside.shape, -np.inf)
+        self.arms: list[Box | None] = []
 
     def _work_image(self, frame: npt.NDArray[np.uint8]) -> FloatImage:
         x1, y1, x2, y2 = self.crop
         patch = cv2.resize(frame[y1:y2, x1:x2], self.size, interpolation=cv2.INTER_AREA)
         return patch.astype(np.float32)
 
-    def _occluded(self, person_boxes: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
+    def _work_boxes(self, person_boxes: npt.NDArray[np.float32], margin: float) -> npt.NDArray[np.int64]:
+        """(n, 4) person boxes grown by ``margin`` frame pixels, in working-resolution pixels of the crop."""
+        origin = np.array(self.crop[:2] * 2, np.float32)
+        grown = person_boxes + np.array([-margin, -margin, margin, margin], np.float32)
+        return np.round((grown - origin) * self.settings.scale).astype(np.int64)
+
+    def _masks(self, boxes: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """(inside any box, inside a side strip of some box but no box): where shoppers and their arms may be."""
         hidden = np.zeros(self.inside.shape, np.uint8)
-        if len(person_boxes):
-            s, m = self.settings.scale, self.settings.occluder_margin_px
-            origin = np.array(self.crop[:2] * 2, np.float32)
-            boxes = (person_boxes + np.array([-m, -m, m, m], np.float32) - origin) * s
-            for bx1, by1, bx2, by2 in np.round(boxes).astype(np.int64):
-                hidden[max(0, by1) : max(0, by2), max(0, bx1) : max(0, bx2)] = 1
-        return hidden.astype(bool)
+        strips = np.zeros(self.inside.shape, np.uint8)
+        reach = self.settings.arm_reach
+        for bx1, by1, bx2, by2 in boxes:
+            arm = round(reach * (bx2 - bx1))
+            strips[max(0, by1) : max(0, by2), max(0, bx1 - arm) : max(0, bx2 + arm)] = 1
+            hidden[max(0, by1) : max(0, by2), max(0, bx1) : max(0, bx2)] = 1
+        return hidden.astype(bool), (strips > hidden)
+
+    def _arm_boxes(
+        self, boxes: npt.NDArray[np.int64], arm: npt.NDArray[np.bool_], motion: npt.NDArray[np.bool_]
+    ) -> list[Box | None]:
+        """Per person box, the frame-pixel box of its hand: arm pixels beside the box (the larger side) and
+        moving shelf pixels inside it (an arm in front of the shelf, within the box), or None."""
+        out: list[Box | None] = []
+        s, reach, least = self.settings.scale, self.settings.arm_reach, self.settings.min_arm_px
+        height, width = arm.shape
+        for bx1, by1, bx2, by2 in boxes:
+            span = round(reach * (bx2 - bx1))
+            cy1, cy2 = max(0, by1), min(height, by2)
+            parts = [(arm, max(0, bx1 - span), min(width, bx1)), (arm, max(0, bx2), min(width, bx2 + span))]
+            parts.append((motion, max(0, bx1), min(width, bx2)))
+            best: tuple[int, int, int, int] | None = None
+            best_count = least - 1
+            for mask, cx1, cx2 in parts:
+                if cx2 <= cx1 or cy2 <= cy1:
+                    continue
+                ys, xs = np.nonzero(mask[cy1:cy2, cx1:cx2])
+                if len(xs) > best_count:
+                    best_count = len(xs)
+                    best = (cx1 + int(xs.min()), cy1 + int(ys.min()), cx1 + int(xs.max()) + 1, cy1 + int(ys.max()) + 1)
+            if best is None:
+                out.append(None)
+                continue
+            x_lo, y_lo, x_hi, y_hi = best
+            out.append(
+                (self.crop[0] + x_lo / s, self.crop[1] + y_lo / s, self.crop[0] + x_hi / s, self.crop[1] + y_hi / s)
+            )
+        return out
+
+    def _motion(self, image: FloatImage, t: float) -> npt.NDArray[np.bool_]:
+        """Shelf pixels that changed since the previous frame; also stamps ``_last_motion`` with ``t``."""
+        previous, self._previous = self._previous, image
+        if previous is None:
+            return np.zeros(self.inside.shape, bool)
+        moved = (
+            cv2.transform(cv2.absdiff(image, previous), CHANNEL_MEAN) > self.settings.motion_threshold
+        ) & self.inside
+        self._last_motion[moved] = t
+        return np.asarray(moved, bool)
 
     def update(
         self, frame: npt.NDArray[np.uint8], person_boxes: npt.NDArray[np.float32], t: float
     ) -> list[ShelfChange]:
-        """Advance to time ``t`` with the frame and (n, 4) person boxes in frame pixels; returns new changes."""
+        """Advance to time ``t`` with the frame and (n, 4) person boxes in frame pixels; returns new changes.
+
+        Afterwards ``arms[i]`` is the frame-pixel box of the hand of ``person_boxes[i]`` reaching into the
+        shelf, or None. Beside the box: shelf pixels that began to differ from the stable shelf while in view
+        (not when a box moved off them: that uncovers a change), less than ``arm_max_s`` ago (a difference that
+        stays is a change on the shelf). Inside the box: shelf pixels moving from frame to frame.
+        """
         image = self._work_image(frame)
-        hidden = self._occluded(person_boxes)
+        boxes = self._work_boxes(person_boxes, self.settings.occluder_margin_px)
+        in_box, strips = self._masks(boxes)
+        motion = self._motion(image, t)
+        if self.stable is None:
+            self.stable = image.copy()
+            self._hidden_from[in_box] = t
+            self._visible_since[~in_box] = t
+            self._was_in_box = in_box
+            self.arms = [None] * len(person_boxes)
+            return []
+        diff = self._difference(image, ~in_box & ((t - self._visible_since) >= self.settings.settle_s))
+        foreground = (diff > self.settings.diff_threshold) & self.inside & ~in_box
+        fg_since = self._foreground_since
+        starting = foreground & np.isinf(fg_since)
+        np.copyto(fg_since, t, where=starting)
+        np.copyto(self._fg_began_in_view, ~self._was_in_box, where=starting)
+        fg_since[~foreground] = np.inf
+        moving = (t - self._last_motion) < self.settings.arm_still_s
+        fresh = (t - fg_since) < self.settings.arm_max_s
+        arm = foreground & strips & self._fg_began_in_view & moving & fresh
+        self._was_in_box = in_box
+        self.arms = self._arm_boxes(boxes, arm, motion & in_box)
+        hidden = in_box | arm
         # _hidden_from: when a pixel was first hidden since it was last confirmed (inf: nothing pending);
         # _visible_since: since when it is in view (inf: hidden now). Sentinels keep this NaN-free and cheap.
         hidden_from, visible_since = self._hidden_from, self._visible_since
         np.copyto(hidden_from, t, where=hidden & np.isinf(hidden_from))
-        if self.stable is None:
-            self.stable = image.copy()
-            visible_since[~hidden] = t
-            return []
         visible_since[hidden] = np.inf
         np.copyto(visible_since, t, where=~hidden & np.isinf(visible_since))
         settled = (t - visible_since) >= self.settings.settle_s
-        diff = self._difference(image, settled)
         changed = settled & self.inside & (diff > self.settings.diff_threshold)
-        changes = self._regions(image, changed & (hidden_from < np.inf), diff, hidden, t)
+        changes = self._regions(image, changed & (hidden_from < np.inf), diff, arm, t)
         quiet = settled & ~changed
         cv2.accumulateWeighted(image, self.stable, self.settings.drift_blend, mask=quiet.view(np.uint8))
         hidden_from[quiet] = np.inf
@@ -169,7 +266,7 @@ class ShelfState:
         image: FloatImage,
         changed: npt.NDArray[np.bool_],
         diff: npt.NDArray[np.float32],
-        hidden: npt.NDArray[np.bool_],
+        arm: npt.NDArray[np.bool_],
         t: float,
     ) -> list[ShelfChange]:
         assert self.stable is not None
@@ -180,9 +277,9 @@ class ShelfState:
             if area < self.settings.min_change_px:
                 continue
             region = labels == label
-            box_hidden = hidden[y : y + h, x : x + w]
-            if box_hidden.any():
-                continue  # part of the region is still behind someone: wait until all of it is in view
+            pad = self.settings.clearance_px
+            if arm[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad].any():
+                continue  # a hand is still at it: wait until it has gone
             changes.append(self._change(image, region, (x, y, w, h), diff, t))
             self.stable[region] = image[region]
             self._hidden_from[region] = np.inf

@@ -1,0 +1,127 @@
+"""Event accuracy on synthetic scenarios: render, run the offline pipeline, score against the truth.
+
+For each scenario (a library name or ``random-SEED``): the synthetic store writes the video, the edge config,
+the MOT truth and the true events; ``run_offline`` (real detector + tracker + event engine) produces events
+and tracks; predicted shoppers are mapped to true ones through the track association; then precision,
+recall and F1 per event type and the dwell-duration error.
+
+    python -m bench.eval_events one_takes_item one_takes_and_returns      # tuning set
+    python -m bench.eval_events --random 20 --first-seed 5000 --write     # a held-out set, results to bench/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bench.report import write_section
+from edge_config import load_config
+from models.registry import resolve_model
+from pipeline.offline import OfflineRun, run_offline
+from vision.detector.onnx import DetectorSettings, OnnxDetector
+from vision.evaluation.event_metrics import EventScores, associate_tracks, score_events, shopper_mapping
+from vision.events.codec import from_json
+from vision.events.contract import AnyEvent
+from vision.synthetic.library import resolve_scenario
+from vision.synthetic.story import build_story
+from vision.synthetic.writer import write_outputs
+from vision.tracking.bytetrack import ByteTracker, TrackerSettings
+from vision.tracking.ids import IdCounter
+from vision.tracking.reid import OnnxReid
+from vision.tracking.relink import FragmentRelinker, RelinkSettings
+
+TYPES = ("dwell", "touch", "pickup", "putback")
+
+
+def _events(path: Path) -> list[AnyEvent]:
+    return [from_json(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _mot(path: Path) -> np.ndarray:
+    rows = [[float(v) for v in line.split(",")[:6]] for line in path.read_text().splitlines() if line.strip()]
+    return np.array(rows, float).reshape(-1, 6)
+
+
+def evaluate(ref: str, folder: Path, detector: OnnxDetector, reid: OnnxReid | None) -> EventScores:
+    """Render scenario ``ref`` into ``folder``, run the pipeline, and score it."""
+    outputs = write_outputs(build_story(resolve_scenario(ref)), folder / "truth")
+    config = load_config(outputs.edge_config)
+    camera = config.cameras[0]
+    tracker = ByteTracker(
+        TrackerSettings(), id_counter=IdCounter(), camera_id=camera.id,
+        relinker=FragmentRelinker(RelinkSettings(), reid),
+    )  # fmt: skip
+    start = json.loads(outputs.truth_json.read_text())["start_epoch_s"]
+    assert outputs.video is not None
+    run = OfflineRun(outputs.video, config, camera, detector, tracker, folder / "pred", start_epoch=start)
+    result = run_offline(run)
+    truth, predicted = _events(outputs.events), _events(result.events_path)
+    association = associate_tracks(_mot(outputs.gt), _mot(result.tracks_path))
+    return score_events(truth, predicted, shoppers=shopper_mapping(association, truth, predicted))
+
+
+def _row(name: str, scores: EventScores) -> str:
+    cells = []
+    for kind in TYPES:
+        s = scores.by_type[kind]
+        true, pred = s.true_positives + s.false_negatives, s.true_positives + s.false_positives
+        cells.append(f"{s.f1:.2f} ({s.true_positives}/{true}/{pred})" if true or pred else "-")
+    median = scores.dwell_error_median_s
+    return f"| {name} | " + " | ".join(cells) + f" | {'-' if median is None else f'{median:.2f}'} |"
+
+
+def pooled(all_scores: Sequence[EventScores]) -> EventScores:
+    """Scores summed over scenarios (micro-average), dwell errors pooled."""
+    from vision.evaluation.event_metrics import TypeScore
+
+    by_type = {
+        kind: TypeScore(
+            sum(s.by_type[kind].true_positives for s in all_scores),
+            sum(s.by_type[kind].false_positives for s in all_scores),
+            sum(s.by_type[kind].false_negatives for s in all_scores),
+        )
+        for kind in TYPES
+    }
+    return EventScores(by_type, tuple(e for s in all_scores for e in s.dwell_errors_s))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenarios", nargs="*", help="Library names or random-SEED.")
+    parser.add_argument("--random", type=int, default=0, help="Add this many random scenarios.")
+    parser.add_argument("--first-seed", type=int, default=5000)
+    parser.add_argument("--keep", type=Path, help="Keep the rendered and predicted files here.")
+    parser.add_argument("--write", action="store_true", help="Write bench/results/events_accuracy.json and a table.")
+    args = parser.parse_args()
+    refs = list(args.scenarios) + [f"random-{args.first_seed + i}" for i in range(args.random)]
+    detector = OnnxDetector(resolve_model("yolox_nano_416"), DetectorSettings(conf_threshold=0.1, max_batch=4))
+    reid = OnnxReid(resolve_model("reid_retail_0287"))
+    lines = ["| scenario | dwell F1 (tp/true/pred) | touch F1 | pickup F1 | putback F1 | dwell err median s |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    all_scores = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.keep or Path(tmp)
+        for ref in refs:
+            scores = evaluate(ref, root / ref, detector, reid)
+            all_scores.append(scores)
+            lines.append(_row(ref, scores))
+            print(lines[-1], flush=True)
+    total = pooled(all_scores)
+    lines.append(_row("**all (pooled)**", total))
+    p90 = total.dwell_error_p90_s
+    table = "\n".join(lines) + f"\n\nDwell duration error: median {total.dwell_error_median_s} s, p90 {p90} s."
+    print(table)
+    if args.write:
+        out = Path(__file__).parent / "results" / "events_accuracy.json"
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(json.dumps({"scenarios": refs, "pooled": total.as_dict()}, indent=2) + "\n")
+        write_section("events_accuracy", table)
+
+
+if __name__ == "__main__":
+    main()
