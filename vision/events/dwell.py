@@ -7,6 +7,9 @@ inside for ``exit_grace_s``: a shopper hidden behind another, or missed by the d
 the visit. The visit's end is the last time the shopper was seen inside. A visit shorter than
 ``min_dwell_s`` is a pass-by: counted per zone, never emitted as a dwell.
 
+Tracker fragments: when a track vanishes inside a zone and a new track appears where it was within
+``exit_grace_s``, the new track continues the visit (one dwell, under the first track's shopper id).
+
 Border hysteresis: to enter, the anchor must be inside the polygon; to stay, it may wander up to
 ``border_margin_px`` outside it, so a shopper standing on the line does not flip in and out.
 
@@ -29,6 +32,8 @@ from vision.events.ids import event_id_for, shopper_id_for
 from vision.zones import Zone
 
 MIN_CONFIDENCE = 0.5  # a visit bridged mostly by the grace period is still reported, with this floor
+ADOPT_MAX_GAP_HEIGHTS = 0.75  # a new track this close (in box heights) to a vanished one continues its visit
+ALIAS_FORGET_S = 60.0
 
 
 class Anchor(StrEnum):
@@ -73,6 +78,7 @@ class _Visit:
     confirmed: bool = False
     occluded_s: float = 0.0
     occluded_at_last_inside: float = 0.0
+    foot: tuple[float, float, float] = (0.0, 0.0, 0.0)  # last anchor point inside (x, y px) and box height px
 
 
 def anchor_points(tracks: FrameDetections, anchor: Anchor) -> FloatArray:
@@ -100,6 +106,8 @@ class DwellTracker:
         self.zones = list(zones)
         self.pass_bys: Counter[str] = Counter()
         self._visits: dict[tuple[int, str], _Visit] = {}
+        self._alias: dict[int, int] = {}  # a new track id -> the vanished track whose visit it continues
+        self._alias_seen: dict[int, float] = {}
         self._last_t: float | None = None
 
     @property
@@ -114,25 +122,58 @@ class DwellTracker:
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t
         events: list[DwellStartedEvent | DwellEvent] = []
-        ids = tracks.tracker_id.tolist()
+        ids = [self._alias.get(track_id, track_id) for track_id in tracks.tracker_id.tolist()]
+        heights = (tracks.xyxy[:, 3] - tracks.xyxy[:, 1]).tolist()
         for floor in self.zones:
             points = anchor_points(tracks, floor.anchor)
             distance = floor.zone.distance_inside(points)
             seen: set[int] = set()
-            for track_id, dist in zip(ids, distance.tolist(), strict=True):
+            for row, (track_id, dist) in enumerate(zip(ids, distance.tolist(), strict=True)):
                 key = (track_id, floor.zone.zone_id)
                 visit = self._visits.get(key)
                 if visit is None and dist > 0:
-                    self._visits[key] = _Visit(entered_at=t, last_inside=t)
-                    seen.add(track_id)
-                elif visit is not None:
-                    seen.add(track_id)
+                    visit = self._adopt(floor, track_id, points[row], heights[row], set(ids), t)
+                    if visit is None:
+                        visit = self._visits[key] = _Visit(entered_at=t, last_inside=t)
+                    else:
+                        key = (self._alias.get(track_id, track_id), floor.zone.zone_id)
+                if visit is not None:
+                    seen.add(key[0])
                     if dist >= -floor.rule.border_margin_px:
                         visit.last_inside = t
                         visit.occluded_at_last_inside = visit.occluded_s
+                        visit.foot = (float(points[row][0]), float(points[row][1]), float(heights[row]))
             events.extend(self._advance_zone(floor, seen, t, dt))
+        self._prune_aliases(set(tracks.tracker_id.tolist()), t)
         events.sort(key=lambda event: event.ts)
         return events
+
+    def _adopt(
+        self, floor: FloorZone, track_id: int, foot: FloatArray, height: float, present: set[int], t: float
+    ) -> _Visit | None:
+        """Continue the open visit of a track that vanished here moments ago, when a new track appears where it
+        was: a tracker fragment must not split one visit into two dwells. Returns the adopted visit or None."""
+        zone_id = floor.zone.zone_id
+        best: tuple[float, int] | None = None
+        for (other, zone), visit in self._visits.items():
+            if zone != zone_id or other in present or t - visit.last_inside > floor.rule.exit_grace_s:
+                continue
+            x, y, h = visit.foot
+            gap = float(np.hypot(foot[0] - x, foot[1] - y)) / max(h, height, 1.0)
+            if gap <= ADOPT_MAX_GAP_HEIGHTS and (best is None or gap < best[0]):
+                best = (gap, other)
+        if best is None:
+            return None
+        self._alias[track_id] = best[1]
+        self._alias_seen[track_id] = t
+        return self._visits[(best[1], zone_id)]
+
+    def _prune_aliases(self, present: set[int], t: float) -> None:
+        for track_id in present & self._alias.keys():
+            self._alias_seen[track_id] = t
+        for track_id in [k for k, seen in self._alias_seen.items() if t - seen > ALIAS_FORGET_S]:
+            self._alias.pop(track_id, None)
+            self._alias_seen.pop(track_id, None)
 
     def flush(self, t: float | None = None) -> list[DwellEvent]:
         """Close every open visit (end of stream) at its last time inside; returns the dwells among them."""

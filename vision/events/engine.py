@@ -68,9 +68,9 @@ class CameraEventEngine:
         self.camera_id = camera_id
         self.zones = zones
         self.dwell = DwellTracker(store_id=store_id, camera_id=camera_id, zones=zones.floor)
-        standing_zone_of = {f.zone.shelf_id: f.zone.zone_id for f in zones.floor if f.zone.shelf_id is not None}
+        standing = {f.zone.shelf_id: f.zone for f in zones.floor if f.zone.shelf_id is not None}
         self.shelf = ShelfEventMachine(
-            store_id=store_id, camera_id=camera_id, shelves=zones.shelves, standing_zone_of=standing_zone_of
+            store_id=store_id, camera_id=camera_id, shelves=zones.shelves, standing_zones=standing
         )
         self._last_t = 0.0
 

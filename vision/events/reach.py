@@ -35,7 +35,7 @@ class ReachSettings:
     """
 
     max_speed_hps: float = 0.35
-    min_reach_s: float = 0.3
+    min_reach_s: float = 0.6
     end_grace_s: float = 0.5
     keypoint_min_score: float = 0.5
 

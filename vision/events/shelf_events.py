@@ -45,6 +45,7 @@ class ShelfEventSettings:
         merge_window_s: A change adjoining (within ``merge_gap_px`` pixels) one of the same kind reported this
             recently is the rest of it, not a new event.
         merge_gap_px: See ``merge_window_s``.
+        standing_margin_px: How far outside its standing zone a shopper's feet may be and still reach the shelf.
     """
 
     same_spot_window_s: float = 10.0
@@ -55,6 +56,7 @@ class ShelfEventSettings:
     box_margin_px: float = 10.0
     merge_window_s: float = 60.0
     merge_gap_px: float = 6.0
+    standing_margin_px: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ class ShelfEventMachine:
         store_id: Written into events.
         camera_id: Written into events; shopper ids are ``{camera_id}-{track id}``.
         shelves: The camera's shelf zones.
-        standing_zone_of: {shelf id: id of the standing zone in front of it} for touch events.
+        standing_zones: {shelf id: the standing zone in front of it}; only shoppers standing there reach it.
         settings: Attribution and timing rules.
         reach_settings: Reach detection tuning.
         state_settings: Shelf model tuning.
@@ -102,14 +104,14 @@ class ShelfEventMachine:
         store_id: str,
         camera_id: str,
         shelves: Sequence[Zone],
-        standing_zone_of: dict[str, str],
+        standing_zones: dict[str, Zone],
         settings: ShelfEventSettings | None = None,
         reach_settings: ReachSettings | None = None,
         state_settings: ShelfStateSettings | None = None,
     ) -> None:
         self.store_id, self.camera_id = store_id, camera_id
         self.settings = settings or ShelfEventSettings()
-        self.standing_zone_of = standing_zone_of
+        self.standing_zones = standing_zones
         self.frame_size = shelves[0].frame_size if shelves else (0, 0)
         self.reaches = {z.zone_id: ReachDetector(z, reach_settings) for z in shelves}
         self.states = {z.zone_id: ShelfState(z, state_settings) for z in shelves}
@@ -130,7 +132,9 @@ class ShelfEventMachine:
         for shelf_id, detector in self.reaches.items():
             state = self.states[shelf_id]
             changes = state.update(image, tracks.xyxy, t)
-            for reach in detector.update(tracks, state.arms, t):
+            standing = self._standing_rows(shelf_id, tracks)
+            arms = [arm if row in standing else None for row, arm in enumerate(state.arms)]
+            for reach in detector.update(tracks, arms, t):
                 if _key(reach) in self._consumed:
                     self._consumed.discard(_key(reach))
                 else:
@@ -227,6 +231,15 @@ class ShelfEventMachine:
             {**common, "event_id": event_id, "pickup_event_id": linked, "misplaced": misplaced}
         )
 
+    def _standing_rows(self, shelf_id: str, tracks: FrameDetections) -> set[int]:
+        """Rows of the tracks standing in front of the shelf (feet in its standing zone): only they can reach it.
+        A shelf without a standing zone lets everyone reach it."""
+        zone = self.standing_zones.get(shelf_id)
+        if zone is None:
+            return set(range(len(tracks)))
+        inside = zone.distance_inside(tracks.foot_points) >= -self.settings.standing_margin_px
+        return set(np.flatnonzero(inside).tolist())
+
     def _is_continuation(self, change: ShelfChange) -> bool:
         """True for the rest of a change already reported: a facing seen partly, the rest coming into view later
         from behind the shopper. It joins the first part (same shelf and kind, adjoining, recent)."""
@@ -285,5 +298,6 @@ class ShelfEventMachine:
             ),
             store_id=self.store_id, camera_id=self.camera_id, ts=reach.end, ts_start=reach.start, ts_end=reach.end,
             confidence=confidence, shopper_id=shopper, shelf_id=reach.shelf_id,
-            zone_id=self.standing_zone_of.get(reach.shelf_id, reach.shelf_id), spot=self._spot(reach.hand_box),
+            zone_id=zone.zone_id if (zone := self.standing_zones.get(reach.shelf_id)) else reach.shelf_id,
+            spot=self._spot(reach.hand_box),
         )  # fmt: skip

@@ -91,3 +91,18 @@ def test_dwell_time_does_not_depend_on_fps() -> None:
 def test_flush_closes_open_visits() -> None:
     machine, events = run([[(1, INSIDE_X)]] * 25)
     assert any(isinstance(e, DwellEvent) for e in events) and machine.open_visits == 0
+
+
+def test_a_new_track_where_one_vanished_continues_its_visit() -> None:
+    # the tracker loses shopper 1 behind someone and starts track 9 at the same spot 0.8 s later
+    script = [[(1, INSIDE_X)]] * 20 + [[]] * 4 + [[(9, INSIDE_X + 5)]] * 20 + [[]] * 15
+    machine, events = run(script)
+    dwells = [e for e in events if isinstance(e, DwellEvent)]
+    assert len(dwells) == 1 and dwells[0].shopper_id == "cam1-1"
+    assert abs(dwells[0].dwell_s - 43 / 5) < 1e-6 and machine.pass_bys["floor-1"] == 0
+
+
+def test_a_new_track_elsewhere_starts_its_own_visit() -> None:
+    script = [[(1, INSIDE_X)]] * 20 + [[]] * 4 + [[(9, INSIDE_X + 140)]] * 20 + [[]] * 15
+    _, events = run(script)
+    assert sorted(e.shopper_id for e in events if isinstance(e, DwellEvent)) == ["cam1-1", "cam1-9"]
