@@ -42,6 +42,8 @@ class ShelfEventSettings:
         ambiguity_ratio: When the runner-up covered the change at least this share of the winner's time,
             the attribution is ambiguous (confidence 0.5).
         box_margin_px: Boxes are grown by this many pixels when testing overlap with a change.
+        attribution_delay_s: A change is attributed this long after it is seen, so a reach the arm signal
+            caught late still counts. Longer delays events; shorter gives more changes to the wrong shopper.
         merge_window_s: A change adjoining (within ``merge_gap_px`` pixels) one of the same kind reported this
             recently is the rest of it, not a new event.
         merge_gap_px: See ``merge_window_s``.
@@ -55,6 +57,7 @@ class ShelfEventSettings:
     ambiguity_ratio: float = 0.6
     box_margin_px: float = 10.0
     merge_window_s: float = 60.0
+    attribution_delay_s: float = 1.5
     merge_gap_px: float = 6.0
     standing_margin_px: float = 15.0
 
@@ -117,6 +120,7 @@ class ShelfEventMachine:
         self.states = {z.zone_id: ShelfState(z, state_settings) for z in shelves}
         self._history: deque[tuple[float, npt.NDArray[np.int64], npt.NDArray[np.float32]]] = deque()
         self._pending: list[Reach] = []
+        self._due: list[ShelfChange] = []  # changes waiting ``attribution_delay_s`` for the reach detector
         self._recent: list[ShelfChange] = []
         self._consumed: set[tuple[int, str, float]] = set()  # reaches still going, already explained by a change
         self._pickups: list[_Pickup] = []
@@ -139,18 +143,25 @@ class ShelfEventMachine:
                     self._consumed.discard(_key(reach))
                 else:
                     self._pending.append(reach)
-            for change in changes:
-                if self._is_continuation(change):
-                    continue
-                event = self._change_event(change)
-                if event is not None:
-                    events.append(event)
+            self._due.extend(changes)
+        for change in [c for c in self._due if t - c.seen_at >= self.settings.attribution_delay_s]:
+            self._due.remove(change)
+            if self._is_continuation(change):
+                continue
+            event = self._change_event(change, t)
+            if event is not None:
+                events.append(event)
         events.extend(self._touches(t, force=False))
         return sorted(events, key=lambda e: e.ts)
 
     def flush(self, t: float) -> list[AnyEvent]:
-        """Decide every pending reach (end of stream)."""
-        return list(self._touches(t, force=True))
+        """Attribute the changes waiting for it and decide every pending reach (end of stream)."""
+        events: list[AnyEvent] = []
+        for change in self._due:
+            if not self._is_continuation(change) and (event := self._change_event(change, t)) is not None:
+                events.append(event)
+        self._due = []
+        return [*events, *self._touches(t, force=True)]
 
     def _attribute(self, change: ShelfChange, t: float) -> tuple[int, float, float, float, Reach | None] | None:
         """(track id, confidence, start, end, the reach that made it or None) for a change; None if nobody was
@@ -159,7 +170,7 @@ class ShelfEventMachine:
         The reach whose hand covered most of the changed region wins (ended reaches and ones still going);
         without a reach, the shopper whose box covered the region longest while it was hidden.
         """
-        window = (change.hidden_from - 1.0, change.seen_at)
+        window = (change.hidden_from - 1.0, t)
         going = [
             Reach(track_id, shelf_id, start, t, hand)
             for shelf_id, detector in self.reaches.items() if shelf_id == change.shelf_id
@@ -206,8 +217,8 @@ class ShelfEventMachine:
         x2, y2 = max(min(box[2] / width, 1.0), x1 + 0.001), max(min(box[3] / height, 1.0), y1 + 0.001)
         return ShelfSpot(spot_id=f"x{(x1 + x2) / 2:.2f}y{(y1 + y2) / 2:.2f}", box=(x1, y1, x2, y2))
 
-    def _change_event(self, change: ShelfChange) -> PickupEvent | PutbackEvent | None:
-        found = self._attribute(change, change.seen_at)
+    def _change_event(self, change: ShelfChange, t: float) -> PickupEvent | PutbackEvent | None:
+        found = self._attribute(change, t)
         if found is None:
             return None
         track_id, confidence, start, end, reach = found
@@ -281,6 +292,9 @@ class ShelfEventMachine:
     def _touches(self, t: float, *, force: bool) -> list[TouchEvent]:
         touches, still = [], []
         for reach in self._pending:
+            if any(c.shelf_id == reach.shelf_id and _overlaps(c.box, reach.hand_box) for c in self._due):
+                still.append(reach)  # a change here waits to be attributed: it may be this reach's
+                continue
             settled = self.states[reach.shelf_id].region_settled(reach.hand_box, t)
             if force or settled or t - reach.end > self.settings.touch_timeout_s:
                 touches.append(self._touch(reach, confidence=0.8 if settled else 0.5))
