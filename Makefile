@@ -18,9 +18,10 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-# Test install: adds the [export] extra, because tests build Ultralytics end-to-end and pose models themselves.
+# Test install: adds the [export] extra (tests build Ultralytics end-to-end and pose models themselves) and
+# [eval] (TrackEval for the tracking metrics).
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test,export]'
+	$(BIN)/pip install -q -e '.[test,export,eval]'
 	touch $@ $(VENV)/.installed-run
 
 demo: $(VENV)/.installed-run

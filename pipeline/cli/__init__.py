@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli import config_cmd, detect_cmd, events_cmd, models_cmd
+from pipeline.cli import (
+    config_cmd,
+    detect_cmd,
+    eval_cmd,
+    events_cmd,
+    keys_cmd,
+    models_cmd,
+    offline_cmd,
+    track_cmd,
+)
 from pipeline.logs import configure_logging
 
 app = typer.Typer(
@@ -19,7 +28,11 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(events_cmd.app, name="events")
+app.add_typer(keys_cmd.app, name="keys")
 app.command("detect")(detect_cmd.detect)
+app.command("track")(track_cmd.track)
+app.command("run-offline")(offline_cmd.run_offline_cmd)
+app.add_typer(eval_cmd.app, name="eval")
 
 
 @app.callback()

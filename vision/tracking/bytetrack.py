@@ -1,0 +1,360 @@
+"""ByteTrack-class multi-object tracker: one instance per camera, ``FrameDetections`` in and out.
+
+Per frame (``ByteTracker.update``):
+
+1. Predict every track to the frame's ``captured_at`` with a constant-velocity Kalman filter (steps in seconds).
+2. Stage 1: confirmed tracks (tracked and lost) against high-confidence detections, by IoU, Hungarian.
+3. Stage 2: tracks still unmatched that were tracked in the previous frame against low-confidence detections
+   (a half-hidden shopper scores low; this keeps their track alive instead of letting it be lost).
+4. Stage 3: tentative tracks against the high-confidence detections left over.
+5. Tentative tracks left unmatched are dropped; tracked ones become lost; lost ones not seen for
+   ``lost_track_buffer_s`` seconds are dropped (and their per-track state with them).
+6. Leftover detections scoring at least ``track_activation_threshold`` start tentative tracks; a tentative track
+   matched ``minimum_consecutive_frames`` frames in a row is confirmed, re-linked to a lost track by the optional
+   ``FragmentRelinker`` or given a fresh id from the injected ``IdCounter``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from vision.detections import FrameDetections
+from vision.tracking import kalman
+from vision.tracking.ids import IdCounter
+from vision.tracking.matching import assign, iou_matrix
+from vision.tracking.relink import FragmentRelinker, Newcomers
+from vision.tracking.tracks import NO_ID, TrackState, TrackTable
+
+logger = logging.getLogger(__name__)
+
+# Names of the extra output columns in ``FrameDetections.data``.
+STATE_COLUMN = "state"  # int8 TrackState value
+AGE_COLUMN = "age_s"  # float32 seconds since the track's first detection
+DETECTION_INDEX_COLUMN = "detection_index"  # int64 row of the input detection matched this frame, -1 if none
+
+
+@dataclass(frozen=True)
+class TrackerSettings:
+    """Thresholds and times of the tracker. Times are seconds of ``captured_at``, never frames.
+
+    Attributes:
+        high_confidence_threshold: Detections scoring at least this take part in stage 1 (and can start
+            tracks); lower ones only in stage 2. Higher keeps false boxes from stealing tracks and relies more
+            on stage 2 for occluded people; lower lets weak false boxes take over a track.
+        low_confidence_threshold: Detections below this are ignored altogether. Lower rescues more occluded
+            people and lets clutter keep dead tracks alive.
+        track_activation_threshold: Score a leftover detection needs to start a track. Higher gives fewer
+            tracks from false boxes and later (or no) tracks for people the detector is unsure of.
+        minimum_matching_threshold: Least IoU between a track's predicted box and a high-confidence detection
+            in stage 1 (supervision's ``minimum_matching_threshold=0.8`` is a cost, 1 - IoU, i.e. IoU 0.2).
+            Higher loses fast walkers at low fps (their boxes overlap less frame to frame); lower swaps ids
+            between people who pass close by.
+        low_score_matching_threshold: Least IoU for stage 2. Higher rescues fewer occluded people; lower lets a
+            weak box of the occluder keep the hidden person's track alive.
+        tentative_matching_threshold: Least IoU to continue a tentative track.
+        minimum_consecutive_frames: Consecutive matched frames before a track is confirmed and gets an id.
+            Higher suppresses ids for flickering false boxes and delays (and drops the first frames of) real
+            tracks; 1 confirms at once.
+        lost_track_buffer_s: How long a lost track is predicted forward and can be matched again by IoU,
+            seconds. Higher bridges longer detector misses, and the drifting prediction may then be matched to
+            someone else; lower splits tracks at short misses (the relinker may still join them).
+        report_lost: Also output lost tracks (predicted box, ``detection_index`` -1) while they are buffered.
+        noise: Motion model noise levels.
+    """
+
+    high_confidence_threshold: float = 0.5
+    low_confidence_threshold: float = 0.1
+    track_activation_threshold: float = 0.5
+    minimum_matching_threshold: float = 0.2
+    low_score_matching_threshold: float = 0.5
+    tentative_matching_threshold: float = 0.3
+    minimum_consecutive_frames: int = 2
+    lost_track_buffer_s: float = 1.5
+    report_lost: bool = False
+    noise: kalman.MotionNoise = field(default_factory=kalman.MotionNoise)
+
+    def __post_init__(self) -> None:
+        for name in (
+            "high_confidence_threshold",
+            "low_confidence_threshold",
+            "track_activation_threshold",
+            "minimum_matching_threshold",
+            "low_score_matching_threshold",
+            "tentative_matching_threshold",
+        ):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"TrackerSettings.{name} must be within 0..1, got {value}")
+        if self.low_confidence_threshold > self.high_confidence_threshold:
+            raise ValueError(
+                "TrackerSettings.low_confidence_threshold must be <= high_confidence_threshold, got "
+                f"{self.low_confidence_threshold} > {self.high_confidence_threshold}"
+            )
+        frames, buffer_s = self.minimum_consecutive_frames, self.lost_track_buffer_s
+        if frames < 1:
+            raise ValueError(f"TrackerSettings.minimum_consecutive_frames must be >= 1, got {frames}")
+        if buffer_s < 0:
+            raise ValueError(f"TrackerSettings.lost_track_buffer_s must be >= 0 seconds, got {buffer_s}")
+
+
+class ByteTracker:
+    """Tracks people across the frames of one camera.
+
+    Contract of ``update``: call it once for every frame the detector processed, in capture order, **even when
+    there are no detections** (an empty ``FrameDetections``): that is how the tracker learns that time passed
+    and lost tracks expire. ``captured_at`` must not decrease. The output has one row per reported track, which
+    is usually not the number of input detections: tentative tracks, unmatched low-score boxes and false boxes
+    produce no row, and lost tracks produce one only with ``report_lost``.
+
+    Ids are anonymous, unique within the counter (pass one ``IdCounter`` per camera) and never reused for the
+    life of the counter, ``reset()`` included. Memory is bounded by the number of live tracks plus the
+    relinker's pool: dropped tracks leave nothing behind.
+
+    Args:
+        settings: Thresholds and times.
+        id_counter: Source of ids; a fresh one starting at 1 when omitted.
+        camera_id: When given, ``update`` refuses detections of another camera.
+        relinker: Optional fragment re-linker (lost-track pool, optionally with an appearance model).
+    """
+
+    def __init__(
+        self,
+        settings: TrackerSettings | None = None,
+        *,
+        id_counter: IdCounter | None = None,
+        camera_id: str | None = None,
+        relinker: FragmentRelinker | None = None,
+    ) -> None:
+        self.settings = settings or TrackerSettings()
+        self.id_counter = id_counter if id_counter is not None else IdCounter()
+        self.camera_id = camera_id
+        self.relinker = relinker
+        self._tracks = TrackTable.empty()
+        self._last_time: float | None = None
+        self._previous_image: npt.NDArray[np.uint8] | None = None
+        self._frame_hw: tuple[int, int] = (0, 0)
+
+    @property
+    def fragments_merged(self) -> int:
+        """How many new tracks were re-linked to a lost track (and so kept the lost track's id)."""
+        return 0 if self.relinker is None else self.relinker.merged
+
+    @property
+    def live_tracks(self) -> int:
+        """Tracks held now (tentative, tracked and lost)."""
+        return len(self._tracks)
+
+    def reset(self) -> None:
+        """Forget every track (e.g. after a camera outage); the id counter keeps counting, so no id is reused."""
+        self._tracks = TrackTable.empty()
+        self._last_time = None
+        self._previous_image = None
+        if self.relinker is not None:
+            self.relinker.clear()
+
+    def update(self, detections: FrameDetections, image: npt.NDArray[np.uint8] | None = None) -> FrameDetections:
+        """Advance the tracks by one frame (see the class docstring for the call contract).
+
+        Args:
+            detections: This frame's detections; ``captured_at`` in seconds.
+            image: The frame's BGR pixels, needed only by a relinker with an appearance model (crops of lost
+                tracks are cut from the frame passed in the previous call, so do not modify it in place).
+
+        Returns:
+            Confirmed tracks: ``xyxy``/``confidence``/``class_id``/``keypoints`` of the matched detection,
+            ``tracker_id``, and ``data`` columns ``state`` (int8 ``TrackState``), ``age_s`` (float32 seconds
+            since first detected) and ``detection_index`` (int64 input row, -1 for a reported lost track). The
+            foot point is ``FrameDetections.foot_points``. Frame fields are copied from the input.
+        """
+        now = self._check_frame(detections)
+        self._frame_hw = detections.frame_size
+        dt = 0.0 if self._last_time is None else now - self._last_time
+        self._last_time = now
+        tracks = self._tracks
+        kalman.predict(tracks.mean, tracks.covariance, dt, self.settings.noise)
+        tracks.detection_index = self._associate(tracks, detections, image)
+        births = self._leftover_births(detections, tracks.detection_index)
+        self._apply_matches(tracks, detections)
+        tracks = self._retire(tracks, now)
+        tracks = tracks.extend(TrackTable.born(detections, births, now, self.settings.noise))
+        tracks = self._confirm(tracks, now, image)
+        self._tracks = tracks
+        if self.relinker is not None:
+            self.relinker.expire(now)
+            self._previous_image = image if self.relinker.wants_image else None
+        return self._output(detections, now)
+
+    def _check_frame(self, detections: FrameDetections) -> float:
+        if self.camera_id is not None and detections.camera_id != self.camera_id:
+            raise ValueError(
+                f"tracker of camera {self.camera_id!r} got detections of camera {detections.camera_id!r}; "
+                "use one tracker per camera"
+            )
+        now = float(detections.captured_at)
+        if self._last_time is not None and now < self._last_time:
+            raise ValueError(
+                f"captured_at went backwards: {now} after {self._last_time} (camera {detections.camera_id!r}); "
+                "frames must be given in capture order"
+            )
+        return now
+
+    def _associate(
+        self, tracks: TrackTable, detections: FrameDetections, image: npt.NDArray[np.uint8] | None
+    ) -> npt.NDArray[np.int64]:
+        """(n_tracks,) int64 index of the detection each track matched, -1 for none."""
+        s = self.settings
+        scores = detections.confidence
+        high = np.flatnonzero(scores >= s.high_confidence_threshold)
+        low = np.flatnonzero((scores >= s.low_confidence_threshold) & (scores < s.high_confidence_threshold))
+        matched = np.full((len(tracks),), -1, np.int64)
+        if len(tracks) == 0:
+            return matched
+        predicted = tracks.predicted_xyxy()
+        boxes = detections.xyxy
+        state = tracks.state
+        confirmed = np.flatnonzero(state != TrackState.TENTATIVE)
+        first = assign(1.0 - iou_matrix(predicted[confirmed], boxes[high]), 1.0 - s.minimum_matching_threshold)
+        matched[confirmed[first.rows]] = high[first.cols]
+        vetoed = self._veto_refound(tracks, confirmed[first.rows], high[first.cols], detections, image)
+        matched[vetoed] = -1
+        rest = confirmed[first.unmatched_rows]
+        rest = rest[state[rest] == TrackState.TRACKED]
+        second = assign(1.0 - iou_matrix(predicted[rest], boxes[low]), 1.0 - s.low_score_matching_threshold)
+        matched[rest[second.rows]] = low[second.cols]
+        tentative = np.flatnonzero(state == TrackState.TENTATIVE)
+        high_left = np.setdiff1d(high, matched[matched >= 0])
+        third = assign(1.0 - iou_matrix(predicted[tentative], boxes[high_left]), 1.0 - s.tentative_matching_threshold)
+        matched[tentative[third.rows]] = high_left[third.cols]
+        return matched
+
+    def _veto_refound(
+        self,
+        tracks: TrackTable,
+        rows: npt.NDArray[np.int64],
+        cols: npt.NDArray[np.int64],
+        detections: FrameDetections,
+        image: npt.NDArray[np.uint8] | None,
+    ) -> npt.NDArray[np.int64]:
+        """Rows of lost tracks re-found in stage 1 after a long gap whose appearance does not match."""
+        if self.relinker is None or not self.relinker.wants_image or image is None:
+            return rows[:0]
+        gap = detections.captured_at - tracks.last_seen_s[rows]
+        refound = (tracks.state[rows] == TrackState.LOST) & (gap > self.relinker.settings.verify_refound_after_s)
+        if not refound.any():
+            return rows[:0]
+        ok = self.relinker.verify(tracks.tracker_id[rows[refound]], detections.xyxy[cols[refound]], image)
+        vetoed: npt.NDArray[np.int64] = rows[refound][~ok]
+        return vetoed
+
+    def _leftover_births(
+        self, detections: FrameDetections, matched_det: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        """Indices of detections that start tentative tracks: unmatched and scoring high enough."""
+        free = np.ones((len(detections),), bool)
+        free[matched_det[matched_det >= 0]] = False
+        free &= detections.confidence >= self.settings.track_activation_threshold
+        free &= detections.confidence >= self.settings.high_confidence_threshold
+        return np.flatnonzero(free)
+
+    def _apply_matches(self, tracks: TrackTable, detections: FrameDetections) -> None:
+        """Kalman-correct matched tracks and take their detection's box, score and class."""
+        rows = np.flatnonzero(tracks.detection_index >= 0)
+        if len(rows) == 0:
+            return
+        cols = tracks.detection_index[rows]
+        mean, covariance = tracks.mean[rows], tracks.covariance[rows]
+        kalman.update(mean, covariance, detections.xyxy[cols], self.settings.noise)
+        tracks.mean[rows], tracks.covariance[rows] = mean, covariance
+        tracks.xyxy[rows] = detections.xyxy[cols]
+        tracks.confidence[rows] = detections.confidence[cols]
+        tracks.class_id[rows] = detections.class_id[cols]
+        tracks.hits[rows] += 1
+        tracks.last_seen_s[rows] = detections.captured_at
+        found = rows[tracks.state[rows] == TrackState.LOST]
+        tracks.state[found] = TrackState.TRACKED
+        if self.relinker is not None:
+            self.relinker.track_found(tracks.tracker_id[found])
+
+    def _retire(self, tracks: TrackTable, now: float) -> TrackTable:
+        """Unmatched tracks: tentative ones dropped, tracked ones lost, lost ones dropped past the buffer."""
+        unmatched = tracks.detection_index < 0
+        state = tracks.state
+        newly_lost = np.flatnonzero(unmatched & (state == TrackState.TRACKED))
+        state[newly_lost] = TrackState.LOST
+        tracks.hits[unmatched] = 0
+        # A lost track's size is not extrapolated: a shrinking prediction would never match again.
+        tracks.mean[newly_lost, 6:] = 0.0
+        if self.relinker is not None:
+            mean = tracks.mean[newly_lost]
+            foot_velocity = np.stack([mean[:, 4], mean[:, 5] + mean[:, 7] / 2], axis=1)
+            self.relinker.tracks_lost(
+                tracks.tracker_id[newly_lost], tracks.xyxy[newly_lost], foot_velocity, tracks.last_seen_s[newly_lost],
+                self._previous_image, self._frame_hw,
+            )  # fmt: skip
+        expired = (state == TrackState.LOST) & (now - tracks.last_seen_s > self.settings.lost_track_buffer_s)
+        drop = (unmatched & (state == TrackState.TENTATIVE)) | expired
+        return tracks.take(~drop) if drop.any() else tracks
+
+    def _confirm(self, tracks: TrackTable, now: float, image: npt.NDArray[np.uint8] | None) -> TrackTable:
+        """Give ids to tentative tracks matched often enough; re-linked ones take a lost track's id."""
+        ready = np.flatnonzero(
+            (tracks.state == TrackState.TENTATIVE) & (tracks.hits >= self.settings.minimum_consecutive_frames)
+        )
+        if len(ready) == 0:
+            return tracks
+        ids = np.full((len(ready),), NO_ID, np.int64)
+        if self.relinker is not None:
+            mean = tracks.mean[ready]
+            newcomers = Newcomers(
+                tracks.xyxy[ready], tracks.first_xyxy[ready], tracks.first_seen_s[ready], now,
+                velocity=np.stack([mean[:, 4], mean[:, 5] + mean[:, 7] / 2], axis=1),
+            )  # fmt: skip
+            ids = self.relinker.link(newcomers, image, self._frame_hw)
+        fresh = ids == NO_ID
+        ids[fresh] = [self.id_counter.next_id() for _ in range(int(fresh.sum()))]
+        tracks.tracker_id[ready] = ids
+        tracks.state[ready] = TrackState.TRACKED
+        relinked = ids[~fresh]
+        if len(relinked):
+            # The lost rows those ids came from (if still buffered) are now continued by the newcomers.
+            stale = np.isin(tracks.tracker_id, relinked) & (tracks.state == TrackState.LOST)
+            tracks = tracks.take(~stale)
+        return tracks
+
+    def _output(self, detections: FrameDetections, now: float) -> FrameDetections:
+        tracks = self._tracks
+        reported = tracks.state == TrackState.TRACKED
+        if self.settings.report_lost:
+            reported |= tracks.state == TrackState.LOST
+        rows = np.flatnonzero(reported)
+        index = tracks.detection_index[rows]
+        rows = rows[np.argsort(np.where(index >= 0, index, len(detections) + rows), kind="stable")]
+        index = tracks.detection_index[rows]
+        seen = index >= 0
+        xyxy = tracks.xyxy[rows]
+        if not seen.all():
+            xyxy[~seen] = kalman.state_to_xyxy(tracks.mean[rows[~seen]])
+        keypoints = None
+        if detections.keypoints is not None:
+            keypoints = np.zeros((len(rows), *detections.keypoints.shape[1:]), np.float32)
+            keypoints[seen] = detections.keypoints[index[seen]]
+        return FrameDetections(
+            xyxy=xyxy,
+            confidence=tracks.confidence[rows],
+            class_id=tracks.class_id[rows],
+            keypoints=keypoints,
+            tracker_id=tracks.tracker_id[rows],
+            camera_id=detections.camera_id,
+            frame_seq=detections.frame_seq,
+            captured_at=detections.captured_at,
+            frame_size=detections.frame_size,
+            data={
+                STATE_COLUMN: tracks.state[rows],
+                AGE_COLUMN: (now - tracks.first_seen_s[rows]).astype(np.float32),
+                DETECTION_INDEX_COLUMN: index,
+            },
+        )
