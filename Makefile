@@ -34,8 +34,9 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
+# The dashboard's PostgreSQL tests need a server: start a throwaway one on 127.0.0.1 unless one is given.
 test: lint typecheck
-	$(BIN)/pytest
+	if [ -z "$$SHELFSIGHT_TEST_POSTGRES_DSN" ]; then eval "$$(bash .ci/postgres.sh)"; fi; $(BIN)/pytest
 
 bench: $(VENV)/.installed-run
 	$(BIN)/python -m bench.bench_detector

@@ -14,6 +14,7 @@ from pipeline.cli import (
     keys_cmd,
     models_cmd,
     offline_cmd,
+    serve_cmd,
     track_cmd,
 )
 from pipeline.logs import configure_logging
@@ -33,6 +34,7 @@ app.command("detect")(detect_cmd.detect)
 app.command("track")(track_cmd.track)
 app.command("run-offline")(offline_cmd.run_offline_cmd)
 app.add_typer(eval_cmd.app, name="eval")
+app.add_typer(serve_cmd.app)  # `serve` and the `tokens` group, merged at the top level
 
 
 @app.callback()

@@ -1,0 +1,87 @@
+"""The aggregator's FastAPI app: `create_app` wires the collaborators it is given; nothing is built at import.
+
+The ingest receiver and the retention task are started and stopped in the app's ``lifespan``, so one
+``uvicorn`` process runs ingest, API and pages (`shelfsight serve`), and tests build the app with whatever
+store, bus and receiver they need.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from dashboard.ingest.receiver import IngestReceiver
+from dashboard.pages import views as pages
+from dashboard.pages.static import mount_static
+from dashboard.routers import admin, events, health, stores
+from dashboard.services.bus import EventBus
+from dashboard.services.retention import RetentionTask
+from dashboard.settings import DashboardSettings
+from dashboard.storage.base import Store
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: DashboardSettings,
+    store: Store,
+    *,
+    bus: EventBus | None = None,
+    ingest: IngestReceiver | None = None,
+    run_retention: bool = True,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """Build the app around a migrated ``store``.
+
+    Args:
+        settings: Server settings.
+        store: Storage, already migrated; the caller owns it (and closes it after the app stops).
+        bus: Fan-out of new events to live streams; the ingest receiver must publish into the same bus.
+        ingest: Started at startup and stopped at shutdown when given.
+        run_retention: Apply retention periodically (every ``settings.retention_interval_s``).
+        clock: Wall clock, UTC epoch seconds ("now" for default windows and live views).
+    """
+    retention = (
+        RetentionTask(
+            store, retention_days=settings.retention_days, interval_s=settings.retention_interval_s, clock=clock
+        )
+        if run_retention
+        else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if ingest is not None:
+            ingest.start()
+        if retention is not None:
+            retention.start()
+        try:
+            yield
+        finally:
+            if retention is not None:
+                retention.stop()
+            if ingest is not None:
+                ingest.stop()
+
+    app = FastAPI(
+        title="shelfsight aggregator",
+        version="1",
+        summary="Shelf engagement from in-store cameras: events, rollups, feeds and dashboard pages.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.bus = bus if bus is not None else EventBus(queue_size=settings.live_queue_size)
+    app.state.ingest = ingest
+    app.state.clock = clock
+    for router in (health.router, events.router, stores.router, admin.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(pages.router)
+    mount_static(app)
+    return app

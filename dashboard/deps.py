@@ -1,0 +1,105 @@
+"""Request dependencies: the app's collaborators, the clock, and token checks, as ``Annotated`` aliases.
+
+Tokens come as ``Authorization: Bearer <token>`` or, for the pages and the browser's live stream, in the
+``shelfsight_token`` cookie that ``/login`` sets. A missing or unknown token is 401; a token without the
+needed scope is 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from dashboard.ingest.receiver import IngestReceiver
+from dashboard.services.bus import EventBus
+from dashboard.services.tokens import Scope, authorize
+from dashboard.services.windows import TimeWindow
+from dashboard.settings import DashboardSettings
+from dashboard.storage.base import Store, TokenRecord
+
+TOKEN_COOKIE = "shelfsight_token"
+DEFAULT_WINDOW_S = 86_400.0
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_settings_dep(request: Request) -> DashboardSettings:
+    settings: DashboardSettings = request.app.state.settings
+    return settings
+
+
+def get_bus(request: Request) -> EventBus:
+    bus: EventBus = request.app.state.bus
+    return bus
+
+
+def get_ingest(request: Request) -> IngestReceiver | None:
+    ingest: IngestReceiver | None = request.app.state.ingest
+    return ingest
+
+
+def get_clock(request: Request) -> Callable[[], float]:
+    clock: Callable[[], float] = request.app.state.clock
+    return clock
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[DashboardSettings, Depends(get_settings_dep)]
+BusDep = Annotated[EventBus, Depends(get_bus)]
+IngestDep = Annotated[IngestReceiver | None, Depends(get_ingest)]
+ClockDep = Annotated[Callable[[], float], Depends(get_clock)]
+
+
+def presented_token(request: Request) -> str | None:
+    """The token a request carries: the Bearer header first, then the cookie."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(TOKEN_COOKIE) or None
+
+
+def _require(scope: Scope) -> Callable[[Request, Store], TokenRecord]:
+    def check(request: Request, store: StoreDep) -> TokenRecord:
+        secret = presented_token(request)
+        if secret is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "missing token: send 'Authorization: Bearer <token>' (create one with `shelfsight tokens create`)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        record = authorize(store, secret, scope)
+        if record is None:
+            if authorize(store, secret, Scope.READ) is not None:
+                raise HTTPException(status.HTTP_403_FORBIDDEN, f"this token lacks the {scope.value!r} scope")
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        return record
+
+    return check
+
+
+require_read = _require(Scope.READ)
+require_admin = _require(Scope.ADMIN)
+ReadAccess = Annotated[TokenRecord, Depends(require_read)]
+AdminAccess = Annotated[TokenRecord, Depends(require_admin)]
+
+
+def window_of(since: float | None, until: float | None, now: float) -> TimeWindow:
+    """The window a request asks for: missing ends default to the 24 hours before now (or before ``until``).
+
+    Raises:
+        HTTPException: 422 when ``until`` is not after ``since``.
+    """
+    end = until if until is not None else now
+    start = since if since is not None else end - DEFAULT_WINDOW_S
+    try:
+        return TimeWindow(start, end)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc

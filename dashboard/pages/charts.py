@@ -1,0 +1,165 @@
+"""Plotly figure specs (data + layout, plain JSON) for the pages; plotly.js draws them in the browser.
+
+Times go to plotly as ``YYYY-MM-DD HH:MM:SS`` UTC strings, which its date axes understand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from dashboard.services.cameras import CameraReport
+from dashboard.services.metrics import ShelfFigures
+from dashboard.services.shelves import SeriesPoint, ShelfSummary
+from dashboard.services.shoppers import Journey
+from dashboard.storage.rollup import DWELL_EDGES_S
+
+COLOURS = {"visits": "#2f6db5", "touches": "#8fb8e8", "pickups": "#e39b2d", "takes": "#c2452d", "gap": "#9aa0a6"}
+STATUS_COLOURS = {"online": "#3a9a5b", "degraded": "#e3b12d", "offline": "#c2452d"}
+_BASE_LAYOUT: dict[str, Any] = {
+    "margin": {"l": 50, "r": 20, "t": 30, "b": 40},
+    "height": 320,
+    "legend": {"orientation": "h", "y": -0.2},
+    "plot_bgcolor": "#ffffff",
+    "paper_bgcolor": "#ffffff",
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: the element id it draws into, and the plotly ``data`` and ``layout``."""
+
+    element_id: str
+    data: list[dict[str, Any]]
+    layout: dict[str, Any] = field(default_factory=dict)
+
+
+def utc_text(ts: float) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` in UTC."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def shelf_ranking(summaries: Sequence[ShelfSummary]) -> Chart:
+    """Visits per shelf (bars) with the engagement rate (dots, right axis), in ranking order."""
+    shelves = [s.shelf_id for s in summaries]
+    data: list[dict[str, Any]] = [
+        {"type": "bar", "name": "visits", "x": shelves, "y": [s.figures.visits for s in summaries],
+         "marker": {"color": COLOURS["visits"]}},
+        {"type": "scatter", "mode": "markers", "name": "engagement rate", "x": shelves, "yaxis": "y2",
+         "y": [s.figures.engagement_rate for s in summaries], "marker": {"size": 11, "color": COLOURS["takes"]}},
+    ]  # fmt: skip
+    layout = {
+        **_BASE_LAYOUT,
+        "yaxis": {"title": {"text": "visits"}, "rangemode": "tozero"},
+        "yaxis2": {"title": {"text": "engagement"}, "overlaying": "y", "side": "right", "range": [0, 1.05],
+                   "tickformat": ".0%", "dtick": 0.25, "showgrid": False},
+        "margin": {**_BASE_LAYOUT["margin"], "r": 70},
+    }  # fmt: skip
+    return Chart("chart-ranking", data, layout)
+
+
+def shelf_timeline(points: Sequence[SeriesPoint]) -> Chart:
+    """Visits, touches, pickups and takes per bucket; buckets with partial coverage shaded, gaps marked."""
+    x = [utc_text((p.start + p.end) / 2) for p in points]
+    data = []
+    for name in ("visits", "touches", "pickups", "takes"):
+        values = [getattr(p.figures, name) if p.figures is not None else None for p in points]
+        data.append({"type": "bar", "name": name, "x": x, "y": values, "marker": {"color": COLOURS[name]}})
+    shapes, notes = [], []
+    for point in points:
+        if point.coverage is not None and point.coverage < 1.0:
+            shapes.append(
+                {"type": "rect", "xref": "x", "yref": "paper", "x0": utc_text(point.start), "x1": utc_text(point.end),
+                 "y0": 0, "y1": 1, "fillcolor": COLOURS["gap"], "opacity": 0.15 + 0.35 * (1 - point.coverage),
+                 "line": {"width": 0}, "layer": "below"}
+            )  # fmt: skip
+        if point.figures is None:
+            notes.append(
+                {"x": utc_text((point.start + point.end) / 2), "y": 0.5, "yref": "paper", "text": "camera down",
+                 "showarrow": False, "textangle": -90, "font": {"color": "#555", "size": 10}}
+            )  # fmt: skip
+    data.append(
+        {"type": "scatter", "mode": "lines", "name": "coverage", "x": x, "yaxis": "y2", "line": {"color": "#777",
+         "dash": "dot"}, "y": [p.coverage for p in points]}
+    )  # fmt: skip
+    layout = {
+        **_BASE_LAYOUT,
+        "barmode": "group",
+        "shapes": shapes,
+        "annotations": notes,
+        "xaxis": {"type": "date"},
+        "yaxis": {"title": {"text": "count"}, "rangemode": "tozero"},
+        "yaxis2": {"title": {"text": "coverage"}, "overlaying": "y", "side": "right", "range": [0, 1.05],
+                   "tickformat": ".0%", "dtick": 0.25, "showgrid": False},
+        "margin": {**_BASE_LAYOUT["margin"], "r": 70},
+    }  # fmt: skip
+    return Chart("chart-timeline", data, layout)
+
+
+def funnel(figures: ShelfFigures) -> Chart:
+    """Passers-by -> visits -> touches -> pickups -> takes."""
+    stages = ["passers-by", "visits", "touches", "pickups", "takes"]
+    values = [figures.passers_by, figures.visits, figures.touches, figures.pickups, figures.takes]
+    data = [{"type": "funnel", "y": stages, "x": values, "textinfo": "value+percent initial",
+             "marker": {"color": ["#9aa0a6", COLOURS["visits"], COLOURS["touches"], COLOURS["pickups"],
+                                  COLOURS["takes"]]}}]  # fmt: skip
+    return Chart("chart-funnel", data, {**_BASE_LAYOUT, "margin": {"l": 90, "r": 20, "t": 20, "b": 20}})
+
+
+def dwell_histogram(hist: Sequence[int]) -> Chart:
+    """Visits per dwell-time bucket."""
+    lows = [0, *DWELL_EDGES_S]
+    labels = [f"{lo:g}-{hi:g}" for lo, hi in zip(lows, DWELL_EDGES_S, strict=False)] + [f"{DWELL_EDGES_S[-1]:g}+"]
+    data = [{"type": "bar", "name": "visits", "x": labels, "y": list(hist), "marker": {"color": COLOURS["visits"]}}]
+    layout = {
+        **_BASE_LAYOUT,
+        "margin": {**_BASE_LAYOUT["margin"], "b": 70},
+        "xaxis": {"title": {"text": "dwell (s)"}, "tickangle": -45, "type": "category"},
+        "yaxis": {"title": {"text": "visits"}},
+    }
+    return Chart("chart-dwell", data, layout)
+
+
+def journey_timeline(journey: Journey) -> Chart:
+    """The shopper's visits as bars per zone over time, with touches, pickups and put-backs as markers."""
+    data: list[dict[str, Any]] = []
+    for visit in journey.visits:
+        d = visit.dwell
+        data.append(
+            {"type": "scatter", "mode": "lines", "showlegend": False, "x": [utc_text(d.ts_start), utc_text(d.ts_end)],
+             "y": [d.zone_id, d.zone_id], "line": {"width": 18, "color": COLOURS["visits"]},
+             "hovertext": f"{d.zone_id}: {d.dwell_s:.1f} s", "hoverinfo": "text"}
+        )  # fmt: skip
+    kinds = (("touches", "touch", "circle"), ("pickups", "pickup", "triangle-up"), ("putbacks", "putback", "x"))
+    for attribute, name, symbol in kinds:
+        xs, ys = [], []
+        for visit in journey.visits:
+            for event in getattr(visit, attribute):
+                xs.append(utc_text(event.ts_start))
+                ys.append(visit.dwell.zone_id)
+        data.append({"type": "scatter", "mode": "markers", "name": name, "x": xs, "y": ys,
+                     "marker": {"size": 12, "symbol": symbol, "color": COLOURS.get(attribute, "#333")}})  # fmt: skip
+    layout = {**_BASE_LAYOUT, "xaxis": {"type": "date"}, "yaxis": {"type": "category", "automargin": True}}
+    return Chart("chart-journey", data, layout)
+
+
+def camera_status_timeline(reports: Sequence[CameraReport], *, since: float, until: float) -> Chart:
+    """Each camera's status over ``[since, until)`` as coloured segments."""
+    data: list[dict[str, Any]] = []
+    shown: set[str] = set()
+    for report in reports:
+        history = report.history
+        for entry, following in zip(history, [*history[1:], None], strict=True):
+            end = following.ts if following is not None else until
+            data.append(
+                {"type": "scatter", "mode": "lines", "name": entry.status, "legendgroup": entry.status,
+                 "showlegend": entry.status not in shown, "x": [utc_text(max(entry.ts, since)), utc_text(end)],
+                 "y": [report.camera_id, report.camera_id],
+                 "line": {"width": 16, "color": STATUS_COLOURS.get(entry.status, "#333")}}
+            )  # fmt: skip
+            shown.add(entry.status)
+    layout = {**_BASE_LAYOUT, "height": 140 + 40 * max(1, len(reports)), "xaxis": {"type": "date"},
+              "yaxis": {"type": "category", "automargin": True}, "legend": {"orientation": "h", "y": 1.15}}  # fmt: skip
+    return Chart("chart-cameras", data, layout)

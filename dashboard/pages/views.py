@@ -1,0 +1,209 @@
+"""The merchandiser's pages: store overview, shelf detail, shopper journey, cameras; and login.
+
+Pages call the same services as the API and hand plain values to Jinja2 templates; charts are plotly specs
+(`dashboard.pages.charts`) drawn by the locally served plotly.min.js.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from dashboard.deps import TOKEN_COOKIE, ClockDep, SettingsDep, StoreDep, presented_token, window_of
+from dashboard.pages import charts
+from dashboard.pages.static import PLOTLY_JS_URL
+from dashboard.services.cameras import camera_reports
+from dashboard.services.live import dwelling_now
+from dashboard.services.metrics import figures as figures_of
+from dashboard.services.shelves import shelf_series, summarize_shelves
+from dashboard.services.shoppers import shopper_journey
+from dashboard.services.tokens import Scope, authorize
+from dashboard.services.windows import Granularity, TimeWindow
+from dashboard.storage.base import RollupCounts, Store
+from dashboard.tags import Tag
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.filters["utc"] = charts.utc_text
+TEMPLATES.env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.0f} %"
+TEMPLATES.env.filters["secs"] = lambda v: "–" if v is None else f"{v:.1f} s"
+DAY_SERIES_AFTER_S = 3 * 86_400
+"""Windows longer than this are shown per day, shorter ones per hour."""
+
+
+def require_page_token(request: Request, store: StoreDep, settings: SettingsDep) -> None:
+    """Send a visitor without a valid read token (cookie or header) to the login page."""
+    if not settings.pages_require_token:
+        return
+    secret = presented_token(request)
+    if secret is None or authorize(store, secret, Scope.READ) is None:
+        target = "/login?next=" + quote(request.url.path)
+        raise HTTPException(status.HTTP_303_SEE_OTHER, "login required", headers={"Location": target})
+
+
+router = APIRouter(tags=[Tag.PAGES], include_in_schema=False)
+protected = APIRouter(tags=[Tag.PAGES], include_in_schema=False, dependencies=[Depends(require_page_token)])
+
+
+def page_window(store: Store, store_id: str, since: float | None, until: float | None, now: float) -> TimeWindow:
+    """The asked window, or the last 24 h; if those hold no data, the 24 h up to the store's latest data."""
+    window = window_of(since, until, now)
+    if since is not None or until is not None:
+        return window
+    latest = max((t.last_ts for t in store.targets(store_id)), default=None)
+    if latest is None or latest >= window.since:
+        return window
+    end = (latest // 3600 + 1) * 3600
+    return TimeWindow(end - 86_400, end)
+
+
+def render(request: Request, template: str, **context: Any) -> HTMLResponse:
+    context.setdefault("plotly_js", PLOTLY_JS_URL)
+    return TEMPLATES.TemplateResponse(request, template, context)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/", error: str = "") -> HTMLResponse:
+    return render(request, "login.html", next=_safe_next(next), error=error)
+
+
+@router.post("/login")
+async def login(request: Request, store: StoreDep) -> Response:
+    """Check the token from the form and keep it in an HttpOnly cookie."""
+    form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
+    secret = (form.get("token") or [""])[0].strip()
+    target = _safe_next((form.get("next") or ["/"])[0])
+    if not secret or authorize(store, secret, Scope.READ) is None:
+        return RedirectResponse(f"/login?error=unknown+token&next={quote(target)}", status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
+    response.set_cookie(TOKEN_COOKIE, secret, httponly=True, samesite="strict", max_age=30 * 86_400)
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(TOKEN_COOKIE)
+    return response
+
+
+@protected.get("/", response_class=HTMLResponse)
+def home(request: Request, store: StoreDep) -> Response:
+    stores = store.stores()
+    if len(stores) >= 1:
+        return RedirectResponse(f"/stores/{quote(stores[0])}", status.HTTP_303_SEE_OTHER)
+    return render(request, "empty.html", stores=stores)
+
+
+@protected.get("/stores/{store_id}", response_class=HTMLResponse)
+def overview(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    store_id: str,
+    since: Annotated[float | None, Query()] = None,
+    until: Annotated[float | None, Query()] = None,
+) -> HTMLResponse:
+    now = clock()
+    window = page_window(store, store_id, since, until, now)
+    summaries = summarize_shelves(store, store_id=store_id, window=window, now=now)
+    total = sum((s.counts for s in summaries), RollupCounts())
+    live = dwelling_now(store, store_id=store_id, now=now, max_open_s=settings.open_visit_max_s)
+    return render(
+        request,
+        "overview.html",
+        store_id=store_id,
+        stores=store.stores(),
+        window=window,
+        summaries=summaries,
+        total=figures_of(total),
+        live=live,
+        charts=[charts.shelf_ranking(summaries)],
+    )
+
+
+@protected.get("/stores/{store_id}/shelves/{shelf_id}", response_class=HTMLResponse)
+def shelf_page(
+    request: Request,
+    store: StoreDep,
+    clock: ClockDep,
+    store_id: str,
+    shelf_id: str,
+    since: Annotated[float | None, Query()] = None,
+    until: Annotated[float | None, Query()] = None,
+    granularity: Granularity | None = None,
+) -> HTMLResponse:
+    now = clock()
+    window = page_window(store, store_id, since, until, now)
+    summary = summarize_shelves(store, store_id=store_id, window=window, shelf_ids=[shelf_id], now=now)[0]
+    if granularity is None:
+        long = window.until - window.since > DAY_SERIES_AFTER_S
+        granularity = Granularity.DAY if long else Granularity.HOUR
+    points = shelf_series(store, store_id=store_id, shelf_id=shelf_id, window=window, granularity=granularity, now=now)
+    gaps = [p for p in points if p.coverage is not None and p.coverage < 1.0]
+    return render(
+        request,
+        "shelf.html",
+        store_id=store_id,
+        stores=store.stores(),
+        window=window,
+        summary=summary,
+        granularity=granularity.value,
+        gaps=gaps,
+        charts=[
+            charts.shelf_timeline(points),
+            charts.funnel(summary.figures),
+            charts.dwell_histogram(summary.counts.dwell_hist),
+        ],
+    )
+
+
+@protected.get("/stores/{store_id}/shoppers/{shopper_id}", response_class=HTMLResponse)
+def shopper_page(request: Request, store: StoreDep, store_id: str, shopper_id: str) -> HTMLResponse:
+    journey = shopper_journey(store, store_id, shopper_id)
+    return render(
+        request,
+        "shopper.html",
+        store_id=store_id,
+        stores=store.stores(),
+        journey=journey,
+        charts=[charts.journey_timeline(journey)] if journey.visits else [],
+    )
+
+
+@protected.get("/stores/{store_id}/cameras", response_class=HTMLResponse)
+def cameras_page(
+    request: Request,
+    store: StoreDep,
+    clock: ClockDep,
+    store_id: str,
+    since: Annotated[float | None, Query()] = None,
+    until: Annotated[float | None, Query()] = None,
+) -> HTMLResponse:
+    now = clock()
+    window = page_window(store, store_id, since, until, now)
+    reports = camera_reports(store, store_id=store_id, window=window, now=now)
+    end = min(window.until, now)
+    return render(
+        request,
+        "cameras.html",
+        store_id=store_id,
+        stores=store.stores(),
+        window=window,
+        reports=reports,
+        changes=sorted((e for r in reports for e in r.history if e.ts >= window.since), key=lambda e: e.ts),
+        charts=[charts.camera_status_timeline(reports, since=window.since, until=end)],
+    )
+
+
+router.include_router(protected)
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: an open redirect after login would be a phishing tool."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"

@@ -1,0 +1,1 @@
+"""Queries and aggregation behind the routers and pages; no HTTP here."""

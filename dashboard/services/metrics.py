@@ -1,0 +1,55 @@
+"""Shelf metrics from summed rollups: the formulas, in one place, with their edge cases.
+
+* visits = dwell events; pass-bys = confirmed entries (dwell_started) that ended without a dwell, plus explicit
+  pass-by events (none in contract v1); passers-by = visits + pass-bys.
+* engagement rate = visits / passers-by, only where entries were reported (an edge that sends no
+  dwell_started gives no pass-by information, and 1.0 would be a lie): otherwise None.
+* takes = pickups not reversed by a put-back; put-back rate = reversed / pickups.
+* dwell mean is exact (sum / visits); p50 / p90 come from the histogram sketch (`dwell_quantile`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard.storage.base import RollupCounts
+from dashboard.storage.rollup import dwell_quantile
+
+
+@dataclass(frozen=True)
+class ShelfFigures:
+    """Derived figures of one shelf (or zone) over some buckets."""
+
+    visits: int
+    passbys: int
+    passers_by: int
+    engagement_rate: float | None
+    dwell_mean_s: float | None
+    dwell_p50_s: float | None
+    dwell_p90_s: float | None
+    touches: int
+    pickups: int
+    putbacks: int
+    takes: int
+    put_back_rate: float | None
+
+
+def figures(counts: RollupCounts) -> ShelfFigures:
+    """Compute `ShelfFigures` from summed rollups."""
+    passbys = max(0, counts.entries - counts.visits) + counts.passbys
+    passers_by = counts.visits + passbys
+    engaged = counts.entries > 0 or counts.passbys > 0
+    return ShelfFigures(
+        visits=counts.visits,
+        passbys=passbys,
+        passers_by=passers_by,
+        engagement_rate=counts.visits / passers_by if engaged and passers_by else None,
+        dwell_mean_s=counts.dwell_sum_s / counts.visits if counts.visits else None,
+        dwell_p50_s=dwell_quantile(counts.dwell_hist, 0.5),
+        dwell_p90_s=dwell_quantile(counts.dwell_hist, 0.9),
+        touches=counts.touches,
+        pickups=counts.pickups,
+        putbacks=counts.putbacks,
+        takes=counts.pickups - counts.reversed,
+        put_back_rate=counts.reversed / counts.pickups if counts.pickups else None,
+    )

@@ -1,0 +1,112 @@
+"""Per-shelf figures, series and comparisons, read from rollups (never from raw events)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dashboard.services.coverage import CameraSeconds, camera_seconds, combined_share
+from dashboard.services.metrics import ShelfFigures, figures
+from dashboard.services.windows import Bucket, Granularity, TimeWindow, aligned, rollup_size, series_buckets
+from dashboard.storage.base import RollupCounts, RollupQuery, Store, Target
+
+GAP_COVERAGE = 0.0
+"""A bucket whose cameras were up for this share of it (or less) is a gap: its figures are None, not zeros."""
+
+
+@dataclass(frozen=True)
+class ShelfSummary:
+    """One shelf over a window: figures, the summed rollups they came from, and coverage."""
+
+    shelf_id: str
+    zones: tuple[str, ...]
+    cameras: tuple[str, ...]
+    counts: RollupCounts
+    figures: ShelfFigures
+    coverage: float | None
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One bucket of a shelf's series; ``figures`` is None where no camera was up (a gap, not zero shoppers)."""
+
+    start: float
+    end: float
+    coverage: float | None
+    counts: RollupCounts
+    figures: ShelfFigures | None
+
+
+def shelf_cameras(targets: Sequence[Target]) -> dict[str, tuple[set[str], set[str]]]:
+    """Per shelf id, the (zones, cameras) that reported on it."""
+    shelves: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for target in targets:
+        if target.shelf_id:
+            zones, cameras = shelves[target.shelf_id]
+            if target.zone_id:
+                zones.add(target.zone_id)
+            cameras.add(target.camera_id)
+    return shelves
+
+
+def summarize_shelves(
+    store: Store, *, store_id: str, window: TimeWindow, shelf_ids: Sequence[str] = (), now: float
+) -> list[ShelfSummary]:
+    """Every shelf (or those named) over ``window``, ranked by engagement, then visits, then id.
+
+    Shelves with no engagement figure (no pass-by information) rank after those with one.
+    """
+    size = rollup_size(window)
+    whole = aligned(window, size)
+    known = shelf_cameras(store.targets(store_id))
+    wanted = list(shelf_ids) or sorted(known)
+    rows = store.rollups(
+        RollupQuery(store_id, size, whole.since, whole.until, "shelf", tuple(wanted), per_bucket=False)
+    )
+    totals: dict[str, RollupCounts] = defaultdict(RollupCounts)
+    for row in rows:
+        totals[row.target_id] = totals[row.target_id] + row.counts
+    coverage = camera_seconds(store, store_id, [Bucket(whole.since, whole.until, size)], now=now)
+    summaries = []
+    for shelf_id in wanted:
+        zones, cameras = known.get(shelf_id, (set(), set()))
+        counts = totals[shelf_id]
+        share = combined_share([coverage.get(c, [CameraSeconds()])[0] for c in sorted(cameras)])
+        summaries.append(
+            ShelfSummary(shelf_id, tuple(sorted(zones)), tuple(sorted(cameras)), counts, figures(counts), share)
+        )
+    return sorted(summaries, key=_rank)
+
+
+def shelf_series(
+    store: Store,
+    *,
+    store_id: str,
+    shelf_id: str,
+    window: TimeWindow,
+    granularity: Granularity,
+    tz: str = "UTC",
+    now: float,
+) -> list[SeriesPoint]:
+    """A shelf's figures per minute, hour or day (days at midnight in ``tz``), up to ``now``, gaps marked."""
+    buckets = [b for b in series_buckets(window, granularity, tz) if b.start < now]
+    if not buckets:
+        return []
+    size = buckets[0].rollup_s
+    rows = store.rollups(RollupQuery(store_id, size, buckets[0].start, buckets[-1].end, "shelf", (shelf_id,)))
+    by_start = {row.bucket_start: row.counts for row in rows}
+    _, cameras = shelf_cameras(store.targets(store_id)).get(shelf_id, (set(), set()))
+    coverage = camera_seconds(store, store_id, buckets, now=now)
+    points = []
+    for index, bucket in enumerate(buckets):
+        counts = sum((by_start.get(s, RollupCounts()) for s in bucket.rollup_starts()), RollupCounts())
+        share = combined_share([coverage[c][index] for c in sorted(cameras) if c in coverage])
+        gap = share is not None and share <= GAP_COVERAGE
+        points.append(SeriesPoint(bucket.start, bucket.end, share, counts, None if gap else figures(counts)))
+    return points
+
+
+def _rank(summary: ShelfSummary) -> tuple[int, float, int, str]:
+    rate = summary.figures.engagement_rate
+    return (0 if rate is not None else 1, -(rate or 0.0), -summary.figures.visits, summary.shelf_id)

@@ -1,0 +1,84 @@
+"""Time windows and buckets for queries: UTC epoch seconds in, aligned buckets out (days in a time zone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from dashboard.storage.rollup import HOUR_S, MINUTE_S, bucket_start
+
+
+class Granularity(StrEnum):
+    """Bucket sizes a series can be asked for."""
+
+    MINUTE = "minute"
+    HOUR = "hour"
+    DAY = "day"
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """``[since, until)`` in UTC epoch seconds."""
+
+    since: float
+    until: float
+
+    def __post_init__(self) -> None:
+        if not self.since < self.until:
+            raise ValueError(f"until: expected later than since ({self.since}), got {self.until}")
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One bucket of a series: ``[start, end)`` and the rollup buckets (of ``rollup_s``) that make it up."""
+
+    start: float
+    end: float
+    rollup_s: int
+
+    def rollup_starts(self) -> range:
+        """Starts of the rollup buckets inside this bucket (a rollup belongs to the bucket holding its start)."""
+        first = bucket_start(self.start, self.rollup_s)
+        if first < self.start:
+            first += self.rollup_s
+        return range(int(first), int(self.end) if self.end == int(self.end) else int(self.end) + 1, self.rollup_s)
+
+
+def rollup_size(window: TimeWindow) -> int:
+    """Hour rollups when the window is whole hours, else minute rollups (the window rounded to minutes)."""
+    return HOUR_S if window.since % HOUR_S == 0 and window.until % HOUR_S == 0 else MINUTE_S
+
+
+def aligned(window: TimeWindow, size: int) -> TimeWindow:
+    """``window`` widened to whole buckets of ``size`` seconds."""
+    end = bucket_start(window.until, size)
+    return TimeWindow(bucket_start(window.since, size), end if end >= window.until else end + size)
+
+
+def series_buckets(window: TimeWindow, granularity: Granularity, tz: str = "UTC") -> list[Bucket]:
+    """The buckets covering ``window``: minutes and hours aligned to UTC, days to midnight in ``tz``.
+
+    Raises:
+        ValueError: If ``tz`` is not an IANA time zone name.
+    """
+    if granularity is not Granularity.DAY:
+        size = MINUTE_S if granularity is Granularity.MINUTE else HOUR_S
+        whole = aligned(window, size)
+        return [Bucket(float(s), float(s + size), size) for s in range(int(whole.since), int(whole.until), size)]
+    zone = _zone(tz)
+    day = datetime.fromtimestamp(window.since, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    buckets = []
+    while day.timestamp() < window.until:
+        following = (day + timedelta(days=1, hours=3)).replace(hour=0)  # +3 h absorbs DST; then back to midnight
+        buckets.append(Bucket(day.timestamp(), following.timestamp(), HOUR_S))
+        day = following
+    return buckets
+
+
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"tz: expected an IANA time zone such as Europe/Paris, got {tz!r}") from exc

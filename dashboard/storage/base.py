@@ -1,0 +1,320 @@
+"""The one storage interface of the aggregator, and the plain records that cross it.
+
+Two real backends implement `Store`: an embedded one that needs no server (SQLite, the default; DuckDB is
+kept for comparison, see bench/README.md) and PostgreSQL for a central, multi-store deployment. Every
+backend runs the same test-suite (tests/dashboard/storage). Records here are frozen dataclasses, never
+dicts, and carry only plain values, so services and routers never see a connection or a row tuple.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from dashboard.storage.rollup import HIST_COLUMNS
+from vision.events.contract import AnyEvent
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An event that failed validation, kept with its raw bytes for inspection (ingest never stops for it)."""
+
+    raw: bytes
+    error: str
+    store_id: str
+    batch_id: str
+    received_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDeadLetter:
+    """A dead letter as stored, with its row id."""
+
+    id: int
+    letter: DeadLetter
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """Outcome of one ingest transaction.
+
+    Attributes:
+        accepted: Events stored for the first time, in input order.
+        duplicates: Events whose ``event_id`` was already stored (or repeated earlier in the same call).
+        dead_lettered: Dead letters written.
+    """
+
+    accepted: tuple[AnyEvent, ...]
+    duplicates: int
+    dead_lettered: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Feed filters; None / empty means "any". Times are UTC epoch seconds, ``since`` inclusive, ``until`` not."""
+
+    store_id: str | None = None
+    camera_id: str | None = None
+    zone_id: str | None = None
+    shelf_id: str | None = None
+    shopper_id: str | None = None
+    types: tuple[str, ...] = ()
+    since: float | None = None
+    until: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPosition:
+    """Keyset position in the feed's stable order ``(ts, event_id)``: the last row a page returned."""
+
+    ts: float
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One stored event: its sort key and its canonical JSON (exactly what `vision.events.codec.to_json` wrote)."""
+
+    ts: float
+    event_id: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class RollupCounts:
+    """Summable rollup values of one or more rows (see `dashboard.storage.rollup` for their meaning)."""
+
+    entries: int = 0
+    visits: int = 0
+    passbys: int = 0
+    touches: int = 0
+    pickups: int = 0
+    putbacks: int = 0
+    reversed: int = 0
+    dwell_sum_s: float = 0.0
+    dwell_hist: tuple[int, ...] = field(default=(0,) * len(HIST_COLUMNS))
+
+    def __add__(self, other: RollupCounts) -> RollupCounts:
+        return RollupCounts(
+            entries=self.entries + other.entries,
+            visits=self.visits + other.visits,
+            passbys=self.passbys + other.passbys,
+            touches=self.touches + other.touches,
+            pickups=self.pickups + other.pickups,
+            putbacks=self.putbacks + other.putbacks,
+            reversed=self.reversed + other.reversed,
+            dwell_sum_s=self.dwell_sum_s + other.dwell_sum_s,
+            dwell_hist=tuple(a + b for a, b in zip(self.dwell_hist, other.dwell_hist, strict=True)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RollupQuery:
+    """Which rollups to sum: one store, one bucket size, a time range, grouped by shelf or by zone.
+
+    Attributes:
+        store_id: The store.
+        bucket_s: 60 or 3600.
+        since: First bucket start included (epoch s).
+        until: Buckets starting at or after this are excluded.
+        group_by: ``"shelf"`` sums zones and cameras per shelf; ``"zone"`` sums shelves and cameras per zone.
+        target_ids: Only these shelves (or zones); empty for all. Rows without a shelf (or zone) are never returned.
+        per_bucket: One row per target and bucket; False sums the whole window into one row per target (its
+            ``bucket_start`` is then the target's first bucket with data in the window).
+    """
+
+    store_id: str
+    bucket_s: int
+    since: float
+    until: float
+    group_by: str = "shelf"
+    target_ids: tuple[str, ...] = ()
+    per_bucket: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RollupRow:
+    """Summed rollups of one shelf or zone in one bucket."""
+
+    target_id: str
+    bucket_start: int
+    counts: RollupCounts
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRow:
+    """Seconds one camera spent in each status within one bucket (closed intervals only)."""
+
+    camera_id: str
+    bucket_start: int
+    online_s: float
+    degraded_s: float
+    offline_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class CameraStatusEntry:
+    """One ``camera_status`` event as logged (kept forever: it is small and coverage is recomputed from it)."""
+
+    store_id: str
+    camera_id: str
+    ts: float
+    status: str
+    reason: str
+    fps: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A (shelf, zone) pair a camera has reported on, with the first and last event time seen."""
+
+    store_id: str
+    shelf_id: str
+    zone_id: str
+    camera_id: str
+    first_ts: float
+    last_ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class OpenVisit:
+    """A ``dwell_started`` whose ``dwell`` has not arrived: a shopper dwelling now (or an abandoned visit)."""
+
+    store_id: str
+    camera_id: str
+    shopper_id: str
+    zone_id: str
+    shelf_id: str | None
+    ts_start: float
+    confirmed_ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """An API token as stored: only the sha256 of the secret, never the secret itself."""
+
+    token_id: str
+    name: str
+    scopes: tuple[str, ...]
+    token_hash: str
+    created_at: float
+    revoked_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCounts:
+    """Row counts, for health and the admin API."""
+
+    events: int
+    dead_letters: int
+    rollup_rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionResult:
+    """Rows deleted by one retention run (rollups, coverage and the camera log are kept)."""
+
+    events: int
+    dead_letters: int
+    open_visits: int
+
+
+class Store(Protocol):
+    """Storage of events, dead letters, rollups, coverage and API tokens.
+
+    Implementations are safe to call from several threads at once (a small connection pool inside). Every
+    ``ingest`` is one transaction: the events it reports accepted are stored and counted in the rollups
+    exactly once, or nothing is (and the exception propagates).
+    """
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"``, ``"duckdb"`` or ``"postgresql"``."""
+        ...
+
+    def migrate(self) -> list[int]:
+        """Apply pending schema migrations in order; return the versions applied (empty when up to date)."""
+        ...
+
+    def schema_version(self) -> int:
+        """Highest applied migration version (0 for an empty database)."""
+        ...
+
+    def ingest(
+        self, events: Sequence[AnyEvent], dead_letters: Sequence[DeadLetter], *, received_at: float
+    ) -> IngestResult:
+        """Store new events (dedupe by event_id), update every derived table, and keep the dead letters."""
+        ...
+
+    def events(self, flt: EventFilter, *, after: FeedPosition | None, limit: int) -> list[StoredEvent]:
+        """Events matching ``flt`` in ``(ts, event_id)`` order, strictly after ``after``, at most ``limit``."""
+        ...
+
+    def event(self, event_id: str) -> StoredEvent | None:
+        """One event by id."""
+        ...
+
+    def shopper_events(self, store_id: str, shopper_id: str) -> list[StoredEvent]:
+        """All stored events of one shopper, ordered by start time (``ts_start``, else ``ts``)."""
+        ...
+
+    def rollups(self, query: RollupQuery) -> list[RollupRow]:
+        """Rollups summed per target and bucket, ordered by target then bucket."""
+        ...
+
+    def coverage(self, store_id: str, bucket_s: int, since: float, until: float) -> list[CoverageRow]:
+        """Stored (closed-interval) coverage of every camera of a store in ``[since, until)``."""
+        ...
+
+    def camera_log(self, store_id: str, since: float, until: float) -> list[CameraStatusEntry]:
+        """Status events in ``[since, until)`` plus, per camera, the last one before ``since``; ordered by ts."""
+        ...
+
+    def camera_latest(self, store_id: str) -> list[CameraStatusEntry]:
+        """The latest status event of every camera of a store."""
+        ...
+
+    def targets(self, store_id: str) -> list[Target]:
+        """Every (shelf, zone, camera) the store's events mention."""
+        ...
+
+    def stores(self) -> list[str]:
+        """Ids of stores with any event or camera status, sorted."""
+        ...
+
+    def open_visits(self, store_id: str, *, confirmed_since: float) -> list[OpenVisit]:
+        """Open visits confirmed at or after ``confirmed_since``, oldest first."""
+        ...
+
+    def dead_letters(self, *, limit: int, before_id: int | None = None) -> list[StoredDeadLetter]:
+        """Newest dead letters first, with ids below ``before_id`` when given."""
+        ...
+
+    def counts(self) -> StoreCounts:
+        """Row counts."""
+        ...
+
+    def delete_before(self, cutoff: float) -> RetentionResult:
+        """Delete raw events (by ts), dead letters (received_at) and open visits (confirmation) before ``cutoff``."""
+        ...
+
+    def add_token(self, record: TokenRecord) -> None:
+        """Store a new token record."""
+        ...
+
+    def token_by_hash(self, token_hash: str) -> TokenRecord | None:
+        """The token with this hash, revoked or not."""
+        ...
+
+    def tokens(self) -> list[TokenRecord]:
+        """Every token, oldest first."""
+        ...
+
+    def revoke_token(self, token_id: str, *, at: float) -> bool:
+        """Mark a token revoked; False when there is no such live token."""
+        ...
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        ...

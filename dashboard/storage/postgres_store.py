@@ -1,0 +1,70 @@
+"""PostgreSQL backend: a central server for many stores (psycopg 3; placeholders ``?`` become ``%s``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from dashboard.storage.sql import ConnectionPool
+from dashboard.storage.sql_store import SqlStore
+
+CONNECT_TIMEOUT_S = 10
+"""Seconds to wait for the server when opening a connection: fail fast with the DSN's host in the message."""
+
+
+def _pg(sql: str) -> str:
+    # The store's SQL has no literal "?" and no "%", so this translation is exact.
+    return sql.replace("?", "%s")
+
+
+class PostgresConnection:
+    """`SqlConnection` over one psycopg connection (not autocommit: every use is inside `transaction`)."""
+
+    def __init__(self, dsn: str) -> None:
+        self._conn = psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._conn.cursor() as cur:
+            cur.execute(_pg(sql), tuple(params))
+            return list(cur.fetchall()) if cur.description is not None else []
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with self._conn.cursor() as cur:
+            cur.execute(_pg(sql), tuple(params))
+            return cur.rowcount
+
+    def insert_many(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, on_conflict: str = ""
+    ) -> None:
+        if rows:
+            marks = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {on_conflict}"
+            with self._conn.cursor() as cur:
+                cur.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[None]:
+        with self._conn.transaction():
+            yield
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class PostgresStore(SqlStore):
+    """`Store` on a PostgreSQL server.
+
+    Args:
+        dsn: libpq connection string or URL, e.g. ``postgresql://user@127.0.0.1:5432/shelfsight``.
+        pool_size: Connections kept open.
+    """
+
+    backend_name = "postgresql"
+    migrations_folder = "postgres"
+
+    def __init__(self, dsn: str, *, pool_size: int = 8) -> None:
+        self.dsn = dsn
+        super().__init__(ConnectionPool(lambda: PostgresConnection(dsn), size=pool_size))

@@ -1,0 +1,198 @@
+"""One ingest transaction: store new events once, and keep every derived table in step with them.
+
+Everything derived (rollups, coverage, targets, open visits, pickup reversals) is computed from the events
+*this* transaction inserted for the first time, so a resent batch changes nothing and a crash before commit
+leaves nothing behind. Backends differ only in their `SqlConnection`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from dashboard.storage.base import DeadLetter, IngestResult
+from dashboard.storage.coverage import StatusPoint, coverage_rows, recompute_window
+from dashboard.storage.rollup import KEY_COLUMNS, ROLLUP_COLUMNS, VALUE_COLUMNS, ReversedPickup, RollupDeltas
+from dashboard.storage.rows import EVENT_COLUMNS, event_row
+from dashboard.storage.sql import SqlConnection, chunks, placeholders
+from vision.events.contract import (
+    AnyEvent,
+    CameraStatusEvent,
+    DwellEvent,
+    DwellStartedEvent,
+    PickupEvent,
+    PutbackEvent,
+)
+from vision.events.ids import canonical_timestamp
+
+_ROLLUP_CONFLICT = f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET " + ", ".join(
+    f"{c} = rollups.{c} + excluded.{c}" for c in VALUE_COLUMNS
+)
+_TARGET_CONFLICT = (
+    "ON CONFLICT (store_id, shelf_id, zone_id, camera_id) DO UPDATE SET "
+    "first_ts = CASE WHEN excluded.first_ts < targets.first_ts THEN excluded.first_ts ELSE targets.first_ts END, "
+    "last_ts = CASE WHEN excluded.last_ts > targets.last_ts THEN excluded.last_ts ELSE targets.last_ts END"
+)
+_COVERAGE_COLUMNS = ("bucket_s", "bucket_start", "store_id", "camera_id", "online_s", "degraded_s", "offline_s")
+
+
+def write_batch(
+    conn: SqlConnection, events: Sequence[AnyEvent], dead_letters: Sequence[DeadLetter], *, received_at: float
+) -> IngestResult:
+    """Run one ingest inside the caller's transaction (see `dashboard.storage.base.Store.ingest`)."""
+    unique: dict[str, AnyEvent] = {}
+    for event in events:
+        unique.setdefault(str(event.event_id), event)
+    existing = _existing_ids(conn, list(unique))
+    new = [event for event_id, event in unique.items() if event_id not in existing]
+    conn.insert_many("events", EVENT_COLUMNS, [event_row(e, received_at) for e in new])
+    deltas = RollupDeltas()
+    deltas.add_events(new)
+    deltas.add_reversals(_mark_reversals(conn, new))
+    conn.insert_many("rollups", ROLLUP_COLUMNS, deltas.as_rows(), on_conflict=_ROLLUP_CONFLICT)
+    _update_targets(conn, new)
+    _update_open_visits(conn, new)
+    _log_camera_status(conn, [e for e in new if isinstance(e, CameraStatusEvent)])
+    conn.insert_many(
+        "dead_letters",
+        ("received_at", "store_id", "batch_id", "error", "raw"),
+        [(d.received_at, d.store_id, d.batch_id, d.error, d.raw) for d in dead_letters],
+    )
+    return IngestResult(accepted=tuple(new), duplicates=len(events) - len(new), dead_lettered=len(dead_letters))
+
+
+def _existing_ids(conn: SqlConnection, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for part in chunks(ids):
+        rows = conn.query(f"SELECT event_id FROM events WHERE event_id IN ({placeholders(len(part))})", part)
+        found.update(str(row[0]) for row in rows)
+    return found
+
+
+def _mark_reversals(conn: SqlConnection, new: Sequence[AnyEvent]) -> list[ReversedPickup]:
+    """Flag pickups that a stored put-back now names, once each, and return where they were counted.
+
+    A put-back may arrive before its pickup (batches can be reordered), so both new put-backs and new
+    pickups are candidates. The ``reversed = 0`` condition makes the flag, and so the count, happen once.
+    """
+    candidates = {str(e.pickup_event_id) for e in new if isinstance(e, PutbackEvent) and e.pickup_event_id}
+    candidates.update(str(e.event_id) for e in new if isinstance(e, PickupEvent))
+    named: set[str] = set()
+    for part in chunks(sorted(candidates)):
+        rows = conn.query(
+            f"SELECT DISTINCT pickup_event_id FROM events WHERE pickup_event_id IN ({placeholders(len(part))})", part
+        )
+        named.update(str(row[0]) for row in rows)
+    reversed_pickups: list[ReversedPickup] = []
+    for part in chunks(sorted(named)):
+        rows = conn.query(
+            f"UPDATE events SET reversed = 1 WHERE event_id IN ({placeholders(len(part))}) "
+            "AND type = 'pickup' AND reversed = 0 RETURNING store_id, camera_id, shelf_id, ts_start",
+            part,
+        )
+        reversed_pickups.extend(ReversedPickup(str(r[0]), str(r[1]), str(r[2]), float(r[3])) for r in rows)
+    return reversed_pickups
+
+
+def _update_targets(conn: SqlConnection, new: Sequence[AnyEvent]) -> None:
+    spans: dict[tuple[str, str, str, str], tuple[float, float]] = {}
+    for event in new:
+        fields = event.__dict__  # .get() avoids pydantic's slow __getattr__ for fields a type lacks
+        shelf, zone = fields.get("shelf_id") or "", fields.get("zone_id") or ""
+        if not shelf and not zone:
+            continue
+        key = (event.store_id, shelf, zone, event.camera_id)
+        low, high = spans.get(key, (event.ts, event.ts))
+        spans[key] = (min(low, event.ts), max(high, event.ts))
+    rows = [(*key, low, high) for key, (low, high) in spans.items()]
+    columns = ("store_id", "shelf_id", "zone_id", "camera_id", "first_ts", "last_ts")
+    conn.insert_many("targets", columns, rows, on_conflict=_TARGET_CONFLICT)
+
+
+def _update_open_visits(conn: SqlConnection, new: Sequence[AnyEvent]) -> None:
+    """Open a visit per new ``dwell_started`` (unless its dwell is stored already), close one per new ``dwell``."""
+    closed = [visit_key(e.store_id, e.shopper_id, e.zone_id, e.ts_start) for e in new if isinstance(e, DwellEvent)]
+    for part in chunks(closed):
+        conn.execute(f"DELETE FROM open_visits WHERE visit_key IN ({placeholders(len(part))})", part)
+    started = [e for e in new if isinstance(e, DwellStartedEvent)]
+    if not started:
+        return
+    finished = _finished_visits(conn, started)
+    rows = [
+        (visit_key(e.store_id, e.shopper_id, e.zone_id, e.ts_start), e.store_id, e.shopper_id, e.zone_id, e.ts_start,
+         e.shelf_id, e.camera_id, e.ts)
+        for e in started
+        if (e.store_id, e.shopper_id, e.zone_id, e.ts_start) not in finished
+    ]  # fmt: skip
+    columns = ("visit_key", "store_id", "shopper_id", "zone_id", "ts_start", "shelf_id", "camera_id", "confirmed_ts")
+    conn.insert_many("open_visits", columns, rows, on_conflict="ON CONFLICT DO NOTHING")
+
+
+def visit_key(store_id: str, shopper_id: str, zone_id: str, ts_start: float) -> str:
+    """One text key per visit: ids cannot hold control characters, so U+001F separates them unambiguously."""
+    return "\x1f".join((store_id, shopper_id, zone_id, canonical_timestamp(ts_start)))
+
+
+def _finished_visits(conn: SqlConnection, started: Sequence[DwellStartedEvent]) -> set[tuple[str, str, str, float]]:
+    """Keys of the stored dwells among the visits ``started`` opens (a dwell that arrived first closes its start)."""
+    by_store: dict[str, set[str]] = defaultdict(set)
+    for event in started:
+        by_store[event.store_id].add(event.shopper_id)
+    finished: set[tuple[str, str, str, float]] = set()
+    for store_id, shoppers in by_store.items():
+        for part in chunks(sorted(shoppers)):
+            rows = conn.query(
+                "SELECT shopper_id, zone_id, ts_start FROM events WHERE type = 'dwell' AND store_id = ? "
+                f"AND shopper_id IN ({placeholders(len(part))})",
+                (store_id, *part),
+            )
+            finished.update((store_id, str(r[0]), str(r[1]), float(r[2])) for r in rows)
+    return finished
+
+
+def _log_camera_status(conn: SqlConnection, statuses: Sequence[CameraStatusEvent]) -> None:
+    """Log new status events and recompute the coverage of the buckets between their neighbours."""
+    if not statuses:
+        return
+    columns = ("event_id", "store_id", "camera_id", "ts", "status", "reason", "fps")
+    rows = [(str(e.event_id), e.store_id, e.camera_id, e.ts, e.status, e.reason, e.fps) for e in statuses]
+    conn.insert_many("camera_log", columns, rows)
+    by_camera: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for event in statuses:
+        by_camera[(event.store_id, event.camera_id)].append(event.ts)
+    for (store_id, camera_id), new_ts in by_camera.items():
+        _recompute_coverage(conn, store_id, camera_id, new_ts)
+
+
+def _recompute_coverage(conn: SqlConnection, store_id: str, camera_id: str, new_ts: Sequence[float]) -> None:
+    # Window first from the points around the new ones, then every point the window needs (with neighbours).
+    lo, hi = min(new_ts), max(new_ts)
+    around = _status_points(
+        conn,
+        "store_id = ? AND camera_id = ? AND ts >= COALESCE((SELECT MAX(ts) FROM camera_log WHERE store_id = ? "
+        "AND camera_id = ? AND ts < ?), ?) AND ts <= COALESCE((SELECT MIN(ts) FROM camera_log WHERE store_id = ? "
+        "AND camera_id = ? AND ts > ?), ?)",
+        (store_id, camera_id, store_id, camera_id, lo, lo, store_id, camera_id, hi, hi),
+    )
+    window = recompute_window(around, new_ts)
+    points = _status_points(
+        conn,
+        "store_id = ? AND camera_id = ? AND ts >= COALESCE((SELECT MAX(ts) FROM camera_log WHERE store_id = ? "
+        "AND camera_id = ? AND ts < ?), ?) AND ts <= COALESCE((SELECT MIN(ts) FROM camera_log WHERE store_id = ? "
+        "AND camera_id = ? AND ts > ?), ?)",
+        (store_id, camera_id, store_id, camera_id, window[0], window[0], store_id, camera_id, window[1], window[1]),
+    )
+    conn.execute(
+        "DELETE FROM coverage WHERE store_id = ? AND camera_id = ? AND bucket_start >= ? AND bucket_start < ?",
+        (store_id, camera_id, window[0], window[1]),
+    )
+    rows = [
+        (c.bucket_s, c.bucket_start, store_id, camera_id, c.online_s, c.degraded_s, c.offline_s)
+        for c in coverage_rows(points, window)
+    ]
+    conn.insert_many("coverage", _COVERAGE_COLUMNS, rows)
+
+
+def _status_points(conn: SqlConnection, where: str, params: Sequence[object]) -> list[StatusPoint]:
+    rows = conn.query(f"SELECT ts, status FROM camera_log WHERE {where} ORDER BY ts, event_id", params)
+    return [StatusPoint(float(r[0]), str(r[1])) for r in rows]

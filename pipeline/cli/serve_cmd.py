@@ -1,0 +1,164 @@
+"""`shelfsight serve` (ingest + API + pages in one uvicorn process) and `shelfsight tokens ...`.
+
+Heavy imports (FastAPI, storage drivers) happen inside the commands, so other `shelfsight` commands stay fast.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pipeline.cli.options import fail
+
+if TYPE_CHECKING:
+    from dashboard.storage.base import Store
+
+app = typer.Typer(no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens of the aggregator (stored as sha256; the secret is shown once).")
+app.add_typer(tokens_app, name="tokens", no_args_is_help=True)
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db", envvar="SHELFSIGHT_DB", help="SQLite file (default backend), duckdb:///path, or postgresql:// URL."
+    ),
+]
+STARTUP_TOKEN_NAME = "serve-startup"
+
+
+@app.command()
+def serve(
+    db: DbOption = "shelfsight.db",
+    ingest: Annotated[str, typer.Option(help="ZeroMQ endpoint edge boxes send batches to.")] = "tcp://127.0.0.1:5560",
+    no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Serve API and pages only.")] = False,
+    host: Annotated[str, typer.Option(help="HTTP address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port (0 picks a free one).", min=0, max=65535)] = 8000,
+    retention_days: Annotated[float, typer.Option(help="Keep raw events this many days.", min=0.001)] = 90.0,
+    curve_secret_key_file: Annotated[
+        Path | None, typer.Option(help="Server certificate with secret key: makes ingest a CURVE server.")
+    ] = None,
+    curve_public_keys_dir: Annotated[
+        Path | None, typer.Option(help="Folder of allowed edge public keys (*.key).")
+    ] = None,
+) -> None:
+    """Run ingest, the API and the dashboard pages; print the URL and a fresh admin token."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from dashboard.app import create_app
+    from dashboard.ingest.curve import CurveServerKeys
+    from dashboard.ingest.receiver import IngestOptions, IngestReceiver
+    from dashboard.services.bus import EventBus
+    from dashboard.services.tokens import rotate_startup_token
+    from dashboard.settings import DashboardSettings
+    from dashboard.storage import open_store
+
+    try:
+        settings = DashboardSettings(
+            db=db,
+            ingest_endpoint=None if no_ingest else ingest,
+            retention_days=retention_days,
+            curve_secret_key_file=curve_secret_key_file,
+            curve_public_keys_dir=curve_public_keys_dir,
+        )
+        curve = (
+            CurveServerKeys.load(curve_secret_key_file, clients_dir=curve_public_keys_dir, client_keys=())
+            if curve_secret_key_file is not None
+            else None
+        )
+        store = open_store(settings.db)
+        store.migrate()
+    except (ValidationError, ValueError, OSError) as exc:
+        fail(exc, code=2)
+    try:
+        listener = socket.create_server((host, port))
+    except OSError as exc:
+        store.close()
+        fail(f"cannot listen on {host}:{port}: {exc}", code=2)
+    url = f"http://{host}:{listener.getsockname()[1]}"
+    issued = rotate_startup_token(store, name=STARTUP_TOKEN_NAME, now=time.time())
+    bus = EventBus(queue_size=settings.live_queue_size)
+    receiver = None
+    if settings.ingest_endpoint is not None:
+        options = IngestOptions(
+            poll_ms=settings.ingest_poll_ms, max_events_per_commit=settings.ingest_max_events_per_commit
+        )
+        receiver = IngestReceiver(store=store, endpoint=settings.ingest_endpoint, bus=bus, options=options, curve=curve)
+    web = create_app(settings, store, bus=bus, ingest=receiver)
+    typer.echo(f"shelfsight aggregator ({store.backend}: {settings.db})")
+    typer.echo(f"  dashboard:   {url}/")
+    typer.echo(f"  sign in:     {url}/login#token={issued.secret}")
+    typer.echo(f"  admin token: {issued.secret}  (shown once; stored hashed)")
+    typer.echo(f"  API docs:    {url}/docs")
+    if settings.ingest_endpoint is None:
+        typer.echo("  ingest:      off")
+    else:
+        note = "CURVE: listed edge keys only" if curve is not None else "no CURVE: any box that reaches it may send"
+        typer.echo(f"  ingest:      {settings.ingest_endpoint} ({note})")
+    server = uvicorn.Server(uvicorn.Config(web, log_level="info", access_log=False, timeout_graceful_shutdown=5))
+    try:
+        server.run(sockets=[listener])
+    finally:
+        store.close()
+
+
+@tokens_app.command("create")
+def tokens_create(
+    db: DbOption = "shelfsight.db",
+    scope: Annotated[list[str], typer.Option(help="read or admin (repeat for both).")] = ["read"],  # noqa: B006
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "analyst",
+) -> None:
+    """Create a token and print its secret (once)."""
+    from dashboard.services.tokens import Scope, issue_token
+
+    store = _open(db)
+    try:
+        scopes = [Scope(s) for s in scope]
+    except ValueError:
+        fail(f"scope: expected read or admin, got {', '.join(scope)}", code=2)
+    try:
+        issued = issue_token(store, name=name, scopes=scopes, now=time.time())
+    finally:
+        store.close()
+    typer.echo(issued.secret)
+    record = issued.record
+    typer.echo(f"token {record.token_id} '{record.name}' scopes={','.join(record.scopes)}", err=True)
+
+
+@tokens_app.command("list")
+def tokens_list(db: DbOption = "shelfsight.db") -> None:
+    """List tokens (never their secrets)."""
+    store = _open(db)
+    try:
+        for record in store.tokens():
+            state = "revoked" if record.revoked_at is not None else "live"
+            typer.echo(f"{record.token_id}  {state:7}  {','.join(record.scopes):10}  {record.name}")
+    finally:
+        store.close()
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: str, db: DbOption = "shelfsight.db") -> None:
+    """Revoke a token by id."""
+    store = _open(db)
+    try:
+        if not store.revoke_token(token_id, at=time.time()):
+            fail(f"no live token {token_id!r}")
+    finally:
+        store.close()
+    typer.echo(f"revoked {token_id}")
+
+
+def _open(db: str) -> Store:
+    from dashboard.storage import open_store
+
+    try:
+        store = open_store(db)
+        store.migrate()
+    except (ValueError, OSError) as exc:
+        fail(exc, code=2)
+    return store

@@ -1,0 +1,72 @@
+"""Decoding received messages: malformed messages raise, bad events become dead letters, acks add up."""
+
+from __future__ import annotations
+
+import msgpack  # type: ignore[import-untyped]
+import pytest
+
+from dashboard.ingest.batches import acks_for, decode_message, plan_commit
+from pipeline.transport.envelope import Envelope, MessageError, encode
+from pipeline.transport.messages import Ack, EventBatch
+from tests.dashboard import builders as b
+from tests.dashboard.scenario import T0
+from vision.events.codec import to_dict, to_msgpack
+
+GOOD = b.dwell(shopper="s1", zone="z", shelf="shelf", start=T0, seconds=5.0)
+
+
+def _frames(batch: EventBatch, identity: bytes = b"edge-1") -> list[bytes]:
+    return [identity, *(bytes(f) for f in encode(batch.to_envelope()))]
+
+
+def _tampered() -> bytes:
+    data = to_dict(GOOD)
+    data["dwell_s"] = 99.0
+    return bytes(msgpack.packb(data, use_bin_type=True))
+
+
+@pytest.mark.parametrize(
+    ("frames", "message"),
+    [
+        ([b"edge-1"], "expected identity"),
+        ([b"edge-1", b"topic", b"\xc1not msgpack"], "header is not msgpack"),
+        ([b"edge-1", *(bytes(f) for f in encode(Envelope(b"t", "heartbeat", "*", 0, T0)))], "expected kind 'events'"),
+        ([b"edge-1", b"t", msgpack.packb({"v": 1})], "misses or mistypes"),
+    ],
+)
+def test_malformed_messages_raise(frames: list[bytes], message: str) -> None:
+    with pytest.raises(MessageError, match=message):
+        decode_message(frames, received_at=T0)
+
+
+def test_bad_events_become_dead_letters_and_the_rest_is_kept() -> None:
+    other_store = b.dwell(shopper="s2", zone="z", shelf="shelf", start=T0, seconds=5.0, store="store-2")
+    raw = [to_msgpack(GOOD), _tampered(), b"\x93garbage", to_msgpack(other_store)]
+    received = decode_message(_frames(EventBatch("store-1", "cam1", "b-1", tuple(raw))), received_at=T0)
+    assert received.identity == b"edge-1"
+    assert received.events == [GOOD]
+    assert [d.raw for d in received.dead_letters] == raw[1:]
+    errors = [d.error for d in received.dead_letters]
+    assert "dwell_s: expected ts_end - ts_start" in errors[0]
+    assert errors[1].startswith("not valid msgpack") or errors[1].startswith("expected a mapping")
+    assert errors[2] == "store_id: expected the batch's store 'store-1', got 'store-2'"
+    assert {(d.store_id, d.batch_id, d.received_at) for d in received.dead_letters} == {("store-1", "b-1", T0)}
+
+
+def test_acks_count_accepted_duplicates_and_rejected_per_batch() -> None:
+    other = b.dwell(shopper="s3", zone="z", shelf="shelf", start=T0, seconds=5.0)
+    first = decode_message(
+        _frames(EventBatch("store-1", "cam1", "b-1", (to_msgpack(GOOD), to_msgpack(GOOD), _tampered()))),
+        received_at=T0,
+    )
+    second = decode_message(
+        _frames(EventBatch("store-1", "cam1", "b-2", (to_msgpack(GOOD), to_msgpack(other)))), received_at=T0
+    )
+    plan = plan_commit([first, second])
+    assert plan.events == [GOOD, other]
+    # The store had `other` already: only GOOD is new.
+    acks = acks_for([first, second], plan, accepted_ids={str(GOOD.event_id)})
+    assert acks == [
+        Ack("store-1", "b-1", accepted=1, duplicates=1, rejected=1),
+        Ack("store-1", "b-2", accepted=0, duplicates=2, rejected=0),
+    ]
