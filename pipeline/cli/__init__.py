@@ -15,6 +15,7 @@ from pipeline.cli import (
     models_cmd,
     offline_cmd,
     serve_cmd,
+    synth_cmd,
     track_cmd,
 )
 from pipeline.logs import configure_logging
@@ -34,6 +35,7 @@ app.command("detect")(detect_cmd.detect)
 app.command("track")(track_cmd.track)
 app.command("run-offline")(offline_cmd.run_offline_cmd)
 app.add_typer(eval_cmd.app, name="eval")
+app.add_typer(synth_cmd.app, name="synth")
 app.add_typer(serve_cmd.app)  # `serve` and the `tokens` group, merged at the top level
 
 

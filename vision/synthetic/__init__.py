@@ -1,0 +1,77 @@
+"""The synthetic store: seeded, deterministic video of shoppers and shelves with exact ground truth.
+
+Scenarios are data (`vision.synthetic.scenario`, YAML via `vision.synthetic.scenario_io`, a library in
+``library/*.yaml``, random crowds from `vision.synthetic.random_scenario`). `build_story` works a scenario out
+in time, `Renderer` draws any frame of it with its true boxes and visibility, `TruthBuilder` turns the frames'
+truth into MOTChallenge rows and true v1 events, and `write_outputs` writes a folder (video, edge config,
+``gt/gt.txt``, ``events.jsonl``, ``truth.json``). `synthesize` does it all in memory; `SyntheticSource` plays a
+scenario as a live camera. See docs/synthetic.md.
+"""
+
+from vision.synthetic.checks import check_scenario
+from vision.synthetic.library import library_names, library_scenario, resolve_scenario
+from vision.synthetic.random_scenario import random_scenario
+from vision.synthetic.render import FrameTruth, RenderedFrame, Renderer
+from vision.synthetic.scenario import (
+    CameraSpec,
+    CrowdSpec,
+    DwellSpec,
+    EffectsSpec,
+    FixtureSpec,
+    LayoutSpec,
+    Leave,
+    Reach,
+    Scenario,
+    ScenarioError,
+    ShelfSpec,
+    ShopperSpec,
+    Wait,
+    Walk,
+)
+from vision.synthetic.scenario_io import dump_scenario, load_scenario, load_scenario_text, scenario_from_dict
+from vision.synthetic.source import SyntheticSource
+from vision.synthetic.story import Story, build_story
+from vision.synthetic.synthesis import Synthesis, synthesize
+from vision.synthetic.truth import GroundTruth, MotRow, TruthBuilder, true_shopper_id
+from vision.synthetic.writer import SynthOutputs, edge_config_yaml, write_outputs
+
+__all__ = [
+    "CameraSpec",
+    "CrowdSpec",
+    "DwellSpec",
+    "EffectsSpec",
+    "FixtureSpec",
+    "FrameTruth",
+    "GroundTruth",
+    "LayoutSpec",
+    "Leave",
+    "MotRow",
+    "Reach",
+    "RenderedFrame",
+    "Renderer",
+    "Scenario",
+    "ScenarioError",
+    "ShelfSpec",
+    "ShopperSpec",
+    "Story",
+    "SynthOutputs",
+    "Synthesis",
+    "SyntheticSource",
+    "TruthBuilder",
+    "Wait",
+    "Walk",
+    "build_story",
+    "check_scenario",
+    "dump_scenario",
+    "edge_config_yaml",
+    "library_names",
+    "library_scenario",
+    "load_scenario",
+    "load_scenario_text",
+    "random_scenario",
+    "resolve_scenario",
+    "scenario_from_dict",
+    "synthesize",
+    "true_shopper_id",
+    "write_outputs",
+]
