@@ -7,7 +7,7 @@ export SHELFSIGHT_MODELS_DIR ?= $(abspath ../shared/models)
 export SHELFSIGHT_FOOTAGE_DIR ?= $(abspath ../shared/footage)
 DEMO_FOOTAGE ?= $(SHELFSIGHT_FOOTAGE_DIR)/supermarket_checkout_overhead_1280x720.mp4
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo detect-footage test lint typecheck bench clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -24,8 +24,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,export,eval]'
 	touch $@ $(VENV)/.installed-run
 
+# Synthetic store -> detect -> track -> events -> spool -> ZeroMQ -> aggregator + dashboard (SQLite), left running.
 demo: $(VENV)/.installed-run
-	$(BIN)/shelfsight detect "$(DEMO_FOOTAGE)" --out runs/demo
+	$(BIN)/shelfsight demo --out runs/demo
+
+# The person detector alone on the real footage: annotated video and JSON lines.
+detect-footage: $(VENV)/.installed-run
+	$(BIN)/shelfsight detect "$(DEMO_FOOTAGE)" --out runs/detect
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

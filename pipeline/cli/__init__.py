@@ -8,6 +8,7 @@ import typer
 
 from pipeline.cli import (
     config_cmd,
+    demo_cmd,
     detect_cmd,
     eval_cmd,
     events_cmd,
@@ -34,6 +35,7 @@ app.add_typer(keys_cmd.app, name="keys")
 app.command("detect")(detect_cmd.detect)
 app.command("track")(track_cmd.track)
 app.command("run-offline")(offline_cmd.run_offline_cmd)
+app.command("demo")(demo_cmd.demo)
 app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(synth_cmd.app, name="synth")
 app.add_typer(serve_cmd.app)  # `serve` and the `tokens` group, merged at the top level
