@@ -23,7 +23,7 @@ from vision.tracking.ids import IdCounter
 from vision.tracking.mot import MotWriter
 from vision.tracking.reid import AppearanceModel
 from vision.tracking.relink import FragmentRelinker, RelinkSettings
-from vision.video import iter_video, open_video
+from vision.video import batched, iter_video, open_video
 
 logger = logging.getLogger(__name__)
 
@@ -97,17 +97,6 @@ def frame_times(positions: Iterator[tuple[int, float, Image]], fps: float) -> It
         yield index, t, frame
 
 
-def _batches(frames: Iterator[tuple[int, float, Image]], size: int) -> Iterator[list[tuple[int, float, Image]]]:
-    batch: list[tuple[int, float, Image]] = []
-    for item in frames:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def build_tracker(run: TrackRun) -> ByteTracker:
     """The tracker of one camera, with its own id counter and, when asked for, a relinker."""
     relinker = None if run.relink is None else FragmentRelinker(run.relink, run.reid)
@@ -140,7 +129,7 @@ def track_file(run: TrackRun) -> TrackResult:
         with mot_path.open("w", encoding="utf-8") as handle, Progress(*columns, transient=False) as progress:
             mot = MotWriter(handle)
             task = progress.add_task(run.source.name, total=info.frame_count or None)
-            for batch in _batches(frame_times(iter_video(capture), info.fps), run.batch):
+            for batch in batched(frame_times(iter_video(capture), info.fps), run.batch):
                 results = run.detector.detect([frame for _, _, frame in batch])
                 for (index, t, frame), dets in zip(batch, results, strict=True):
                     dets = replace(dets, camera_id=run.camera_id, frame_seq=index, captured_at=t)
