@@ -1,5 +1,8 @@
 """``shelfsight run-offline``: decode -> detect -> track -> events for one camera, in one process.
 
+The events start with ``camera_status`` online at the first frame and end with offline ("end of file") after
+the last, so the aggregator knows which time the file covers.
+
 The same stages the edge runtime runs as separate processes, run in a loop over a video file: the events
 (and their ids) are the reference the edge runtime is compared with. Frames are resampled to the camera's
 detect fps, and stamped ``start_epoch + position`` so events carry real UTC times.
@@ -22,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from edge_config.camera import CameraConfig
 from edge_config.store import EdgeConfig
+from pipeline.camera_status import camera_status_event
 from vision.detector.onnx import OnnxDetector
 from vision.events.codec import to_json
 from vision.events.contract import AnyEvent
@@ -93,7 +97,7 @@ def run_offline(run: OfflineRun) -> OfflineResult:
     )
     events_path, tracks_path = run.out_dir / "events.jsonl", run.out_dir / "tracks.txt"
     counts: Counter[str] = Counter()
-    started, frames = time.monotonic(), 0
+    started, frames, last_t = time.monotonic(), 0, run.start_epoch
     total = int(info.frame_count * min(1.0, run.camera.detect_fps / info.fps)) if info.fps else None
     columns = (
         TextColumn("[bold]run-offline[/] {task.description}"),
@@ -111,12 +115,17 @@ def run_offline(run: OfflineRun) -> OfflineResult:
                     stamped = replace(
                         dets, camera_id=run.camera.id, frame_seq=index, captured_at=run.start_epoch + position
                     )
+                    if frames == 0 and index == batch[0][0]:
+                        _write(out, [_status(run, "online", "stream opened", stamped.captured_at)], counts)
+                    last_t = stamped.captured_at
                     tracks = run.tracker.update(stamped, frame)
                     mot.write(index + 1, tracks)
                     _write(out, engine.update(tracks, frame), counts)
                 frames += len(batch)
                 progress.update(task, advance=len(batch))
         _write(out, engine.flush(), counts)
+        if frames:
+            _write(out, [_status(run, "offline", "end of file", last_t + 1.0 / run.camera.detect_fps)], counts)
     pass_bys = dict(engine.dwell.pass_bys)
     result = OfflineResult(frames, dict(counts), pass_bys, events_path, tracks_path, time.monotonic() - started)
     summary = {"frames": frames, "events": result.events, "pass_bys": pass_bys, "seconds": round(result.seconds, 2),
@@ -124,6 +133,13 @@ def run_offline(run: OfflineRun) -> OfflineResult:
     (run.out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     logger.info("run-offline camera=%s frames=%d events=%s", run.camera.id, frames, dict(counts))
     return result
+
+
+def _status(run: OfflineRun, status: str, reason: str, ts: float) -> AnyEvent:
+    return camera_status_event(
+        store_id=run.config.store_id, camera_id=run.camera.id, status=status, reason=reason, ts=ts,
+        fps=run.camera.detect_fps if status == "online" else None,
+    )  # fmt: skip
 
 
 def _write(out: IO[str], events: list[AnyEvent], counts: Counter[str]) -> None:

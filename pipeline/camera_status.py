@@ -1,0 +1,35 @@
+"""``camera_status`` events: when a camera's stream starts, stops or degrades, so every rollup knows its coverage."""
+
+from __future__ import annotations
+
+from vision.events.contract import CameraStatusEvent
+from vision.events.ids import event_id_for
+
+
+def camera_status_event(
+    *, store_id: str, camera_id: str, status: str, reason: str, ts: float, fps: float | None = None
+) -> CameraStatusEvent:
+    """A status event with a stable id (same camera, status and time -> same id).
+
+    Args:
+        store_id: The store.
+        camera_id: The camera.
+        status: ``online``, ``offline`` or ``degraded``.
+        reason: Short cause, e.g. "stream opened" or "end of file".
+        ts: When the status began, UTC epoch seconds.
+        fps: Frames per second being processed, when known.
+    """
+    return CameraStatusEvent.model_validate(
+        {
+            "event_id": event_id_for(
+                store_id=store_id, camera_id=camera_id, type="camera_status", shopper_id="", ts_start=ts, extra=status
+            ),
+            "store_id": store_id,
+            "camera_id": camera_id,
+            "ts": ts,
+            "confidence": 1.0,
+            "status": status,
+            "reason": reason,
+            "fps": fps,
+        }
+    )
