@@ -34,9 +34,9 @@ def test_run_offline_writes_valid_reproducible_events(footage_dir: Path, models_
     assert events, "shoppers stand at the checkout for most of the clip: there must be dwells"
     assert {e.type for e in events} >= {"dwell_started", "dwell"}
     assert all(e.store_id == "iga-demo" and e.camera_id == "checkout-cam" for e in events)
-    first, last = events[0], events[-1]  # the file's coverage: online at its first frame, offline after its last
-    assert (first.type, getattr(first, "status", None), first.ts) == ("camera_status", "online", 1366732350.0)
-    assert (last.type, getattr(last, "status", None)) == ("camera_status", "offline")
+    opened, closed = events[0], events[-1]  # the file's coverage: online at its first frame, offline after its last
+    assert (opened.type, getattr(opened, "status", None), opened.ts) == ("camera_status", "online", 1366732350.0)
+    assert (closed.type, getattr(closed, "status", None)) == ("camera_status", "offline")
     assert all(1366732350 <= e.ts <= 1366732350 + 20 for e in events)  # stamped from --start-time
     assert lines == (tmp_path / "b" / "events.jsonl").read_text().splitlines()  # same input, same events and ids
     assert first["events"] == second["events"]
