@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 
-SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SHELFSIGHT, *args], capture_output=True, text=True, timeout=300, env=os.environ.copy())
+from tests.cli import run_shelfsight
 
 
 def test_detect_video_writes_annotated_video_and_json_lines(
     footage_dir: Path, models_dir: Path, tmp_path: Path
 ) -> None:
     source = footage_dir / "supermarket_checkout_overhead_1280x720.mp4"
-    done = _run("detect", str(source), "--out", str(tmp_path))
+    done = run_shelfsight("detect", str(source), "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     records = [json.loads(line) for line in Path(summary["jsonl"]).read_text().splitlines()]
@@ -39,7 +32,7 @@ def test_detect_video_writes_annotated_video_and_json_lines(
 
 
 def test_detect_image(footage_dir: Path, models_dir: Path, tmp_path: Path) -> None:
-    done = _run("detect", str(footage_dir / "images" / "zidane.jpg"), "--out", str(tmp_path))
+    done = run_shelfsight("detect", str(footage_dir / "images" / "zidane.jpg"), "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     record = json.loads((tmp_path / "zidane.detections.jsonl").read_text())
     assert len(record["detections"]) == 2
@@ -47,6 +40,8 @@ def test_detect_image(footage_dir: Path, models_dir: Path, tmp_path: Path) -> No
 
 
 def test_detect_with_unknown_model_says_what_to_do(footage_dir: Path, tmp_path: Path) -> None:
-    done = _run("detect", str(footage_dir / "images" / "bus.jpg"), "--model", "yolo11n_640", "--out", str(tmp_path))
+    done = run_shelfsight(
+        "detect", str(footage_dir / "images" / "bus.jpg"), "--model", "yolo11n_640", "--out", str(tmp_path)
+    )
     assert done.returncode == 2
     assert "yolo export model=yolo11n.pt" in done.stderr

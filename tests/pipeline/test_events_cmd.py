@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
+from tests.cli import run_shelfsight
 from tests.vision.events.event_samples import sample_event
 from vision.events.codec import to_json
 
-SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SHELFSIGHT, *args], capture_output=True, text=True, timeout=60, check=False)
+def _run(*args: str) -> CompletedProcess[str]:
+    return run_shelfsight(*args, timeout_s=60)
 
 
 def test_committed_events_schema_is_current() -> None:

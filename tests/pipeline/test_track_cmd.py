@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 
+from tests.cli import run_shelfsight
 from vision.tracking.mot import read_mot
-
-SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SHELFSIGHT, *args], capture_output=True, text=True, timeout=300, env=os.environ.copy())
 
 
 def test_track_video_writes_mot_results_and_annotated_video(
     footage_dir: Path, models_dir: Path, tmp_path: Path
 ) -> None:
     source = footage_dir / "supermarket_checkout_overhead_1280x720.mp4"
-    done = _run("track", str(source), "--out", str(tmp_path))
+    done = run_shelfsight("track", str(source), "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["frames"] == 97
@@ -54,11 +46,11 @@ def test_eval_tracks_prints_a_table_and_json(tmp_path: Path) -> None:
         tmp_path / "pred.txt",
         [f"{f},{switched.get((f, i), i)},{100 * i},0,50,100,0.9,-1,-1,-1" for f in (1, 2, 3, 4) for i in (1, 2)],
     )
-    table = _run("eval", "tracks", "--gt", str(gt), "--pred", str(pred))
+    table = run_shelfsight("eval", "tracks", "--gt", str(gt), "--pred", str(pred))
     assert table.returncode == 0, table.stderr
     for label in ("HOTA", "IDF1", "MOTA", "ID switches", "Fragmentations"):
         assert label in table.stdout
-    as_json = _run("eval", "tracks", "--gt", str(gt), "--pred", str(pred), "--json")
+    as_json = run_shelfsight("eval", "tracks", "--gt", str(gt), "--pred", str(pred), "--json")
     values = json.loads(as_json.stdout)
     assert values["idf1"] == 0.75 and values["id_switches"] == 1 and values["mota"] == 0.875
     assert 0 < values["hota"] < 1
@@ -67,6 +59,6 @@ def test_eval_tracks_prints_a_table_and_json(tmp_path: Path) -> None:
 def test_eval_tracks_names_a_bad_file(tmp_path: Path) -> None:
     gt = _write(tmp_path / "gt.txt", ["1,1,0,0,50,100,1,1,1.0"])
     bad = _write(tmp_path / "pred.txt", ["1,1,zero,0,50,100"])
-    done = _run("eval", "tracks", "--gt", str(gt), "--pred", str(bad))
+    done = run_shelfsight("eval", "tracks", "--gt", str(gt), "--pred", str(bad))
     assert done.returncode == 2
     assert "pred.txt:1: not a number" in done.stderr

@@ -205,20 +205,22 @@ class DwellTracker:
                     events.append(closed)
         return events
 
-    def _shopper(self, track_id: int) -> str:
-        return shopper_id_for(camera_id=self.camera_id, track_id=track_id)
+    def _visit_fields(self, kind: str, floor: FloorZone, track_id: int, visit: _Visit) -> dict[str, object]:
+        """Fields a visit's ``dwell_started`` and ``dwell`` share, with the stable id of the event ``kind``."""
+        shopper = shopper_id_for(camera_id=self.camera_id, track_id=track_id)
+        zone = floor.zone
+        event_id = event_id_for(
+            store_id=self.store_id, camera_id=self.camera_id, type=kind, shopper_id=shopper,
+            ts_start=visit.entered_at, extra=zone.zone_id,
+        )  # fmt: skip
+        return {
+            "event_id": event_id, "store_id": self.store_id, "camera_id": self.camera_id, "shopper_id": shopper,
+            "zone_id": zone.zone_id, "shelf_id": zone.shelf_id, "ts_start": visit.entered_at,
+        }  # fmt: skip
 
     def _started(self, floor: FloorZone, track_id: int, visit: _Visit, t: float) -> DwellStartedEvent:
-        shopper = self._shopper(track_id)
-        zone = floor.zone
-        return DwellStartedEvent(
-            event_id=event_id_for(
-                store_id=self.store_id, camera_id=self.camera_id, type="dwell_started",
-                shopper_id=shopper, ts_start=visit.entered_at, extra=zone.zone_id,
-            ),
-            store_id=self.store_id, camera_id=self.camera_id, ts=t, confidence=1.0, shopper_id=shopper,
-            zone_id=zone.zone_id, shelf_id=zone.shelf_id, ts_start=visit.entered_at,
-        )  # fmt: skip
+        fields = self._visit_fields("dwell_started", floor, track_id, visit)
+        return DwellStartedEvent.model_validate({**fields, "ts": t, "confidence": 1.0})
 
     def _close(self, floor: FloorZone, track_id: int, visit: _Visit) -> DwellEvent | None:
         dwell_s = visit.last_inside - visit.entered_at
@@ -226,15 +228,9 @@ class DwellTracker:
             self.pass_bys[floor.zone.zone_id] += 1
             return None
         occluded = min(visit.occluded_at_last_inside, dwell_s)
-        shopper = self._shopper(track_id)
-        zone = floor.zone
-        return DwellEvent(
-            event_id=event_id_for(
-                store_id=self.store_id, camera_id=self.camera_id, type="dwell",
-                shopper_id=shopper, ts_start=visit.entered_at, extra=zone.zone_id,
-            ),
-            store_id=self.store_id, camera_id=self.camera_id, ts=visit.last_inside,
-            confidence=max(MIN_CONFIDENCE, 1.0 - occluded / dwell_s) if dwell_s > 0 else 1.0,
-            shopper_id=shopper, zone_id=zone.zone_id, shelf_id=zone.shelf_id,
-            ts_start=visit.entered_at, ts_end=visit.last_inside, dwell_s=dwell_s, occluded_s=occluded,
+        fields = self._visit_fields("dwell", floor, track_id, visit)
+        confidence = max(MIN_CONFIDENCE, 1.0 - occluded / dwell_s) if dwell_s > 0 else 1.0
+        return DwellEvent.model_validate(
+            {**fields, "ts": visit.last_inside, "ts_end": visit.last_inside, "confidence": confidence,
+             "dwell_s": dwell_s, "occluded_s": occluded}
         )  # fmt: skip
