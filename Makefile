@@ -40,7 +40,9 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # The dashboard's PostgreSQL tests need a server: start a throwaway one on 127.0.0.1 unless one is given.
+# The edge runtime's RTSP tests need GStreamer's RTSP server: installed from Debian's packages when missing.
 test: lint typecheck
+	bash .ci/rtsp-server.sh
 	if [ -z "$$SHELFSIGHT_TEST_POSTGRES_DSN" ]; then eval "$$(bash .ci/postgres.sh)"; fi; $(BIN)/pytest
 
 bench: $(VENV)/.installed-run

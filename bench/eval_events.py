@@ -23,6 +23,7 @@ from bench.report import write_section
 from edge_config import load_config
 from models.registry import resolve_model
 from pipeline.offline import OfflineRun, run_offline
+from pipeline.sources import open_file
 from vision.detector.onnx import DetectorSettings, OnnxDetector
 from vision.evaluation.event_metrics import EventScores, associate_tracks, score_events, shopper_mapping
 from vision.events.codec import from_json
@@ -58,7 +59,8 @@ def evaluate(ref: str, folder: Path, detector: OnnxDetector, reid: OnnxReid | No
     )  # fmt: skip
     start = json.loads(outputs.truth_json.read_text())["start_epoch_s"]
     assert outputs.video is not None
-    run = OfflineRun(outputs.video, config, camera, detector, tracker, folder / "pred", start_epoch=start)
+    source = open_file(camera.id, outputs.video, replay=True, start_epoch=start)
+    run = OfflineRun(source, outputs.video.name, config, camera, detector, tracker, folder / "pred")
     result = run_offline(run)
     truth, predicted = _events(outputs.events), _events(result.events_path)
     association = associate_tracks(_mot(outputs.gt), _mot(result.tracks_path))

@@ -79,7 +79,7 @@ def _source_problem(source: object) -> tuple[str, str] | None:
         if not _SCENARIO.match(scenario):
             return (
                 f"synthetic:<scenario> needs lowercase letters, digits, '_' or '-', got {scenario!r}",
-                "e.g. `source: synthetic:demo_aisle`",
+                "e.g. `source: synthetic:busy_hour`",
             )
         return None
     if "://" in source:

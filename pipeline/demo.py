@@ -24,6 +24,7 @@ from edge_config import load_config
 from models.registry import resolve_model
 from pipeline.offline import OfflineResult, OfflineRun, run_offline
 from pipeline.publisher import EventPublisher, PublisherSettings
+from pipeline.sources import open_file
 from pipeline.spool import Spool, SpooledEvent
 from vision.detector.onnx import DetectorSettings, OnnxDetector
 from vision.events.codec import from_json, to_msgpack
@@ -112,7 +113,8 @@ def process_scenario(run: DemoRun) -> OfflineResult:
     truth = json.loads(outputs.truth_json.read_text())
     start = time.time() - truth["frame_count"] / truth["fps"]  # the dashboard shows the last 24 h: the store "just now"
     assert outputs.video is not None
-    offline = OfflineRun(outputs.video, config, camera, detector, tracker, run.out_dir / "events", start_epoch=start)
+    source = open_file(camera.id, outputs.video, replay=True, start_epoch=start)
+    offline = OfflineRun(source, outputs.video.name, config, camera, detector, tracker, run.out_dir / "events")
     return run_offline(offline)
 
 

@@ -14,29 +14,25 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
-import numpy as np
-import numpy.typing as npt
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from edge_config.camera import CameraConfig
 from edge_config.store import EdgeConfig
 from pipeline.camera_status import camera_status_event
+from pipeline.sources import OpenedSource, resample
 from vision.detector.onnx import OnnxDetector
 from vision.events.codec import to_json
 from vision.events.contract import AnyEvent
 from vision.events.engine import CameraEventEngine, build_zones
 from vision.tracking.bytetrack import ByteTracker
 from vision.tracking.mot import MotWriter
-from vision.video import batched, iter_video, open_video
+from vision.video import batched
 
 logger = logging.getLogger(__name__)
-
-Image = npt.NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
@@ -44,23 +40,23 @@ class OfflineRun:
     """One offline job.
 
     Attributes:
-        source: Video file of the camera.
+        source: The camera's frames, opened in replay mode (`pipeline.sources.open_source`).
+        label: What to call the source in progress and logs (file name or ``synthetic:...``).
         config: The edge config (zones, rules, store id).
-        camera: The camera of ``config`` the video comes from.
+        camera: The camera of ``config`` the frames come from.
         detector: The detector.
         tracker: A fresh tracker for this camera.
         out_dir: Folder for ``events.jsonl``, ``tracks.txt`` (MOTChallenge) and ``summary.json``.
-        start_epoch: UTC epoch seconds of the video's first frame.
         batch: Frames per detector call.
     """
 
-    source: Path
+    source: OpenedSource
+    label: str
     config: EdgeConfig
     camera: CameraConfig
     detector: OnnxDetector
     tracker: ByteTracker
     out_dir: Path
-    start_epoch: float
     batch: int = 4
 
 
@@ -76,29 +72,21 @@ class OfflineResult:
     seconds: float
 
 
-def resample(frames: Iterator[tuple[int, float, Image]], fps: float) -> Iterator[tuple[int, float, Image]]:
-    """Keep the frames that fall due at ``fps`` (position seconds), with their index in the source video
-    (so track files line up with ground truth written at the source frame rate)."""
-    step, due = 1.0 / fps, 0.0
-    for index, position, frame in frames:
-        if position + 1e-6 >= due:
-            yield index, position, frame
-            due = max(due + step, position + step / 2)
-
-
 def run_offline(run: OfflineRun) -> OfflineResult:
-    """Process the whole video; write events (JSON lines, ordered), tracks and a summary."""
+    """Process the whole source; write events (JSON lines, ordered), tracks and a summary.
+
+    Track files number frames by their index in the source (so they line up with ground truth written at
+    the source frame rate).
+    """
     run.out_dir.mkdir(parents=True, exist_ok=True)
-    capture, info = open_video(run.source)
-    engine = CameraEventEngine(
-        store_id=run.config.store_id,
-        camera_id=run.camera.id,
-        zones=build_zones(run.config, run.camera, (info.height, info.width)),
-    )
     events_path, tracks_path = run.out_dir / "events.jsonl", run.out_dir / "tracks.txt"
     counts: Counter[str] = Counter()
-    started, frames, last_t = time.monotonic(), 0, run.start_epoch
-    total = int(info.frame_count * min(1.0, run.camera.detect_fps / info.fps)) if info.fps else None
+    started, frames, first_t, last_t = time.monotonic(), 0, None, 0.0
+    engine: CameraEventEngine | None = None
+    fps = run.source.fps
+    total = None
+    if run.source.frame_count and fps:
+        total = int(run.source.frame_count * min(1.0, run.camera.detect_fps / fps))
     columns = (
         TextColumn("[bold]run-offline[/] {task.description}"),
         BarColumn(),
@@ -108,37 +96,52 @@ def run_offline(run: OfflineRun) -> OfflineResult:
     with events_path.open("w", encoding="utf-8") as out, tracks_path.open("w", encoding="utf-8") as mot_file:
         mot = MotWriter(mot_file)
         with Progress(*columns) as progress:
-            task = progress.add_task(run.source.name, total=total)
-            for batch in batched(resample(iter_video(capture), run.camera.detect_fps), run.batch):
-                detections = run.detector.detect([frame for _, _, frame in batch])
-                for (index, position, frame), dets in zip(batch, detections, strict=True):
+            task = progress.add_task(run.label, total=total)
+            for batch in batched(resample(run.source.frames, run.camera.detect_fps), run.batch):
+                detections = run.detector.detect([item.frame.image for item in batch])
+                for item, dets in zip(batch, detections, strict=True):
+                    frame = item.frame
+                    if engine is None:
+                        engine = camera_engine(run.config, run.camera, frame.image.shape[:2])
                     stamped = replace(
-                        dets, camera_id=run.camera.id, frame_seq=index, captured_at=run.start_epoch + position
+                        dets, camera_id=run.camera.id, frame_seq=item.index, captured_at=frame.captured_at
                     )
-                    if frames == 0 and index == batch[0][0]:
-                        _write(out, [_status(run, "online", "stream opened", stamped.captured_at)], counts)
-                    last_t = stamped.captured_at
-                    tracks = run.tracker.update(stamped, frame)
-                    mot.write(index + 1, tracks)
-                    _write(out, engine.update(tracks, frame), counts)
+                    if first_t is None:
+                        first_t = frame.captured_at
+                        _write(out, [status_event(run.config, run.camera, "online", first_t)], counts)
+                    last_t = frame.captured_at
+                    tracks = run.tracker.update(stamped, frame.image)
+                    mot.write(item.index + 1, tracks)
+                    _write(out, engine.update(tracks, frame.image), counts)
                 frames += len(batch)
                 progress.update(task, advance=len(batch))
-        _write(out, engine.flush(), counts)
-        if frames:
-            _write(out, [_status(run, "offline", "end of file", last_t + 1.0 / run.camera.detect_fps)], counts)
-    pass_bys = dict(engine.dwell.pass_bys)
+        if engine is not None:
+            _write(out, engine.flush(), counts)
+            _write(out, [status_event(run.config, run.camera, "offline", last_t + 1.0 / run.camera.detect_fps)], counts)
+    pass_bys = dict(engine.dwell.pass_bys) if engine is not None else {}
     result = OfflineResult(frames, dict(counts), pass_bys, events_path, tracks_path, time.monotonic() - started)
     summary = {"frames": frames, "events": result.events, "pass_bys": pass_bys, "seconds": round(result.seconds, 2),
-               "camera_id": run.camera.id, "start_epoch": run.start_epoch}  # fmt: skip
+               "camera_id": run.camera.id, "start_epoch": first_t}  # fmt: skip
     (run.out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     logger.info("run-offline camera=%s frames=%d events=%s", run.camera.id, frames, dict(counts))
     return result
 
 
-def _status(run: OfflineRun, status: str, reason: str, ts: float) -> AnyEvent:
+def camera_engine(config: EdgeConfig, camera: CameraConfig, frame_hw: tuple[int, int]) -> CameraEventEngine:
+    """The event engine of one camera, its zones scaled to the frame size (height, width pixels)."""
+    return CameraEventEngine(store_id=config.store_id, camera_id=camera.id, zones=build_zones(config, camera, frame_hw))
+
+
+STATUS_REASONS = {"online": "stream opened", "offline": "end of file"}
+
+
+def status_event(
+    config: EdgeConfig, camera: CameraConfig, status: str, ts: float, reason: str | None = None
+) -> AnyEvent:
+    """A ``camera_status`` event of ``camera``; the default reasons are those of a replayed source."""
     return camera_status_event(
-        store_id=run.config.store_id, camera_id=run.camera.id, status=status, reason=reason, ts=ts,
-        fps=run.camera.detect_fps if status == "online" else None,
+        store_id=config.store_id, camera_id=camera.id, status=status, reason=reason or STATUS_REASONS[status], ts=ts,
+        fps=camera.detect_fps if status == "online" else None,
     )  # fmt: skip
 
 

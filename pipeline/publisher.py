@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import zmq
@@ -72,6 +73,8 @@ class EventPublisher:
         self, spool: Spool, settings: PublisherSettings, context: zmq.Context[zmq.Socket[bytes]] | None = None
     ):
         self.spool, self.settings = spool, settings
+        self.on_acked: Callable[[Batch], None] | None = None
+        """Called with each acknowledged batch (the edge runtime measures latency from it)."""
         self.stats = PublisherStats()
         self._socket = (context or zmq.Context.instance()).socket(zmq.DEALER)
         self._socket.setsockopt(zmq.LINGER, 0)
@@ -106,6 +109,8 @@ class EventPublisher:
             self.stats.resends += 1
             return 0
         self.stats.events_acked += acked
+        if self.on_acked is not None:
+            self.on_acked(batch)
         return acked
 
     def _send(self, batch: Batch) -> bool:

@@ -1,6 +1,7 @@
 """The edge box's durable event spool: events wait on disk until the aggregator acknowledges them.
 
-SQLite in WAL mode with ``synchronous=FULL``: an event ``put`` here survives a crash or a power cut. The
+SQLite in WAL mode with ``synchronous=FULL``: an event ``put`` here survives a crash or a power cut. Several
+processes may write one spool (each camera's event stage) while the publisher drains it. The
 spool is bounded (events and bytes, from the config); when full, the *oldest* events go first and a
 persistent counter says how many were dropped, so a long network outage costs the oldest data, never the
 newest, and never silently. Events are keyed by event_id, so putting the same event twice stores it once.
@@ -24,7 +25,8 @@ CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id TEXT NOT NULL UNIQUE,
     camera_id TEXT NOT NULL,
-    payload BLOB NOT NULL
+    payload BLOB NOT NULL,
+    origin_at REAL NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
@@ -32,11 +34,13 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 
 @dataclass(frozen=True)
 class SpooledEvent:
-    """One event as stored: its id, camera and the msgpack bytes sent on the wire."""
+    """One event as stored: its id, camera, the msgpack bytes sent on the wire, and when its frame was read
+    (UTC epoch seconds; 0 when unknown), so the publisher can measure frame-to-published latency."""
 
     event_id: str
     camera_id: str
     payload: bytes
+    origin_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,13 @@ class Spool:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path, self.max_events, self.max_bytes = path, max_events, max_bytes
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(path, timeout=30.0, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(events)")}
+        if "origin_at" not in columns:  # a spool written before origin times were kept
+            self._db.execute("ALTER TABLE events ADD COLUMN origin_at REAL NOT NULL DEFAULT 0")
         self._in_flight: dict[str, list[int]] = {}
 
     def close(self) -> None:
@@ -74,12 +81,14 @@ class Spool:
 
     def put(self, events: Iterable[SpooledEvent]) -> int:
         """Store events durably (one transaction); returns how many were new. Enforces the bounds."""
-        rows = [(e.event_id, e.camera_id, e.payload) for e in events]
+        rows = [(e.event_id, e.camera_id, e.payload, e.origin_at) for e in events]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 before = self._db.total_changes
-                self._db.executemany("INSERT OR IGNORE INTO events (event_id, camera_id, payload) VALUES (?,?,?)", rows)
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO events (event_id, camera_id, payload, origin_at) VALUES (?,?,?,?)", rows
+                )
                 added = self._db.total_changes - before
                 self._enforce_bounds()
                 self._db.execute("COMMIT")
@@ -112,7 +121,7 @@ class Spool:
         with self._lock:
             busy = sorted({seq for seqs in self._in_flight.values() for seq in seqs})
             rows = self._db.execute(
-                "SELECT seq, event_id, camera_id, payload FROM events "
+                "SELECT seq, event_id, camera_id, payload, origin_at FROM events "
                 f"WHERE seq NOT IN ({','.join('?' * len(busy))}) ORDER BY seq LIMIT ?",
                 (*busy, limit),
             ).fetchall()
@@ -120,7 +129,7 @@ class Spool:
                 return None
             batch_id = uuid.uuid4().hex
             self._in_flight[batch_id] = [row[0] for row in rows]
-        return Batch(batch_id, tuple(SpooledEvent(r[1], r[2], bytes(r[3])) for r in rows))
+        return Batch(batch_id, tuple(SpooledEvent(r[1], r[2], bytes(r[3]), float(r[4])) for r in rows))
 
     def ack(self, batch_id: str) -> int:
         """Delete an acknowledged batch's events; returns how many (0 for an unknown or repeated ack)."""

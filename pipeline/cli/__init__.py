@@ -10,6 +10,7 @@ from pipeline.cli import (
     config_cmd,
     demo_cmd,
     detect_cmd,
+    edge_cmd,
     eval_cmd,
     events_cmd,
     keys_cmd,
@@ -32,6 +33,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(events_cmd.app, name="events")
 app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(edge_cmd.app, name="edge")
 app.command("detect")(detect_cmd.detect)
 app.command("track")(track_cmd.track)
 app.command("run-offline")(offline_cmd.run_offline_cmd)

@@ -56,7 +56,7 @@ def encode(envelope: Envelope) -> list[bytes | memoryview]:
     for array in envelope.arrays:
         contiguous = np.ascontiguousarray(array)
         specs.append([contiguous.dtype.str, list(contiguous.shape)])
-        frames.append(contiguous.data.cast("B"))
+        frames.append(contiguous.data.cast("B") if contiguous.size else b"")  # an empty view cannot be cast
     header = {
         "v": ENVELOPE_VERSION,
         "kind": envelope.kind,

@@ -18,7 +18,7 @@ SHELFSIGHT = Path(sys.executable).parent / "shelfsight"
 def test_check_good_file_prints_summary(fake_models_dir: Path) -> None:
     result = CliRunner().invoke(config_cmd.app, ["check", str(DEMO), "--models-dir", str(fake_models_dir)])
     assert result.exit_code == 0, result.output
-    assert "OK, store 'demo-store': 2 camera(s) (aisle-cam, endcap-cam), 9 zone(s)" in result.stdout
+    assert "OK, store 'demo-store': 2 camera(s) (aisle-cam, endcap-cam), 8 zone(s)" in result.stdout
 
 
 def test_check_bad_file_prints_every_problem(bad_five_copy: Path) -> None:

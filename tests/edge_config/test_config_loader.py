@@ -23,11 +23,11 @@ WriteConfig = Callable[..., Path]
 def test_demo_config_loads() -> None:
     config = load_config(DEMO)
     assert config.store_id == "demo-store"
-    assert [camera.source for camera in config.cameras] == ["synthetic:demo_aisle", "synthetic:demo_endcap"]
+    assert [camera.source for camera in config.cameras] == ["synthetic:busy_hour", "synthetic:one_misplaces_item"]
     assert {camera.model for camera in config.cameras} == {"yolox_nano_416"}
     assert {camera.detect_fps for camera in config.cameras} == {5.0}
-    kinds = [zone.kind for _, zone in config.iter_zones()]
-    assert kinds.count(ZoneKind.ENTRANCE) == 1
+    overridden = [zone.id for _, zone in config.iter_zones() if zone.dwell is not None]
+    assert overridden == ["endcap-floor-bottom"]
     for camera in config.cameras:
         shelves = {zone.id: zone for zone in camera.zones if zone.kind is ZoneKind.SHELF}
         standing = [zone for zone in camera.zones if zone.kind is ZoneKind.STANDING]

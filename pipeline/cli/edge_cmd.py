@@ -1,0 +1,124 @@
+"""`shelfsight edge run CONFIG` (the production runtime) and `shelfsight edge status`."""
+
+from __future__ import annotations
+
+import json
+import signal
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models.registry import ModelNotFoundError
+from pipeline.cli.options import ModelsDirOption, fail
+
+app = typer.Typer(help="The edge runtime: cameras -> detect -> track -> events -> aggregator.", no_args_is_help=True)
+
+DEFAULT_HEALTH_PORT = 9108
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="The edge config (see docs/config.md).", exists=True, dir_okay=False)],
+    replay: Annotated[
+        bool,
+        typer.Option(help="Process files and synthetic scenes once, every frame, then drain and exit (backfills)."),
+    ] = False,
+    health_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port of /metrics, /status, /healthz on 127.0.0.1 (0: any free).")
+    ] = DEFAULT_HEALTH_PORT,
+    models_dir: ModelsDirOption = None,
+    spool_dir: Annotated[Path | None, typer.Option(help="Spool folder [default: the config's spool folder].")] = None,
+    detector_threads: Annotated[int, typer.Option(min=1, help="ONNX Runtime threads of the detector.")] = 1,
+    max_batch: Annotated[int, typer.Option(min=1, help="Most frames per detector call (across cameras).")] = 4,
+    reid: Annotated[bool, typer.Option(help="Re-link occluded shoppers by appearance (ReID model).")] = True,
+    drain_timeout: Annotated[float, typer.Option(min=0.0, help="Replay: seconds to let the spool drain.")] = 60.0,
+    run_dir: Annotated[Path | None, typer.Option(help="Folder of the stages' ipc sockets [default: temp].")] = None,
+) -> None:
+    """Run every stage as its own process, restart those that die, stop cleanly on SIGTERM or Ctrl-C."""
+    import logging
+
+    from edge_config.loader import check_config
+    from pipeline.edge.health import HealthServer
+    from pipeline.edge.supervisor import EdgeOptions, Supervisor
+
+    problems = check_config(config, models_dir=models_dir)
+    if problems:
+        fail("\n".join(str(p) for p in problems), code=2)
+    level = logging.getLevelName(logging.getLogger().level)
+    options = EdgeOptions(
+        replay=replay, models_dir=models_dir, spool_dir=spool_dir, detector_threads=detector_threads,
+        max_batch=max_batch, reid=reid, log_level=str(level), drain_timeout_s=drain_timeout, run_dir=run_dir,
+    )  # fmt: skip
+    try:
+        supervisor = Supervisor(config, options)
+    except (ModelNotFoundError, OSError) as exc:
+        fail(exc, code=2)
+    health = HealthServer(supervisor.snapshot, port=health_port)
+    health.start()
+    typer.echo(f"edge: store {supervisor.config.store_id}, {len(supervisor.config.cameras)} camera(s); "
+               f"health {health.url}/metrics, status {health.url}/status", err=True)  # fmt: skip
+
+    def _on_signal(_signum: int, _frame: FrameType | None) -> None:
+        supervisor.request_stop()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    try:
+        code = supervisor.run()
+    finally:
+        health.close()
+    raise typer.Exit(code)
+
+
+@app.command()
+def status(
+    url: Annotated[str, typer.Option(help="The box's health endpoint.")] = f"http://127.0.0.1:{DEFAULT_HEALTH_PORT}",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the raw status JSON.")] = False,
+) -> None:
+    """Show every stage of a running edge box: process, restarts, frames, drops, latency, spool."""
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/status", timeout=5) as response:
+            state: dict[str, Any] = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        fail(f"no edge runtime answers at {url} ({exc}); is `shelfsight edge run` running?", code=1)
+    if as_json:
+        typer.echo(json.dumps(state, indent=2))
+    else:
+        Console().print(status_table(state))
+    if not all(stage["alive"] or stage["done"] for stage in state["stages"]):
+        raise typer.Exit(1)
+
+
+SHOWN = (("fps_in", "fps in"), ("frames_total", "frames"), ("frames_dropped_total", "dropped"),
+         ("reconnects_total", "reconnects"), ("detector_p99_ms", "detect p99 ms"),
+         ("frame_to_spool_p99_ms", "to spool p99 ms"), ("frame_to_published_p99_ms", "published p99 ms"),
+         ("spool_events", "spool"), ("bad_messages_total", "bad msgs"))  # fmt: skip
+
+
+def status_table(state: dict[str, Any]) -> Table:
+    """The status as a table: one row per stage, the counters that matter to whoever looks after the box."""
+    table = Table(title=f"store {state['store_id']} - up {state['uptime_s']:.0f} s")
+    for header in ("stage", "pid", "state", "restarts", "beat age s", *(label for _, label in SHOWN)):
+        table.add_column(header)
+    for stage in state["stages"]:
+        counters = stage["counters"]
+        if "frames_sent_total" in counters:
+            counters = {**counters, "frames_total": counters["frames_sent_total"]}
+        alive = "up" if stage["alive"] else ("done" if stage["done"] else f"DOWN ({stage['last_exit']})")
+        age = stage["heartbeat_age_s"]
+        table.add_row(stage["name"], str(stage["pid"]), alive, str(stage["restarts"]),
+                      "-" if age is None else f"{age:.1f}",
+                      *(_cell(counters.get(key)) for key, _ in SHOWN))  # fmt: skip
+    return table
+
+
+def _cell(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

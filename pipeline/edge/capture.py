@@ -1,0 +1,179 @@
+"""The capture stage: one process per camera, decoding its source and pushing frames to the detector.
+
+Backpressure lives here. Live, the frame socket's queue is one frame deep and sends never wait: when the
+detector is behind, the frame is dropped and counted (a camera does not wait either), so latency stays
+bounded and events are never what gets lost. Replay waits instead, so every frame is processed.
+
+Watchdog: a source that fails to open, stalls past the read timeout, or ends (live) is reopened with
+exponential backoff, and the camera's status goes offline, then online when frames flow again, or
+degraded while more than a fifth of its frames are being dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+
+import zmq
+
+from pipeline.edge.messages import EndMessage, FrameMessage, FrameStamp, Image, StatusMessage
+from pipeline.edge.runtime import HeartbeatSender, StageSpec, start_process
+from pipeline.logs import camera_logger
+from pipeline.sources import open_source, resample
+from pipeline.transport.envelope import Envelope, encode
+from vision.video import SourceError
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_FIRST_S = 0.5
+BACKOFF_MAX_S = 30.0
+DEGRADED_WINDOW = 50
+"""Frames over which the drop share is judged (10 s at 5 fps)."""
+DEGRADED_SHARE = 0.2
+STATUS_SEND_TIMEOUT_S = 10.0
+
+
+class Backoff:
+    """Delays between reopen attempts: 0.5 s doubling to 30 s, back to 0.5 s once a stream delivers."""
+
+    def __init__(self, first_s: float = BACKOFF_FIRST_S, most_s: float = BACKOFF_MAX_S) -> None:
+        self.first_s, self.most_s, self.next_s = first_s, most_s, first_s
+
+    def failed(self) -> float:
+        delay, self.next_s = self.next_s, min(self.most_s, self.next_s * 2)
+        return delay
+
+    def reset(self) -> None:
+        self.next_s = self.first_s
+
+
+class CaptureStage:
+    """The state of one camera's capture process (see the module docstring)."""
+
+    def __init__(self, spec: StageSpec) -> None:
+        self.config, self.stopper, context = start_process(spec)
+        self.spec, self.camera = spec, spec.camera(self.config)
+        self.log = camera_logger(logger, self.camera.id)
+        self.socket = context.socket(zmq.PUSH)
+        self.socket.setsockopt(zmq.SNDHWM, 4 if spec.replay else 1)
+        self.socket.setsockopt(zmq.LINGER, 2000)
+        self.socket.connect(spec.layout.frames)
+        self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
+        self.counters: dict[str, float] = {"frames_read_total": 0, "frames_sent_total": 0, "frames_dropped_total": 0,
+                                           "reconnects_total": 0, "open_failures_total": 0, "online": 0}  # fmt: skip
+        self.status = "offline"
+        self._recent: deque[bool] = deque(maxlen=DEGRADED_WINDOW)
+        self._fps_marks: deque[float] = deque(maxlen=50)
+
+    def run(self) -> int:
+        backoff, opened_once = Backoff(), False
+        while not self.stopper.stopped:
+            try:
+                source = open_source(self.camera, config_dir=self.spec.config_path.parent, replay=self.spec.replay)
+            except SourceError as exc:
+                self.counters["open_failures_total"] += 1
+                self._set_status("offline", f"cannot open: {exc}", time.time())
+                self._pause(backoff.failed())
+                continue
+            if opened_once:
+                self.counters["reconnects_total"] += 1
+            opened_once = True
+            reason = "stream opened"
+            try:
+                for item in resample(source.frames, self.camera.detect_fps):
+                    if self.stopper.stopped:
+                        break
+                    if self.status != "online" and reason:
+                        self._set_status("online", reason, item.frame.captured_at)
+                        reason = ""
+                        backoff.reset()
+                    self._send_frame(item.index, item.frame.captured_at, item.frame.image)
+                else:
+                    if source.finite:
+                        self._send_blocking(EndMessage(self.config.store_id, self.camera.id).to_envelope())
+                        self.log.info("end of source frames_sent=%d", self.counters["frames_sent_total"])
+                        return 0
+                    self._set_status("offline", "stream ended", time.time())
+            except SourceError as exc:
+                self.log.warning("stream lost: %s", exc)
+                self._set_status("offline", f"stream lost: {exc}", time.time())
+            if not self.stopper.stopped:
+                self._pause(backoff.failed())
+        if self.status != "offline":
+            self._set_status("offline", "edge stopped", time.time())
+        self.heartbeat.maybe_send(self.counters, force=True)
+        return 0
+
+    def _send_frame(self, index: int, captured_at: float, image: Image) -> None:
+        self.counters["frames_read_total"] += 1
+        self._fps_marks.append(time.monotonic())
+        stamp = FrameStamp(int(self.counters["frames_read_total"]) - 1, index, captured_at, time.time())
+        envelope = FrameMessage(self.config.store_id, self.camera.id, stamp, image).to_envelope()
+        if self.spec.replay:
+            sent = self._send_blocking(envelope)
+        else:
+            try:
+                self.socket.send_multipart(encode(envelope), flags=zmq.NOBLOCK, copy=False)
+                sent = True
+            except zmq.Again:
+                sent = False
+        self.counters["frames_sent_total" if sent else "frames_dropped_total"] += 1
+        self._recent.append(sent)
+        self._judge_degraded(captured_at)
+        if len(self._fps_marks) > 1:
+            span = self._fps_marks[-1] - self._fps_marks[0]
+            self.counters["fps_in"] = round((len(self._fps_marks) - 1) / span, 2) if span > 0 else 0.0
+        self.heartbeat.maybe_send(self.counters)
+
+    def _judge_degraded(self, ts: float) -> None:
+        if len(self._recent) < DEGRADED_WINDOW // 2:
+            return
+        share = 1.0 - sum(self._recent) / len(self._recent)
+        if self.status == "online" and share > DEGRADED_SHARE:
+            self._set_status("degraded", f"dropping {share:.0%} of frames: the detector is behind", ts)
+        elif self.status == "degraded" and share < DEGRADED_SHARE / 2:
+            self._set_status("online", "keeping up again", ts)
+
+    def _set_status(self, status: str, reason: str, ts: float) -> None:
+        if status == self.status:
+            return
+        self.status = status
+        self.counters["online"] = 1 if status == "online" else 0
+        self.log.info("status=%s reason=%s", status, reason)
+        self._send_blocking(StatusMessage(self.config.store_id, self.camera.id, status, reason, ts).to_envelope())
+        if status != "degraded":
+            self._recent.clear()
+
+    def _send_blocking(self, envelope: Envelope) -> bool:
+        """Send, waiting while the queue is full; gives up only when stopping (or after a long wait, live)."""
+        deadline = float("inf") if self.spec.replay else time.monotonic() + STATUS_SEND_TIMEOUT_S
+        frames = encode(envelope)
+        while True:
+            if self.socket.poll(100, zmq.POLLOUT):
+                self.socket.send_multipart(frames, copy=False)
+                return True
+            if self.stopper.stopped:  # still try briefly: the last status matters
+                deadline = min(deadline, time.monotonic() + 2.0)
+            if time.monotonic() > deadline:
+                self.log.warning("detector not taking messages; dropped a %s message", envelope.kind)
+                return False
+            self.heartbeat.maybe_send(self.counters)
+
+    def _pause(self, seconds: float) -> None:
+        self.log.info("reopening in %.1f s", seconds)
+        self.stopper.event.wait(seconds)
+        self.heartbeat.maybe_send(self.counters)
+
+    def close(self) -> None:
+        self.heartbeat.close()
+        self.socket.close()
+
+
+def main(spec: StageSpec) -> int:
+    """Entry point of a capture process; returns 0 at the end of a replayed source or on stop."""
+    stage = CaptureStage(spec)
+    try:
+        return stage.run()
+    finally:
+        stage.close()

@@ -1,0 +1,157 @@
+"""The detector stage: one process for the box, batching frames across cameras into ONNX Runtime calls.
+
+It takes whatever frames are waiting (up to ``max_batch`` per model), so a busy box gets full batches and
+a quiet one gets low latency, and never waits to fill a batch. Cameras with the same model and settings
+share batches. Status and end-of-stream messages are passed on in order with their camera's frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+
+import zmq
+
+from pipeline.assembly import DetectorKey, build_detector, detector_key
+from pipeline.edge.messages import (
+    DETECTIONS_KIND,
+    END_KIND,
+    FRAME_KIND,
+    STATUS_KIND,
+    DetectionsMessage,
+    FrameMessage,
+    StatusMessage,
+)
+from pipeline.edge.runtime import POLL_MS, HeartbeatSender, LatencyWindow, StageSpec, start_process
+from pipeline.transport.envelope import Envelope, MessageError, decode, encode
+from vision.detector.onnx import OnnxDetector
+
+logger = logging.getLogger(__name__)
+
+DELIVERY_TIMEOUT_MS = 2000
+"""Live: how long a camera's event stage may refuse detections (dead, restarting) before they are dropped."""
+
+
+class DetectorStage:
+    """See the module docstring."""
+
+    def __init__(self, spec: StageSpec) -> None:
+        self.config, self.stopper, context = start_process(spec)
+        self.spec = spec
+        config_dir = spec.config_path.parent
+        self.keys: dict[str, DetectorKey] = {
+            camera.id: detector_key(camera, config_dir=config_dir, models_dir=spec.models_dir,
+                                    max_batch=spec.max_batch, threads=spec.detector_threads)
+            for camera in self.config.cameras
+        }  # fmt: skip
+        self.detectors: dict[DetectorKey, OnnxDetector] = {}
+        for key in self.keys.values():
+            if key not in self.detectors:
+                self.detectors[key] = build_detector(key)
+        self.pull = context.socket(zmq.PULL)
+        self.pull.setsockopt(zmq.RCVHWM, 2 * len(self.keys) if not spec.replay else 8)
+        self.pull.bind(spec.layout.frames)
+        self.pushes: dict[str, zmq.Socket[bytes]] = {}
+        for camera_id in self.keys:
+            push = context.socket(zmq.PUSH)
+            push.setsockopt(zmq.SNDHWM, 8)
+            push.setsockopt(zmq.LINGER, 2000)
+            push.connect(spec.layout.detections(camera_id))
+            self.pushes[camera_id] = push
+        self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
+        self.latency = LatencyWindow()
+        self.counters: dict[str, float] = {"frames_total": 0, "batches_total": 0, "bad_messages_total": 0,
+                                           "undeliverable_total": 0, "queue_depth": 0}  # fmt: skip
+
+    def run(self) -> int:
+        while not self.stopper.stopped:
+            if self.pull.poll(POLL_MS):
+                self._step(self._drain())
+            self.heartbeat.maybe_send({**self.counters, **self.latency.quantiles("detector")})
+        return 0
+
+    def _drain(self) -> list[Envelope]:
+        """Every message waiting now (at most a few batches' worth), decoded; bad ones counted and dropped."""
+        limit = self.spec.max_batch * max(1, len(self.detectors)) * 2
+        out: list[Envelope] = []
+        while len(out) < limit:
+            try:
+                frames = self.pull.recv_multipart(flags=zmq.NOBLOCK, copy=False)
+            except zmq.Again:
+                break
+            try:
+                envelope = decode(frames)
+                if envelope.camera_id not in self.keys or envelope.kind not in (FRAME_KIND, STATUS_KIND, END_KIND):
+                    raise MessageError(f"unexpected {envelope.kind!r} message for camera {envelope.camera_id!r}")
+                out.append(envelope)
+            except MessageError as exc:
+                self.counters["bad_messages_total"] += 1
+                logger.warning("detector dropped a bad message: %s", exc)
+        self.counters["queue_depth"] = len(out)
+        return out
+
+    def _step(self, envelopes: list[Envelope]) -> None:
+        pending: dict[DetectorKey, list[FrameMessage]] = defaultdict(list)
+        for envelope in envelopes:
+            key = self.keys[envelope.camera_id]
+            if envelope.kind == FRAME_KIND:
+                try:
+                    pending[key].append(FrameMessage.from_envelope(envelope, self.config.store_id))
+                except MessageError as exc:
+                    self.counters["bad_messages_total"] += 1
+                    logger.warning("detector dropped a bad frame: %s", exc)
+                    continue
+                if len(pending[key]) >= self.spec.max_batch:
+                    self._detect(key, pending.pop(key))
+                continue
+            if envelope.kind == STATUS_KIND:
+                try:
+                    StatusMessage.from_envelope(envelope, self.config.store_id)
+                except MessageError as exc:
+                    self.counters["bad_messages_total"] += 1
+                    logger.warning("detector dropped a bad status: %s", exc)
+                    continue
+            if key in pending:  # keep the camera's order: its earlier frames go first
+                self._detect(key, pending.pop(key))
+            self._deliver(envelope.camera_id, envelope)
+        for key, frames in pending.items():
+            self._detect(key, frames)
+
+    def _detect(self, key: DetectorKey, frames: list[FrameMessage]) -> None:
+        started = time.perf_counter()
+        results = self.detectors[key].detect([frame.image for frame in frames])
+        per_frame_ms = (time.perf_counter() - started) * 1000.0 / len(frames)
+        self.latency.add(per_frame_ms)
+        self.counters["batches_total"] += 1
+        self.counters["frames_total"] += len(frames)
+        for frame, found in zip(frames, results, strict=True):
+            message = DetectionsMessage(self.config.store_id, frame.camera_id, frame.stamp, frame.image, found.xyxy,
+                                        found.confidence, found.class_id, per_frame_ms)  # fmt: skip
+            self._deliver(frame.camera_id, message.to_envelope())
+
+    def _deliver(self, camera_id: str, envelope: Envelope) -> None:
+        push = self.pushes[camera_id]
+        while True:
+            if push.poll(DELIVERY_TIMEOUT_MS, zmq.POLLOUT):
+                push.send_multipart(encode(envelope), copy=False)
+                return
+            if not self.spec.replay or self.stopper.stopped:
+                self.counters["undeliverable_total"] += 1
+                logger.warning("camera=%s event stage not taking detections; dropped a %s", camera_id,
+                               envelope.kind if envelope.kind != DETECTIONS_KIND else "frame")  # fmt: skip
+                return
+
+    def close(self) -> None:
+        self.heartbeat.close()
+        for socket in (self.pull, *self.pushes.values()):
+            socket.close(linger=0)
+
+
+def main(spec: StageSpec) -> int:
+    """Entry point of the detector process."""
+    stage = DetectorStage(spec)
+    try:
+        return stage.run()
+    finally:
+        stage.close()

@@ -1,0 +1,111 @@
+"""The publisher stage: one process draining the box's disk spool to the aggregator, acknowledged.
+
+Event stages write the spool and nudge this process on the wake socket; it sends batches over a DEALER
+(CURVE when keys are configured) and deletes them only once acknowledged (`pipeline.publisher`). While the
+aggregator is away events pile up on disk within the config's bounds and drain when it returns. Anything on
+the wake socket that is not a wake message is counted and dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import zmq
+import zmq.auth
+
+from edge_config.store import EdgeConfig
+from pipeline.edge.messages import WAKE_KIND
+from pipeline.edge.runtime import HeartbeatSender, LatencyWindow, StageSpec, start_process
+from pipeline.publisher import EventPublisher, PublisherSettings
+from pipeline.spool import Batch, Spool
+from pipeline.transport.envelope import MessageError, decode
+
+logger = logging.getLogger(__name__)
+
+IDLE_POLL_MS = 200
+
+
+def publisher_settings(config: EdgeConfig, config_dir: str | None = None) -> PublisherSettings:
+    """Endpoint, store and CURVE keys of the config (key files relative to the config's folder)."""
+    aggregator = config.aggregator
+    server_key = client_keys = None
+    if aggregator.server_public_key is not None and aggregator.client_certificate_file is not None:
+        path = aggregator.client_certificate_file
+        if config_dir is not None and not path.is_absolute():
+            path = type(path)(config_dir) / path
+        public, secret = zmq.auth.load_certificate(str(path))
+        if secret is None:
+            raise ValueError(f"{path} holds no secret key: give the box's .key_secret file")
+        server_key, client_keys = aggregator.server_public_key.encode(), (public, secret)
+    return PublisherSettings(endpoint=aggregator.endpoint, store_id=config.store_id, batch_size=1000,
+                             curve_server_key=server_key, curve_client_keys=client_keys)  # fmt: skip
+
+
+class PublishStage:
+    """See the module docstring."""
+
+    def __init__(self, spec: StageSpec) -> None:
+        self.config, self.stopper, context = start_process(spec)
+        self.spec = spec
+        self.spool = Spool(spec.spool_path(self.config), max_events=self.config.spool.max_events,
+                           max_bytes=self.config.spool.max_bytes)  # fmt: skip
+        self.publisher = EventPublisher(self.spool, publisher_settings(self.config, str(spec.config_path.parent)),
+                                        context)  # fmt: skip
+        self.latency = LatencyWindow()
+        self.publisher.on_acked = self._on_acked
+        self.wake = context.socket(zmq.PULL)
+        self.wake.setsockopt(zmq.RCVHWM, 100)
+        self.wake.bind(spec.layout.wake)
+        self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
+        self.bad_messages = 0
+
+    def _on_acked(self, batch: Batch) -> None:
+        now = time.time()
+        self.latency.extend((now - e.origin_at) * 1000.0 for e in batch.events if e.origin_at > 0)
+
+    def run(self) -> int:
+        while not self.stopper.stopped:
+            if not self.publisher.step() and self.wake.poll(IDLE_POLL_MS):
+                self._drain_wake()
+            self._beat()
+        self._beat(force=True)
+        return 0
+
+    def _drain_wake(self) -> None:
+        while True:
+            try:
+                frames = self.wake.recv_multipart(flags=zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            try:
+                if decode(frames).kind != WAKE_KIND:
+                    raise MessageError("not a wake message")
+            except MessageError as exc:
+                self.bad_messages += 1
+                logger.warning("publisher dropped a bad message on its wake socket: %s", exc)
+
+    def _beat(self, *, force: bool = False) -> None:
+        stats = self.publisher.stats
+        counters: dict[str, float] = {
+            "spool_events": len(self.spool), "spool_dropped_oldest_total": self.spool.dropped_oldest,
+            "events_acked_total": stats.events_acked, "batches_sent_total": stats.batches_sent,
+            "resends_total": stats.resends, "bad_messages_total": self.bad_messages + stats.bad_messages,
+            "last_ack_age_s": round(time.time() - stats.last_ack_at, 1) if stats.last_ack_at else -1,
+        }  # fmt: skip
+        self.heartbeat.maybe_send({**counters, **self.latency.quantiles("frame_to_published")}, force=force)
+
+    def close(self) -> None:
+        self.heartbeat.close()
+        self.wake.close(linger=0)
+        self.publisher.close()
+        self.spool.close()
+
+
+def main(spec: StageSpec) -> int:
+    """Entry point of the publisher process."""
+    stage = PublishStage(spec)
+    try:
+        return stage.run()
+    finally:
+        stage.close()

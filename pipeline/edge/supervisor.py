@@ -1,0 +1,274 @@
+"""The supervisor: starts every stage of the box as its own process, restarts the ones that die, and stops
+them in order.
+
+Stages (one process each): a capture per camera, one detector, a track+events stage per camera, one
+publisher. A stage that exits when it should not (crash, ``kill -9``, out of memory) is restarted after a
+backoff (0.5 s doubling to 30 s; reset once it has run a minute), and the log says how it ended. Heartbeats
+from the stages are kept for the health endpoint (`pipeline.edge.health`).
+
+Shutdown (SIGTERM, SIGINT, or the end of a replay) goes upstream first: captures stop reading, the event
+stages take what is still queued, close open visits and spool them, then the detector and the publisher
+stop. Replay ends when every event stage has finished and the spool has drained to the aggregator (or the
+drain timeout passed: the events stay on disk for the next run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import multiprocessing.process
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import zmq
+
+from edge_config import load_config
+from pipeline.edge import capture, detect, events, publish
+from pipeline.edge.runtime import EdgeLayout, StageSpec
+from pipeline.transport.envelope import MessageError, decode
+from pipeline.transport.messages import HEARTBEAT_KIND
+
+logger = logging.getLogger(__name__)
+
+STAGE_MAINS: dict[str, Callable[[StageSpec], int]] = {
+    "capture": capture.main,
+    "detector": detect.main,
+    "events": events.main,
+    "publisher": publish.main,
+}
+RESTART_FIRST_S = 0.5
+RESTART_MAX_S = 30.0
+HEALTHY_RUN_S = 60.0
+"""A stage that ran this long before dying starts its backoff afresh."""
+
+
+def _stage_entry(spec: StageSpec) -> None:
+    """What a stage process runs (module level, so the spawn start method can import it)."""
+    raise SystemExit(STAGE_MAINS[spec.stage](spec))
+
+
+@dataclass(frozen=True)
+class EdgeOptions:
+    """How ``shelfsight edge run`` runs (see `StageSpec` for the per-stage ones)."""
+
+    replay: bool = False
+    models_dir: Path | None = None
+    spool_dir: Path | None = None
+    detector_threads: int = 1
+    max_batch: int = 4
+    reid: bool = True
+    log_level: str = "INFO"
+    drain_timeout_s: float = 60.0
+    run_dir: Path | None = None
+
+
+@dataclass
+class StageProcess:
+    """A supervised stage: its spec, current process, restarts, and the last heartbeat it sent."""
+
+    spec: StageSpec
+    process: multiprocessing.process.BaseProcess | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    restart_at: float | None = None
+    backoff_s: float = RESTART_FIRST_S
+    last_exit: str | None = None
+    done: bool = False
+    beat_at: float | None = None
+    counters: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.is_alive()
+
+    def snapshot(self, now: float) -> dict[str, Any]:
+        return {
+            "name": self.spec.name, "stage": self.spec.stage, "camera": self.spec.camera_id,
+            "pid": self.process.pid if self.process is not None else None, "alive": self.alive, "done": self.done,
+            "restarts": self.restarts, "last_exit": self.last_exit,
+            "heartbeat_age_s": round(now - self.beat_at, 2) if self.beat_at else None, "counters": dict(self.counters),
+        }  # fmt: skip
+
+
+def describe_exit(code: int | None) -> str:
+    """``exit code 1`` or ``killed by SIGKILL`` (multiprocessing gives a signal as a negative code)."""
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+class Supervisor:
+    """Runs one edge box. ``run()`` blocks until stopped (or a replay finishes) and returns an exit code."""
+
+    def __init__(self, config_path: Path, options: EdgeOptions) -> None:
+        self.config_path, self.options = config_path.resolve(), options
+        self.config = load_config(self.config_path)
+        self._own_run_dir = options.run_dir is None
+        run_dir = options.run_dir or Path(tempfile.mkdtemp(prefix="shelfsight-"))
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.layout = EdgeLayout(run_dir)
+        base = StageSpec(
+            stage="", config_path=self.config_path, layout=self.layout, replay=options.replay,
+            models_dir=options.models_dir, spool_dir=options.spool_dir, detector_threads=options.detector_threads,
+            max_batch=options.max_batch, reid=options.reid, log_level=options.log_level,
+        )  # fmt: skip
+        cameras = [camera.id for camera in self.config.cameras]
+        specs = [
+            replace(base, stage="publisher"),
+            *(replace(base, stage="events", camera_id=c) for c in cameras),
+            replace(base, stage="detector"),
+            *(replace(base, stage="capture", camera_id=c) for c in cameras),
+        ]
+        self.stages = [StageProcess(spec) for spec in specs]
+        self.started_at = time.time()
+        self.stopping = threading.Event()
+        self.bad_heartbeats = 0
+        self.lock = threading.Lock()
+        self._context = multiprocessing.get_context("spawn")
+
+    # -- life cycle -------------------------------------------------------------------------------------
+    def run(self) -> int:
+        """Start everything and watch it; returns 0 after a clean stop or a finished replay."""
+        context = zmq.Context()
+        beats = context.socket(zmq.PULL)
+        beats.setsockopt(zmq.RCVHWM, 1000)
+        beats.bind(self.layout.heartbeat)
+        try:
+            for stage in self.stages:
+                self._start(stage)
+            logger.info("edge started store=%s cameras=%d replay=%s run_dir=%s", self.config.store_id,
+                        len(self.config.cameras), self.options.replay, self.layout.run_dir)  # fmt: skip
+            drain_deadline: float | None = None
+            finished_at = 0.0
+            while not self.stopping.is_set():
+                if beats.poll(200):
+                    self._take_beats(beats)
+                self._watch()
+                if self.options.replay and drain_deadline is None and self._replay_finished():
+                    drain_deadline, finished_at = time.monotonic() + self.options.drain_timeout_s, time.time()
+                if drain_deadline is not None:
+                    drained = self._spool_empty(since=finished_at)
+                    if drained or time.monotonic() > drain_deadline:
+                        logger.info("replay finished; spool %s", "drained" if drained else "not drained")
+                        break
+        finally:
+            self.stop()
+            self._take_beats(beats)
+            beats.close(linger=0)
+            context.term()
+        return 0
+
+    def request_stop(self) -> None:
+        """Ask ``run()`` to stop (signal handlers call this)."""
+        self.stopping.set()
+
+    def stop(self) -> None:
+        """Stop the stages upstream first (see the module docstring); kill what does not stop in time."""
+        self.stopping.set()
+        for group, grace_s in ((("capture",), 5.0), (("events", "detector"), 15.0), (("publisher",), 10.0)):
+            members = [s for s in self.stages if s.spec.stage in group and s.alive]
+            for stage in members:
+                assert stage.process is not None
+                if stage.process.pid is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(stage.process.pid, signal.SIGTERM)
+            deadline = time.monotonic() + grace_s
+            for stage in members:
+                assert stage.process is not None
+                stage.process.join(max(0.0, deadline - time.monotonic()))
+                if stage.process.is_alive():
+                    logger.warning("stage=%s did not stop in %.0f s; killing it", stage.spec.name, grace_s)
+                    stage.process.kill()
+                    stage.process.join(5)
+                stage.last_exit = describe_exit(stage.process.exitcode)
+                stage.done = True
+
+    # -- watching ---------------------------------------------------------------------------------------
+    def _start(self, stage: StageProcess) -> None:
+        process = self._context.Process(target=_stage_entry, args=(stage.spec,), name=stage.spec.name)
+        process.start()
+        with self.lock:
+            stage.process, stage.started_at, stage.restart_at = process, time.monotonic(), None
+        logger.info("stage=%s started pid=%s", stage.spec.name, process.pid)
+
+    def _watch(self) -> None:
+        now = time.monotonic()
+        for stage in self.stages:
+            if stage.done:
+                continue
+            if stage.restart_at is not None:
+                if now >= stage.restart_at and not self.stopping.is_set():
+                    with self.lock:
+                        stage.restarts += 1
+                    self._start(stage)
+                continue
+            if stage.alive or stage.process is None:
+                continue
+            code = stage.process.exitcode
+            stage.last_exit = describe_exit(code)
+            if code == 0 and self.options.replay and stage.spec.stage in ("capture", "events"):
+                stage.done = True  # finished its replay
+                logger.info("stage=%s finished", stage.spec.name)
+                continue
+            if now - stage.started_at > HEALTHY_RUN_S:
+                stage.backoff_s = RESTART_FIRST_S
+            logger.warning("stage=%s died (%s); restarting in %.1f s", stage.spec.name, stage.last_exit,
+                           stage.backoff_s)  # fmt: skip
+            stage.restart_at = now + stage.backoff_s
+            stage.backoff_s = min(RESTART_MAX_S, stage.backoff_s * 2)
+
+    def _take_beats(self, socket: zmq.Socket[bytes]) -> None:
+        by_name = {stage.spec.name: stage for stage in self.stages}
+        while True:
+            try:
+                frames = socket.recv_multipart(flags=zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            try:
+                envelope = decode(frames)
+                stage_name, counters = envelope.body.get("stage"), envelope.body.get("counters")
+                if envelope.kind != HEARTBEAT_KIND or not isinstance(counters, dict):
+                    raise MessageError("not a heartbeat")
+                name = stage_name if envelope.camera_id == "*" else f"{stage_name}:{envelope.camera_id}"
+                stage = by_name.get(str(name))
+                if stage is None:
+                    raise MessageError(f"heartbeat from unknown stage {name!r}")
+                values = {str(k): float(v) for k, v in counters.items() if isinstance(v, int | float)}
+            except (MessageError, TypeError, ValueError) as exc:
+                self.bad_heartbeats += 1
+                logger.warning("supervisor dropped a bad heartbeat: %s", exc)
+                continue
+            with self.lock:
+                stage.beat_at, stage.counters = envelope.sent_at, values
+
+    def _replay_finished(self) -> bool:
+        return all(stage.done for stage in self.stages if stage.spec.stage == "events")
+
+    def _spool_empty(self, *, since: float) -> bool:
+        """The publisher's last heartbeat, sent after ``since`` (epoch s), says the spool is empty."""
+        publisher = next(stage for stage in self.stages if stage.spec.stage == "publisher")
+        fresh = publisher.beat_at is not None and publisher.beat_at > since
+        return fresh and publisher.counters.get("spool_events", 1) == 0
+
+    # -- reporting --------------------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """The box's state for ``/status`` and the metrics: every stage with its last counters."""
+        now = time.time()
+        with self.lock:
+            stages = [stage.snapshot(now) for stage in self.stages]
+        return {"store_id": self.config.store_id, "config": str(self.config_path), "replay": self.options.replay,
+                "uptime_s": round(now - self.started_at, 1), "bad_heartbeats": self.bad_heartbeats,
+                "stages": stages}  # fmt: skip

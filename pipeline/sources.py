@@ -1,0 +1,199 @@
+"""Opening a camera's ``source`` as a stream of `Frame`s, resampled to the detect fps.
+
+One function for the offline runner and the edge capture stage, so both see the same frames with the same
+stamps (the edge runtime's events are compared with the offline runner's).
+
+Two modes:
+    replay: read files and synthetic scenes once, as fast as the consumer takes them, stamped with their own
+        time (file: ``start_epoch + position``; synthetic: the scenario's epoch plus scene time). For backfills,
+        tests and the offline runner.
+    live: what an edge box does. Streams and USB cameras are stamped with the wall clock at read; files and
+        synthetic scenes loop forever, paced at their frame rate and stamped from the wall clock at open.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge_config.camera import CameraConfig, SourceKind
+from vision.frames import Frame
+from vision.synthetic.library import resolve_scenario
+from vision.synthetic.source import SyntheticSource
+from vision.video import SourceError, open_video
+
+STREAM_OPEN_TIMEOUT_MS = 5000
+STREAM_READ_TIMEOUT_MS = 3000
+
+
+@dataclass(frozen=True)
+class SourceFrame:
+    """A frame plus its position in the source: index at the source's own rate, seconds since the first frame."""
+
+    frame: Frame
+    index: int
+    position_s: float
+
+
+@dataclass
+class OpenedSource:
+    """An open source.
+
+    Attributes:
+        frames: Frames in order (at the source's own rate; see `resample`).
+        fps: The source's frame rate (0 when unknown).
+        size: (height, width) in pixels, 0 when unknown until the first frame.
+        finite: True when the stream ends by itself (replayed files and scenes).
+        frame_count: Frames in a finite source (0 when unknown or endless).
+    """
+
+    frames: Iterator[SourceFrame]
+    fps: float
+    size: tuple[int, int]
+    finite: bool
+    frame_count: int = 0
+
+
+def resample(frames: Iterator[SourceFrame], fps: float) -> Iterator[SourceFrame]:
+    """Keep the frames that fall due at ``fps`` (by position, seconds)."""
+    step, due = 1.0 / fps, 0.0
+    for item in frames:
+        if item.position_s + 1e-6 >= due:
+            yield item
+            due = max(due + step, item.position_s + step / 2)
+
+
+def file_start_epoch(path: Path) -> float:
+    """Default UTC epoch of a file's first frame: its modification time minus its length."""
+    capture, info = open_video(path)
+    capture.release()
+    length_s = info.frame_count / info.fps if info.fps else 0.0
+    return path.stat().st_mtime - length_s
+
+
+def open_source(
+    camera: CameraConfig, *, config_dir: Path, replay: bool, start_epoch: float | None = None
+) -> OpenedSource:
+    """Open ``camera.source``.
+
+    Args:
+        camera: The camera (its ``source`` and id).
+        config_dir: Relative file paths are relative to this folder (the config file's).
+        replay: See the module docstring.
+        start_epoch: Replay only: UTC epoch of the first frame (files default to `file_start_epoch`,
+            synthetic scenes to the scenario's start).
+
+    Raises:
+        SourceError: When the source cannot be opened.
+    """
+    kind = camera.source_kind
+    if kind is SourceKind.SYNTHETIC:
+        return _open_synthetic(camera, replay=replay, start_epoch=start_epoch)
+    if kind is SourceKind.FILE:
+        path = Path(str(camera.source))
+        path = path if path.is_absolute() else config_dir / path
+        return open_file(camera.id, path, replay=replay, start_epoch=start_epoch)
+    return _open_stream(camera.id, camera.source)
+
+
+def _open_synthetic(camera: CameraConfig, *, replay: bool, start_epoch: float | None) -> OpenedSource:
+    try:
+        scenario = resolve_scenario(str(camera.source))
+    except (KeyError, ValueError) as exc:
+        raise SourceError(f"camera {camera.id}: cannot open {camera.source}: {exc}") from exc
+    epoch = start_epoch if replay else time.time()  # None: the scenario's own start
+    source = SyntheticSource(scenario, camera_id=camera.id, loop=not replay, realtime=not replay, epoch_s=epoch)
+    period = 1.0 / source.fps
+
+    def frames() -> Iterator[SourceFrame]:
+        for frame in source:
+            yield SourceFrame(frame, frame.seq, frame.seq * period)
+
+    size = (scenario.camera.height, scenario.camera.width)
+    return OpenedSource(frames(), source.fps, size, finite=replay, frame_count=source.frame_count if replay else 0)
+
+
+def open_file(camera_id: str, path: Path, *, replay: bool, start_epoch: float | None = None) -> OpenedSource:
+    """A video file as camera ``camera_id`` (see `open_source`)."""
+    capture, info = open_video(path)
+    size = (info.height, info.width)
+    if replay:
+        start = file_start_epoch(path) if start_epoch is None else start_epoch
+
+        def replayed() -> Iterator[SourceFrame]:
+            try:
+                index = 0
+                while True:
+                    ok, image = capture.read()
+                    if not ok:
+                        return
+                    position = float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0
+                    yield SourceFrame(Frame(np.asarray(image, np.uint8), camera_id, index, start + position), index,
+                                      position)  # fmt: skip
+                    index += 1
+            finally:
+                capture.release()
+
+        return OpenedSource(replayed(), info.fps, size, finite=True, frame_count=info.frame_count)
+
+    fps = info.fps or 25.0
+
+    def looped() -> Iterator[SourceFrame]:
+        nonlocal capture
+        opened, index = time.monotonic(), 0
+        try:
+            while True:
+                ok, image = capture.read()
+                if not ok:  # loop the file, as a demo camera
+                    capture.release()
+                    capture, _ = open_video(path)
+                    ok, image = capture.read()
+                    if not ok:
+                        raise SourceError(f"camera {camera_id}: {path} has no frames")
+                due = opened + index / fps
+                if (wait := due - time.monotonic()) > 0:
+                    time.sleep(wait)
+                yield SourceFrame(Frame(np.asarray(image, np.uint8), camera_id, index, time.time()), index, index / fps)
+                index += 1
+        finally:
+            capture.release()
+
+    return OpenedSource(looped(), fps, size, finite=False)
+
+
+def _open_stream(camera_id: str, source: str | int) -> OpenedSource:
+    """RTSP/HTTP streams and USB cameras, with bounded open and read timeouts so a dead camera is noticed."""
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, STREAM_OPEN_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+              STREAM_READ_TIMEOUT_MS]  # fmt: skip
+    backend = cv2.CAP_ANY if isinstance(source, int) else cv2.CAP_FFMPEG
+    capture = cv2.VideoCapture(source, backend, params)
+    if not capture.isOpened():
+        capture.release()
+        raise SourceError(f"camera {camera_id}: cannot open {source}")
+    fps = float(capture.get(cv2.CAP_PROP_FPS)) or 0.0
+    if not math.isfinite(fps) or fps > 1000:
+        fps = 0.0
+    size = (int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)), int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)))
+
+    def streamed() -> Iterator[SourceFrame]:
+        first: float | None = None
+        index = 0
+        try:
+            while True:
+                ok, image = capture.read()
+                if not ok:
+                    raise SourceError(f"camera {camera_id}: the stream stopped delivering frames")
+                now = time.time()
+                first = now if first is None else first
+                yield SourceFrame(Frame(np.asarray(image, np.uint8), camera_id, index, now), index, now - first)
+                index += 1
+        finally:
+            capture.release()
+
+    return OpenedSource(streamed(), fps, size, finite=False)
