@@ -14,6 +14,7 @@ Two modes:
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ from vision.synthetic.source import SyntheticSource
 from vision.video import SourceError, open_video
 
 STREAM_OPEN_TIMEOUT_MS = 5000
-STREAM_READ_TIMEOUT_MS = 3000
+STREAM_READ_TIMEOUT_MS = 2000
+STALL_S = 0.9 * STREAM_READ_TIMEOUT_MS / 1000
+FFMPEG_CAPTURE_OPTIONS = "rtsp_transport;tcp|analyzeduration;500000"
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,13 @@ def open_file(camera_id: str, path: Path, *, replay: bool, start_epoch: float | 
 
 
 def _open_stream(camera_id: str, source: str | int) -> OpenedSource:
-    """RTSP/HTTP streams and USB cameras, with bounded open and read timeouts so a dead camera is noticed."""
+    """RTSP/HTTP streams and USB cameras, with bounded open and read timeouts so a dead camera is noticed.
+
+    RTSP goes over TCP unless ``OPENCV_FFMPEG_CAPTURE_OPTIONS`` says otherwise (no lost packets on a busy
+    network, one port through firewalls). A hung camera may still hand out a couple of buffered frames, each
+    after a full read timeout, so a read that takes that long counts as a stall too.
+    """
+    os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", FFMPEG_CAPTURE_OPTIONS)
     params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, STREAM_OPEN_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC,
               STREAM_READ_TIMEOUT_MS]  # fmt: skip
     backend = cv2.CAP_ANY if isinstance(source, int) else cv2.CAP_FFMPEG
@@ -186,9 +195,12 @@ def _open_stream(camera_id: str, source: str | int) -> OpenedSource:
         index = 0
         try:
             while True:
+                asked = time.monotonic()
                 ok, image = capture.read()
                 if not ok:
                     raise SourceError(f"camera {camera_id}: the stream stopped delivering frames")
+                if time.monotonic() - asked > STALL_S:
+                    raise SourceError(f"camera {camera_id}: the stream stalled (a read took over {STALL_S:.1f} s)")
                 now = time.time()
                 first = now if first is None else first
                 yield SourceFrame(Frame(np.asarray(image, np.uint8), camera_id, index, now), index, now - first)

@@ -17,7 +17,9 @@ pool whether the newcomer is one of those lost tracks:
    clear: its distance from the expected path is at most half that of any rival candidate on either side.
 
 Either way, a track that walked out through a frame edge is not linked, nor a newcomer that walked in through
-one: someone entering where another shopper left is a new shopper.
+one: someone entering where another shopper left is a new shopper. A track last seen close enough to an edge
+that its speed would have carried it through within ``exit_lookahead_s`` counts as walking out too (a shelf end
+or pillar at the side of the picture hides shoppers before they reach the edge itself).
 
 Pool entries expire ``relink_window_s`` after the track was last seen, are removed when the tracker finds the
 track again by itself, and the pool never holds more than ``max_pool`` entries (oldest dropped first), so memory
@@ -71,6 +73,10 @@ class RelinkSettings:
             is not linked (someone else entering there later must not take its id), nor is a newcomer whose first
             box touched an edge while moving in. Someone standing at the edge, half out of the picture, is
             neither. Higher treats more edge tracks so; 0 switches the rule off.
+        exit_lookahead_s: Seconds of look-ahead added to that margin: a box its own speed towards the edge would
+            carry through it within this time counts as at the edge (for a lost track: walked out, e.g. behind
+            an occluder at the side of the picture; for a newcomer's first box: walked in). Higher refuses more
+            links of shoppers hidden near an edge (a split visit); 0 keeps the plain margin.
         max_pool: Most lost tracks remembered at once; the oldest is forgotten first.
     """
 
@@ -82,6 +88,7 @@ class RelinkSettings:
     motion_only: bool = True
     verify_refound_after_s: float = 0.5
     edge_margin_px: float = 8.0
+    exit_lookahead_s: float = 0.5
     max_pool: int = 64
 
     def __post_init__(self) -> None:
@@ -93,6 +100,7 @@ class RelinkSettings:
             "minimum_similarity": -1 <= self.minimum_similarity <= 1,
             "verify_refound_after_s": self.verify_refound_after_s >= 0,
             "edge_margin_px": self.edge_margin_px >= 0,
+            "exit_lookahead_s": self.exit_lookahead_s >= 0,
             "max_pool": self.max_pool >= 1,
         }
         for name, ok in checks.items():
@@ -208,13 +216,20 @@ class FragmentRelinker:
             return np.zeros((n,), bool)
         margin = self.settings.edge_margin_px
         box = np.asarray(xyxy, np.float64)
+        reach = np.full((n, 3), margin)
         if velocity is None:
             sign = np.ones((n, 3))
         else:
             limit = EDGE_SPEED_HEIGHTS_PER_S * np.maximum(box[:, 3] - box[:, 1], 1.0)
             v = np.asarray(velocity, np.float64) * (1.0 if outwards else -1.0)
-            sign = np.stack([-v[:, 0] > limit, v[:, 0] > limit, v[:, 1] > limit], axis=1).astype(np.float64)
-        at_edge = np.stack([box[:, 0] <= margin, box[:, 2] >= width - margin, box[:, 3] >= height - margin], axis=1)
+            towards = np.stack([-v[:, 0], v[:, 0], v[:, 1]], axis=1)  # speed towards the left, right, bottom edge
+            sign = (towards > limit[:, None]).astype(np.float64)
+            # A box that its speed would carry through the edge within the look-ahead is leaving too (an
+            # occluder at the frame's side, e.g. a shelf end, hides shoppers before they reach the edge).
+            reach += self.settings.exit_lookahead_s * np.maximum(towards, 0.0)
+        at_edge = np.stack(
+            [box[:, 0] <= reach[:, 0], box[:, 2] >= width - reach[:, 1], box[:, 3] >= height - reach[:, 2]], axis=1
+        )
         crossing: npt.NDArray[np.bool_] = np.asarray((at_edge & (sign > 0)).any(axis=1), bool)
         return crossing
 

@@ -203,6 +203,26 @@ def test_shoppers_who_walk_out_or_in_at_the_edge_are_not_linked() -> None:
     assert relinker.link(newcomer(near), None, frame_hw).tolist() == [2]
 
 
+def test_shoppers_hidden_just_before_the_edge_while_walking_out_are_not_linked() -> None:
+    """A shelf end at the side of the picture hides a shopper walking out before their box reaches the edge:
+    their speed would carry them through it within ``exit_lookahead_s``, so whoever steps out from behind it
+    later is someone else. A shopper standing there, or walking slowly, is still linked."""
+    frame_hw = (480, 640)
+    box = np.array([[560, 190, 615, 380]], np.float32)  # 25 px short of the right edge
+    came_out = np.array([[558, 195, 612, 382]], np.float32)
+
+    def relinked(velocity_x: float, lookahead_s: float) -> int:
+        relinker = FragmentRelinker(RelinkSettings(exit_lookahead_s=lookahead_s))
+        relinker.tracks_lost(np.array([7]), box, np.array([[velocity_x, 0.0]]), np.array([1.0]), None, frame_hw)
+        newcomer = Newcomers(came_out, came_out, np.array([2.5]), 3.0, velocity=np.array([[-15.0, 0.0]]))
+        return int(relinker.link(newcomer, None, frame_hw)[0])
+
+    assert relinked(110.0, 0.5) == NO_ID, "would have crossed the edge in 0.23 s: walked out"
+    assert relinked(110.0, 0.0) == 7, "without the look-ahead only the plain margin counts"
+    assert relinked(30.0, 0.5) == 7, "0.8 s from the edge at that pace: maybe just hidden"
+    assert relinked(0.0, 0.5) == 7, "standing behind the shelf end"
+
+
 def test_motion_only_can_be_switched_off() -> None:
     relinker = FragmentRelinker(RelinkSettings(motion_only=False))
     _lost(relinker, [[100, 100, 150, 250]], 1.0)
@@ -223,7 +243,11 @@ def test_pool_is_bounded_and_forgets_found_tracks() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "error"),
-    [({"relink_window_s": -1.0}, "relink_window_s"), ({"max_height_ratio": 0.5}, "max_height_ratio")],
+    [
+        ({"relink_window_s": -1.0}, "relink_window_s"),
+        ({"max_height_ratio": 0.5}, "max_height_ratio"),
+        ({"exit_lookahead_s": -0.1}, "exit_lookahead_s"),
+    ],
 )
 def test_settings_name_the_bad_value(kwargs: dict[str, float], error: str) -> None:
     with pytest.raises(ValueError, match=error):
