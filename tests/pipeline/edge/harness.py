@@ -50,7 +50,9 @@ def get_json(url: str, token: str | None = None, timeout_s: float = 10.0) -> Any
         return json.loads(response.read())
 
 
-def write_config(folder: Path, *, endpoint: str, base: Path = DEMO_CONFIG, sources: dict[str, str] | None = None) -> Path:
+def write_config(
+    folder: Path, *, endpoint: str, base: Path = DEMO_CONFIG, sources: dict[str, str] | None = None
+) -> Path:
     """A copy of ``base`` sending to ``endpoint``, with camera sources replaced from ``sources``."""
     data = yaml.safe_load(base.read_text())
     data["aggregator"] = {"endpoint": endpoint}
@@ -181,4 +183,3 @@ def offline_events(config: Path, folder: Path) -> dict[str, AnyEvent]:
             event = from_json(line)
             found[str(event.event_id)] = event
     return found
-
