@@ -97,11 +97,12 @@ class DetectorStage:
             key = self.keys[envelope.camera_id]
             if envelope.kind == FRAME_KIND:
                 try:
-                    pending[key].append(FrameMessage.from_envelope(envelope, self.config.store_id))
+                    frame = FrameMessage.from_envelope(envelope, self.config.store_id)
                 except MessageError as exc:
                     self.counters["bad_messages_total"] += 1
                     logger.warning("detector dropped a bad frame: %s", exc)
                     continue
+                pending[key].append(frame)
                 if len(pending[key]) >= self.spec.max_batch:
                     self._detect(key, pending.pop(key))
                 continue
@@ -116,7 +117,8 @@ class DetectorStage:
                 self._detect(key, pending.pop(key))
             self._deliver(envelope.camera_id, envelope)
         for key, frames in pending.items():
-            self._detect(key, frames)
+            if frames:
+                self._detect(key, frames)
 
     def _detect(self, key: DetectorKey, frames: list[FrameMessage]) -> None:
         started = time.perf_counter()

@@ -1,0 +1,68 @@
+"""Edge stage messages survive the wire unchanged, and anything malformed is a `MessageError`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.edge.messages import DetectionsMessage, FrameMessage, FrameStamp, StatusMessage
+from pipeline.transport.envelope import Envelope, MessageError, decode, encode
+
+STAMP = FrameStamp(seq=3, index=6, captured_at=1767603600.6, read_at=1767603600.61)
+
+
+def _wire(envelope: Envelope) -> Envelope:
+    return decode([bytes(frame) for frame in encode(envelope)])
+
+
+def test_frame_round_trip_keeps_pixels_and_stamp() -> None:
+    image = np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    back = FrameMessage.from_envelope(_wire(FrameMessage("s", "cam", STAMP, image).to_envelope()), "s")
+    assert back.stamp == STAMP and back.camera_id == "cam"
+    np.testing.assert_array_equal(back.image, image)
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_detections_round_trip_including_none_found(n: int) -> None:
+    image = np.zeros((32, 32, 3), np.uint8)
+    xyxy = np.arange(n * 4, dtype=np.float32).reshape(n, 4)
+    message = DetectionsMessage("s", "cam", STAMP, image, xyxy, np.full(n, 0.5, np.float32), np.zeros(n, np.int64), 4.5)
+    back = DetectionsMessage.from_envelope(_wire(message.to_envelope()), "s")
+    np.testing.assert_array_equal(back.xyxy, xyxy)
+    assert back.confidence.shape == (n,) and back.class_id.dtype == np.int64 and back.detector_ms == 4.5
+
+
+def test_status_round_trip() -> None:
+    status = StatusMessage("s", "cam", "offline", "stream lost: timeout", 1767603601.0)
+    assert StatusMessage.from_envelope(_wire(status.to_envelope()), "s") == status
+
+
+def _frame_envelope(**changes: object) -> Envelope:
+    image = np.zeros((16, 16, 3), np.uint8)
+    envelope = FrameMessage("s", "cam", STAMP, image).to_envelope()
+    return Envelope(**{**envelope.__dict__, **changes})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        _frame_envelope(kind="detections"),
+        _frame_envelope(arrays=()),
+        _frame_envelope(arrays=(np.zeros((16, 16), np.uint8),)),
+        _frame_envelope(arrays=(np.zeros((16, 16, 3), np.float32),)),
+        _frame_envelope(body={"seq": "x", "index": 1, "captured_at": 1.0, "read_at": 1.0}),
+        _frame_envelope(body={}),
+    ],
+    ids=["wrong-kind", "no-image", "grey-image", "float-image", "bad-seq", "no-stamp"],
+)
+def test_malformed_frames_are_message_errors(envelope: Envelope) -> None:
+    with pytest.raises(MessageError):
+        FrameMessage.from_envelope(envelope, "s")
+
+
+def test_malformed_status_and_detections_are_message_errors() -> None:
+    status = StatusMessage("s", "cam", "online", "ok", 1.0).to_envelope()
+    with pytest.raises(MessageError):
+        StatusMessage.from_envelope(Envelope(**{**status.__dict__, "body": {"status": "exploded", "reason": "x"}}), "s")
+    with pytest.raises(MessageError):
+        DetectionsMessage.from_envelope(_frame_envelope(kind="detections"), "s")
