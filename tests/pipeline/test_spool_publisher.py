@@ -21,13 +21,17 @@ def events(n: int, start: int = 0) -> list[SpooledEvent]:
     return [SpooledEvent(f"id-{i}", "cam1", f"payload-{i}".encode()) for i in range(start, start + n)]
 
 
-def test_put_dedupes_and_survives_reopening(tmp_path: Path) -> None:
+def test_put_keeps_order_and_survives_reopening(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "spool.db")
     assert spool.put(events(10)) == 10
-    assert spool.put(events(5)) == 0  # same event ids
+    assert spool.put(events(5)) == 5  # the same ids again: kept; the aggregator dedupes by event_id
     spool.close()
     reopened = Spool(tmp_path / "spool.db")
-    assert len(reopened) == 10
+    assert len(reopened) == 15
+    batch = reopened.take_batch(100)
+    assert batch is not None
+    assert [e.event_id for e in batch.events] == [f"id-{i}" for i in (*range(10), *range(5))]
+    assert reopened.ack(batch.batch_id) == 15 and len(reopened) == 0
 
 
 def test_bounds_drop_the_oldest_and_count_them(tmp_path: Path) -> None:
