@@ -63,13 +63,28 @@ class OpenedSource:
     frame_count: int = 0
 
 
+class Resampler:
+    """Which frames fall due at ``fps``, by position (seconds since the first frame).
+
+    Sources ask it before decoding a frame's pixels (``grab`` without ``retrieve``, or no render), so frames
+    the detector would never see cost little; `resample` applies the same rule to any stream of frames
+    (applying it twice keeps the same frames).
+    """
+
+    def __init__(self, fps: float) -> None:
+        self.step, self.next_s = 1.0 / fps, 0.0
+
+    def due(self, position_s: float) -> bool:
+        if position_s + 1e-6 < self.next_s:
+            return False
+        self.next_s = max(self.next_s + self.step, position_s + self.step / 2)
+        return True
+
+
 def resample(frames: Iterator[SourceFrame], fps: float) -> Iterator[SourceFrame]:
     """Keep the frames that fall due at ``fps`` (by position, seconds)."""
-    step, due = 1.0 / fps, 0.0
-    for item in frames:
-        if item.position_s + 1e-6 >= due:
-            yield item
-            due = max(due + step, item.position_s + step / 2)
+    resampler = Resampler(fps)
+    return (item for item in frames if resampler.due(item.position_s))
 
 
 def file_start_epoch(path: Path) -> float:
@@ -101,7 +116,7 @@ def open_source(
     if kind is SourceKind.FILE:
         path = Path(str(camera.source))
         path = path if path.is_absolute() else config_dir / path
-        return open_file(camera.id, path, replay=replay, start_epoch=start_epoch)
+        return open_file(camera.id, path, replay=replay, start_epoch=start_epoch, detect_fps=camera.detect_fps)
     return _open_stream(camera.id, camera.source)
 
 
@@ -115,6 +130,13 @@ def _open_synthetic(camera: CameraConfig, *, replay: bool, start_epoch: float | 
     period = 1.0 / source.fps
 
     def frames() -> Iterator[SourceFrame]:
+        if replay:  # render only the frames due at the detect fps
+            resampler, origin = Resampler(camera.detect_fps), source.epoch_s
+            for seq in range(source.frame_count):
+                if resampler.due(seq * period):
+                    image = source.renderer.render(seq).image
+                    yield SourceFrame(Frame(image, camera.id, seq, origin + seq * period), seq, seq * period)
+            return
         for frame in source:
             yield SourceFrame(frame, frame.seq, frame.seq * period)
 
@@ -122,8 +144,11 @@ def _open_synthetic(camera: CameraConfig, *, replay: bool, start_epoch: float | 
     return OpenedSource(frames(), source.fps, size, finite=replay, frame_count=source.frame_count if replay else 0)
 
 
-def open_file(camera_id: str, path: Path, *, replay: bool, start_epoch: float | None = None) -> OpenedSource:
-    """A video file as camera ``camera_id`` (see `open_source`)."""
+def open_file(
+    camera_id: str, path: Path, *, replay: bool, start_epoch: float | None = None, detect_fps: float | None = None
+) -> OpenedSource:
+    """A video file as camera ``camera_id`` (see `open_source`); with ``detect_fps``, frames that are not due
+    are only grabbed, never converted to pixels."""
     capture, info = open_video(path)
     size = (info.height, info.width)
     if replay:
@@ -131,15 +156,17 @@ def open_file(camera_id: str, path: Path, *, replay: bool, start_epoch: float | 
 
         def replayed() -> Iterator[SourceFrame]:
             try:
-                index = 0
-                while True:
-                    ok, image = capture.read()
+                index, resampler = -1, Resampler(detect_fps) if detect_fps else None
+                while capture.grab():
+                    index += 1
+                    position = float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0
+                    if resampler is not None and not resampler.due(position):
+                        continue
+                    ok, image = capture.retrieve()
                     if not ok:
                         return
-                    position = float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0
                     yield SourceFrame(Frame(np.asarray(image, np.uint8), camera_id, index, start + position), index,
                                       position)  # fmt: skip
-                    index += 1
             finally:
                 capture.release()
 

@@ -29,7 +29,7 @@ from vision.detector.onnx import OnnxDetector
 
 logger = logging.getLogger(__name__)
 
-DELIVERY_TIMEOUT_MS = 2000
+DELIVERY_TIMEOUT_MS = 500
 """Live: how long a camera's event stage may refuse detections (dead, restarting) before they are dropped."""
 
 
@@ -55,7 +55,7 @@ class DetectorStage:
         self.pushes: dict[str, zmq.Socket[bytes]] = {}
         for camera_id in self.keys:
             push = context.socket(zmq.PUSH)
-            push.setsockopt(zmq.SNDHWM, 8)
+            push.setsockopt(zmq.SNDHWM, 8 if spec.replay else 2)  # live: a slow event stage backs up to capture
             push.setsockopt(zmq.LINGER, 2000)
             push.connect(spec.layout.detections(camera_id))
             self.pushes[camera_id] = push

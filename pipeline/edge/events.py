@@ -54,7 +54,7 @@ class EventStage:
         self.spool = Spool(spec.spool_path(self.config), max_events=self.config.spool.max_events,
                            max_bytes=self.config.spool.max_bytes)  # fmt: skip
         self.pull = context.socket(zmq.PULL)
-        self.pull.setsockopt(zmq.RCVHWM, 8)
+        self.pull.setsockopt(zmq.RCVHWM, 8 if spec.replay else 2)
         self.pull.bind(spec.layout.detections(self.camera.id))
         self.wake = context.socket(zmq.PUSH)
         self.wake.setsockopt(zmq.SNDHWM, 2)

@@ -73,7 +73,8 @@ def decode(frames: Sequence[bytes | memoryview | Any]) -> Envelope:
     """Parse received frames (bytes or ``zmq.Frame``); raises ``MessageError`` on anything malformed."""
     if len(frames) < 2:
         raise MessageError(f"expected at least 2 frames (topic, header), got {len(frames)}")
-    raw = [bytes(f.buffer) if hasattr(f, "buffer") else f for f in frames]
+    # zmq.Frame buffers are used in place: arrays are read-only views that keep their frame alive (no copy).
+    raw = [f.buffer if hasattr(f, "buffer") else f for f in frames]
     try:
         header = msgpack.unpackb(raw[1], raw=False, strict_map_key=True)
     except Exception as exc:  # msgpack raises several unrelated types

@@ -51,11 +51,20 @@ def get_json(url: str, token: str | None = None, timeout_s: float = 10.0) -> Any
 
 
 def write_config(
-    folder: Path, *, endpoint: str, base: Path = DEMO_CONFIG, sources: dict[str, str] | None = None
+    folder: Path,
+    *,
+    endpoint: str,
+    base: Path = DEMO_CONFIG,
+    sources: dict[str, str] | None = None,
+    cameras: tuple[str, ...] | None = None,
+    curve: dict[str, str] | None = None,
 ) -> Path:
-    """A copy of ``base`` sending to ``endpoint``, with camera sources replaced from ``sources``."""
+    """A copy of ``base`` sending to ``endpoint``, with camera sources replaced from ``sources``, only the
+    ``cameras`` named (default all), and CURVE keys (``server_public_key``, ``client_certificate_file``)."""
     data = yaml.safe_load(base.read_text())
-    data["aggregator"] = {"endpoint": endpoint}
+    data["aggregator"] = {"endpoint": endpoint, **(curve or {})}
+    if cameras is not None:
+        data["cameras"] = [camera for camera in data["cameras"] if camera["id"] in cameras]
     data.pop("spool", None)
     for camera in data["cameras"]:
         camera["source"] = (sources or {}).get(camera["id"], camera["source"])
@@ -67,8 +76,8 @@ def write_config(
 class Aggregator:
     """`shelfsight serve` on a fixed ingest endpoint and database, so it can be killed and started again."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, extra: tuple[str, ...] = ()) -> None:
+        self.folder, self.extra = folder, extra
         self.ingest = f"tcp://127.0.0.1:{free_port()}"
         self.db = folder / "aggregator.db"
         self.process: subprocess.Popen[str] | None = None
@@ -76,7 +85,7 @@ class Aggregator:
 
     def start(self) -> None:
         command = [SHELFSIGHT, "serve", "--db", str(self.db), "--ingest", self.ingest, "--host", "127.0.0.1",
-                   "--port", "0", "--retention-days", "36500"]  # fmt: skip
+                   "--port", "0", "--retention-days", "36500", *self.extra]  # fmt: skip
         log = (self.folder / "serve.log").open("a")
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
         lines: queue.Queue[str] = queue.Queue()
@@ -117,6 +126,10 @@ class Aggregator:
                                          headers={"Authorization": f"Bearer {self.token}"})  # fmt: skip
         with urllib.request.urlopen(request, timeout=30) as response:
             return [json.loads(line) for line in response.read().decode().splitlines() if line.strip()]
+
+    def journey(self, store_id: str, shopper_id: str) -> dict[str, Any]:
+        """A shopper's journey as the API gives it."""
+        return dict(get_json(f"{self.url}/api/v1/stores/{store_id}/shoppers/{shopper_id}", self.token))
 
     def shelves(self, store_id: str, since: float, until: float) -> dict[str, dict[str, Any]]:
         """Per shelf figures over a window (UTC epoch seconds): shelf id -> figures."""

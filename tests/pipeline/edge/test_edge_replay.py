@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import zmq.auth
 
+from tests.cli import run_shelfsight
 from tests.pipeline.edge.harness import DEMO_CONFIG, Aggregator, EdgeBox, offline_events, wait_for, write_config
 from vision.events.codec import from_dict
 from vision.events.contract import AnyEvent
@@ -62,6 +64,24 @@ def _assert_delivered_exactly(aggregator: Aggregator, reference: dict[str, AnyEv
         ), shelf  # fmt: skip
     visits = Counter(getattr(e, "zone_id", "") for e in reference.values() if e.type == "dwell")
     assert sum(f["visits"] for f in shelves.values()) == sum(visits.values())
+    _assert_journeys(aggregator, list(reference.values()))
+
+
+def _assert_journeys(aggregator: Aggregator, events: list[AnyEvent]) -> None:
+    """Each shopper's journey from the API equals the one read straight off the events."""
+    shoppers = sorted({s for e in events if (s := getattr(e, "shopper_id", None))})
+    assert shoppers
+    for shopper in shoppers:
+        mine = [e for e in events if getattr(e, "shopper_id", None) == shopper]
+        dwells = sorted((e for e in mine if e.type == "dwell"), key=lambda e: e.ts_start)  # type: ignore[attr-defined]
+        journey = aggregator.journey("demo-store", shopper)
+        kinds = Counter(e.type for e in mine)
+        totals = journey["totals"]
+        assert (totals["visits"], totals["touches"], totals["pickups"], totals["putbacks"]) == (
+            kinds["dwell"], kinds["touch"], kinds["pickup"], kinds["putback"]
+        ), shopper  # fmt: skip
+        assert totals["dwell_s"] == pytest.approx(sum(e.dwell_s for e in dwells))  # type: ignore[attr-defined]
+        assert [v["dwell"]["event_id"] for v in journey["visits"]] == [str(e.event_id) for e in dwells]
 
 
 def test_edge_replay_equals_offline(tmp_path: Path, aggregator: Aggregator, reference: dict[str, AnyEvent]) -> None:
@@ -87,3 +107,33 @@ def test_aggregator_down_30s_mid_run_loses_and_doubles_nothing(
     assert box.wait(300) == 0, box.tail()
     assert box.spooled() == []
     _assert_delivered_exactly(aggregator, reference)
+
+
+def test_curve_link_takes_only_the_configured_box(tmp_path: Path, reference: dict[str, AnyEvent]) -> None:
+    keys = tmp_path / "keys"
+    for name in ("aggregator", "box", "stranger"):
+        assert run_shelfsight("keys", "gen", name, "--out", str(keys)).returncode == 0
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (allowed / "box.key").write_bytes((keys / "box.key").read_bytes())
+    server_public, _ = zmq.auth.load_certificate(str(keys / "aggregator.key"))
+    aggregator = Aggregator(tmp_path, extra=("--curve-secret-key-file", str(keys / "aggregator.key_secret"),
+                                             "--curve-public-keys-dir", str(allowed)))  # fmt: skip
+    aggregator.start()
+    try:
+        endcap = {e.event_id for e in reference.values() if e.camera_id == "endcap-cam"}
+        for name, accepted in (("stranger", False), ("box", True)):
+            folder = tmp_path / name
+            folder.mkdir()
+            certificate = str(keys / f"{name}.key_secret")
+            curve = {"server_public_key": server_public.decode(), "client_certificate_file": certificate}
+            config = write_config(folder, endpoint=aggregator.ingest, cameras=("endcap-cam",), curve=curve)
+            box = EdgeBox(config, folder, replay=True, extra=("--drain-timeout", "5"))
+            assert box.wait(180) == 0, box.tail()
+            stored = {row["event_id"] for row in aggregator.events()}
+            if accepted:
+                assert box.spooled() == [] and stored == {str(i) for i in endcap}
+            else:
+                assert len(box.spooled()) == len(endcap) and stored == set(), "an unknown key got through"
+    finally:
+        aggregator.stop()
