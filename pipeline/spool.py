@@ -74,6 +74,13 @@ class Spool:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(events)")}
         if "origin_at" not in columns:  # a spool written before origin times were kept
             self._db.execute("ALTER TABLE events ADD COLUMN origin_at REAL NOT NULL DEFAULT 0")
+        self._db.execute("BEGIN IMMEDIATE")
+        if self._db.execute("SELECT 1 FROM counters WHERE name = 'events'").fetchone() is None:
+            count, size = self._db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM events").fetchone()
+            self._db.executemany(
+                "INSERT INTO counters (name, value) VALUES (?, ?)", (("events", count), ("bytes", size))
+            )
+        self._db.execute("COMMIT")
         self._in_flight: dict[str, list[int]] = {}
 
     def close(self) -> None:
@@ -91,6 +98,10 @@ class Spool:
                     "INSERT OR IGNORE INTO events (event_id, camera_id, payload, origin_at) VALUES (?,?,?,?)", rows
                 )
                 added = self._db.total_changes - before
+                if added == len(rows):
+                    self._count(added, sum(len(row[2]) for row in rows))
+                else:  # a spool from before duplicates were kept ignored some: count afresh
+                    self._recount()
                 self._enforce_bounds()
                 self._db.execute("COMMIT")
             except BaseException:
@@ -98,17 +109,35 @@ class Spool:
                 raise
         return added
 
-    def _enforce_bounds(self) -> None:
+    def _count(self, events: int, size: int) -> None:
+        """Add to the running totals (inside the caller's transaction): no full scan per put or ack."""
+        self._db.executemany(
+            "UPDATE counters SET value = value + ? WHERE name = ?", ((events, "events"), (size, "bytes"))
+        )
+
+    def _recount(self) -> None:
         count, size = self._db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM events").fetchone()
+        self._db.executemany("UPDATE counters SET value = ? WHERE name = ?", ((count, "events"), (size, "bytes")))
+
+    def _totals(self) -> tuple[int, int]:
+        values = dict(self._db.execute("SELECT name, value FROM counters WHERE name IN ('events', 'bytes')"))
+        return int(values.get("events", 0)), int(values.get("bytes", 0))
+
+    def _enforce_bounds(self) -> None:
+        count, size = self._totals()
         dropped = 0
         while count > self.max_events or size > self.max_bytes:
             excess = max(1, count - self.max_events)
             oldest = self._db.execute(
                 "SELECT seq, LENGTH(payload) FROM events ORDER BY seq LIMIT ?", (excess,)
             ).fetchall()
+            if not oldest:
+                break
             self._db.execute("DELETE FROM events WHERE seq <= ?", (oldest[-1][0],))
+            freed = sum(length for _, length in oldest)
+            self._count(-len(oldest), -freed)
             count -= len(oldest)
-            size -= sum(length for _, length in oldest)
+            size -= freed
             dropped += len(oldest)
         if dropped:
             self._db.execute(
@@ -139,9 +168,14 @@ class Spool:
             if seqs:
                 # No fsync for deletes: an ack lost in a power cut only means the batch is sent again (deduped).
                 self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.execute("BEGIN")
+                self._db.execute("BEGIN IMMEDIATE")
                 for first, last in _runs(seqs):
+                    count, size = self._db.execute(
+                        "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM events WHERE seq BETWEEN ? AND ?",
+                        (first, last),
+                    ).fetchone()
                     self._db.execute("DELETE FROM events WHERE seq BETWEEN ? AND ?", (first, last))
+                    self._count(-count, -size)
                 self._db.execute("COMMIT")
                 self._db.execute("PRAGMA synchronous=FULL")
         return len(seqs)
@@ -163,7 +197,7 @@ class Spool:
 
     def __len__(self) -> int:
         with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+            return self._totals()[0]
 
     @property
     def dropped_oldest(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import socket
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -135,3 +136,23 @@ def test_outage_then_every_event_arrives(tmp_path: Path) -> None:
 def test_rejects_nonsense_bounds(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="spool bounds"):
         Spool(tmp_path / "s.db", max_events=0)
+
+
+def test_running_totals_agree_with_the_rows_across_writers(tmp_path: Path) -> None:
+    """Event stages and the publisher share one spool file: the kept totals (no full scans) stay exact."""
+    path = tmp_path / "spool.db"
+    writer_a, writer_b, reader = Spool(path, max_events=120), Spool(path, max_events=120), Spool(path, max_events=120)
+    writer_a.put(events(50))
+    writer_b.put(events(50, start=50))
+    batch = reader.take_batch(30)
+    assert batch is not None and reader.ack(batch.batch_id) == 30
+    writer_a.put(events(80, start=100))  # 150 > 120: the 30 oldest go
+    assert len(reader) == len(writer_a) == 120 and reader.dropped_oldest == 30
+    with sqlite3.connect(path) as db:
+        count, size = db.execute("SELECT COUNT(*), SUM(LENGTH(payload)) FROM events").fetchone()
+    assert count == 120
+    for spool in (writer_a, writer_b, reader):
+        spool.close()
+    reopened = Spool(path, max_events=120)
+    assert len(reopened) == 120
+    assert reopened._totals() == (120, size)
