@@ -54,8 +54,11 @@ def build_detector(key: DetectorKey) -> OnnxDetector:
     return OnnxDetector(key.model_path, key.settings)
 
 
-def build_tracker(camera: CameraConfig, *, models_dir: Path | None, reid: bool = True) -> ByteTracker:
-    """A fresh tracker for ``camera``: thresholds from its detector settings, ReID re-linking when ``reid``.
+def build_tracker(
+    camera: CameraConfig, *, models_dir: Path | None, reid: bool = True, first_id: int = 1
+) -> ByteTracker:
+    """A fresh tracker for ``camera``: thresholds from its detector settings, ReID re-linking when ``reid``,
+    track ids from ``first_id`` up.
 
     Raises:
         ModelNotFoundError: When ``reid`` and the ReID model is missing.
@@ -64,5 +67,5 @@ def build_tracker(camera: CameraConfig, *, models_dir: Path | None, reid: bool =
     high = max(camera.detector.conf_threshold, TRACKER_LOW_SCORE)
     return ByteTracker(
         TrackerSettings(high_confidence_threshold=high, track_activation_threshold=high),
-        id_counter=IdCounter(), camera_id=camera.id, relinker=FragmentRelinker(RelinkSettings(), appearance),
+        id_counter=IdCounter(first_id), camera_id=camera.id, relinker=FragmentRelinker(RelinkSettings(), appearance),
     )  # fmt: skip

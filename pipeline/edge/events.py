@@ -19,6 +19,7 @@ import time
 import zmq
 
 from pipeline.assembly import build_tracker
+from pipeline.edge.id_blocks import IdBlocks
 from pipeline.edge.messages import (
     DETECTIONS_KIND,
     END_KIND,
@@ -49,10 +50,12 @@ class EventStage:
         self.config, self.stopper, context = start_process(spec)
         self.spec, self.camera = spec, spec.camera(self.config)
         self.log = camera_logger(logger, self.camera.id)
-        self.tracker = build_tracker(self.camera, models_dir=spec.models_dir, reid=spec.reid)
+        spool_path = spec.spool_path(self.config)
+        self.ids = None if spec.replay else IdBlocks(spool_path.parent, self.camera.id)
+        first_id = 1 if self.ids is None else self.ids.first
+        self.tracker = build_tracker(self.camera, models_dir=spec.models_dir, reid=spec.reid, first_id=first_id)
         self.engine: CameraEventEngine | None = None
-        self.spool = Spool(spec.spool_path(self.config), max_events=self.config.spool.max_events,
-                           max_bytes=self.config.spool.max_bytes)  # fmt: skip
+        self.spool = Spool(spool_path, max_events=self.config.spool.max_events, max_bytes=self.config.spool.max_bytes)
         self.pull = context.socket(zmq.PULL)
         self.pull.setsockopt(zmq.RCVHWM, 8 if spec.replay else 2)
         self.pull.bind(spec.layout.detections(self.camera.id))
@@ -124,6 +127,8 @@ class EventStage:
             frame_size=(image.shape[0], image.shape[1]),
         )  # fmt: skip
         tracks = self.tracker.update(detections, image)
+        if self.ids is not None:
+            self.ids.ensure(self.tracker.id_counter.issued)
         self.last_t = message.stamp.captured_at
         self._spool(self.engine.update(tracks, image), origin_at=message.stamp.read_at)
         self.counters["frames_total"] += 1
