@@ -43,6 +43,7 @@ typecheck: $(VENV)/.installed-test
 # The edge runtime's RTSP tests need GStreamer's RTSP server: installed from Debian's packages when missing.
 test: lint typecheck
 	bash .ci/rtsp-server.sh
+	bash .ci/chromium.sh
 	if [ -z "$$SHELFSIGHT_TEST_POSTGRES_DSN" ]; then eval "$$(bash .ci/postgres.sh)"; fi; $(BIN)/pytest
 
 bench: $(VENV)/.installed-run

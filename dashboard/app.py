@@ -12,11 +12,13 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dashboard.ingest.receiver import IngestReceiver
 from dashboard.pages import views as pages
 from dashboard.pages.static import mount_static
+from dashboard.query_rules import method_not_allowed, reject_repeated_scalars
 from dashboard.routers import admin, events, health, stores
 from dashboard.services.bus import EventBus
 from dashboard.services.retention import RetentionTask
@@ -81,7 +83,8 @@ def create_app(
     app.state.ingest = ingest
     app.state.clock = clock
     for router in (health.router, events.router, stores.router, admin.router):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(reject_repeated_scalars)])
+    app.add_exception_handler(StarletteHTTPException, method_not_allowed)
     app.include_router(pages.router)
     mount_static(app)
     return app

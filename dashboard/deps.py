@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from dashboard.ingest.receiver import IngestReceiver
 from dashboard.services.bus import EventBus
@@ -64,8 +66,15 @@ def presented_token(request: Request) -> str | None:
     return request.cookies.get(TOKEN_COOKIE) or None
 
 
-def _require(scope: Scope) -> Callable[[Request, Store], TokenRecord]:
-    def check(request: Request, store: StoreDep) -> TokenRecord:
+# Declared as security schemes so the OpenAPI spec says how to authenticate; the check below reads both itself.
+BEARER = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer ss_...`.")
+COOKIE = APIKeyCookie(name=TOKEN_COOKIE, auto_error=False, description="The token cookie `/login` sets (pages).")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+CookieDep = Annotated[str | None, Depends(COOKIE)]
+
+
+def _require(scope: Scope) -> Callable[..., TokenRecord]:
+    def check(request: Request, store: StoreDep, _bearer: BearerDep, _cookie: CookieDep) -> TokenRecord:
         secret = presented_token(request)
         if secret is None:
             raise HTTPException(
@@ -95,11 +104,17 @@ def window_of(since: float | None, until: float | None, now: float) -> TimeWindo
     """The window a request asks for: missing ends default to the 24 hours before now (or before ``until``).
 
     Raises:
-        HTTPException: 422 when ``until`` is not after ``since``.
+        RequestValidationError: 422 when ``until`` is not after ``since``.
     """
     end = until if until is not None else now
     start = since if since is not None else end - DEFAULT_WINDOW_S
     try:
         return TimeWindow(start, end)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise invalid_query("until", until, str(exc)) from exc
+
+
+def invalid_query(name: str, value: object, message: str) -> RequestValidationError:
+    """A 422 for a query parameter that passed type checks but not a rule between values, shaped like FastAPI's
+    own validation errors (the spec's ``HTTPValidationError``), so clients parse one error format."""
+    return RequestValidationError([{"type": "value_error", "loc": ("query", name), "msg": message, "input": value}])

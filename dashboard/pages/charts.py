@@ -41,6 +41,19 @@ def utc_text(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+SMALL_COUNT = 5
+"""Up to this many, a count axis gets a tick per whole number (plotly would label 0.5 steps: half a visit)."""
+
+
+def count_axis(title: str, values: Sequence[float | None]) -> dict[str, Any]:
+    """A y axis for counts: from zero, whole-number ticks only."""
+    top = max((v for v in values if v is not None), default=0)
+    axis: dict[str, Any] = {"title": {"text": title}, "rangemode": "tozero", "tickformat": ",d"}
+    if top <= SMALL_COUNT:
+        axis.update(dtick=1, range=[0, max(1, top) * 1.05])
+    return axis
+
+
 def shelf_ranking(summaries: Sequence[ShelfSummary]) -> Chart:
     """Visits per shelf (bars) with the engagement rate (dots, right axis), in ranking order."""
     shelves = [s.shelf_id for s in summaries]
@@ -52,7 +65,7 @@ def shelf_ranking(summaries: Sequence[ShelfSummary]) -> Chart:
     ]  # fmt: skip
     layout = {
         **_BASE_LAYOUT,
-        "yaxis": {"title": {"text": "visits"}, "rangemode": "tozero"},
+        "yaxis": count_axis("visits", [s.figures.visits for s in summaries]),
         "yaxis2": {"title": {"text": "engagement"}, "overlaying": "y", "side": "right", "range": [0, 1.05],
                    "tickformat": ".0%", "dtick": 0.25, "showgrid": False},
         "margin": {**_BASE_LAYOUT["margin"], "r": 70},
@@ -84,13 +97,14 @@ def shelf_timeline(points: Sequence[SeriesPoint]) -> Chart:
         {"type": "scatter", "mode": "lines", "name": "coverage", "x": x, "yaxis": "y2", "line": {"color": "#777",
          "dash": "dot"}, "y": [p.coverage for p in points]}
     )  # fmt: skip
+    peaks = [max(f.visits, f.touches, f.pickups, f.takes) for p in points if (f := p.figures) is not None]
     layout = {
         **_BASE_LAYOUT,
         "barmode": "group",
         "shapes": shapes,
         "annotations": notes,
         "xaxis": {"type": "date"},
-        "yaxis": {"title": {"text": "count"}, "rangemode": "tozero"},
+        "yaxis": count_axis("count", peaks),
         "yaxis2": {"title": {"text": "coverage"}, "overlaying": "y", "side": "right", "range": [0, 1.05],
                    "tickformat": ".0%", "dtick": 0.25, "showgrid": False},
         "margin": {**_BASE_LAYOUT["margin"], "r": 70},
@@ -117,7 +131,7 @@ def dwell_histogram(hist: Sequence[int]) -> Chart:
         **_BASE_LAYOUT,
         "margin": {**_BASE_LAYOUT["margin"], "b": 70},
         "xaxis": {"title": {"text": "dwell (s)"}, "tickangle": -45, "type": "category"},
-        "yaxis": {"title": {"text": "visits"}},
+        "yaxis": count_axis("visits", list(hist)),
     }
     return Chart("chart-dwell", data, layout)
 
@@ -161,5 +175,8 @@ def camera_status_timeline(reports: Sequence[CameraReport], *, since: float, unt
             )  # fmt: skip
             shown.add(entry.status)
     layout = {**_BASE_LAYOUT, "height": 140 + 40 * max(1, len(reports)), "xaxis": {"type": "date"},
-              "yaxis": {"type": "category", "automargin": True}, "legend": {"orientation": "h", "y": 1.15}}  # fmt: skip
+              "yaxis": {"type": "category", "automargin": True},
+              # Legend above the plot area, in its own margin: inside it, it covered the top camera's bar.
+              "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+              "margin": {**_BASE_LAYOUT["margin"], "t": 40}}  # fmt: skip
     return Chart("chart-cameras", data, layout)

@@ -8,11 +8,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from dashboard.deps import ClockDep, IngestDep, SettingsDep, StoreDep, require_admin
 from dashboard.schemas.admin import DeadLetterOut, IngestOut, RetentionOut, TokenCreate, TokenCreated, TokenOut
+from dashboard.schemas.responses import error_responses
 from dashboard.services.retention import DAY_S, apply_retention
 from dashboard.services.tokens import issue_token
 from dashboard.tags import Tag
 
-router = APIRouter(prefix="/admin", tags=[Tag.ADMIN], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/admin", tags=[Tag.ADMIN], dependencies=[Depends(require_admin)], responses=error_responses(401, 403)
+)
 
 
 @router.get("/tokens", response_model=list[TokenOut], summary="Tokens")
@@ -20,14 +23,25 @@ def list_tokens(store: StoreDep) -> list[TokenOut]:
     return [TokenOut.of(r) for r in store.tokens()]
 
 
-@router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED, summary="Create a token")
+@router.post(
+    "/tokens",
+    response_model=TokenCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a token",
+    responses=error_responses(400),
+)
 def create_token(store: StoreDep, clock: ClockDep, body: TokenCreate) -> TokenCreated:
     """Create a token; its secret is in this response only."""
     issued = issue_token(store, name=body.name, scopes=body.scopes, now=clock())
     return TokenCreated(token=issued.secret, record=TokenOut.of(issued.record))
 
 
-@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a token")
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a token",
+    responses=error_responses(404),
+)
 def revoke_token(store: StoreDep, clock: ClockDep, token_id: str) -> None:
     if not store.revoke_token(token_id, at=clock()):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no live token {token_id!r}")
@@ -37,13 +51,13 @@ def revoke_token(store: StoreDep, clock: ClockDep, token_id: str) -> None:
 def list_dead_letters(
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_id: Annotated[int | None, Query(description="Only ids below this (paging).")] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Only ids below this (paging).")] = None,
 ) -> list[DeadLetterOut]:
     """Newest first, with the raw bytes and the decoder's error."""
     return [DeadLetterOut.of(d) for d in store.dead_letters(limit=limit, before_id=before_id)]
 
 
-@router.get("/ingest", response_model=IngestOut, summary="Ingest counters")
+@router.get("/ingest", response_model=IngestOut, summary="Ingest counters", responses=error_responses(404))
 def ingest_stats(ingest: IngestDep) -> IngestOut:
     if ingest is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "this server runs without ingest")

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from dashboard.deps import BusDep, SettingsDep, StoreDep, require_read
 from dashboard.schemas.events import EventPageOut, EventQuery
+from dashboard.schemas.responses import error_responses, streamed
 from dashboard.services.events import (
     CursorError,
     csv_export,
@@ -23,12 +24,14 @@ from dashboard.tags import Tag
 from vision.events.codec import from_json
 from vision.events.contract import Event
 
-router = APIRouter(prefix="/events", tags=[Tag.EVENTS], dependencies=[Depends(require_read)])
+router = APIRouter(
+    prefix="/events", tags=[Tag.EVENTS], dependencies=[Depends(require_read)], responses=error_responses(401, 403)
+)
 
 Filters = Annotated[EventQuery, Query()]
 
 
-@router.get("", response_model=EventPageOut, summary="A page of events")
+@router.get("", response_model=EventPageOut, summary="A page of events", responses=error_responses(400))
 def list_events(
     store: StoreDep,
     settings: SettingsDep,
@@ -44,20 +47,35 @@ def list_events(
     return EventPageOut(events=[from_json(e.payload) for e in page.events], next_cursor=page.next_cursor)
 
 
-@router.get(".ndjson", summary="All matching events as NDJSON", response_class=StreamingResponse)
+@router.get(
+    ".ndjson",
+    summary="All matching events as NDJSON",
+    response_class=StreamingResponse,
+    responses=streamed("application/x-ndjson", "One event JSON per line."),
+)
 def events_ndjson(store: StoreDep, query: Filters) -> StreamingResponse:
     """One event JSON per line, streamed, in feed order."""
     return StreamingResponse(ndjson_lines(store, query.to_filter()), media_type="application/x-ndjson")
 
 
-@router.get(".csv", summary="All matching events as CSV", response_class=StreamingResponse)
+@router.get(
+    ".csv",
+    summary="All matching events as CSV",
+    response_class=StreamingResponse,
+    responses=streamed("text/csv", "A header row, then one row per event."),
+)
 def events_csv(store: StoreDep, query: Filters) -> StreamingResponse:
     """A stable set of columns for every event type (docs/dashboard.md), streamed, in feed order."""
     headers = {"Content-Disposition": 'attachment; filename="events.csv"'}
     return StreamingResponse(csv_export(store, query.to_filter()), media_type="text/csv", headers=headers)
 
 
-@router.get(".parquet", summary="All matching events as Parquet", response_class=StreamingResponse)
+@router.get(
+    ".parquet",
+    summary="All matching events as Parquet",
+    response_class=StreamingResponse,
+    responses=streamed("application/vnd.apache.parquet", "A Parquet file.", binary=True),
+)
 def events_parquet(store: StoreDep, query: Filters) -> StreamingResponse:
     """The CSV's columns with types (float64 times, bool misplaced), zstd-compressed."""
     spooled = parquet_export(store, query.to_filter())
@@ -71,7 +89,12 @@ def events_parquet(store: StoreDep, query: Filters) -> StreamingResponse:
     return StreamingResponse(chunks(), media_type="application/vnd.apache.parquet", headers=headers)
 
 
-@router.get("/live", summary="New events as they are stored (Server-Sent Events)", response_class=StreamingResponse)
+@router.get(
+    "/live",
+    summary="New events as they are stored (Server-Sent Events)",
+    response_class=StreamingResponse,
+    responses=streamed("text/event-stream", "Server-Sent Events, until the client disconnects."),
+)
 async def events_live(request: Request, bus: BusDep, query: Filters) -> StreamingResponse:
     """``text/event-stream``: an ``event`` message per new event matching the filters (``data`` = its JSON),
     ``dropped`` messages when this client fell behind, and a comment every 15 s to keep proxies open."""
@@ -90,7 +113,7 @@ async def events_live(request: Request, bus: BusDep, query: Filters) -> Streamin
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
 
-@router.get("/{event_id}", response_model=Event, summary="One event")
+@router.get("/{event_id}", response_model=Event, summary="One event", responses=error_responses(404))
 def get_event(store: StoreDep, event_id: str) -> Event:
     """One event by its id (within the retention period)."""
     stored = store.event(event_id)

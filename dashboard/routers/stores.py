@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from dashboard.deps import ClockDep, SettingsDep, StoreDep, require_read, window_of
+from dashboard.deps import ClockDep, SettingsDep, StoreDep, invalid_query, require_read, window_of
 from dashboard.schemas.common import WindowQuery
+from dashboard.schemas.responses import error_responses
 from dashboard.schemas.shelves import CompareOut, SeriesPointOut, ShelfListOut, ShelfSeriesOut, ShelfSummaryOut
 from dashboard.schemas.stores import CameraOut, DwellingNowOut, JourneyOut, StoreOut
 from dashboard.services.cameras import camera_reports
@@ -17,7 +18,10 @@ from dashboard.services.shoppers import shopper_journey
 from dashboard.services.windows import Granularity
 from dashboard.tags import Tag
 
-router = APIRouter(prefix="/stores", tags=[Tag.STORES], dependencies=[Depends(require_read)])
+router = APIRouter(
+    prefix="/stores", tags=[Tag.STORES], dependencies=[Depends(require_read)], responses=error_responses(401, 403)
+)
+NOT_FOUND = error_responses(404)
 
 Window = Annotated[WindowQuery, Query()]
 
@@ -55,7 +59,13 @@ def compare_shelves(
     )
 
 
-@router.get("/{store_id}/shelves/{shelf_id}", response_model=ShelfSummaryOut, tags=[Tag.SHELVES], summary="A shelf")
+@router.get(
+    "/{store_id}/shelves/{shelf_id}",
+    response_model=ShelfSummaryOut,
+    tags=[Tag.SHELVES],
+    summary="A shelf",
+    responses=NOT_FOUND,
+)
 def get_shelf(store: StoreDep, clock: ClockDep, store_id: str, shelf_id: str, window: Window) -> ShelfSummaryOut:
     """One shelf's figures over the window."""
     now = clock()
@@ -86,7 +96,8 @@ def get_shelf_series(
             store, store_id=store_id, shelf_id=shelf_id, window=span, granularity=granularity, tz=tz, now=now
         )
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        name, value = ("tz", tz) if str(exc).startswith("tz:") else ("since", window.since)
+        raise invalid_query(name, value, str(exc)) from exc
     return ShelfSeriesOut(
         store_id=store_id,
         shelf_id=shelf_id,
@@ -114,7 +125,11 @@ def get_dwelling_now(store: StoreDep, settings: SettingsDep, clock: ClockDep, st
 
 
 @router.get(
-    "/{store_id}/shoppers/{shopper_id}", response_model=JourneyOut, tags=[Tag.SHOPPERS], summary="A shopper's journey"
+    "/{store_id}/shoppers/{shopper_id}",
+    response_model=JourneyOut,
+    tags=[Tag.SHOPPERS],
+    summary="A shopper's journey",
+    responses=NOT_FOUND,
 )
 def get_journey(store: StoreDep, store_id: str, shopper_id: str) -> JourneyOut:
     """The shopper's visits in order, each with its touches, pickups and put-backs, and totals."""

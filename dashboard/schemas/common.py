@@ -7,6 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from dashboard.services.metrics import ShelfFigures
 from dashboard.storage.rollup import DWELL_EDGES_S
 
+MAX_EPOCH_S = 253_402_300_799.0
+"""9999-12-31T23:59:59Z: times beyond it (or before 1970) are not camera times, and would overflow storage integers."""
+
 
 class ApiModel(BaseModel):
     """Base of every response model: frozen, unknown fields rejected."""
@@ -20,8 +23,12 @@ class WindowQuery(ApiModel):
     # Query-parameter model sharing the query string with other parameters: extras are not errors.
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    since: float | None = Field(default=None, description="Window start, UTC epoch seconds (inclusive).")
-    until: float | None = Field(default=None, description="Window end, UTC epoch seconds (exclusive).")
+    since: float | None = Field(
+        default=None, ge=0, le=MAX_EPOCH_S, description="Window start, UTC epoch seconds (inclusive)."
+    )
+    until: float | None = Field(
+        default=None, ge=0, le=MAX_EPOCH_S, description="Window end, UTC epoch seconds (exclusive)."
+    )
 
 
 class FiguresOut(ApiModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from dashboard.schemas.common import ApiModel
+from dashboard.schemas.common import MAX_EPOCH_S, ApiModel
 from dashboard.storage.base import EventFilter
 from vision.events.contract import Event, EventType
 
@@ -21,8 +21,12 @@ class EventQuery(ApiModel):
     shelf: str | None = Field(default=None, description="Shelf id.")
     shopper: str | None = Field(default=None, description="Anonymous shopper id.")
     type: list[EventType] = Field(default_factory=list, description="Event types (repeat for several).")
-    since: float | None = Field(default=None, description="Events with ts at or after, UTC epoch seconds.")
-    until: float | None = Field(default=None, description="Events with ts before, UTC epoch seconds.")
+    since: float | None = Field(
+        default=None, ge=0, le=MAX_EPOCH_S, description="Events with ts at or after, UTC epoch seconds."
+    )
+    until: float | None = Field(
+        default=None, ge=0, le=MAX_EPOCH_S, description="Events with ts before, UTC epoch seconds."
+    )
 
     def to_filter(self) -> EventFilter:
         return EventFilter(

@@ -9,6 +9,13 @@ from zoneinfo import ZoneInfo
 
 from dashboard.storage.rollup import HOUR_S, MINUTE_S, bucket_start
 
+DAY_S = 86_400
+
+
+MAX_SERIES_BUCKETS = 10_000
+"""Buckets one series may hold (a week of minutes, a year of hours, 27 years of days): a wider ask would build
+millions of buckets in memory and time out, so it is refused with a hint instead."""
+
 
 class Granularity(StrEnum):
     """Bucket sizes a series can be asked for."""
@@ -61,8 +68,15 @@ def series_buckets(window: TimeWindow, granularity: Granularity, tz: str = "UTC"
     """The buckets covering ``window``: minutes and hours aligned to UTC, days to midnight in ``tz``.
 
     Raises:
-        ValueError: If ``tz`` is not an IANA time zone name.
+        ValueError: If ``tz`` is not an IANA time zone name, or the window holds more than `MAX_SERIES_BUCKETS`.
     """
+    size_s = {Granularity.MINUTE: MINUTE_S, Granularity.HOUR: HOUR_S, Granularity.DAY: DAY_S}[granularity]
+    count = (window.until - window.since) / size_s
+    if count > MAX_SERIES_BUCKETS:
+        raise ValueError(
+            f"since/until: a series holds at most {MAX_SERIES_BUCKETS} {granularity.value} buckets, this window "
+            f"needs {count:.0f}; narrow the window or ask for a coarser granularity"
+        )
     if granularity is not Granularity.DAY:
         size = MINUTE_S if granularity is Granularity.MINUTE else HOUR_S
         whole = aligned(window, size)

@@ -131,9 +131,10 @@ class RollupDeltas:
 
     def as_rows(self) -> list[tuple[object, ...]]:
         """Rows in `ROLLUP_COLUMNS` order; counts as int, the dwell sum as float."""
-        dwell_sum = _INDEX["dwell_sum_s"]
+        # Slices and map(int) instead of a per-value generator: this runs for every touched bucket on every commit.
+        cut = _INDEX["dwell_sum_s"]
         return [
-            (*key, *(value if i == dwell_sum else int(value) for i, value in enumerate(values)))
+            (*key, *map(int, values[:cut]), values[cut], *map(int, values[cut + 1 :]))
             for key, values in self.rows.items()
         ]
 

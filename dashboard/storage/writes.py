@@ -44,8 +44,9 @@ def write_batch(
     for event in events:
         unique.setdefault(str(event.event_id), event)
     existing = _existing_ids(conn, list(unique))
-    new = [event for event_id, event in unique.items() if event_id not in existing]
-    conn.insert_many("events", EVENT_COLUMNS, [event_row(e, received_at) for e in new])
+    fresh = [(event_id, event) for event_id, event in unique.items() if event_id not in existing]
+    new = [event for _, event in fresh]
+    conn.insert_many("events", EVENT_COLUMNS, [event_row(e, received_at, event_id=i) for i, e in fresh])
     deltas = RollupDeltas()
     deltas.add_events(new)
     deltas.add_reversals(_mark_reversals(conn, new))

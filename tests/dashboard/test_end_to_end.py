@@ -6,19 +6,14 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
-import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx2 as httpx
 import pyarrow.parquet as pq
 import pytest
 
@@ -32,72 +27,20 @@ from tests.dashboard.scenario import (
     foreign_store_event,
     malformed_event,
 )
+from tests.dashboard.serve_process import ROOT, Server, free_port, start_server
 from vision.events.codec import from_json, to_dict
 
-ROOT = Path(__file__).resolve().parents[2]
 FEED_ORDER = sorted(ALL_EVENTS, key=lambda e: (e.ts, str(e.event_id)))
-START_TIMEOUT_S = 30.0
-
-
-@dataclass
-class Server:
-    url: str
-    ingest: str
-    token: str
-    process: subprocess.Popen[str]
-    log: Path
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=10.0)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _read_lines(stream: io.TextIOBase, lines: queue.Queue[str]) -> None:
-    for line in stream:
-        lines.put(line)
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    ingest = f"tcp://127.0.0.1:{_free_port()}"
-    command = [sys.executable, "-c", "from pipeline.cli import main; main()", "serve", "--db", str(tmp_path / "e2e.db"),
-               "--ingest", ingest, "--host", "127.0.0.1", "--port", "0"]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SHELFSIGHT_LOG_LEVEL": "INFO"}
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    assert process.stdout is not None
-    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
-    printed: dict[str, str] = {}
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while "admin token" not in printed:
-        assert process.poll() is None, f"serve exited early with {process.returncode}"
-        line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-        key, _, value = line.strip().partition(": ")
-        printed[key] = value.strip()
-    url = printed["dashboard"].rstrip("/")
-    token = printed["admin token"].split()[0]
-    assert printed["sign in"] == f"{url}/login#token={token}"
-    running = Server(url, ingest, token, process, tmp_path / "serve.log")
-    with running.client() as client:
-        while True:
-            try:
-                if client.get("/api/v1/health").json()["ingest_running"]:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not become healthy"
-            time.sleep(0.1)
+    running = start_server(
+        str(tmp_path / "e2e.db"), ingest=f"tcp://127.0.0.1:{free_port()}", log=tmp_path / "serve.log"
+    )
+    assert running.sign_in == f"{running.url}/login#token={running.token}"
     yield running
-    if process.poll() is None:
-        process.kill()
-        process.wait(10)
-    log.close()
+    running.stop()
 
 
 class LiveStream:
