@@ -15,6 +15,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tests.dashboard.chromium import Browser, chromium_path
+
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 
 
@@ -73,6 +75,16 @@ def test_demo_runs_edge_and_dashboard_and_stops_cleanly(models_dir: Path, tmp_pa
             assert demo.poll() is None, "the demo stopped early"
             assert time.monotonic() < deadline, "no shoppers reached the dashboard in 3 minutes"
             time.sleep(2)
+
+        # A merchandiser's view of the running demo, in a real browser, signed in with the printed link.
+        browser = Browser(chromium_path(), tmp_path / "profile")
+        sign_in = re.search(r"sign in:\s+(\S+)", said).group(1)  # type: ignore[union-attr]
+        assert "demo-store: shelves" in browser.dom(sign_in)
+        shots = Path(os.environ.get("SHELFSIGHT_SCREENSHOTS_DIR", tmp_path / "shots")) / "demo"
+        shots.mkdir(parents=True, exist_ok=True)
+        for name, path in (("overview", "/stores/demo-store"), ("cameras", "/stores/demo-store/cameras")):
+            shot = browser.screenshot(f"{url}{path}", shots / f"{name}.png", width=1400, height=1000)
+            assert shot.stat().st_size > 20_000, f"{name} looks empty"
     finally:
         demo.send_signal(signal.SIGTERM)
         assert demo.wait(timeout=60) == 0
