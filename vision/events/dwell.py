@@ -8,7 +8,9 @@ the visit. The visit's end is the last time the shopper was seen inside. A visit
 ``min_dwell_s`` is a pass-by: counted per zone, never emitted as a dwell.
 
 Tracker fragments: when a track vanishes inside a zone and a new track appears where it was within
-``exit_grace_s``, the new track continues the visit (one dwell, under the first track's shopper id).
+``exit_grace_s``, the new track continues the visit (one dwell, under the first track's shopper id). Only a
+track first seen there (born inside the zone) continues a visit: one that walked in is the next shopper. A
+track last seen outside the zone walked out: its visit is never continued.
 
 Border hysteresis: to enter, the anchor must be inside the polygon; to stay, it may wander up to
 ``border_margin_px`` outside it, so a shopper standing on the line does not flip in and out.
@@ -79,6 +81,7 @@ class _Visit:
     occluded_s: float = 0.0
     occluded_at_last_inside: float = 0.0
     foot: tuple[float, float, float] = (0.0, 0.0, 0.0)  # last anchor point inside (x, y px) and box height px
+    stepped_out: bool = False  # the track was last seen outside the zone: it left, it did not vanish here
 
 
 def anchor_points(tracks: FrameDetections, anchor: Anchor) -> FloatArray:
@@ -108,6 +111,7 @@ class DwellTracker:
         self._visits: dict[tuple[int, str], _Visit] = {}
         self._alias: dict[int, int] = {}  # a new track id -> the vanished track whose visit it continues
         self._alias_seen: dict[int, float] = {}
+        self._track_seen: dict[int, tuple[float, float]] = {}  # track id -> (first, last) time it was seen
         self._last_t: float | None = None
 
     @property
@@ -123,6 +127,7 @@ class DwellTracker:
         self._last_t = t
         events: list[DwellStartedEvent | DwellEvent] = []
         ids = [self._alias.get(track_id, track_id) for track_id in tracks.tracker_id.tolist()]
+        newborn = self._note_sightings(tracks.tracker_id.tolist(), t)
         heights = (tracks.xyxy[:, 3] - tracks.xyxy[:, 1]).tolist()
         for floor in self.zones:
             points = anchor_points(tracks, floor.anchor)
@@ -132,14 +137,16 @@ class DwellTracker:
                 key = (track_id, floor.zone.zone_id)
                 visit = self._visits.get(key)
                 if visit is None and dist > 0:
-                    visit = self._adopt(floor, track_id, points[row], heights[row], set(ids), t)
+                    born_here = track_id in newborn
+                    visit = self._adopt(floor, track_id, points[row], heights[row], set(ids), t) if born_here else None
                     if visit is None:
                         visit = self._visits[key] = _Visit(entered_at=t, last_inside=t)
                     else:
                         key = (self._alias.get(track_id, track_id), floor.zone.zone_id)
                 if visit is not None:
                     seen.add(key[0])
-                    if dist >= -floor.rule.border_margin_px:
+                    visit.stepped_out = dist < -floor.rule.border_margin_px
+                    if not visit.stepped_out:
                         visit.last_inside = t
                         visit.occluded_at_last_inside = visit.occluded_s
                         visit.foot = (float(points[row][0]), float(points[row][1]), float(heights[row]))
@@ -152,11 +159,17 @@ class DwellTracker:
         self, floor: FloorZone, track_id: int, foot: FloatArray, height: float, present: set[int], t: float
     ) -> _Visit | None:
         """Continue the open visit of a track that vanished here moments ago, when a new track appears where it
-        was: a tracker fragment must not split one visit into two dwells. Returns the adopted visit or None."""
+        was: a tracker fragment must not split one visit into two dwells. Only a track seen for the first time,
+        inside the zone, is such a fragment (one that walked in is a newcomer), and a track last seen outside the
+        zone walked out (its visit is only waiting for the exit grace) and is never continued. Returns the
+        adopted visit or None."""
         zone_id = floor.zone.zone_id
         best: tuple[float, int] | None = None
         for (other, zone), visit in self._visits.items():
-            if zone != zone_id or other in present or t - visit.last_inside > floor.rule.exit_grace_s:
+            if (
+                zone != zone_id or other in present or visit.stepped_out
+                or t - visit.last_inside > floor.rule.exit_grace_s
+            ):  # fmt: skip
                 continue
             x, y, h = visit.foot
             gap = float(np.hypot(foot[0] - x, foot[1] - y)) / max(h, height, 1.0)
@@ -167,6 +180,18 @@ class DwellTracker:
         self._alias[track_id] = best[1]
         self._alias_seen[track_id] = t
         return self._visits[(best[1], zone_id)]
+
+    def _note_sightings(self, track_ids: list[int], t: float) -> set[int]:
+        """Record when each track was first and last seen; returns the tracks seen for the first time now."""
+        newborn = set()
+        for track_id in track_ids:
+            first = self._track_seen.get(track_id, (t, t))[0]
+            self._track_seen[track_id] = (first, t)
+            if first == t:
+                newborn.add(track_id)
+        for track_id in [k for k, (_, last) in self._track_seen.items() if t - last > ALIAS_FORGET_S]:
+            del self._track_seen[track_id]
+        return newborn
 
     def _prune_aliases(self, present: set[int], t: float) -> None:
         for track_id in present & self._alias.keys():

@@ -4,7 +4,10 @@ Plain detector: person boxes hug the body and leave out a stretched arm, so the 
 beside the box that differ from the shelf's stable picture (``ShelfState.arms``). Pose model: a wrist
 keypoint (score >= ``keypoint_min_score``) inside the shelf polygon. Either way a reach must come from a
 shopper standing still (walking arms swing) and last ``min_reach_s``; it survives ``end_grace_s`` without
-the signal. ``update`` returns the reaches that ended on this frame.
+the signal, and ``hidden_grace_s`` while the shopper is hidden (their track missing from the frame, someone
+in front). A reach whose shopper starts walking before the signal has gone (within ``end_grace_s``) is
+marked ``walked_off``: swinging arms at the start of a walk look like a short reach. ``update`` returns the
+reaches that ended on this frame.
 """
 
 from __future__ import annotations
@@ -31,12 +34,15 @@ class ReachSettings:
             reach; raise it and walkers' swinging arms count, lower it and a shopper shifting weight is missed.
         min_reach_s: Shorter reaches are ignored (a flicker of the arm signal).
         end_grace_s: A reach survives this long without the signal (a frame where the arm was missed).
+        hidden_grace_s: A reach survives this long while its shopper is not seen at all (the track is missing:
+            someone walked in front); it goes on if the arm is there when the shopper is seen again.
         keypoint_min_score: Wrist keypoint confidence needed in pose mode.
     """
 
     max_speed_hps: float = 0.35
     min_reach_s: float = 0.6
     end_grace_s: float = 0.5
+    hidden_grace_s: float = 1.5
     keypoint_min_score: float = 0.5
 
 
@@ -50,6 +56,8 @@ class Reach:
         start: First frame time with the reach on, epoch seconds.
         end: Last frame time with the reach on, epoch seconds.
         hand_box: (x1, y1, x2, y2) frame pixels the hand covered (the union over the reach).
+        walked_off: The shopper started walking before the signal had gone: the arms swinging into a walk, or a
+            reach cut short by leaving. Such a reach can explain a shelf change but is never a touch by itself.
     """
 
     track_id: int
@@ -57,6 +65,7 @@ class Reach:
     start: float
     end: float
     hand_box: Box
+    walked_off: bool = False
 
 
 @dataclass
@@ -66,6 +75,7 @@ class _TrackReach:
     start: float | None = None
     last_on: float = 0.0
     hand_box: Box | None = None
+    walked: bool = False  # moved faster than a standing shopper since the signal was last on
 
 
 def _union(a: Box | None, b: Box) -> Box:
@@ -97,15 +107,18 @@ class ReachDetector:
             present.add(track_id)
             state = self._sighting(track_id, tracks.xyxy[row], t)
             hand = self._hand(tracks, row, arms[row] if row < len(arms) else None)
-            if hand is not None and state.speed_hps <= self.settings.max_speed_hps:
+            still = state.speed_hps <= self.settings.max_speed_hps
+            if hand is not None and still:
                 if state.start is None:
                     state.start = t
-                state.last_on, state.hand_box = t, _union(state.hand_box, hand)
-            elif state.start is not None and t - state.last_on > self.settings.end_grace_s:
-                ended.extend(self._finish(track_id, state))
+                state.last_on, state.hand_box, state.walked = t, _union(state.hand_box, hand), False
+            elif state.start is not None:
+                state.walked = state.walked or not still
+                if t - state.last_on > self.settings.end_grace_s:
+                    ended.extend(self._finish(track_id, state))
         for track_id in [tid for tid in self._tracks if tid not in present]:
             state = self._tracks[track_id]
-            if state.start is None or t - state.last_on > self.settings.end_grace_s:
+            if state.start is None or t - state.last_on > self.settings.hidden_grace_s:
                 ended.extend(self._finish(track_id, state))
                 del self._tracks[track_id]
         return ended
@@ -137,8 +150,8 @@ class ReachDetector:
         return (x - half, y - half, x + half, y + half)
 
     def _finish(self, track_id: int, state: _TrackReach) -> list[Reach]:
-        start, hand = state.start, state.hand_box
-        state.start, state.hand_box = None, None
+        start, hand, walked = state.start, state.hand_box, state.walked
+        state.start, state.hand_box, state.walked = None, None, False
         if start is None or hand is None or state.last_on - start < self.settings.min_reach_s:
             return []
-        return [Reach(track_id, self.shelf.zone_id, start, state.last_on, hand)]
+        return [Reach(track_id, self.shelf.zone_id, start, state.last_on, hand, walked)]

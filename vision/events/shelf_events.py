@@ -7,7 +7,8 @@
   same spot within ``same_spot_window_s`` (``misplaced`` False), else the shopper's latest pick-up within
   ``return_window_s`` (returned elsewhere: ``misplaced`` True).
 * A reach that no change is attributed to, once its spot is back in view and settled (or after
-  ``touch_timeout_s``), is a ``touch``.
+  ``touch_timeout_s``), is a ``touch``, unless the shopper walked off before its signal had gone
+  (``Reach.walked_off``: the arms swinging into a walk).
 """
 
 from __future__ import annotations
@@ -289,19 +290,76 @@ class ShelfEventMachine:
             return chosen.event_id, not _overlaps(chosen.box, change.box)
         return None, False
 
-    def _touches(self, t: float, *, force: bool) -> list[TouchEvent]:
-        touches, still = [], []
+    def _touches(self, t: float, *, force: bool) -> list[AnyEvent]:
+        """Decide the pending reaches no change was attributed to: touches, or an unseen take-and-return."""
+        ready: list[tuple[Reach, bool]] = []
+        still = []
         for reach in self._pending:
             if any(c.shelf_id == reach.shelf_id and _overlaps(c.box, reach.hand_box) for c in self._due):
                 still.append(reach)  # a change here waits to be attributed: it may be this reach's
                 continue
             settled = self.states[reach.shelf_id].region_settled(reach.hand_box, t)
             if force or settled or t - reach.end > self.settings.touch_timeout_s:
-                touches.append(self._touch(reach, confidence=0.8 if settled else 0.5))
+                if not reach.walked_off:  # the arms of a shopper walking off, not a touch
+                    ready.append((reach, settled))
             else:
                 still.append(reach)
         self._pending = still
-        return touches
+        ready.sort(key=lambda item: item[0].start)
+        events: list[AnyEvent] = []
+        paired: set[int] = set()
+        for index, (reach, settled) in enumerate(ready):
+            if index in paired:
+                continue
+            again = next(
+                (
+                    j
+                    for j in range(index + 1, len(ready))
+                    if j not in paired and self._same_spot_again(reach, ready[j][0])
+                ),
+                None,
+            )
+            if again is None:
+                events.append(self._touch(reach, confidence=0.8 if settled else 0.5))
+            else:
+                paired.add(again)
+                events.extend(self._unseen_return(reach, ready[again][0]))
+        return events
+
+    def _same_spot_again(self, first: Reach, second: Reach) -> bool:
+        """True when ``second`` is the same shopper reaching to the same spot of the same shelf again soon after
+        ``first`` (within ``same_spot_window_s``), neither explained by a seen change."""
+        return (
+            (first.track_id, first.shelf_id) == (second.track_id, second.shelf_id)
+            and second.start - first.end <= self.settings.same_spot_window_s
+            and _overlaps(first.hand_box, second.hand_box)
+        )
+
+    def _unseen_return(self, first: Reach, second: Reach) -> list[AnyEvent]:
+        """A pick-up and its put-back for two reaches of one shopper to one spot that stayed hidden between them
+        (behind the shopper's own body, so no change could be seen): taking an item, looking at it and putting it
+        back is the usual reason to reach twice. Confidence 0.5: it was not seen."""
+        shopper = shopper_id_for(camera_id=self.camera_id, track_id=first.track_id)
+        a, b = first.hand_box, second.hand_box
+        spot = self._spot((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+        events: list[AnyEvent] = []
+        pickup_id: UUID | None = None
+        for kind, reach in (("pickup", first), ("putback", second)):
+            event_id = event_id_for(
+                store_id=self.store_id, camera_id=self.camera_id, type=kind, shopper_id=shopper,
+                ts_start=reach.start, extra=f"{reach.shelf_id}/{spot.spot_id}",
+            )  # fmt: skip
+            common: dict[str, object] = {
+                "event_id": event_id, "store_id": self.store_id, "camera_id": self.camera_id, "ts": reach.end,
+                "ts_start": reach.start, "ts_end": reach.end, "confidence": 0.5, "shopper_id": shopper,
+                "shelf_id": reach.shelf_id, "spot": spot,
+            }  # fmt: skip
+            if pickup_id is None:
+                pickup_id = event_id
+                events.append(PickupEvent.model_validate(common))
+            else:
+                events.append(PutbackEvent.model_validate({**common, "pickup_event_id": pickup_id, "misplaced": False}))
+        return events
 
     def _touch(self, reach: Reach, confidence: float) -> TouchEvent:
         shopper = shopper_id_for(camera_id=self.camera_id, track_id=reach.track_id)

@@ -39,6 +39,8 @@ class ShelfStateSettings:
         occluder_margin_px: Person boxes are grown by this many frame pixels (arms, shadows) before masking.
         drift_blend: Per-update blend of unchanged in-view pixels into the stable image (lighting drift).
         arm_reach: Width of the strip beside a shopper's box searched for an arm, in box widths.
+        arm_rise: How far above the top of a shopper's box the arm strips (and a band over the box) reach, in box
+            heights: a hand reaching for a top shelf goes above the head, outside the box's rows.
         arm_max_s: Longest an arm stays out. A difference beside a shopper that lasts longer is treated as a
             change on the shelf; lower it and long reaches turn into false changes, raise it and changes right
             beside a shopper are reported later.
@@ -59,6 +61,7 @@ class ShelfStateSettings:
     occluder_margin_px: float = 4.0
     drift_blend: float = 0.05
     arm_reach: float = 0.9
+    arm_rise: float = 0.25
     arm_max_s: float = 4.0
     arm_still_s: float = 1.0
     min_arm_px: int = 12
@@ -139,35 +142,40 @@ class ShelfState:
         """(inside any box, inside a side strip of some box but no box): where shoppers and their arms may be."""
         hidden = np.zeros(self.inside.shape, np.uint8)
         strips = np.zeros(self.inside.shape, np.uint8)
-        reach = self.settings.arm_reach
+        reach, rise = self.settings.arm_reach, self.settings.arm_rise
         for bx1, by1, bx2, by2 in boxes:
-            arm = round(reach * (bx2 - bx1))
-            strips[max(0, by1) : max(0, by2), max(0, bx1 - arm) : max(0, bx2 + arm)] = 1
+            arm, top = round(reach * (bx2 - bx1)), by1 - round(rise * (by2 - by1))
+            strips[max(0, top) : max(0, by2), max(0, bx1 - arm) : max(0, bx2 + arm)] = 1
             hidden[max(0, by1) : max(0, by2), max(0, bx1) : max(0, bx2)] = 1
         return hidden.astype(bool), (strips > hidden)
 
     def _arm_boxes(
         self, boxes: npt.NDArray[np.int64], arm: npt.NDArray[np.bool_], motion: npt.NDArray[np.bool_]
     ) -> list[Box | None]:
-        """Per person box, the frame-pixel box of its hand: arm pixels beside the box (the larger side) and
-        moving shelf pixels inside it (an arm in front of the shelf, within the box), or None."""
+        """Per person box, the frame-pixel box of its hand: arm pixels beside the box or above it (``arm_rise``;
+        the part with most pixels) or moving shelf pixels inside it (an arm in front of the shelf), or None."""
         out: list[Box | None] = []
         s, reach, least = self.settings.scale, self.settings.arm_reach, self.settings.min_arm_px
         height, width = arm.shape
         for bx1, by1, bx2, by2 in boxes:
             span = round(reach * (bx2 - bx1))
             cy1, cy2 = max(0, by1), min(height, by2)
-            parts = [(arm, max(0, bx1 - span), min(width, bx1)), (arm, max(0, bx2), min(width, bx2 + span))]
-            parts.append((motion, max(0, bx1), min(width, bx2)))
+            ty1 = max(0, by1 - round(self.settings.arm_rise * (by2 - by1)))
+            parts = [  # (mask, x1, x2, y1, y2): left and right strips, the band over the box, inside the box
+                (arm, max(0, bx1 - span), min(width, bx1), ty1, cy2),
+                (arm, max(0, bx2), min(width, bx2 + span), ty1, cy2),
+                (arm, max(0, bx1), min(width, bx2), ty1, cy1),
+                (motion, max(0, bx1), min(width, bx2), cy1, cy2),
+            ]
             best: tuple[int, int, int, int] | None = None
             best_count = least - 1
-            for mask, cx1, cx2 in parts:
-                if cx2 <= cx1 or cy2 <= cy1:
+            for mask, cx1, cx2, ry1, ry2 in parts:
+                if cx2 <= cx1 or ry2 <= ry1:
                     continue
-                ys, xs = np.nonzero(mask[cy1:cy2, cx1:cx2])
+                ys, xs = np.nonzero(mask[ry1:ry2, cx1:cx2])
                 if len(xs) > best_count:
                     best_count = len(xs)
-                    best = (cx1 + int(xs.min()), cy1 + int(ys.min()), cx1 + int(xs.max()) + 1, cy1 + int(ys.max()) + 1)
+                    best = (cx1 + int(xs.min()), ry1 + int(ys.min()), cx1 + int(xs.max()) + 1, ry1 + int(ys.max()) + 1)
             if best is None:
                 out.append(None)
                 continue

@@ -106,3 +106,21 @@ def test_a_new_track_elsewhere_starts_its_own_visit() -> None:
     script = [[(1, INSIDE_X)]] * 20 + [[]] * 4 + [[(9, INSIDE_X + 140)]] * 20 + [[]] * 15
     _, events = run(script)
     assert sorted(e.shopper_id for e in events if isinstance(e, DwellEvent)) == ["cam1-1", "cam1-9"]
+
+
+def test_a_newcomer_where_a_shopper_walked_out_starts_its_own_visit() -> None:
+    # shopper 1 is seen walking out past the border; shopper 2 comes in there within the exit grace
+    edge = 0.25 * FRAME[1]
+    script = (
+        [[(1, edge + 40)]] * 30 + [[(1, edge - 30)]] * 2 + [[]] * 2 + [[(2, edge + 20)]] * 30 + [[]] * 15
+    )  # fmt: skip
+    _, events = run(script)
+    assert sorted(e.shopper_id for e in events if isinstance(e, DwellEvent)) == ["cam1-1", "cam1-2"]
+
+
+def test_a_shopper_walking_in_where_one_vanished_starts_its_own_visit() -> None:
+    # shopper 1 vanishes at the spot (hidden); shopper 2, already tracked outside the zone, walks onto it
+    walk_in = [[(2, OUTSIDE_X + 20 * i)] for i in range(3)]
+    script = [[(1, INSIDE_X)]] * 30 + walk_in + [[(2, INSIDE_X + 5)]] * 30 + [[]] * 15
+    _, events = run(script)
+    assert sorted(e.shopper_id for e in events if isinstance(e, DwellEvent)) == ["cam1-1", "cam1-2"]

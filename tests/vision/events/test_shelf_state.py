@@ -84,3 +84,20 @@ def test_lighting_drift_is_not_a_change() -> None:
         boxes = SHOPPER if 20 <= i < 40 else NO_ONE
         script.append((np.clip(base * gain, 0, 255).astype(np.uint8), boxes))
     assert run(state, script) == []
+
+
+def test_a_hand_reaching_above_the_shoppers_box_is_an_arm() -> None:
+    # a short shopper's box stops at y 70; the hand goes up beside it to the top of the shelf (y 30..60)
+    state = make_state()
+    full = shelf_frame()
+    short = np.array([[100, 70, 170, 230]], np.float32)
+    frames = [(full, NO_ONE)] * 5 + [(full, short)] * 3
+    for i in range(4):
+        hand = full.copy()
+        hand[30 + 2 * i : 60 + 2 * i, 176 + 2 * i : 192 + 2 * i] = (60, 90, 200)  # moving a little every frame
+        frames.append((hand, short))
+    run(state, frames)
+    assert state.arms[0] is not None and state.arms[0][1] < 66  # the hand box reaches above the shopper's box
+    flat = ShelfState(state.zone, ShelfStateSettings(scale=0.5, settle_s=0.4, arm_rise=0.0))
+    run(flat, frames)
+    assert flat.arms[0] is None  # without the rise the strip beside the box starts at its top

@@ -1,0 +1,89 @@
+"""Reaches that end with the shopper walking off, and reaches that no seen change explains: touch or an unseen
+take-and-return."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vision.detections import FrameDetections
+from vision.events.contract import PickupEvent, PutbackEvent, TouchEvent
+from vision.events.reach import Reach, ReachDetector
+from vision.events.shelf_events import ShelfEventMachine
+from vision.zones import Zone
+
+FRAME = (480, 640)
+T0 = 1_767_603_600.0
+SHELF = Zone.from_normalised("shelf-1", "shelf", [(0.1, 0.1), (0.9, 0.1), (0.9, 0.5), (0.1, 0.5)], FRAME)
+ARM = (300.0, 100.0, 330.0, 140.0)
+
+
+def shopper(x: float) -> FrameDetections:
+    box = np.array([[x - 30, 150, x + 30, 400]], np.float32)
+    return FrameDetections(box, np.ones(1, np.float32), np.zeros(1, np.int64), tracker_id=np.array([7]))
+
+
+def nobody() -> FrameDetections:
+    return FrameDetections(
+        np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64), tracker_id=np.zeros(0, np.int64)
+    )
+
+
+def reaches(xs: list[float | None], arm_on: list[bool], fps: float = 5.0) -> list[Reach]:
+    """Reaches of one shopper at foot x ``xs[i]`` (None: not seen in that frame) with the arm signal on or off."""
+    detector = ReachDetector(SHELF)
+    out: list[Reach] = []
+    for i, (x, on) in enumerate(zip(xs, arm_on, strict=True)):
+        if x is None:
+            out += detector.update(nobody(), [], T0 + i / fps)
+        else:
+            out += detector.update(shopper(x), [ARM if on else None], T0 + i / fps)
+    return out
+
+
+def test_a_reach_ended_while_standing_is_not_walked_off() -> None:
+    (reach,) = reaches([270.0] * 20, [False] * 5 + [True] * 6 + [False] * 9)
+    assert not reach.walked_off and reach.end - reach.start >= 1.0
+
+
+def test_a_reach_whose_shopper_walks_off_with_the_signal_on_is_walked_off() -> None:
+    xs = [270.0] * 11 + [270.0 + 30 * i for i in range(1, 10)]  # starts walking while the arm signal is on
+    (reach,) = reaches(xs, [False] * 5 + [True] * 15)
+    assert reach.walked_off
+
+
+def test_a_reach_survives_its_shopper_being_hidden_for_a_moment() -> None:
+    # 0.4 s of arm, 0.6 s hidden behind a passer-by, 0.4 s of arm: one reach, not two too short to count
+    xs: list[float | None] = [270.0] * 7 + [None] * 3 + [270.0] * 10
+    (reach,) = reaches(xs, [False] * 5 + [True] * 2 + [False] * 3 + [True] * 3 + [False] * 7)
+    assert abs(reach.start - (T0 + 1.0)) < 1e-6 and abs(reach.end - (T0 + 2.4)) < 1e-6
+
+
+def machine_with(*pending: Reach) -> ShelfEventMachine:
+    machine = ShelfEventMachine(store_id="s", camera_id="cam1", shelves=[SHELF], standing_zones={})
+    machine._pending = list(pending)
+    return machine
+
+
+def test_a_lone_reach_is_a_touch_and_a_walked_off_one_is_nothing() -> None:
+    (touch,) = machine_with(Reach(7, "shelf-1", T0, T0 + 1.6, ARM)).flush(T0 + 30)
+    assert isinstance(touch, TouchEvent) and touch.ts_start == T0
+    assert machine_with(Reach(7, "shelf-1", T0, T0 + 1.0, ARM, walked_off=True)).flush(T0 + 30) == []
+
+
+def test_two_unexplained_reaches_to_one_spot_are_an_unseen_take_and_return() -> None:
+    first, second = Reach(7, "shelf-1", T0, T0 + 1.6, ARM), Reach(7, "shelf-1", T0 + 5, T0 + 6.6, ARM)
+    pickup, putback = sorted(machine_with(second, first).flush(T0 + 30), key=lambda e: e.ts)
+    assert isinstance(pickup, PickupEvent) and isinstance(putback, PutbackEvent)
+    assert (pickup.ts_start, putback.ts_start) == (T0, T0 + 5) and pickup.confidence == putback.confidence == 0.5
+    assert putback.pickup_event_id == pickup.event_id and not putback.misplaced
+
+
+def test_reaches_of_other_shoppers_spots_or_times_stay_touches() -> None:
+    elsewhere = (500.0, 100.0, 530.0, 140.0)
+    for second in (
+        Reach(8, "shelf-1", T0 + 5, T0 + 6.6, ARM),  # another shopper
+        Reach(7, "shelf-1", T0 + 5, T0 + 6.6, elsewhere),  # another spot
+        Reach(7, "shelf-1", T0 + 30, T0 + 31.6, ARM),  # long after (beyond same_spot_window_s)
+    ):
+        events = machine_with(Reach(7, "shelf-1", T0, T0 + 1.6, ARM), second).flush(T0 + 60)
+        assert [e.type for e in events] == ["touch", "touch"]
