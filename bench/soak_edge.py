@@ -55,11 +55,13 @@ def soak(minutes: float, every_s: float, folder: Path) -> dict[str, Any]:
     for name, series in sorted(samples.items()):
         steady = [rss for t, rss in series if t >= WARMUP_S]
         if steady:
+            last_third = [rss for t, rss in series if t >= WARMUP_S + minutes * 40]
+            growth = round(last_third[-1] - last_third[0], 1) if last_third else None
             rows.append({"process": name, "start_mib": round(steady[0], 1), "end_mib": round(steady[-1], 1),
-                         "peak_mib": round(max(steady), 1)})  # fmt: skip
+                         "peak_mib": round(max(steady), 1), "last_third_growth_mib": growth})  # fmt: skip
     restarts = {s["name"]: s["restarts"] for s in final["stages"]}
     frames = {s["name"]: s["counters"].get("frames_total") for s in final["stages"] if s["stage"] == "events"}
-    return {"minutes": minutes, "rows": rows, "restarts": restarts, "frames": frames}
+    return {"minutes": minutes, "rows": rows, "restarts": restarts, "frames": frames, "series": samples}
 
 
 def render(result: dict[str, Any]) -> str:
@@ -68,9 +70,11 @@ def render(result: dict[str, Any]) -> str:
              f"process after a {WARMUP_S:.0f} s warm-up and at the end. Restarts during the run: "
              f"{sum(result['restarts'].values())}. Frames through each event stage: "
              + ", ".join(f"{k} {v:.0f}" for k, v in result["frames"].items() if v) + ".", "",
-             "| process | start MiB | end MiB | peak MiB |", "|---|---|---|---|"]  # fmt: skip
+             "| process | start MiB | end MiB | peak MiB | growth over the last third MiB |",
+             "|---|---|---|---|---|"]  # fmt: skip
     for row in result["rows"]:
-        lines.append(f"| {row['process']} | {row['start_mib']} | {row['end_mib']} | {row['peak_mib']} |")
+        lines.append(f"| {row['process']} | {row['start_mib']} | {row['end_mib']} | {row['peak_mib']} | "
+                     f"{row['last_third_growth_mib']} |")  # fmt: skip
     return "\n".join(lines)
 
 

@@ -44,6 +44,10 @@ STAGE_MAINS: dict[str, Callable[[StageSpec], int]] = {
     "events": events.main,
     "publisher": publish.main,
 }
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
+"""glibc settings for the stage processes: frame-sized buffers (about 1 MB) always come from mmap and go back
+to the system when freed, and ZeroMQ's I/O threads share two heaps, so weeks of frames cannot fragment the
+heap into ever more resident memory."""
 RESTART_FIRST_S = 0.5
 RESTART_MAX_S = 30.0
 HEALTHY_RUN_S = 60.0
@@ -138,6 +142,8 @@ class Supervisor:
         self.bad_heartbeats = 0
         self.lock = threading.Lock()
         self._context = multiprocessing.get_context("spawn")
+        for name, value in MALLOC_ENV.items():  # read by glibc when each spawned stage starts
+            os.environ.setdefault(name, value)
 
     # -- life cycle -------------------------------------------------------------------------------------
     def run(self) -> int:
