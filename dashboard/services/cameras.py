@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.services.coverage import camera_seconds
-from dashboard.services.windows import Bucket, TimeWindow, aligned, rollup_size
+from dashboard.services.coverage import window_seconds
+from dashboard.services.windows import TimeWindow
 from dashboard.storage.base import CameraStatusEntry, Store
 
 
@@ -33,9 +33,7 @@ def camera_reports(store: Store, *, store_id: str, window: TimeWindow, now: floa
     latest = {entry.camera_id: entry for entry in store.camera_latest(store_id)}
     log = store.camera_log(store_id, window.since, window.until)
     cameras = sorted(set(latest) | {t.camera_id for t in store.targets(store_id)} | {e.camera_id for e in log})
-    size = rollup_size(window)
-    whole = aligned(window, size)
-    seconds = camera_seconds(store, store_id, [Bucket(whole.since, whole.until, size)], now=now)
+    seconds = window_seconds(store, store_id, window, now=now)
     reports = []
     for camera in cameras:
         history = [e for e in log if e.camera_id == camera]
@@ -45,7 +43,7 @@ def camera_reports(store: Store, *, store_id: str, window: TimeWindow, now: floa
             if entry.status == "offline" and entry.ts >= window.since and (before is None or before.status != "offline")
         )
         spent = seconds.get(camera)
-        share = spent[0].share if spent else None
-        degraded = spent[0].degraded_s / spent[0].span_s if spent and spent[0].span_s and share is not None else None
+        share = spent.share if spent else None
+        degraded = spent.degraded_s / spent.span_s if spent and spent.span_s and share is not None else None
         reports.append(CameraReport(camera, latest.get(camera), drops, share, degraded, history))
     return reports

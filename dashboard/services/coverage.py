@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dashboard.services.windows import Bucket
-from dashboard.storage.base import Store
+from dashboard.services.windows import Bucket, TimeWindow, window_parts
+from dashboard.storage.base import CameraStatusEntry, Store
 from dashboard.storage.coverage import StatusPoint, open_interval_seconds
 
 
@@ -33,9 +33,17 @@ class CameraSeconds:
 
 
 def camera_seconds(
-    store: Store, store_id: str, buckets: Sequence[Bucket], *, now: float
+    store: Store,
+    store_id: str,
+    buckets: Sequence[Bucket],
+    *,
+    now: float,
+    latest: Sequence[CameraStatusEntry] | None = None,
 ) -> dict[str, list[CameraSeconds]]:
-    """Per camera of the store, its `CameraSeconds` in each of ``buckets`` (same order)."""
+    """Per camera of the store, its `CameraSeconds` in each of ``buckets`` (same order; one rollup size).
+
+    ``latest``: `Store.camera_latest` of the store when the caller has it already.
+    """
     if not buckets:
         return {}
     size = buckets[0].rollup_s
@@ -43,7 +51,7 @@ def camera_seconds(
     per_rollup: dict[str, dict[int, list[float]]] = defaultdict(dict)
     for row in rows:
         per_rollup[row.camera_id][row.bucket_start] = [row.online_s, row.degraded_s, row.offline_s]
-    for last in store.camera_latest(store_id):
+    for last in store.camera_latest(store_id) if latest is None else latest:
         point = StatusPoint(last.ts, last.status)
         column = ("online", "degraded", "offline").index(last.status)
         for start in (s for bucket in buckets for s in bucket.rollup_starts()):
@@ -54,6 +62,25 @@ def camera_seconds(
     for camera, seconds in per_rollup.items():
         result[camera] = [_bucket_seconds(seconds, bucket, now) for bucket in buckets]
     return result
+
+
+def window_seconds(store: Store, store_id: str, window: TimeWindow, *, now: float) -> dict[str, CameraSeconds]:
+    """Per camera of the store, its `CameraSeconds` over the whole of ``window`` (widened like `aligned`).
+
+    Read from hour coverage for the whole hours and minute coverage for the ends (`window_parts`): the same
+    seconds as from minutes alone, in a fraction of the rows and of the open-interval arithmetic.
+    """
+    parts = window_parts(window)
+    latest = store.camera_latest(store_id)
+    totals: dict[str, list[float]] = {}
+    for part in parts:
+        for camera, (seconds,) in camera_seconds(store, store_id, [part], now=now, latest=latest).items():
+            total = totals.setdefault(camera, [0.0, 0.0, 0.0])
+            total[0] += seconds.online_s
+            total[1] += seconds.degraded_s
+            total[2] += seconds.offline_s
+    span = max(0.0, min(parts[-1].end, now) - parts[0].start)
+    return {camera: CameraSeconds(t[0], t[1], t[2], span) for camera, t in totals.items()}
 
 
 def combined_share(per_camera: Sequence[CameraSeconds]) -> float | None:

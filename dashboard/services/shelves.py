@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dashboard.services.coverage import CameraSeconds, camera_seconds, combined_share
+from dashboard.services.coverage import CameraSeconds, camera_seconds, combined_share, window_seconds
 from dashboard.services.metrics import ShelfFigures, figures
-from dashboard.services.windows import Bucket, Granularity, TimeWindow, aligned, rollup_size, series_buckets
+from dashboard.services.windows import Granularity, TimeWindow, series_buckets, window_parts
 from dashboard.storage.base import RollupCounts, RollupQuery, Store, Target
 
 GAP_COVERAGE = 0.0
@@ -57,22 +57,19 @@ def summarize_shelves(
 
     Shelves with no engagement figure (no pass-by information) rank after those with one.
     """
-    size = rollup_size(window)
-    whole = aligned(window, size)
     known = shelf_cameras(store.targets(store_id))
     wanted = list(shelf_ids) or sorted(known)
-    rows = store.rollups(
-        RollupQuery(store_id, size, whole.since, whole.until, "shelf", tuple(wanted), per_bucket=False)
-    )
     totals: dict[str, RollupCounts] = defaultdict(RollupCounts)
-    for row in rows:
-        totals[row.target_id] = totals[row.target_id] + row.counts
-    coverage = camera_seconds(store, store_id, [Bucket(whole.since, whole.until, size)], now=now)
+    for part in window_parts(window):  # whole hours from hour rollups, the ends from minute rollups
+        query = RollupQuery(store_id, part.rollup_s, part.start, part.end, "shelf", tuple(wanted), per_bucket=False)
+        for row in store.rollups(query):
+            totals[row.target_id] = totals[row.target_id] + row.counts
+    coverage = window_seconds(store, store_id, window, now=now)
     summaries = []
     for shelf_id in wanted:
         zones, cameras = known.get(shelf_id, (set(), set()))
         counts = totals[shelf_id]
-        share = combined_share([coverage.get(c, [CameraSeconds()])[0] for c in sorted(cameras)])
+        share = combined_share([coverage.get(c, CameraSeconds()) for c in sorted(cameras)])
         summaries.append(
             ShelfSummary(shelf_id, tuple(sorted(zones)), tuple(sorted(cameras)), counts, figures(counts), share)
         )

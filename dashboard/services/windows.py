@@ -64,6 +64,30 @@ def aligned(window: TimeWindow, size: int) -> TimeWindow:
     return TimeWindow(bucket_start(window.since, size), end if end >= window.until else end + size)
 
 
+def window_parts(window: TimeWindow) -> list[Bucket]:
+    """``window``, widened like `aligned`, as at most three buckets to read its totals from: minute rollups for
+    the ragged ends, hour rollups for the whole hours between them.
+
+    The rollups of an hour are the sums of its minutes (both are kept on ingest), so the totals are the same as
+    from minutes alone, and reading them is ~60 times fewer rows: a week that does not start on an hour (the
+    pages' "last 7 days") is ~170 hour rows per target instead of 10,080 minute rows.
+    """
+    size = rollup_size(window)
+    whole = aligned(window, size)
+    if size == HOUR_S:
+        return [Bucket(whole.since, whole.until, HOUR_S)]
+    first_hour = bucket_start(whole.since, HOUR_S) + (HOUR_S if whole.since % HOUR_S else 0)
+    last_hour = bucket_start(whole.until, HOUR_S)
+    if first_hour >= last_hour:
+        return [Bucket(whole.since, whole.until, MINUTE_S)]
+    parts = [Bucket(float(first_hour), float(last_hour), HOUR_S)]
+    if whole.since < first_hour:
+        parts.insert(0, Bucket(whole.since, float(first_hour), MINUTE_S))
+    if last_hour < whole.until:
+        parts.append(Bucket(float(last_hour), whole.until, MINUTE_S))
+    return parts
+
+
 def series_buckets(window: TimeWindow, granularity: Granularity, tz: str = "UTC") -> list[Bucket]:
     """The buckets covering ``window``: minutes and hours aligned to UTC, days to midnight in ``tz``.
 

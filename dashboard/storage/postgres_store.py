@@ -21,10 +21,15 @@ def _pg(sql: str) -> str:
 
 
 class PostgresConnection:
-    """`SqlConnection` over one psycopg connection (not autocommit: every use is inside `transaction`)."""
+    """`SqlConnection` over one psycopg connection in autocommit mode, with explicit transactions.
+
+    Autocommit, like the SQLite adapter: a statement outside `transaction` (``migrate`` reads the schema version
+    that way) commits on its own. Without it psycopg opens a transaction implicitly and leaves it open, every
+    later ``transaction()`` on the connection becomes a savepoint inside it, and nothing is ever committed.
+    """
 
     def __init__(self, dsn: str) -> None:
-        self._conn = psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S)
+        self._conn = psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._conn.cursor() as cur:
@@ -39,11 +44,18 @@ class PostgresConnection:
     def insert_many(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, on_conflict: str = ""
     ) -> None:
-        if rows:
+        if not rows:
+            return
+        with self._conn.cursor() as cur:
+            if not on_conflict:
+                # COPY: one stream for the whole batch (events, camera log, coverage, dead letters). Measured on
+                # 5000 events: about 100 ms, against 200-300 ms for executemany's row-by-row pipeline.
+                with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                return
             marks = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {on_conflict}"
-            with self._conn.cursor() as cur:
-                cur.executemany(sql, rows)
+            cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {on_conflict}", rows)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[None]:

@@ -2,7 +2,8 @@
 
 The store's SQL is written once with ``?`` placeholders and portable syntax (``ON CONFLICT``, ``RETURNING``);
 each backend's adapter translates placeholders and supplies the fastest bulk insert it has (``executemany``
-for SQLite and PostgreSQL, an Arrow table for DuckDB, whose ``executemany`` runs one statement per row).
+for SQLite, ``COPY`` for PostgreSQL (``executemany`` for upserts), an Arrow table for DuckDB, whose
+``executemany`` runs one statement per row).
 
 Migrations are SQL files ``NNNN_name.sql`` in ``dashboard/storage/migrations/<backend>/``, applied in order,
 each in its own transaction and recorded in ``schema_migrations``. A database whose schema is newer than the

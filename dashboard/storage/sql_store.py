@@ -6,6 +6,7 @@ migration folder; all queries live here, so every backend answers them identical
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -108,7 +109,7 @@ class SqlStore:
             f"SELECT {target}, {start}, {_SUMS} FROM rollups WHERE bucket_s = ? AND store_id = ? "
             f"AND bucket_start >= ? AND bucket_start < ? AND {target} <> ''"
         )
-        params: list[Any] = [query.bucket_s, query.store_id, query.since, query.until]
+        params: list[Any] = [query.bucket_s, query.store_id, *_bucket_bounds(query.since, query.until)]
         if query.target_ids:
             sql += f" AND {target} IN ({placeholders(len(query.target_ids))})"
             params.extend(query.target_ids)
@@ -122,7 +123,7 @@ class SqlStore:
         rows = self._query(
             "SELECT camera_id, bucket_start, online_s, degraded_s, offline_s FROM coverage WHERE bucket_s = ? "
             "AND store_id = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY camera_id, bucket_start",
-            (bucket_s, store_id, since, until),
+            (bucket_s, store_id, *_bucket_bounds(since, until)),
         )
         return [CoverageRow(str(r[0]), int(r[1]), float(r[2]), float(r[3]), float(r[4])) for r in rows]
 
@@ -226,6 +227,15 @@ class SqlStore:
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._pool.connection() as conn, conn.transaction(write=False):
             return conn.query(sql, params)
+
+
+def _bucket_bounds(since: float, until: float) -> tuple[int, int]:
+    """``[since, until)`` as integer bounds selecting the same (integer) bucket starts.
+
+    A float parameter makes PostgreSQL compare the BIGINT ``bucket_start`` as float8, which no index serves: a
+    13-minute minute-rollup read of an empty range scanned the whole table (~100 ms with 10 M events).
+    """
+    return math.ceil(since), math.ceil(until)
 
 
 def _event_where(flt: EventFilter) -> tuple[list[str], list[Any]]:

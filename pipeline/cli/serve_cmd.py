@@ -75,7 +75,7 @@ def serve(
     except (ValidationError, ValueError, OSError) as exc:
         fail(exc, code=2)
     try:
-        listener = socket.create_server((host, port))
+        listener = _tcp_listener(host, port)
     except OSError as exc:
         store.close()
         fail(f"cannot listen on {host}:{port}: {exc}", code=2)
@@ -162,3 +162,19 @@ def _open(db: str) -> Store:
     except (ValueError, OSError) as exc:
         fail(exc, code=2)
     return store
+
+
+def _tcp_listener(host: str, port: int) -> socket.socket:
+    """A listening TCP socket made with ``IPPROTO_TCP``: asyncio sets TCP_NODELAY only on sockets whose proto
+    says TCP, and without it every response waited ~40 ms for the client's delayed ACK (48 ms -> 3 ms for
+    /api/v1/health)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(socket.SOMAXCONN)
+    except OSError:
+        listener.close()
+        raise
+    return listener

@@ -72,6 +72,12 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
     store.close()
 
 
+@pytest.fixture(params=BACKENDS)
+def any_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty database of each backend in turn, for tests that open and close stores themselves."""
+    return _url(str(request.param), tmp_path, request)
+
+
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     store = open_store(str(tmp_path / "shelfsight.db"))

@@ -1,0 +1,2 @@
+-- The feed indexes of SQLite and PostgreSQL (their 0002). DuckDB keeps no secondary index on events (see 0001:
+-- its scans are columnar), so there is nothing to do here; the version keeps every backend's schema in step.
