@@ -50,7 +50,7 @@ class DetectorStage:
             if key not in self.detectors:
                 self.detectors[key] = build_detector(key)
         self.pull = context.socket(zmq.PULL)
-        self.pull.setsockopt(zmq.RCVHWM, 2 * len(self.keys) if not spec.replay else 8)
+        self.pull.setsockopt(zmq.RCVHWM, 8 if spec.replay else 2)  # per capture: live latency stays short
         self.pull.bind(spec.layout.frames)
         self.pushes: dict[str, zmq.Socket[bytes]] = {}
         for camera_id in self.keys:
