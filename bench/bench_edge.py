@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.edge_box import Box, cameras_config, free_port, start_sink
+from bench.edge_box import Box, cameras_config, start_sink
 from bench.report import machine_facts, write_section
 from models.registry import resolve_model
+from pipeline.demo import free_port
 from pipeline.publisher import EventPublisher, PublisherSettings
 from pipeline.spool import Spool, SpooledEvent
 from vision.detector.letterbox import letterbox_batch

@@ -10,7 +10,6 @@ import json
 import multiprocessing
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,18 +21,13 @@ from typing import Any
 import yaml
 import zmq
 
+from pipeline.demo import free_port
 from pipeline.transport.envelope import MessageError, decode, encode
 from pipeline.transport.messages import Ack, EventBatch
 
 ROOT = Path(__file__).resolve().parents[1]
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 ZONES = yaml.safe_load((ROOT / "edge_config" / "demo.yaml").read_text())["cameras"][0]["zones"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def cameras_config(folder: Path, sources: list[str], endpoint: str, *, detect_fps: float = 5.0) -> Path:

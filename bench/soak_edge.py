@@ -20,8 +20,9 @@ from typing import Any
 import yaml
 from rich.progress import Progress
 
-from bench.edge_box import ROOT, Box, free_port, rss_mib, start_sink
+from bench.edge_box import ROOT, Box, rss_mib, start_sink
 from bench.report import machine_facts, write_section
+from pipeline.demo import free_port
 
 RESULTS = Path(__file__).parent / "results" / "edge_soak.json"
 WARMUP_S = 60.0

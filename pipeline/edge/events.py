@@ -81,9 +81,11 @@ class EventStage:
         self._finish("edge stopped")
         return 0
 
-    def _beat(self) -> None:
+    def _beat(self, *, force: bool = False) -> None:
+        if not (force or self.heartbeat.due):
+            return
         self.counters["spool_events"] = len(self.spool)
-        self.heartbeat.maybe_send({**self.counters, **self.latency.quantiles("frame_to_spool")})
+        self.heartbeat.maybe_send({**self.counters, **self.latency.quantiles("frame_to_spool")}, force=force)
 
     def _receive(self) -> Envelope | None:
         try:
@@ -147,7 +149,7 @@ class EventStage:
             else:
                 events.append(status_event(self.config, self.camera, "offline", time.time(), reason))
         self._spool(events)
-        self._beat()
+        self._beat(force=True)
         self.log.info("finished frames=%d events=%d", self.counters["frames_total"], self.counters["events_total"])
 
     def _spool(self, events: list[AnyEvent], origin_at: float | None = None) -> None:

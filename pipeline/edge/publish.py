@@ -86,6 +86,8 @@ class PublishStage:
                 logger.warning("publisher dropped a bad message on its wake socket: %s", exc)
 
     def _beat(self, *, force: bool = False) -> None:
+        if not (force or self.heartbeat.due):
+            return
         stats = self.publisher.stats
         counters: dict[str, float] = {
             "spool_events": len(self.spool), "spool_dropped_oldest_total": self.spool.dropped_oldest,

@@ -171,6 +171,11 @@ class HeartbeatSender:
         self._socket.connect(spec.layout.heartbeat)
         self._next = 0.0
 
+    @property
+    def due(self) -> bool:
+        """A beat is due: callers with costly counters (spool size) gather them only then."""
+        return time.monotonic() >= self._next
+
     def maybe_send(self, counters: dict[str, float], *, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now < self._next:
