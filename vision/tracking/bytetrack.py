@@ -23,9 +23,9 @@ import numpy as np
 import numpy.typing as npt
 
 from vision.detections import FrameDetections
-from vision.tracking import kalman
+from vision.tracking import colour, kalman
 from vision.tracking.ids import IdCounter
-from vision.tracking.matching import assign, iou_matrix
+from vision.tracking.matching import Assignment, assign, covered_share, iou_matrix
 from vision.tracking.relink import FragmentRelinker, Newcomers
 from vision.tracking.tracks import NO_ID, TrackState, TrackTable
 
@@ -35,6 +35,19 @@ logger = logging.getLogger(__name__)
 STATE_COLUMN = "state"  # int8 TrackState value
 AGE_COLUMN = "age_s"  # float32 seconds since the track's first detection
 DETECTION_INDEX_COLUMN = "detection_index"  # int64 row of the input detection matched this frame, -1 if none
+
+CLEAR_SHARE = 0.1
+"""A box counts as standing clear of others when no other detection covers more than this share of it."""
+
+UNKNOWN_DISTANCE = 0.5
+LEAVE_DISTANCE = 0.5
+"""Colour distance at which, in a contest, leaving a track unmatched this frame is as good as matching it."""
+
+FIRST_CLEAR_SHARE = 0.25
+"""The same for a track's first signature: a little of someone else beats having none."""
+
+SIGNATURE_BLEND = 0.3
+"""Weight of a fresh colour signature against the track's running one (the rest carries over)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,11 @@ class TrackerSettings:
             seconds. Higher bridges longer detector misses, and the drifting prediction may then be matched to
             someone else; lower splits tracks at short misses (the relinker may still join them).
         report_lost: Also output lost tracks (predicted box, ``detection_index`` -1) while they are buffered.
+        colour_weight: Weight of the clothing colour distance (0..1 per pair) against 1 - IoU when stage 1's assignment
+            is contested (another track overlaps a detection nearly as well as its winner), e.g. after two
+            shoppers crossed under one box. Needs the frame (``update(..., image)``); 0 switches it off.
+        contest_iou_margin: A rival within this IoU of a match's own contests it.
+        signature_refresh_s: How often a track standing clear of others refreshes its colour signature, seconds.
         noise: Motion model noise levels.
     """
 
@@ -75,6 +93,9 @@ class TrackerSettings:
     minimum_consecutive_frames: int = 2
     lost_track_buffer_s: float = 1.5
     report_lost: bool = False
+    colour_weight: float = 2.0
+    contest_iou_margin: float = 0.5
+    signature_refresh_s: float = 0.5
     noise: kalman.MotionNoise = field(default_factory=kalman.MotionNoise)
 
     def __post_init__(self) -> None:
@@ -85,6 +106,7 @@ class TrackerSettings:
             "minimum_matching_threshold",
             "low_score_matching_threshold",
             "tentative_matching_threshold",
+            "contest_iou_margin",
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -99,6 +121,12 @@ class TrackerSettings:
             raise ValueError(f"TrackerSettings.minimum_consecutive_frames must be >= 1, got {frames}")
         if buffer_s < 0:
             raise ValueError(f"TrackerSettings.lost_track_buffer_s must be >= 0 seconds, got {buffer_s}")
+        if self.colour_weight < 0:
+            raise ValueError(f"TrackerSettings.colour_weight must be >= 0, got {self.colour_weight}")
+        if self.signature_refresh_s < 0:
+            raise ValueError(
+                f"TrackerSettings.signature_refresh_s must be >= 0 seconds, got {self.signature_refresh_s}"
+            )
 
 
 class ByteTracker:
@@ -178,9 +206,11 @@ class ByteTracker:
         kalman.predict(tracks.mean, tracks.covariance, dt, self.settings.noise)
         tracks.detection_index = self._associate(tracks, detections, image)
         births = self._leftover_births(detections, tracks.detection_index)
-        self._apply_matches(tracks, detections)
+        self._apply_matches(tracks, detections, image)
         tracks = self._retire(tracks, now)
         tracks = tracks.extend(TrackTable.born(detections, births, now, self.settings.noise))
+        if image is not None and self.settings.colour_weight > 0:
+            self._refresh_signatures(tracks, np.flatnonzero(tracks.detection_index >= 0), detections, image)
         tracks = self._confirm(tracks, now, image)
         self._tracks = tracks
         if self.relinker is not None:
@@ -217,7 +247,10 @@ class ByteTracker:
         boxes = detections.xyxy
         state = tracks.state
         confirmed = np.flatnonzero(state != TrackState.TENTATIVE)
-        first = assign(1.0 - iou_matrix(predicted[confirmed], boxes[high]), 1.0 - s.minimum_matching_threshold)
+        overlap = iou_matrix(predicted[confirmed], boxes[high])
+        first = assign(1.0 - overlap, 1.0 - s.minimum_matching_threshold)
+        if image is not None and s.colour_weight > 0:
+            first = self._settle_contests(first, overlap, tracks.take(confirmed), boxes[high], image)
         matched[confirmed[first.rows]] = high[first.cols]
         vetoed = self._veto_refound(tracks, confirmed[first.rows], high[first.cols], detections, image)
         matched[vetoed] = -1
@@ -230,6 +263,49 @@ class ByteTracker:
         third = assign(1.0 - iou_matrix(predicted[tentative], boxes[high_left]), 1.0 - s.tentative_matching_threshold)
         matched[tentative[third.rows]] = high_left[third.cols]
         return matched
+
+    def _settle_contests(
+        self,
+        first: Assignment,
+        overlap: npt.NDArray[np.float64],
+        tracks: TrackTable,
+        boxes: npt.NDArray[np.float32],
+        image: npt.NDArray[np.uint8],
+    ) -> Assignment:
+        """Stage 1's assignment, re-solved with clothing colour where box overlap alone is in doubt.
+
+        A match is contested when another track overlaps its detection nearly as well (``contest_iou_margin``).
+        The contested tracks and the detections they could take are re-assigned on 1 - IoU plus
+        ``colour_weight`` times the colour distance; when any of those tracks has no signature yet, the IoU
+        assignment stands.
+        """
+        s = self.settings
+        if len(first.rows) == 0 or len(tracks) < 2:
+            return first
+        allowed = overlap >= s.minimum_matching_threshold
+        won = overlap[first.rows, first.cols]
+        close = allowed[:, first.cols] & (overlap[:, first.cols] >= (won - s.contest_iou_margin)[None, :])
+        contested = close.sum(axis=0) >= 2
+        if not contested.any():
+            return first
+        rows = np.flatnonzero(close[:, contested].any(axis=1))
+        owner = np.full((overlap.shape[1],), -1, np.int64)
+        owner[first.cols] = first.rows
+        cols = np.flatnonzero(allowed[rows].any(axis=0) & ((owner < 0) | np.isin(owner, rows)))
+        distance = colour.signature_distance(tracks.signature[rows], colour.colour_signatures(image, boxes[cols]))
+        distance[np.isinf(tracks.signature_s[rows])] = UNKNOWN_DISTANCE
+        cost = 1.0 - overlap[np.ix_(rows, cols)] + s.colour_weight * distance
+        limit = 1.0 - s.minimum_matching_threshold + s.colour_weight * LEAVE_DISTANCE
+        cost[~allowed[np.ix_(rows, cols)]] = limit + 1.0
+        settled = assign(cost, limit, leave_cost=limit)
+        keep = ~np.isin(first.rows, rows)
+        new_rows = np.concatenate([first.rows[keep], rows[settled.rows]])
+        new_cols = np.concatenate([first.cols[keep], cols[settled.cols]])
+        row_free = np.ones((overlap.shape[0],), bool)
+        row_free[new_rows] = False
+        col_free = np.ones((overlap.shape[1],), bool)
+        col_free[new_cols] = False
+        return Assignment(new_rows, new_cols, np.flatnonzero(row_free), np.flatnonzero(col_free))
 
     def _veto_refound(
         self,
@@ -260,8 +336,11 @@ class ByteTracker:
         free &= detections.confidence >= self.settings.high_confidence_threshold
         return np.flatnonzero(free)
 
-    def _apply_matches(self, tracks: TrackTable, detections: FrameDetections) -> None:
-        """Kalman-correct matched tracks and take their detection's box, score and class."""
+    def _apply_matches(
+        self, tracks: TrackTable, detections: FrameDetections, image: npt.NDArray[np.uint8] | None
+    ) -> None:
+        """Kalman-correct matched tracks and take their detection's box, score and class (and, for tracks
+        standing clear of other detections, refresh their colour signature when it is due)."""
         rows = np.flatnonzero(tracks.detection_index >= 0)
         if len(rows) == 0:
             return
@@ -279,6 +358,34 @@ class ByteTracker:
         if self.relinker is not None:
             self.relinker.track_found(tracks.tracker_id[found])
 
+    def _refresh_signatures(
+        self,
+        tracks: TrackTable,
+        rows: npt.NDArray[np.int64],
+        detections: FrameDetections,
+        image: npt.NDArray[np.uint8],
+    ) -> None:
+        """New colour signatures (averaged into the old) for matched tracks due a refresh whose box no other
+        detection covers: a box shared with someone else would mix two people's clothes."""
+        now = detections.captured_at
+        due = rows[now - tracks.signature_s[rows] >= self.settings.signature_refresh_s]
+        if len(due) == 0:
+            return
+        visible = detections.confidence >= self.settings.low_confidence_threshold
+        index = np.flatnonzero(visible)
+        covered = np.zeros((len(detections),), np.float64)
+        covered[index] = covered_share(detections.xyxy[index])
+        limit = np.where(np.isinf(tracks.signature_s[due]), FIRST_CLEAR_SHARE, CLEAR_SHARE)
+        due = due[covered[tracks.detection_index[due]] <= limit]
+        if len(due) == 0:
+            return
+        fresh = colour.colour_signatures(image, detections.xyxy[tracks.detection_index[due]])
+        first = np.isinf(tracks.signature_s[due])[:, None]
+        tracks.signature[due] = np.where(
+            first, fresh, (1.0 - SIGNATURE_BLEND) * tracks.signature[due] + SIGNATURE_BLEND * fresh
+        )
+        tracks.signature_s[due] = now
+
     def _retire(self, tracks: TrackTable, now: float) -> TrackTable:
         """Unmatched tracks: tentative ones dropped, tracked ones lost, lost ones dropped past the buffer."""
         unmatched = tracks.detection_index < 0
@@ -293,7 +400,7 @@ class ByteTracker:
             foot_velocity = np.stack([mean[:, 4], mean[:, 5] + mean[:, 7] / 2], axis=1)
             self.relinker.tracks_lost(
                 tracks.tracker_id[newly_lost], tracks.xyxy[newly_lost], foot_velocity, tracks.last_seen_s[newly_lost],
-                self._previous_image, self._frame_hw,
+                self._previous_image, self._frame_hw, tracks.signature[newly_lost],
             )  # fmt: skip
         expired = (state == TrackState.LOST) & (now - tracks.last_seen_s > self.settings.lost_track_buffer_s)
         drop = (unmatched & (state == TrackState.TENTATIVE)) | expired
@@ -312,6 +419,7 @@ class ByteTracker:
             newcomers = Newcomers(
                 tracks.xyxy[ready], tracks.first_xyxy[ready], tracks.first_seen_s[ready], now,
                 velocity=np.stack([mean[:, 4], mean[:, 5] + mean[:, 7] / 2], axis=1),
+                signature=tracks.signature[ready] if image is not None else None,
             )  # fmt: skip
             ids = self.relinker.link(newcomers, image, self._frame_hw)
         fresh = ids == NO_ID

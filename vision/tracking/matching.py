@@ -14,6 +14,17 @@ FloatArray = npt.NDArray[np.float64]
 _EMPTY = np.zeros((0,), np.int64)
 
 
+def _intersections(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    width = np.minimum(a[:, None, 2], b[None, :, 2])
+    width -= np.maximum(a[:, None, 0], b[None, :, 0])
+    np.maximum(width, 0.0, out=width)
+    height = np.minimum(a[:, None, 3], b[None, :, 3])
+    height -= np.maximum(a[:, None, 1], b[None, :, 1])
+    np.maximum(height, 0.0, out=height)
+    width *= height
+    return width
+
+
 def iou_matrix(boxes_a: npt.NDArray[np.floating], boxes_b: npt.NDArray[np.floating]) -> FloatArray:
     """(n, m) intersection over union of (n, 4) and (m, 4) xyxy boxes; 0 where a box has no area.
 
@@ -24,14 +35,7 @@ def iou_matrix(boxes_a: npt.NDArray[np.floating], boxes_b: npt.NDArray[np.floati
         return np.zeros((n, m), np.float64)
     a = np.asarray(boxes_a, np.float32)
     b = np.asarray(boxes_b, np.float32)
-    width = np.minimum(a[:, None, 2], b[None, :, 2])
-    width -= np.maximum(a[:, None, 0], b[None, :, 0])
-    np.maximum(width, 0.0, out=width)
-    height = np.minimum(a[:, None, 3], b[None, :, 3])
-    height -= np.maximum(a[:, None, 1], b[None, :, 1])
-    np.maximum(height, 0.0, out=height)
-    inter = width
-    inter *= height
+    inter = _intersections(a, b)
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     union = area_a[:, None] + area_b[None, :]
@@ -39,6 +43,23 @@ def iou_matrix(boxes_a: npt.NDArray[np.floating], boxes_b: npt.NDArray[np.floati
     iou = np.zeros((n, m), np.float64)
     np.divide(inter, union, out=iou, where=union > 0)
     return iou
+
+
+def covered_share(boxes: npt.NDArray[np.floating]) -> FloatArray:
+    """(n,) largest share of each xyxy box's area that any *other* box of the same set covers (0 alone, 1 hidden).
+
+    Tells which detections stand clear of everyone else, so their pixels show one person only.
+    """
+    n = len(boxes)
+    if n < 2:
+        return np.zeros((n,), np.float64)
+    a = np.asarray(boxes, np.float32)
+    inter = _intersections(a, a)
+    np.fill_diagonal(inter, 0.0)
+    area = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    share = np.zeros((n,), np.float64)
+    np.divide(inter.max(axis=1), area, out=share, where=area > 0)
+    return share
 
 
 @dataclass(frozen=True)
@@ -58,7 +79,7 @@ class Assignment:
     unmatched_cols: IntArray
 
 
-def assign(cost: FloatArray, max_cost: float) -> Assignment:
+def assign(cost: FloatArray, max_cost: float, *, leave_cost: float | None = None) -> Assignment:
     """Minimum-total-cost one-to-one assignment (Hungarian, scipy), keeping only pairs with cost <= ``max_cost``.
 
     Pairs above ``max_cost`` are made impossible before solving, so a forbidden pair never displaces a
@@ -67,6 +88,9 @@ def assign(cost: FloatArray, max_cost: float) -> Assignment:
     Args:
         cost: (n, m) costs, e.g. ``1 - IoU``.
         max_cost: Largest cost a kept pair may have.
+        leave_cost: When given, what leaving one row and one column unmatched costs (instead of pairing them):
+            the solver then leaves a pair apart whenever that is cheaper in total (as lapjv's ``cost_limit``).
+            By default every permitted pair counts as better than none, so as many rows as possible are matched.
     """
     n, m = cost.shape
     if n == 0 or m == 0:
@@ -76,6 +100,8 @@ def assign(cost: FloatArray, max_cost: float) -> Assignment:
         return Assignment(_EMPTY, _EMPTY, np.arange(n, dtype=np.int64), np.arange(m, dtype=np.int64))
     # A large finite cost (not inf) keeps the problem feasible for scipy; such pairs are dropped afterwards.
     blocked = np.where(allowed, cost, max_cost + 1e6)
+    if leave_cost is not None:
+        blocked = np.minimum(blocked, leave_cost)  # a pair at the cap is the same as leaving both unmatched
     rows, cols = linear_sum_assignment(blocked)
     keep = allowed[rows, cols]
     rows, cols = rows[keep].astype(np.int64), cols[keep].astype(np.int64)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from vision.tracking import colour
 from vision.tracking.matching import assign
 from vision.tracking.reid import AppearanceModel, cosine_similarity, cut_crops
 from vision.tracking.tracks import NO_ID
@@ -43,6 +44,9 @@ logger = logging.getLogger(__name__)
 
 EDGE_SPEED_HEIGHTS_PER_S = 0.1  # slower than this, a shopper at the frame edge is standing, not leaving
 MOTION_ONLY_MARGIN = 2.0  # without appearance, a link's path distance must be half that of any rival
+COLOUR_SAME = 0.3  # colour signature distance at or below which two tracks' clothes match
+COLOUR_DIFFERENT = 0.6  # at or above which they are someone else, whatever the ReID model says
+UNKNOWN_COLOUR = 0.45  # stands in for the distance where a side has no signature
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,8 @@ class Newcomers:
         velocity: (k, 2) their foot-point velocity, pixels per second.
         first_seen_s: (k,) float64 when each was first detected, seconds.
         now_s: The current frame's ``captured_at``.
+        signature: (k, colour.SIZE) clothing colour signatures, taken while each stood clear of others (rows of
+            zeros where none was); None when the tracker had no frames.
     """
 
     xyxy: npt.NDArray[np.float32]
@@ -126,6 +132,7 @@ class Newcomers:
     first_seen_s: npt.NDArray[np.float64]
     now_s: float
     velocity: npt.NDArray[np.float64] | None = None
+    signature: npt.NDArray[np.float32] | None = None
 
 
 class FragmentRelinker:
@@ -148,6 +155,7 @@ class FragmentRelinker:
         self._velocity = np.zeros((0, 2), np.float32)
         self._left_view = np.zeros((0,), bool)  # walked out through a frame edge (matters without appearance)
         self._last_seen = np.zeros((0,), np.float64)
+        self._signature = np.zeros((0, colour.SIZE), np.float32)  # zeros: none taken
         self._crops: dict[int, npt.NDArray[np.uint8]] = {}
         self._embeddings: dict[int, npt.NDArray[np.float32]] = {}
         self.merged = 0
@@ -169,6 +177,7 @@ class FragmentRelinker:
         last_seen_s: npt.NDArray[np.float64],
         image: npt.NDArray[np.uint8] | None,
         frame_hw: tuple[int, int] = (0, 0),
+        signature: npt.NDArray[np.float32] | None = None,
     ) -> None:
         """Remember tracks that just went unmatched, noting those that walked out through a frame edge.
 
@@ -179,6 +188,7 @@ class FragmentRelinker:
             last_seen_s: (k,) when each was last matched.
             image: The frame they were last seen in (the previous frame), or None.
             frame_hw: (height, width) of the frame, to recognise tracks that left it; (0, 0) if unknown.
+            signature: (k, colour.SIZE) their clothing colour signatures (zeros where none), if any.
         """
         if len(tracker_ids) == 0:
             return
@@ -189,6 +199,9 @@ class FragmentRelinker:
         self._velocity = np.concatenate([self._velocity, velocity.astype(np.float32)])
         self._left_view = np.concatenate([self._left_view, leaving])
         self._last_seen = np.concatenate([self._last_seen, last_seen_s.astype(np.float64)])
+        if signature is None:
+            signature = np.zeros((len(tracker_ids), colour.SIZE), np.float32)
+        self._signature = np.concatenate([self._signature, signature.astype(np.float32)])
         if image is not None and self.appearance is not None:
             crops = cut_crops(image, xyxy, self.appearance.input_hw)
             self._crops.update(zip(tracker_ids.tolist(), crops, strict=True))
@@ -257,6 +270,7 @@ class FragmentRelinker:
             self._embeddings.pop(tracker_id, None)
         self._ids, self._xyxy, self._last_seen = self._ids[mask], self._xyxy[mask], self._last_seen[mask]
         self._velocity, self._left_view = self._velocity[mask], self._left_view[mask]
+        self._signature = self._signature[mask]
 
     def verify(
         self, tracker_ids: npt.NDArray[np.int64], xyxy: npt.NDArray[np.float32], image: npt.NDArray[np.uint8] | None
@@ -317,6 +331,8 @@ class FragmentRelinker:
             if not gate.any():
                 return result
             rows, cols = self._match_by_appearance(newcomers, gate, image)
+        elif newcomers.signature is not None and self._colour_known(newcomers).any():
+            rows, cols = self._match_by_colour(newcomers, gate & self._colour_known(newcomers), cost)
         elif self.settings.motion_only:
             rows, cols = self._match_by_motion(np.where(gate, cost, np.inf))
         else:
@@ -379,5 +395,35 @@ class FragmentRelinker:
         self.embeddings_computed += len(gated_cols)
         similarity = cosine_similarity(old_vectors, new_vectors).astype(np.float64)
         allowed = gate[np.ix_(gated_rows, gated_cols)] & (similarity >= self.settings.minimum_similarity)
-        matched = assign(np.where(allowed, 1.0 - similarity, 3.0), max_cost=2.0)
+        distance = self._colour_distance(newcomers)[np.ix_(gated_rows, gated_cols)]
+        allowed = (allowed | (gate[np.ix_(gated_rows, gated_cols)] & (distance <= COLOUR_SAME))) & (
+            distance < COLOUR_DIFFERENT
+        )
+        matched = assign(np.where(allowed, 1.0 - similarity + distance, 5.0), max_cost=4.0)
         return gated_rows[matched.rows], gated_cols[matched.cols]
+
+    def _colour_known(self, newcomers: Newcomers) -> npt.NDArray[np.bool_]:
+        """(n_pool, k) True where both sides have a colour signature."""
+        old = np.asarray(self._signature.any(axis=1), bool)
+        new = np.zeros((len(newcomers.xyxy),), bool)
+        if newcomers.signature is not None:
+            new = np.asarray(newcomers.signature.any(axis=1), bool)
+        known: npt.NDArray[np.bool_] = old[:, None] & new[None, :]
+        return known
+
+    def _colour_distance(self, newcomers: Newcomers) -> npt.NDArray[np.float64]:
+        """(n_pool, k) colour signature distance, ``UNKNOWN_COLOUR`` where a side has none."""
+        if newcomers.signature is None:
+            return np.full((len(self._ids), len(newcomers.xyxy)), UNKNOWN_COLOUR)
+        distance = colour.signature_distance(self._signature, newcomers.signature)
+        distance[~self._colour_known(newcomers)] = UNKNOWN_COLOUR
+        return distance
+
+    def _match_by_colour(
+        self, newcomers: Newcomers, gate: npt.NDArray[np.bool_], motion: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Without a ReID model: gated pairs whose clothes match (``COLOUR_SAME``), by colour and path distance."""
+        distance = self._colour_distance(newcomers)
+        allowed = gate & (distance <= COLOUR_SAME)
+        matched = assign(np.where(allowed, distance + motion, 5.0), max_cost=4.0)
+        return matched.rows, matched.cols

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vision.detections import FrameDetections
-from vision.tracking import kalman
+from vision.tracking import colour, kalman
 
 NO_ID = -1  # tracker_id of a tentative track: public ids are handed out only on confirmation
 
@@ -45,6 +45,9 @@ class TrackTable:
         first_seen_s: (n,) float64 ``captured_at`` of the first detection, seconds.
         last_seen_s: (n,) float64 ``captured_at`` of the latest matched detection, seconds.
         detection_index: (n,) int64 row of the input detection matched in the current frame, -1 if none.
+        signature: (n, colour.SIZE) float32 clothing colour signature, taken while the shopper stood clear of
+            others (zeros until then).
+        signature_s: (n,) float64 ``captured_at`` of the latest signature refresh, -inf when there is none.
     """
 
     tracker_id: npt.NDArray[np.int64]
@@ -59,6 +62,8 @@ class TrackTable:
     first_seen_s: npt.NDArray[np.float64]
     last_seen_s: npt.NDArray[np.float64]
     detection_index: npt.NDArray[np.int64]
+    signature: npt.NDArray[np.float32]
+    signature_s: npt.NDArray[np.float64]
 
     @classmethod
     def empty(cls) -> TrackTable:
@@ -76,6 +81,8 @@ class TrackTable:
             first_seen_s=np.zeros((0,), np.float64),
             last_seen_s=np.zeros((0,), np.float64),
             detection_index=np.zeros((0,), np.int64),
+            signature=np.zeros((0, colour.SIZE), np.float32),
+            signature_s=np.zeros((0,), np.float64),
         )
 
     @classmethod
@@ -101,6 +108,8 @@ class TrackTable:
             first_seen_s=np.full((n,), now_s, np.float64),
             last_seen_s=np.full((n,), now_s, np.float64),
             detection_index=np.asarray(index, np.int64).copy(),
+            signature=np.zeros((n, colour.SIZE), np.float32),
+            signature_s=np.full((n,), -np.inf, np.float64),
         )
 
     def __len__(self) -> int:
