@@ -3,7 +3,9 @@
 Per frame (``ByteTracker.update``):
 
 1. Predict every track to the frame's ``captured_at`` with a constant-velocity Kalman filter (steps in seconds).
-2. Stage 1: confirmed tracks (tracked and lost) against high-confidence detections, by IoU, Hungarian.
+2. Stage 1: confirmed tracks (tracked and lost) against high-confidence detections, by IoU, Hungarian. Where
+   two tracks overlap one detection nearly as well (a crossing, or one shopper stepping in front of another),
+   the contested ones are re-assigned with their clothing colour signatures (``vision.tracking.colour``).
 3. Stage 2: tracks still unmatched that were tracked in the previous frame against low-confidence detections
    (a half-hidden shopper scores low; this keeps their track alive instead of letting it be lost).
 4. Stage 3: tentative tracks against the high-confidence detections left over.

@@ -13,6 +13,8 @@ pool whether the newcomer is one of those lost tracks:
    ``minimum_similarity``; gated pairs are then assigned one-to-one by highest similarity. Embeddings are
    computed only here, on demand, for lost tracks that a newcomer is gated with, so a frame in which nobody
    reappears costs nothing.
+   Where both have a clothing colour signature (taken while each stood clear of others), close colours admit a
+   pair the ReID model is unsure of, and different colours refuse one it likes.
 3. Without an appearance model (or without the frame image), a pair is linked on motion alone only when it is
    clear: its distance from the expected path is at most half that of any rival candidate on either side.
 
