@@ -38,7 +38,9 @@ def _garbage(topic: bytes) -> list[list[bytes]]:
 
 def _send_garbage(endpoint: str, context: zmq.Context[zmq.Socket[bytes]]) -> int:
     socket = context.socket(zmq.PUSH)
-    socket.setsockopt(zmq.LINGER, 2000)
+    # Long enough for a stage starved of CPU (a loaded CI box) to take them all: queued messages still unsent
+    # when the linger runs out are discarded, and the count below would then wait for messages never sent.
+    socket.setsockopt(zmq.LINGER, 30_000)
     socket.connect(endpoint)
     messages = _garbage(b"shelfsight/demo-store/aisle-cam/frames")
     for message in messages:
