@@ -1,7 +1,7 @@
 """Touch, pick-up and put-back: reaches and shelf changes of one camera, attributed to shoppers.
 
 * A lasting shelf change (``ShelfState``) goes to the shopper who was at that spot while it was hidden: the
-  track whose reach hand-box covered the change (strong), else whose box covered it longest. When a second
+  track whose reach hand-box fits the change best (strong), else whose box covered it longest. When a second
   shopper covered it nearly as long, the event carries a lower confidence instead of a confident guess.
 * ``removed`` -> ``pickup``; ``added`` -> ``putback``, linked to the pick-up it reverses: a pick-up at the
   same spot within ``same_spot_window_s`` (``misplaced`` False), else the shopper's latest pick-up within
@@ -75,6 +75,12 @@ class _Pickup:
 
 def _key(reach: Reach) -> tuple[int, str, float]:
     return reach.track_id, reach.shelf_id, reach.start
+
+
+def _iou(a: Box, b: Box, inter: float) -> float:
+    """Intersection over union of two boxes whose intersection area ``inter`` is known."""
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def _overlaps(a: Box, b: Box, margin: float = 0.0) -> bool:
@@ -168,7 +174,8 @@ class ShelfEventMachine:
         """(track id, confidence, start, end, the reach that made it or None) for a change; None if nobody was
         there. Start and end are the reach's, or the time the shopper's box covered the changed region.
 
-        The reach whose hand covered most of the changed region wins (ended reaches and ones still going);
+        The overlapping reach whose hand box fits the changed region best (IoU) wins (ended reaches and ones
+        still going);
         without a reach, the shopper whose box covered the region longest while it was hidden.
         """
         window = (change.hidden_from - 1.0, t)
@@ -184,7 +191,9 @@ class ShelfEventMachine:
         ]
         reaches = [(area, r) for area, r in reaches if area > 0 and _key(r) not in self._consumed]
         if reaches:
-            area, reach = max(reaches, key=lambda item: (item[0], -item[1].start))
+            # Closest fit, not most overlap: a hand box is the union over a whole reach, and a long reach that
+            # swept much of the shelf overlaps every spot a lot without having been at this one.
+            area, reach = max(reaches, key=lambda item: (_iou(item[1].hand_box, change.box, item[0]), -item[1].start))
             rivals = [
                 a for a, r in reaches if r.track_id != reach.track_id and a >= self.settings.ambiguity_ratio * area
             ]

@@ -138,16 +138,20 @@ class ShelfState:
         grown = person_boxes + np.array([-margin, -margin, margin, margin], np.float32)
         return np.round((grown - origin) * self.settings.scale).astype(np.int64)
 
-    def _masks(self, boxes: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-        """(inside any box, inside a side strip of some box but no box): where shoppers and their arms may be."""
+    def _masks(
+        self, boxes: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """(inside any box, inside a side strip of some box but no box, inside two boxes or more): where shoppers
+        and their arms may be, and where one shopper's movement cannot be told from another's."""
         hidden = np.zeros(self.inside.shape, np.uint8)
         strips = np.zeros(self.inside.shape, np.uint8)
         reach, rise = self.settings.arm_reach, self.settings.arm_rise
         for bx1, by1, bx2, by2 in boxes:
             arm, top = round(reach * (bx2 - bx1)), by1 - round(rise * (by2 - by1))
             strips[max(0, top) : max(0, by2), max(0, bx1 - arm) : max(0, bx2 + arm)] = 1
-            hidden[max(0, by1) : max(0, by2), max(0, bx1) : max(0, bx2)] = 1
-        return hidden.astype(bool), (strips > hidden)
+            hidden[max(0, by1) : max(0, by2), max(0, bx1) : max(0, bx2)] += 1
+        in_box = hidden > 0
+        return in_box, strips.astype(bool) & ~in_box, hidden > 1
 
     def _arm_boxes(
         self, boxes: npt.NDArray[np.int64], arm: npt.NDArray[np.bool_], motion: npt.NDArray[np.bool_]
@@ -204,11 +208,12 @@ class ShelfState:
         Afterwards ``arms[i]`` is the frame-pixel box of the hand of ``person_boxes[i]`` reaching into the
         shelf, or None. Beside the box: shelf pixels that began to differ from the stable shelf while in view
         (not when a box moved off them: that uncovers a change), less than ``arm_max_s`` ago (a difference that
-        stays is a change on the shelf). Inside the box: shelf pixels moving from frame to frame.
+        stays is a change on the shelf). Inside the box: shelf pixels moving from frame to frame, where no other
+        box overlaps.
         """
         image = self._work_image(frame)
         boxes = self._work_boxes(person_boxes, self.settings.occluder_margin_px)
-        in_box, strips = self._masks(boxes)
+        in_box, strips, shared = self._masks(boxes)
         motion = self._motion(image, t)
         if self.stable is None:
             self.stable = image.copy()
@@ -228,7 +233,8 @@ class ShelfState:
         fresh = (t - fg_since) < self.settings.arm_max_s
         arm = foreground & strips & self._fg_began_in_view & moving & fresh
         self._was_in_box = in_box
-        self.arms = self._arm_boxes(boxes, arm, motion & in_box)
+        # Movement where two boxes overlap may be the other shopper walking past: no one's arm.
+        self.arms = self._arm_boxes(boxes, arm, motion & in_box & ~shared)
         hidden = in_box | arm
         # _hidden_from: when a pixel was first hidden since it was last confirmed (inf: nothing pending);
         # _visible_since: since when it is in view (inf: hidden now). Sentinels keep this NaN-free and cheap.

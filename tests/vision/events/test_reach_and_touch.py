@@ -9,6 +9,7 @@ from vision.detections import FrameDetections
 from vision.events.contract import PickupEvent, PutbackEvent, TouchEvent
 from vision.events.reach import Reach, ReachDetector
 from vision.events.shelf_events import ShelfEventMachine
+from vision.events.shelf_state import ShelfChange
 from vision.zones import Zone
 
 FRAME = (480, 640)
@@ -87,3 +88,19 @@ def test_reaches_of_other_shoppers_spots_or_times_stay_touches() -> None:
     ):
         events = machine_with(Reach(7, "shelf-1", T0, T0 + 1.6, ARM), second).flush(T0 + 60)
         assert [e.type for e in events] == ["touch", "touch"]
+
+
+def test_a_change_goes_to_the_reach_that_fits_it_not_the_widest_sweep() -> None:
+    """One shopper reaches for a spot, then sweeps a wide region of the shelf (putting something back
+    elsewhere): the removal is the first reach's, although the sweep overlaps more of it."""
+    at_spot = Reach(7, "shelf-1", T0, T0 + 1.6, (300.0, 100.0, 330.0, 140.0))
+    sweep = Reach(7, "shelf-1", T0 + 5, T0 + 6.6, (200.0, 80.0, 420.0, 200.0))
+    machine = machine_with(at_spot, sweep)
+    gone = ShelfChange(
+        "shelf-1", (280.0, 80.0, 360.0, 170.0), "removed", T0 - 1, T0 + 9, (90, 90, 90), (200, 200, 190), 40.0
+    )
+    machine._due = [gone]
+    events = machine.flush(T0 + 10)
+    (pickup,) = [e for e in events if isinstance(e, PickupEvent)]
+    assert (pickup.ts_start, pickup.ts_end) == (at_spot.start, at_spot.end)
+    assert [e.ts_start for e in events if isinstance(e, TouchEvent)] == [sweep.start]  # the sweep stays a touch

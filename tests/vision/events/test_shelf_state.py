@@ -101,3 +101,29 @@ def test_a_hand_reaching_above_the_shoppers_box_is_an_arm() -> None:
     flat = ShelfState(state.zone, ShelfStateSettings(scale=0.5, settle_s=0.4, arm_rise=0.0))
     run(flat, frames)
     assert flat.arms[0] is None  # without the rise the strip beside the box starts at its top
+
+
+def test_movement_where_two_boxes_overlap_is_nobodys_arm() -> None:
+    """A walker passing in front of a standing shopper moves inside the shopper's box: not the shopper's arm.
+    The same movement where only the shopper's box is would be their arm in front of the shelf."""
+    full = shelf_frame()
+    standing = np.array([[100, 10, 170, 230]], np.float32)
+    walker = np.array([[140, 10, 200, 230]], np.float32)  # overlaps the standing shopper's box at x 140..170
+
+    def frames_with_movement(x: int, boxes: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        frames = [(full, NO_ONE)] * 5 + [(full, boxes)] * 3
+        for i in range(4):
+            moved = full.copy()
+            moved[40 + 3 * i : 80 + 3 * i, x : x + 14] = (30, 200 - 30 * i, 60)  # changes every frame
+            frames.append((moved, boxes))
+        return frames
+
+    alone = make_state()
+    run(alone, frames_with_movement(150, standing))
+    assert alone.arms[0] is not None  # movement in front of the shelf inside the standing shopper's box
+    crossed = make_state()
+    run(crossed, frames_with_movement(150, np.concatenate([standing, walker])))
+    assert crossed.arms[0] is None  # the same movement inside both boxes belongs to neither
+    beside = make_state()
+    run(beside, frames_with_movement(110, np.concatenate([standing, walker])))
+    assert beside.arms[0] is not None  # where only the standing shopper's box is, it is still their arm
