@@ -48,6 +48,17 @@ class DwellRules(ShelfsightModel):
             "dwell time; lower splits visits when another shopper walks in front."
         ),
     )
+    hidden_grace_s: Seconds = Field(
+        default=6.0,
+        title="Hidden grace",
+        description=(
+            "How long (seconds) a visit stays open while its shopper is not seen at all, e.g. standing behind "
+            "another shopper (the tracker keeps a hidden shopper's id for seconds). A shopper seen outside the "
+            "zone ends the visit after the exit grace instead. Higher only delays the dwell event of a shopper "
+            "who vanished (its end time is still the last time seen inside); lower splits the visits of "
+            "shoppers hidden for longer than the exit grace. The larger of the two graces applies."
+        ),
+    )
 
 
 def merge_dwell_rules(defaults: DwellRules, overrides: DwellRules | None) -> DwellRules:

@@ -16,14 +16,17 @@ STORE = DwellRules(min_dwell_s=10, entry_debounce_s=2, exit_grace_s=3)
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        (None, {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 3}),
-        ({}, {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 3}),
-        ({"exit_grace_s": 4}, {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 4}),
-        # explicitly set to the built-in default: still an override of the store's 10 s
-        ({"min_dwell_s": 5}, {"min_dwell_s": 5, "entry_debounce_s": 2, "exit_grace_s": 3}),
+        (None, {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 3, "hidden_grace_s": 6.0}),
+        ({}, {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 3, "hidden_grace_s": 6.0}),
         (
-            {"min_dwell_s": 0, "entry_debounce_s": 0, "exit_grace_s": 0},
-            {"min_dwell_s": 0, "entry_debounce_s": 0, "exit_grace_s": 0},
+            {"exit_grace_s": 4, "hidden_grace_s": 6.0},
+            {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 4, "hidden_grace_s": 6.0},
+        ),
+        # explicitly set to the built-in default: still an override of the store's 10 s
+        ({"min_dwell_s": 5}, {"min_dwell_s": 5, "entry_debounce_s": 2, "exit_grace_s": 3, "hidden_grace_s": 6.0}),
+        (
+            {"min_dwell_s": 0, "entry_debounce_s": 0, "exit_grace_s": 0, "hidden_grace_s": 6.0},
+            {"min_dwell_s": 0, "entry_debounce_s": 0, "exit_grace_s": 0, "hidden_grace_s": 6.0},
         ),
     ],
 )

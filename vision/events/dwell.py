@@ -55,12 +55,18 @@ class DwellRule:
             raise ``dwell_started``; higher delays the live view.
         exit_grace_s: Time unseen inside before a visit ends. Higher bridges longer occlusions, and merges
             two visits of one shopper separated by a short step out.
+        hidden_grace_s: Time before a visit ends when its track has not been seen at all since it was last
+            inside (hidden behind another shopper, not seen walking out). The tracker keeps a hidden
+            shopper's id for seconds (re-linking); closing after ``exit_grace_s`` would split their visit in
+            two pass-bys. Higher only delays the ``dwell`` event of a shopper who vanished (its end time stays
+            the last time seen inside); the larger of the two graces applies.
         border_margin_px: How far outside the polygon an already-inside anchor may be, pixels.
     """
 
     min_dwell_s: float = 5.0
     entry_debounce_s: float = 1.0
     exit_grace_s: float = 2.0
+    hidden_grace_s: float = 6.0
     border_margin_px: float = 8.0
 
 
@@ -82,6 +88,7 @@ class _Visit:
     occluded_at_last_inside: float = 0.0
     foot: tuple[float, float, float] = (0.0, 0.0, 0.0)  # last anchor point inside (x, y px) and box height px
     stepped_out: bool = False  # the track was last seen outside the zone: it left, it did not vanish here
+    last_seen: float = 0.0  # the track's latest sighting, inside or outside the zone
 
 
 def anchor_points(tracks: FrameDetections, anchor: Anchor) -> FloatArray:
@@ -145,6 +152,7 @@ class DwellTracker:
                         key = (self._alias.get(track_id, track_id), floor.zone.zone_id)
                 if visit is not None:
                     seen.add(key[0])
+                    visit.last_seen = t
                     visit.stepped_out = dist < -floor.rule.border_margin_px
                     if not visit.stepped_out:
                         visit.last_inside = t
@@ -223,7 +231,9 @@ class DwellTracker:
             if not visit.confirmed and visit.last_inside - visit.entered_at >= floor.rule.entry_debounce_s:
                 visit.confirmed = True
                 events.append(self._started(floor, track_id, visit, t))
-            if t - visit.last_inside > floor.rule.exit_grace_s:
+            vanished = visit.last_seen <= visit.last_inside  # not seen since, inside or out: hidden
+            grace = max(floor.rule.exit_grace_s, floor.rule.hidden_grace_s) if vanished else floor.rule.exit_grace_s
+            if t - visit.last_inside > grace:
                 del self._visits[key]
                 closed = self._close(floor, track_id, visit)
                 if closed is not None:

@@ -46,6 +46,7 @@ def build_zones(config: EdgeConfig, camera: CameraConfig, frame_size: tuple[int,
                 min_dwell_s=rules.min_dwell_s,
                 entry_debounce_s=rules.entry_debounce_s,
                 exit_grace_s=rules.exit_grace_s,
+                hidden_grace_s=rules.hidden_grace_s,
             )
             floor.append(FloorZone(zone, rule))
     return CameraZones(tuple(floor), tuple(shelves))

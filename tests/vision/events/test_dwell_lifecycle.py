@@ -59,8 +59,23 @@ def test_occlusion_within_grace_keeps_one_visit() -> None:
     assert abs(dwells[0].dwell_s - 26 / 5) < 1e-6 and 1.3 < (dwells[0].occluded_s or 0) < 1.7
 
 
-def test_occlusion_beyond_grace_splits_the_visit() -> None:
-    script = [[(1, INSIDE_X)]] * 20 + [[]] * 15 + [[(1, INSIDE_X)]] * 20 + [[]] * 15  # hidden 3 s > 2 s
+def test_hidden_beyond_the_exit_grace_keeps_one_visit_until_the_hidden_grace() -> None:
+    """Not seen at all for 3 s (> exit grace 2 s, < hidden grace 6 s): hidden behind someone, one visit."""
+    script = [[(1, INSIDE_X)]] * 20 + [[]] * 15 + [[(1, INSIDE_X)]] * 20 + [[]] * 35
+    _, events = run(script)
+    (dwell,) = [e for e in events if isinstance(e, DwellEvent)]
+    assert abs(dwell.dwell_s - 54 / 5) < 1e-6 and 2.9 < (dwell.occluded_s or 0) < 3.3
+
+
+def test_occlusion_beyond_the_hidden_grace_splits_the_visit() -> None:
+    script = [[(1, INSIDE_X)]] * 20 + [[]] * 35 + [[(1, INSIDE_X)]] * 20 + [[]] * 35  # hidden 7 s > 6 s
+    _, events = run(script)
+    assert len([e for e in events if isinstance(e, DwellEvent)]) == 2
+
+
+def test_seen_outside_beyond_the_exit_grace_splits_the_visit() -> None:
+    """Seen walking out for 3 s, then back: the exit grace applies, not the hidden grace (two visits)."""
+    script = [[(1, INSIDE_X)]] * 20 + [[(1, OUTSIDE_X)]] * 15 + [[(1, INSIDE_X)]] * 20 + [[]] * 35
     _, events = run(script)
     assert len([e for e in events if isinstance(e, DwellEvent)]) == 2
 
