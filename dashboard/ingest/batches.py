@@ -7,7 +7,7 @@ store than its batch, is dead-lettered with its raw bytes; the rest of the batch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,41 +55,41 @@ def decode_message(frames: Sequence[Any], *, received_at: float) -> ReceivedBatc
 
 @dataclass(frozen=True)
 class CommitPlan:
-    """The events and dead letters of several batches committed together, deduplicated across them."""
+    """Which batch of a group committed together carries each event id first (for the batches' acks)."""
 
-    events: list[AnyEvent]
-    dead_letters: list[DeadLetter]
-    candidates: list[list[str]]
-    """Per batch, the event ids it is the first to carry in this commit (only these can be accepted)."""
+    candidates: list[list[int]]
+    """Per batch, the event ids (as ``UUID.int``) it is the first to carry in this commit (only these can be
+    accepted). Integers hash and compare in C; formatting a UUID as text costs about a microsecond."""
     repeats: list[int]
     """Per batch, events repeating an id carried earlier in this commit (always duplicates)."""
 
 
 def plan_commit(batches: Sequence[ReceivedBatch]) -> CommitPlan:
-    """Merge batches into one store call, remembering which batch carried which event first."""
-    seen: set[str] = set()
-    plan = CommitPlan([], [], [], [])
+    """Remember which batch carries which event first (the store dedupes the events themselves)."""
+    seen: set[int] = set()
+    plan = CommitPlan([], [])
     for received in batches:
         firsts, repeats = [], 0
         for event in received.events:
-            event_id = str(event.event_id)
-            if event_id in seen:
+            key = event.event_id.int
+            if key in seen:
                 repeats += 1
                 continue
-            seen.add(event_id)
-            firsts.append(event_id)
-            plan.events.append(event)
-        plan.dead_letters.extend(received.dead_letters)
+            seen.add(key)
+            firsts.append(key)
         plan.candidates.append(firsts)
         plan.repeats.append(repeats)
     return plan
 
 
-def acks_for(batches: Sequence[ReceivedBatch], plan: CommitPlan, accepted_ids: set[str]) -> list[Ack]:
-    """One `Ack` per batch: accepted (stored now), duplicates (stored before or repeated), rejected (dead letters)."""
+def acks_for(batches: Sequence[ReceivedBatch], plan: CommitPlan, accepted_ids: Set[int]) -> list[Ack]:
+    """One `Ack` per batch: accepted (stored now), duplicates (stored before or repeated), rejected (dead letters).
+
+    ``accepted_ids``: the ids (as ``UUID.int``) of the events the store accepted.
+    """
     acks = []
     for index, received in enumerate(batches):
-        accepted = sum(1 for event_id in plan.candidates[index] if event_id in accepted_ids)
+        accepted = sum(1 for key in plan.candidates[index] if key in accepted_ids)
         duplicates = len(plan.candidates[index]) - accepted + plan.repeats[index]
         acks.append(
             Ack(

@@ -25,6 +25,7 @@ from dashboard.ingest.batches import ReceivedBatch, acks_for, decode_message, pl
 from dashboard.ingest.curve import CurveServerKeys, make_curve_server
 from dashboard.services.bus import EventBus
 from dashboard.storage.base import Store
+from dashboard.storage.prepared import PreparedIngest
 from pipeline.transport.envelope import MessageError, encode
 
 logger = logging.getLogger(__name__)
@@ -156,6 +157,7 @@ class IngestReceiver:
 
     def _drain_and_commit(self, socket: zmq.Socket[bytes]) -> None:
         received: list[ReceivedBatch] = []
+        prepared = PreparedIngest()  # rows and rollup deltas, built message by message (no database access)
         events = 0
         while events < self._options.max_events_per_commit and len(received) < MAX_MESSAGES_PER_COMMIT:
             try:
@@ -163,28 +165,28 @@ class IngestReceiver:
             except zmq.Again:
                 break
             self._count(messages=1)
+            received_at = self._clock()
             try:
-                batch = decode_message(frames, received_at=self._clock())
+                batch = decode_message(frames, received_at=received_at)
             except MessageError as exc:
                 self._count(malformed_messages=1)
                 logger.warning("dropped a malformed message: %s", exc)
                 continue
             received.append(batch)
+            prepared.add(batch.events, batch.dead_letters, received_at=received_at)
             events += len(batch.events) + len(batch.dead_letters)
         if received:
-            self._commit(socket, received)
+            self._commit(socket, received, prepared)
 
-    def _commit(self, socket: zmq.Socket[bytes], received: list[ReceivedBatch]) -> None:
-        plan = plan_commit(received)
+    def _commit(self, socket: zmq.Socket[bytes], received: list[ReceivedBatch], prepared: PreparedIngest) -> None:
         try:
-            result = self._store.ingest(plan.events, plan.dead_letters, received_at=self._clock())
+            result = self._store.ingest_prepared(prepared)
         except Exception:  # the loop boundary: no ack, the edge resends; never let ingest die
             logger.exception("commit of %d batch(es) failed; no ack sent, the edge will resend", len(received))
             self._count(failed_commits=1)
             self._stop.wait(FAILED_COMMIT_BACKOFF_S)
             return
-        accepted_ids = {str(event.event_id) for event in result.accepted}
-        acks = acks_for(received, plan, accepted_ids)
+        acks = acks_for(received, plan_commit(received), {event.event_id.int for event in result.accepted})
         self._count(
             batches=len(received),
             commits=1,

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from dashboard.storage.rollup import HIST_COLUMNS
 from vision.events.contract import AnyEvent
+
+if TYPE_CHECKING:  # prepared.py builds on the records here
+    from dashboard.storage.prepared import PreparedIngest
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +248,13 @@ class Store(Protocol):
         self, events: Sequence[AnyEvent], dead_letters: Sequence[DeadLetter], *, received_at: float
     ) -> IngestResult:
         """Store new events (dedupe by event_id), update every derived table, and keep the dead letters."""
+        ...
+
+    def ingest_prepared(self, prepared: PreparedIngest) -> IngestResult:
+        """`ingest` of events already turned into rows (`PreparedIngest`, built without the database).
+
+        The ingest receiver prepares each message as it drains it; ``prepared`` is only read.
+        """
         ...
 
     def events(self, flt: EventFilter, *, after: FeedPosition | None, limit: int) -> list[StoredEvent]:

@@ -53,8 +53,26 @@ KEY_COLUMNS: Final[tuple[str, ...]] = ("bucket_s", "bucket_start", "store_id", "
 ROLLUP_COLUMNS: Final[tuple[str, ...]] = (*KEY_COLUMNS, *VALUE_COLUMNS)
 
 _INDEX: Final = {name: i for i, name in enumerate(VALUE_COLUMNS)}
+_VISITS: Final = _INDEX["visits"]
+_DWELL_SUM: Final = _INDEX["dwell_sum_s"]
+_HIST_FIRST: Final = _INDEX[HIST_COLUMNS[0]]
+
+_COUNTED: Final[dict[type, tuple[int, bool]]] = {
+    DwellEvent: (_INDEX["visits"], True),
+    DwellStartedEvent: (_INDEX["entries"], True),
+    TouchEvent: (_INDEX["touches"], True),
+    PickupEvent: (_INDEX["pickups"], False),
+    PutbackEvent: (_INDEX["putbacks"], False),
+}
+"""Per event class: the count column it adds to, and whether its bucket keys carry its zone (pickups and
+put-backs are counted per shelf only)."""
 
 RollupKey = tuple[int, int, str, str, str, str]
+
+
+def _counted_slowly(event: AnyEvent) -> tuple[int, bool] | None:
+    """`_COUNTED` for a subclass of a counted event class; None for camera_status."""
+    return next((counted for cls, counted in _COUNTED.items() if isinstance(event, cls)), None)
 
 
 def bucket_start(ts: float, bucket_s: int) -> int:
@@ -106,20 +124,32 @@ class RollupDeltas:
     """Additive rollup changes of one ingest transaction, one row per key (upserts need unique keys)."""
 
     rows: dict[RollupKey, list[float]] = field(default_factory=dict)
+    """Values per key in `VALUE_COLUMNS` order: counts are ints, the dwell sum a float."""
 
     def add_events(self, events: Iterable[AnyEvent]) -> None:
         """Count newly stored events; camera_status events carry no shopper counts and are skipped."""
+        # One pass with the bucketing inlined (as in `bucket_start`): this runs for every event ingested.
+        rows = self.rows
         for event in events:
-            if isinstance(event, DwellEvent):
-                self._bump(event, event.zone_id, event.shelf_id, "visits", dwell_s=event.dwell_s)
-            elif isinstance(event, DwellStartedEvent):
-                self._bump(event, event.zone_id, event.shelf_id, "entries")
-            elif isinstance(event, TouchEvent):
-                self._bump(event, event.zone_id, event.shelf_id, "touches")
-            elif isinstance(event, PutbackEvent):
-                self._bump(event, None, event.shelf_id, "putbacks")
-            elif isinstance(event, PickupEvent):
-                self._bump(event, None, event.shelf_id, "pickups")
+            counted = _COUNTED.get(type(event)) or _counted_slowly(event)
+            if counted is None:
+                continue
+            column, zoned = counted
+            fields = event.__dict__  # .get() avoids pydantic's slow __getattr__ for fields a type lacks
+            ts_start: float = fields.get("ts_start", fields["ts"])  # every shopper event has one
+            store_id, camera_id = fields["store_id"], fields["camera_id"]
+            shelf_id = fields.get("shelf_id") or ""
+            zone_id = (fields.get("zone_id") or "") if zoned else ""
+            dwell_s: float | None = fields["dwell_s"] if column == _VISITS else None
+            for size in BUCKET_SIZES_S:
+                key = (size, math.floor(ts_start / size) * size, store_id, shelf_id, zone_id, camera_id)
+                row = rows.get(key)
+                if row is None:
+                    row = rows[key] = _zero_row()
+                row[column] += 1
+                if dwell_s is not None:
+                    row[_DWELL_SUM] += dwell_s
+                    row[_HIST_FIRST + dwell_bin(dwell_s)] += 1
 
     def add_reversals(self, pickups: Iterable[ReversedPickup]) -> None:
         """Count pickups reversed by a put-back, in the pickup's own buckets (zone "": pickups have none)."""
@@ -129,29 +159,28 @@ class RollupDeltas:
                 key = (size, start, pickup.store_id, pickup.shelf_id, "", pickup.camera_id)
                 self._row(key)[_INDEX["reversed"]] += 1
 
-    def as_rows(self) -> list[tuple[object, ...]]:
-        """Rows in `ROLLUP_COLUMNS` order; counts as int, the dwell sum as float."""
-        # Slices and map(int) instead of a per-value generator: this runs for every touched bucket on every commit.
-        cut = _INDEX["dwell_sum_s"]
-        return [
-            (*key, *map(int, values[:cut]), values[cut], *map(int, values[cut + 1 :]))
-            for key, values in self.rows.items()
-        ]
+    def as_rows(self, *, plus: RollupDeltas | None = None) -> list[tuple[object, ...]]:
+        """Rows in `ROLLUP_COLUMNS` order with ``plus`` added (neither is changed).
 
-    def _bump(
-        self, event: AnyEvent, zone_id: str | None, shelf_id: str | None, column: str, *, dwell_s: float | None = None
-    ) -> None:
-        ts_start: float = event.__dict__.get("ts_start", event.ts)  # every shopper event has one
-        for size in BUCKET_SIZES_S:
-            key = (size, bucket_start(ts_start, size), event.store_id, shelf_id or "", zone_id or "", event.camera_id)
-            row = self._row(key)
-            row[_INDEX[column]] += 1
-            if dwell_s is not None:
-                row[_INDEX["dwell_sum_s"]] += dwell_s
-                row[_INDEX[HIST_COLUMNS[dwell_bin(dwell_s)]]] += 1
+        One row per key: an upsert may not touch a row twice on PostgreSQL and DuckDB.
+        """
+        rows = self.rows
+        if plus is not None and plus.rows:
+            rows = dict(rows)
+            for key, values in plus.rows.items():
+                mine = rows.get(key)
+                rows[key] = list(values) if mine is None else [a + b for a, b in zip(mine, values, strict=True)]
+        return [(*key, *values) for key, values in rows.items()]
 
     def _row(self, key: RollupKey) -> list[float]:
         row = self.rows.get(key)
         if row is None:
-            row = self.rows[key] = [0.0] * len(VALUE_COLUMNS)
+            row = self.rows[key] = _zero_row()
         return row
+
+
+def _zero_row() -> list[float]:
+    """Values of a new delta row: int counts (so rows need no conversion for the database), a float dwell sum."""
+    row: list[float] = [0] * len(VALUE_COLUMNS)
+    row[_DWELL_SUM] = 0.0
+    return row

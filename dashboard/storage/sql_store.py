@@ -28,9 +28,10 @@ from dashboard.storage.base import (
     Target,
     TokenRecord,
 )
+from dashboard.storage.prepared import PreparedIngest
 from dashboard.storage.rollup import BUCKET_SIZES_S, COUNT_COLUMNS, HIST_COLUMNS
 from dashboard.storage.sql import ConnectionPool, applied_version, load_migrations, migrate, placeholders
-from dashboard.storage.writes import write_batch
+from dashboard.storage.writes import write_prepared
 from vision.events.contract import AnyEvent
 
 _SUMS = ", ".join(f"SUM({c})" for c in (*COUNT_COLUMNS, "dwell_sum_s", *HIST_COLUMNS))
@@ -73,8 +74,11 @@ class SqlStore:
     def ingest(
         self, events: Sequence[AnyEvent], dead_letters: Sequence[DeadLetter], *, received_at: float
     ) -> IngestResult:
+        return self.ingest_prepared(PreparedIngest.of(events, dead_letters, received_at=received_at))
+
+    def ingest_prepared(self, prepared: PreparedIngest) -> IngestResult:
         with self._pool.connection() as conn, conn.transaction():
-            return write_batch(conn, events, dead_letters, received_at=received_at)
+            return write_prepared(conn, prepared)
 
     def events(self, flt: EventFilter, *, after: FeedPosition | None, limit: int) -> list[StoredEvent]:
         where, params = _event_where(flt)

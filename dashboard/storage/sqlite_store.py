@@ -11,8 +11,21 @@ from typing import Any
 from dashboard.storage.sql import ConnectionPool
 from dashboard.storage.sql_store import SqlStore
 
-CACHE_KIB = 65_536
-"""SQLite page cache per connection in KiB (64 MiB); allocated as used, mostly by the ingest connection."""
+CACHE_KIB = 262_144
+"""SQLite page cache per connection in KiB (256 MiB); allocated as used, mostly by the ingest connection.
+
+Event ids are random UUIDs, so index inserts land all over the file; once the indexes outgrow the cache, every
+commit reads pages back from the OS. Measured with bench/bench_ingest.py (1 M events, quiet machine): 64 MiB
+16,593 events/s, 256 MiB 18,263, 512 MiB 18,948 (ingest process 700 MB resident)."""
+
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+"""Checkpoint the WAL into the database file once it holds this many pages (~40 MB; SQLite's default is 1000).
+
+An ingest commit of 5000 events writes more than 1000 pages, so the default checkpointed after every commit,
+copying the hot pages (rollups, the ends of the time-ordered indexes) again each time. Measured over 200 k events
+in commits of 5000: 22 % fewer bytes written (877 -> 680 MB). Durability is unchanged: a commit is on disk when
+its WAL frames are (synchronous = FULL); the checkpoint only moves pages into the main file.
+"""
 
 BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for another writer's transaction (ingest vs. a token change) before failing."""
@@ -35,6 +48,7 @@ class SqliteConnection:
         # Page cache per connection (default 2 MB): event ids are random UUIDs, so index inserts touch pages all
         # over the file; a larger cache keeps ingest from slowing down as the database grows.
         self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        self._conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, tuple(params)).fetchall()

@@ -2,7 +2,9 @@
 
 Everything derived (rollups, coverage, targets, open visits, pickup reversals) is computed from the events
 *this* transaction inserted for the first time, so a resent batch changes nothing and a crash before commit
-leaves nothing behind. Backends differ only in their `SqlConnection`.
+leaves nothing behind. The rows and the deltas come prepared (`dashboard.storage.prepared`, no database
+access); what depends on the stored data (which ids are new, which pickups a put-back reverses, finished
+visits, camera-status neighbours) is looked up here. Backends differ only in their `SqlConnection`.
 """
 
 from __future__ import annotations
@@ -10,20 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from dashboard.storage.base import DeadLetter, IngestResult
+from dashboard.storage.base import IngestResult
 from dashboard.storage.coverage import StatusPoint, coverage_rows, recompute_window
+from dashboard.storage.prepared import Derived, PreparedIngest, visit_key
 from dashboard.storage.rollup import KEY_COLUMNS, ROLLUP_COLUMNS, VALUE_COLUMNS, ReversedPickup, RollupDeltas
-from dashboard.storage.rows import EVENT_COLUMNS, event_row
+from dashboard.storage.rows import EVENT_COLUMNS
 from dashboard.storage.sql import SqlConnection, chunks, placeholders
-from vision.events.contract import (
-    AnyEvent,
-    CameraStatusEvent,
-    DwellEvent,
-    DwellStartedEvent,
-    PickupEvent,
-    PutbackEvent,
-)
-from vision.events.ids import canonical_timestamp
+from vision.events.contract import CameraStatusEvent, DwellStartedEvent
 
 _ROLLUP_CONFLICT = f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET " + ", ".join(
     f"{c} = rollups.{c} + excluded.{c}" for c in VALUE_COLUMNS
@@ -33,33 +28,37 @@ _TARGET_CONFLICT = (
     "first_ts = CASE WHEN excluded.first_ts < targets.first_ts THEN excluded.first_ts ELSE targets.first_ts END, "
     "last_ts = CASE WHEN excluded.last_ts > targets.last_ts THEN excluded.last_ts ELSE targets.last_ts END"
 )
+_TARGET_COLUMNS = ("store_id", "shelf_id", "zone_id", "camera_id", "first_ts", "last_ts")
 _COVERAGE_COLUMNS = ("bucket_s", "bucket_start", "store_id", "camera_id", "online_s", "degraded_s", "offline_s")
 
 
-def write_batch(
-    conn: SqlConnection, events: Sequence[AnyEvent], dead_letters: Sequence[DeadLetter], *, received_at: float
-) -> IngestResult:
-    """Run one ingest inside the caller's transaction (see `dashboard.storage.base.Store.ingest`)."""
-    unique: dict[str, AnyEvent] = {}
-    for event in events:
-        unique.setdefault(str(event.event_id), event)
-    existing = _existing_ids(conn, list(unique))
-    fresh = [(event_id, event) for event_id, event in unique.items() if event_id not in existing]
-    new = [event for _, event in fresh]
-    conn.insert_many("events", EVENT_COLUMNS, [event_row(e, received_at, event_id=i) for i, e in fresh])
-    deltas = RollupDeltas()
-    deltas.add_events(new)
-    deltas.add_reversals(_mark_reversals(conn, new))
-    conn.insert_many("rollups", ROLLUP_COLUMNS, deltas.as_rows(), on_conflict=_ROLLUP_CONFLICT)
-    _update_targets(conn, new)
-    _update_open_visits(conn, new)
-    _log_camera_status(conn, [e for e in new if isinstance(e, CameraStatusEvent)])
+def write_prepared(conn: SqlConnection, prepared: PreparedIngest) -> IngestResult:
+    """Write a prepared ingest inside the caller's transaction; ``prepared`` is only read, never changed."""
+    existing = _existing_ids(conn, prepared.event_ids)
+    if existing:  # resent events: keep the new ones and derive again from them only
+        keep = [event_id not in existing for event_id in prepared.event_ids]
+        new = [event for event, kept in zip(prepared.events, keep, strict=True) if kept]
+        rows = [row for row, kept in zip(prepared.rows, keep, strict=True) if kept]
+        derived = Derived()
+        derived.add(new, [event_id for event_id in prepared.event_ids if event_id not in existing])
+    else:
+        new, rows, derived = prepared.events, prepared.rows, prepared.derived
+    conn.insert_many("events", EVENT_COLUMNS, rows)
+    reversals = RollupDeltas()
+    reversals.add_reversals(_mark_reversals(conn, derived.reversal_candidates))
+    conn.insert_many("rollups", ROLLUP_COLUMNS, derived.deltas.as_rows(plus=reversals), on_conflict=_ROLLUP_CONFLICT)
+    rows_of_spans = [(*key, low, high) for key, (low, high) in derived.spans.items()]
+    conn.insert_many("targets", _TARGET_COLUMNS, rows_of_spans, on_conflict=_TARGET_CONFLICT)
+    _update_open_visits(conn, derived.closed_visits, derived.started)
+    _log_camera_status(conn, derived.statuses)
     conn.insert_many(
         "dead_letters",
         ("received_at", "store_id", "batch_id", "error", "raw"),
-        [(d.received_at, d.store_id, d.batch_id, d.error, d.raw) for d in dead_letters],
+        [(d.received_at, d.store_id, d.batch_id, d.error, d.raw) for d in prepared.dead_letters],
     )
-    return IngestResult(accepted=tuple(new), duplicates=len(events) - len(new), dead_lettered=len(dead_letters))
+    return IngestResult(
+        accepted=tuple(new), duplicates=prepared.offered - len(new), dead_lettered=len(prepared.dead_letters)
+    )
 
 
 def _existing_ids(conn: SqlConnection, ids: Sequence[str]) -> set[str]:
@@ -70,14 +69,12 @@ def _existing_ids(conn: SqlConnection, ids: Sequence[str]) -> set[str]:
     return found
 
 
-def _mark_reversals(conn: SqlConnection, new: Sequence[AnyEvent]) -> list[ReversedPickup]:
+def _mark_reversals(conn: SqlConnection, candidates: set[str]) -> list[ReversedPickup]:
     """Flag pickups that a stored put-back now names, once each, and return where they were counted.
 
-    A put-back may arrive before its pickup (batches can be reordered), so both new put-backs and new
-    pickups are candidates. The ``reversed = 0`` condition makes the flag, and so the count, happen once.
+    A put-back may arrive before its pickup (batches can be reordered), so both the pickups new put-backs name
+    and new pickups are candidates. The ``reversed = 0`` condition makes the flag, and so the count, happen once.
     """
-    candidates = {str(e.pickup_event_id) for e in new if isinstance(e, PutbackEvent) and e.pickup_event_id}
-    candidates.update(str(e.event_id) for e in new if isinstance(e, PickupEvent))
     named: set[str] = set()
     for part in chunks(sorted(candidates)):
         rows = conn.query(
@@ -95,27 +92,10 @@ def _mark_reversals(conn: SqlConnection, new: Sequence[AnyEvent]) -> list[Revers
     return reversed_pickups
 
 
-def _update_targets(conn: SqlConnection, new: Sequence[AnyEvent]) -> None:
-    spans: dict[tuple[str, str, str, str], tuple[float, float]] = {}
-    for event in new:
-        fields = event.__dict__  # .get() avoids pydantic's slow __getattr__ for fields a type lacks
-        shelf, zone = fields.get("shelf_id") or "", fields.get("zone_id") or ""
-        if not shelf and not zone:
-            continue
-        key = (event.store_id, shelf, zone, event.camera_id)
-        low, high = spans.get(key, (event.ts, event.ts))
-        spans[key] = (min(low, event.ts), max(high, event.ts))
-    rows = [(*key, low, high) for key, (low, high) in spans.items()]
-    columns = ("store_id", "shelf_id", "zone_id", "camera_id", "first_ts", "last_ts")
-    conn.insert_many("targets", columns, rows, on_conflict=_TARGET_CONFLICT)
-
-
-def _update_open_visits(conn: SqlConnection, new: Sequence[AnyEvent]) -> None:
+def _update_open_visits(conn: SqlConnection, closed: Sequence[str], started: Sequence[DwellStartedEvent]) -> None:
     """Open a visit per new ``dwell_started`` (unless its dwell is stored already), close one per new ``dwell``."""
-    closed = [visit_key(e.store_id, e.shopper_id, e.zone_id, e.ts_start) for e in new if isinstance(e, DwellEvent)]
     for part in chunks(closed):
         conn.execute(f"DELETE FROM open_visits WHERE visit_key IN ({placeholders(len(part))})", part)
-    started = [e for e in new if isinstance(e, DwellStartedEvent)]
     if not started:
         return
     finished = _finished_visits(conn, started)
@@ -127,11 +107,6 @@ def _update_open_visits(conn: SqlConnection, new: Sequence[AnyEvent]) -> None:
     ]  # fmt: skip
     columns = ("visit_key", "store_id", "shopper_id", "zone_id", "ts_start", "shelf_id", "camera_id", "confirmed_ts")
     conn.insert_many("open_visits", columns, rows, on_conflict="ON CONFLICT DO NOTHING")
-
-
-def visit_key(store_id: str, shopper_id: str, zone_id: str, ts_start: float) -> str:
-    """One text key per visit: ids cannot hold control characters, so U+001F separates them unambiguously."""
-    return "\x1f".join((store_id, shopper_id, zone_id, canonical_timestamp(ts_start)))
 
 
 def _finished_visits(conn: SqlConnection, started: Sequence[DwellStartedEvent]) -> set[tuple[str, str, str, float]]:

@@ -63,9 +63,9 @@ def test_acks_count_accepted_duplicates_and_rejected_per_batch() -> None:
         _frames(EventBatch("store-1", "cam1", "b-2", (to_msgpack(GOOD), to_msgpack(other)))), received_at=T0
     )
     plan = plan_commit([first, second])
-    assert plan.events == [GOOD, other]
+    assert (plan.candidates, plan.repeats) == ([[GOOD.event_id.int], [other.event_id.int]], [1, 1])
     # The store had `other` already: only GOOD is new.
-    acks = acks_for([first, second], plan, accepted_ids={str(GOOD.event_id)})
+    acks = acks_for([first, second], plan, accepted_ids={GOOD.event_id.int})
     assert acks == [
         Ack("store-1", "b-1", accepted=1, duplicates=1, rejected=1),
         Ack("store-1", "b-2", accepted=0, duplicates=2, rejected=0),

@@ -14,7 +14,8 @@ import zmq.auth
 from dashboard.ingest.curve import CurveServerKeys
 from dashboard.ingest.receiver import IngestOptions, IngestReceiver
 from dashboard.services.bus import EventBus
-from dashboard.storage.base import DeadLetter, EventFilter, IngestResult, Store
+from dashboard.storage.base import EventFilter, IngestResult, Store
+from dashboard.storage.prepared import PreparedIngest
 from pipeline.transport.envelope import decode, encode
 from pipeline.transport.messages import Ack, EventBatch
 from tests.dashboard.scenario import BATCH_A
@@ -34,15 +35,13 @@ class GatedStore:
         self.entered = threading.Event()
         self.failures_left = 0
 
-    def ingest(
-        self, events: Sequence[AnyEvent], dead_letters: Sequence[DeadLetter], *, received_at: float
-    ) -> IngestResult:
+    def ingest_prepared(self, prepared: PreparedIngest) -> IngestResult:
         self.entered.set()
         assert self.gate.wait(10)
         if self.failures_left:
             self.failures_left -= 1
             raise RuntimeError("database unavailable")
-        return self.inner.ingest(events, dead_letters, received_at=received_at)
+        return self.inner.ingest_prepared(prepared)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)

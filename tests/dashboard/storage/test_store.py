@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from dashboard.storage.base import (
     Store,
     TokenRecord,
 )
+from dashboard.storage.prepared import PreparedIngest
 from dashboard.storage.rollup import HIST_COLUMNS, dwell_bin
 from dashboard.storage.sql import SchemaError
 from tests.dashboard import builders as b
@@ -76,6 +78,31 @@ def test_every_event_is_stored_once_however_often_it_arrives(any_store: Store) -
     rows = any_store.events(EventFilter(), after=None, limit=1000)
     assert sorted(r.event_id for r in rows) == sorted(str(e.event_id) for e in BATCH_A)
     assert any_store.counts().events == len(BATCH_A)
+
+
+def test_a_prepared_ingest_counts_like_separate_ingests(any_store: Store, tmp_path: Path) -> None:
+    # Batches added to one PreparedIngest (the receiver's group commit): repeats across them and events already
+    # stored are duplicates, and the rollups, targets and open visits equal those of one ingest per batch.
+    any_store.ingest(BATCH_A, [], received_at=T0)
+    prepared = PreparedIngest()
+    prepared.add([*BATCH_B, BATCH_A[0]], [], received_at=T0)
+    prepared.add([*BATCH_B[:2], *BATCH_C], [DeadLetter(b"x", "bad", "store-1", "b", T0)], received_at=T0)
+    result = any_store.ingest_prepared(prepared)
+    assert (len(result.accepted), result.duplicates, result.dead_lettered) == (len(BATCH_B) + len(BATCH_C), 3, 1)
+    assert result.accepted == (*BATCH_B, *BATCH_C)
+    reference = open_store(str(tmp_path / "reference.db"))
+    try:
+        reference.migrate()
+        for batch in (BATCH_A, BATCH_B, BATCH_C):
+            reference.ingest(batch, [], received_at=T0)
+        assert _totals(any_store) == _totals(reference)
+        assert any_store.targets("store-1") == reference.targets("store-1")
+        assert any_store.open_visits("store-1", confirmed_since=0) == reference.open_visits(
+            "store-1", confirmed_since=0
+        )
+    finally:
+        reference.close()
+    assert any_store.counts().events == len(ALL_EVENTS)
 
 
 def test_rollups_count_each_event_once_and_match_the_hand_count(any_store: Store) -> None:
