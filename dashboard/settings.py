@@ -37,7 +37,7 @@ class DashboardSettings(BaseSettings):
         le=10_000,
     )
     ingest_max_events_per_commit: int = Field(
-        default=5000,
+        default=10_000,
         title="Events per commit",
         description="Batches waiting on the socket are committed together up to this many events: more is "
         "faster under load, fewer acks sooner.",

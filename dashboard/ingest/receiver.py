@@ -59,7 +59,7 @@ class IngestOptions:
     """How the receiver polls and groups work (see `dashboard.settings.DashboardSettings`)."""
 
     poll_ms: int = 100
-    max_events_per_commit: int = 5000
+    max_events_per_commit: int = 10000
     send_timeout_ms: int = 1000
 
 

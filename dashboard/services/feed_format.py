@@ -81,7 +81,9 @@ def unflatten(row: Mapping[str, Any]) -> AnyEvent:
 def csv_lines(payloads: Iterable[str]) -> Iterator[str]:
     """CSV text (header first) of stored event payloads, one line at a time, for streaming."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMN_NAMES, lineterminator="\n")
+    # RFC 4180 line ends: the writer quotes a field holding any character of the line terminator, so with "\n"
+    # alone a carriage return in a text field went out unquoted and broke the row for every CSV reader.
+    writer = csv.DictWriter(buffer, fieldnames=COLUMN_NAMES, lineterminator="\r\n")
     writer.writeheader()
     yield _take(buffer)
     for payload in payloads:
@@ -92,7 +94,7 @@ def csv_lines(payloads: Iterable[str]) -> Iterator[str]:
 def parse_csv(text: str) -> list[AnyEvent]:
     """Events of a feed CSV (the inverse of `csv_lines`)."""
     events = []
-    for raw in csv.DictReader(io.StringIO(text)):
+    for raw in csv.DictReader(io.StringIO(text, newline="")):
         row: dict[str, Any] = {}
         for key, value in raw.items():
             if value == "":

@@ -13,9 +13,17 @@ from hypothesis import strategies as st
 from dashboard.services.events import CursorError, decode_cursor, encode_cursor
 from dashboard.services.feed_format import ARROW_SCHEMA, COLUMN_NAMES, arrow_batch, csv_lines, parse_csv, unflatten
 from dashboard.storage.base import FeedPosition
-from tests.vision.events.event_samples import events
+from tests.vision.events.event_samples import events, sample_event
 from vision.events.codec import to_json
 from vision.events.contract import AnyEvent
+
+
+def test_line_breaks_in_text_fields_survive_csv() -> None:
+    """A carriage return in a text field went out unquoted (the writer only quoted its own line terminator) and
+    broke the row for every CSV reader; found by the property test below."""
+    batch = [sample_event("camera_status", reason=reason) for reason in ("stream\rlost", "stream\nlost", "a\r\nb")]
+    text = "".join(csv_lines(to_json(e) for e in batch))
+    assert parse_csv(text) == batch
 
 
 @settings(max_examples=60, deadline=None)
