@@ -42,6 +42,8 @@ CLEAR_SHARE = 0.1
 """A box counts as standing clear of others when no other detection covers more than this share of it."""
 
 UNKNOWN_DISTANCE = 0.5
+"""Colour distance used for a contested track that has no signature yet (neither for nor against it)."""
+
 LEAVE_DISTANCE = 0.5
 """Colour distance at which, in a contest, leaving a track unmatched this frame is as good as matching it."""
 
@@ -252,7 +254,7 @@ class ByteTracker:
         overlap = iou_matrix(predicted[confirmed], boxes[high])
         first = assign(1.0 - overlap, 1.0 - s.minimum_matching_threshold)
         if image is not None and s.colour_weight > 0:
-            first = self._settle_contests(first, overlap, tracks.take(confirmed), boxes[high], image)
+            first = self._settle_contests(first, overlap, tracks, confirmed, boxes[high], image)
         matched[confirmed[first.rows]] = high[first.cols]
         vetoed = self._veto_refound(tracks, confirmed[first.rows], high[first.cols], detections, image)
         matched[vetoed] = -1
@@ -271,18 +273,20 @@ class ByteTracker:
         first: Assignment,
         overlap: npt.NDArray[np.float64],
         tracks: TrackTable,
+        confirmed: npt.NDArray[np.int64],
         boxes: npt.NDArray[np.float32],
         image: npt.NDArray[np.uint8],
     ) -> Assignment:
-        """Stage 1's assignment, re-solved with clothing colour where box overlap alone is in doubt.
+        """Stage 1's assignment (rows index ``confirmed``), re-solved with clothing colour where box overlap alone
+        is in doubt.
 
         A match is contested when another track overlaps its detection nearly as well (``contest_iou_margin``).
         The contested tracks and the detections they could take are re-assigned on 1 - IoU plus
-        ``colour_weight`` times the colour distance; when any of those tracks has no signature yet, the IoU
-        assignment stands.
+        ``colour_weight`` times the colour distance (``UNKNOWN_DISTANCE`` for a track without a signature yet);
+        a pair costing more than leaving both unmatched is left apart.
         """
         s = self.settings
-        if len(first.rows) == 0 or len(tracks) < 2:
+        if len(first.rows) == 0 or len(confirmed) < 2:
             return first
         allowed = overlap >= s.minimum_matching_threshold
         won = overlap[first.rows, first.cols]
@@ -294,8 +298,9 @@ class ByteTracker:
         owner = np.full((overlap.shape[1],), -1, np.int64)
         owner[first.cols] = first.rows
         cols = np.flatnonzero(allowed[rows].any(axis=0) & ((owner < 0) | np.isin(owner, rows)))
-        distance = colour.signature_distance(tracks.signature[rows], colour.colour_signatures(image, boxes[cols]))
-        distance[np.isinf(tracks.signature_s[rows])] = UNKNOWN_DISTANCE
+        members = confirmed[rows]
+        distance = colour.signature_distance(tracks.signature[members], colour.colour_signatures(image, boxes[cols]))
+        distance[np.isinf(tracks.signature_s[members])] = UNKNOWN_DISTANCE
         cost = 1.0 - overlap[np.ix_(rows, cols)] + s.colour_weight * distance
         limit = 1.0 - s.minimum_matching_threshold + s.colour_weight * LEAVE_DISTANCE
         cost[~allowed[np.ix_(rows, cols)]] = limit + 1.0
