@@ -327,14 +327,16 @@ class FragmentRelinker:
         gate = (cost <= 1.0) & ~self._left_view[:, None] & ~entering[None, :]
         if not gate.any():
             return result
+        known = self._colour_known(newcomers)
+        distance = self._colour_distance(newcomers, known)
         if self.appearance is not None and image is not None:
             has_crop = np.array([tracker_id in self._crops for tracker_id in self._ids.tolist()], bool)
             gate &= has_crop[:, None]  # a track lost while no image was given cannot be compared by appearance
             if not gate.any():
                 return result
-            rows, cols = self._match_by_appearance(newcomers, gate, image)
-        elif newcomers.signature is not None and self._colour_known(newcomers).any():
-            rows, cols = self._match_by_colour(newcomers, gate & self._colour_known(newcomers), cost)
+            rows, cols = self._match_by_appearance(newcomers, gate, image, distance)
+        elif known.any():
+            rows, cols = self._match_by_colour(distance, gate, cost)
         elif self.settings.motion_only:
             rows, cols = self._match_by_motion(np.where(gate, cost, np.inf))
         else:
@@ -387,7 +389,11 @@ class FragmentRelinker:
         return rows[keep], cols[keep]
 
     def _match_by_appearance(
-        self, newcomers: Newcomers, gate: npt.NDArray[np.bool_], image: npt.NDArray[np.uint8]
+        self,
+        newcomers: Newcomers,
+        gate: npt.NDArray[np.bool_],
+        image: npt.NDArray[np.uint8],
+        colour_distance: npt.NDArray[np.float64],
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         assert self.appearance is not None
         gated_rows = np.flatnonzero(gate.any(axis=1))
@@ -397,10 +403,9 @@ class FragmentRelinker:
         self.embeddings_computed += len(gated_cols)
         similarity = cosine_similarity(old_vectors, new_vectors).astype(np.float64)
         allowed = gate[np.ix_(gated_rows, gated_cols)] & (similarity >= self.settings.minimum_similarity)
-        distance = self._colour_distance(newcomers)[np.ix_(gated_rows, gated_cols)]
-        allowed = (allowed | (gate[np.ix_(gated_rows, gated_cols)] & (distance <= COLOUR_SAME))) & (
-            distance < COLOUR_DIFFERENT
-        )
+        gated = gate[np.ix_(gated_rows, gated_cols)]
+        distance = colour_distance[np.ix_(gated_rows, gated_cols)]
+        allowed = (allowed | (gated & (distance <= COLOUR_SAME))) & (distance < COLOUR_DIFFERENT)
         matched = assign(np.where(allowed, 1.0 - similarity + distance, 5.0), max_cost=4.0)
         return gated_rows[matched.rows], gated_cols[matched.cols]
 
@@ -413,19 +418,20 @@ class FragmentRelinker:
         known: npt.NDArray[np.bool_] = old[:, None] & new[None, :]
         return known
 
-    def _colour_distance(self, newcomers: Newcomers) -> npt.NDArray[np.float64]:
-        """(n_pool, k) colour signature distance, ``UNKNOWN_COLOUR`` where a side has none."""
+    def _colour_distance(self, newcomers: Newcomers, known: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+        """(n_pool, k) colour signature distance, ``UNKNOWN_COLOUR`` where a side has none (``known`` False)."""
         if newcomers.signature is None:
             return np.full((len(self._ids), len(newcomers.xyxy)), UNKNOWN_COLOUR)
         distance = colour.signature_distance(self._signature, newcomers.signature)
-        distance[~self._colour_known(newcomers)] = UNKNOWN_COLOUR
+        distance[~known] = UNKNOWN_COLOUR
         return distance
 
+    @staticmethod
     def _match_by_colour(
-        self, newcomers: Newcomers, gate: npt.NDArray[np.bool_], motion: npt.NDArray[np.float64]
+        distance: npt.NDArray[np.float64], gate: npt.NDArray[np.bool_], motion: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Without a ReID model: gated pairs whose clothes match (``COLOUR_SAME``), by colour and path distance."""
-        distance = self._colour_distance(newcomers)
+        """Without a ReID model: gated pairs whose clothes match (``COLOUR_SAME``; never where a side has no
+        signature), by colour and path distance."""
         allowed = gate & (distance <= COLOUR_SAME)
         matched = assign(np.where(allowed, distance + motion, 5.0), max_cost=4.0)
         return matched.rows, matched.cols
