@@ -14,7 +14,10 @@ from dashboard.storage.base import StoredDeadLetter, TokenRecord
 
 
 class TokenCreate(ApiModel):
-    name: str = Field(min_length=1, max_length=100, description="What the token is for, e.g. 'analyst laptop'.")
+    # A name must hold something besides spaces: blank names passed the length check and made a 500 (schemathesis).
+    name: str = Field(
+        min_length=1, max_length=100, pattern=r"\S", description="What the token is for, e.g. 'analyst laptop'."
+    )
     scopes: list[Scope] = Field(min_length=1, description="read, admin (admin implies read).")
 
 

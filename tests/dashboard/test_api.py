@@ -179,6 +179,8 @@ def test_admin_tokens_dead_letters_and_retention(
 ) -> None:
     loaded.ingest([], [DeadLetter(b"\x01\x02", "bad event", "store-1", "b-9", T0)], received_at=T0)
     with TestClient(app, headers={"Authorization": f"Bearer {admin_token.secret}"}) as admin:  # type: ignore[arg-type]
+        blank = admin.post("/api/v1/admin/tokens", json={"name": " ", "scopes": ["read"]})
+        assert blank.status_code == 422 and blank.json()["detail"][0]["loc"][-1] == "name"  # not a 500
         created = admin.post("/api/v1/admin/tokens", json={"name": "analyst", "scopes": ["read"]})
         assert created.status_code == 201
         secret, token_id = created.json()["token"], created.json()["record"]["token_id"]
