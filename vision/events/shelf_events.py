@@ -178,7 +178,8 @@ class ShelfEventMachine:
         still going);
         without a reach, the shopper whose box covered the region longest while it was hidden.
         """
-        window = (change.hidden_from - 1.0, t)
+        # Whatever made the change happened while its region was hidden: nothing after it was seen counts.
+        window = (change.hidden_from - 1.0, change.seen_at)
         going = [
             Reach(track_id, shelf_id, start, t, hand)
             for shelf_id, detector in self.reaches.items() if shelf_id == change.shelf_id
@@ -302,45 +303,51 @@ class ShelfEventMachine:
     def _touches(self, t: float, *, force: bool) -> list[AnyEvent]:
         """Decide the pending reaches no change was attributed to: touches, or an unseen take-and-return."""
         ready: list[tuple[Reach, bool]] = []
-        still = []
+        still, waiting = [], []
         for reach in self._pending:
             if any(c.shelf_id == reach.shelf_id and _overlaps(c.box, reach.hand_box) for c in self._due):
-                still.append(reach)  # a change here waits to be attributed: it may be this reach's
+                waiting.append(reach)  # a change here waits to be attributed: it may be this reach's
                 continue
             settled = self.states[reach.shelf_id].region_settled(reach.hand_box, t)
+            if not force and self._may_reach_again(reach, t):
+                still.append(reach)  # a second reach here would make the two an unseen take-and-return
+                continue
             if force or settled or t - reach.end > self.settings.touch_timeout_s:
                 if not reach.walked_off:  # the arms of a shopper walking off, not a touch
                     ready.append((reach, settled))
             else:
                 still.append(reach)
-        self._pending = still
         ready.sort(key=lambda item: item[0].start)
+        others = sorted([*(r for r, _ in ready), *(r for r in still if not r.walked_off)], key=lambda r: r.start)
         events: list[AnyEvent] = []
-        paired: set[int] = set()
-        for index, (reach, settled) in enumerate(ready):
-            if index in paired:
+        paired: set[int] = set()  # id() of reaches already used in a pair
+        for reach, settled in ready:
+            if id(reach) in paired:
                 continue
-            again = next(
-                (
-                    j
-                    for j in range(index + 1, len(ready))
-                    if j not in paired and self._same_spot_again(reach, ready[j][0])
-                ),
-                None,
-            )
-            if again is None:
+            # The other reach of a pair may be ready too, or still waiting (e.g. its spot is not in view yet).
+            other = next((r for r in others if id(r) not in {id(reach), *paired} and self._pair(reach, r)), None)
+            if other is None:
                 events.append(self._touch(reach, confidence=0.8 if settled else 0.5))
             else:
-                paired.add(again)
-                events.extend(self._unseen_return(reach, ready[again][0]))
+                paired.update((id(reach), id(other)))
+                events.extend(self._unseen_return(*sorted((reach, other), key=lambda r: r.start)))
+        self._pending = [*waiting, *(r for r in still if id(r) not in paired)]
         return events
 
-    def _same_spot_again(self, first: Reach, second: Reach) -> bool:
-        """True when ``second`` is the same shopper reaching to the same spot of the same shelf again soon after
-        ``first`` (within ``same_spot_window_s``), neither explained by a seen change."""
+    def _may_reach_again(self, reach: Reach, t: float) -> bool:
+        """True while the shopper of a finished reach is still in view and could reach to the same spot again
+        within ``same_spot_window_s``: the item of an unseen take is in their hand, hidden by their body."""
+        if t - reach.end > self.settings.same_spot_window_s or not self._history:
+            return False
+        return bool((self._history[-1][1] == reach.track_id).any())
+
+    def _pair(self, a: Reach, b: Reach) -> bool:
+        """True when two reaches, neither explained by a seen change, are the same shopper reaching to the same
+        spot of the same shelf twice, the second within ``same_spot_window_s`` of the first."""
+        first, second = sorted((a, b), key=lambda r: r.start)
         return (
             (first.track_id, first.shelf_id) == (second.track_id, second.shelf_id)
-            and second.start - first.end <= self.settings.same_spot_window_s
+            and 0 <= second.start - first.end <= self.settings.same_spot_window_s
             and _overlaps(first.hand_box, second.hand_box)
         )
 

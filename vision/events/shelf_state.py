@@ -24,6 +24,7 @@ from vision.zones import Zone
 FloatImage = npt.NDArray[np.float32]
 Box = tuple[float, float, float, float]
 CHANNEL_MEAN = np.full((1, 3), 1.0 / 3.0, np.float32)  # cv2.transform matrix: BGR -> mean of the channels
+GROUPING_KERNEL = np.ones((3, 3), np.uint8)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class ShelfStateSettings:
         diff_threshold: Mean absolute difference (0..255 grey levels) over channels that makes a pixel changed.
         min_change_px: Smallest changed region kept, in working-resolution pixels. Lower reports noise.
         occluder_margin_px: Person boxes are grown by this many frame pixels (arms, shadows) before masking.
+        head_room: And their tops by this share of their height: detectors often cut the top of the head off,
+            and a head left in view over the shelf looks like an item taken when the shopper stops.
         drift_blend: Per-update blend of unchanged in-view pixels into the stable image (lighting drift).
         arm_reach: Width of the strip beside a shopper's box searched for an arm, in box widths.
         arm_rise: How far above the top of a shopper's box the arm strips (and a band over the box) reach, in box
@@ -52,6 +55,11 @@ class ShelfStateSettings:
         clearance_px: A change is only reported once no arm is within this many working pixels of it. (The
             part of a facing still behind a shopper's box may come into view later: ``ShelfEventMachine``
             merges such a second part into the first.)
+        max_change_height: Tallest change reported, as a share of the height of shoppers' boxes at this shelf
+            (a running mean). Products are far smaller than people; a taller difference is a shopper the
+            detector missed, standing in front of the shelf.
+        absorb_s: Seconds after which a difference too tall to be a change is taken into the stable picture
+            without an event (a restocked shelf, or a missed shopper who stays).
     """
 
     scale: float = 0.5
@@ -59,6 +67,7 @@ class ShelfStateSettings:
     diff_threshold: float = 22.0
     min_change_px: int = 40
     occluder_margin_px: float = 4.0
+    head_room: float = 0.08
     drift_blend: float = 0.05
     arm_reach: float = 0.9
     arm_rise: float = 0.25
@@ -67,6 +76,8 @@ class ShelfStateSettings:
     min_arm_px: int = 12
     clearance_px: int = 1
     motion_threshold: float = 20.0
+    max_change_height: float = 0.5
+    absorb_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -124,8 +135,10 @@ class ShelfState:
         self._fg_began_in_view = np.zeros(self.inside.shape, bool)
         self._was_in_box = np.zeros(self.inside.shape, bool)
         self._previous: FloatImage | None = None
+        self._last_seen: FloatImage | None = None  # each pending pixel as last seen before it was hidden
         self._last_motion = np.full(self.inside.shape, -np.inf)
         self.arms: list[Box | None] = []
+        self.person_height = np.inf  # running mean height of the boxes over this shelf, working pixels
 
     def _work_image(self, frame: npt.NDArray[np.uint8]) -> FloatImage:
         x1, y1, x2, y2 = self.crop
@@ -136,6 +149,7 @@ class ShelfState:
         """(n, 4) person boxes grown by ``margin`` frame pixels, in working-resolution pixels of the crop."""
         origin = np.array(self.crop[:2] * 2, np.float32)
         grown = person_boxes + np.array([-margin, -margin, margin, margin], np.float32)
+        grown[:, 1] -= self.settings.head_room * (person_boxes[:, 3] - person_boxes[:, 1])
         return np.round((grown - origin) * self.settings.scale).astype(np.int64)
 
     def _masks(
@@ -214,9 +228,12 @@ class ShelfState:
         image = self._work_image(frame)
         boxes = self._work_boxes(person_boxes, self.settings.occluder_margin_px)
         in_box, strips, shared = self._masks(boxes)
+        self._note_person_height(boxes)
+        previous = self._previous
         motion = self._motion(image, t)
         if self.stable is None:
             self.stable = image.copy()
+            self._last_seen = image.copy()
             self._hidden_from[in_box] = t
             self._visible_since[~in_box] = t
             self._was_in_box = in_box
@@ -239,16 +256,35 @@ class ShelfState:
         # _hidden_from: when a pixel was first hidden since it was last confirmed (inf: nothing pending);
         # _visible_since: since when it is in view (inf: hidden now). Sentinels keep this NaN-free and cheap.
         hidden_from, visible_since = self._hidden_from, self._visible_since
-        np.copyto(hidden_from, t, where=hidden & np.isinf(hidden_from))
+        hiding = hidden & np.isinf(hidden_from)
+        np.copyto(hidden_from, t, where=hiding)
+        if previous is not None and self._last_seen is not None:
+            self._last_seen[hiding] = previous[hiding]  # the frame before: in view, nothing pending
         visible_since[hidden] = np.inf
         np.copyto(visible_since, t, where=~hidden & np.isinf(visible_since))
         settled = (t - visible_since) >= self.settings.settle_s
         changed = settled & self.inside & (diff > self.settings.diff_threshold)
-        changes = self._regions(image, changed & (hidden_from < np.inf), diff, arm, t)
+        pending = changed & (hidden_from < np.inf)
+        if pending.any():
+            # A difference that was already there before the pixel was hidden (the hair above a shopper's box,
+            # something on the shelf not yet settled) is not something that happened while it was hidden.
+            as_before = self._as_last_seen(image, pending)
+            hidden_from[as_before] = np.inf
+            pending &= ~as_before
+        changes = self._regions(image, pending, diff, arm, t)
         quiet = settled & ~changed
         cv2.accumulateWeighted(image, self.stable, self.settings.drift_blend, mask=quiet.view(np.uint8))
         hidden_from[quiet] = np.inf
         return changes
+
+    def _as_last_seen(self, image: FloatImage, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        """Pixels of ``mask`` that look as they did when last seen before they were hidden."""
+        assert self._last_seen is not None
+        ys, xs = np.nonzero(mask)
+        close = np.abs(image[ys, xs] - self._last_seen[ys, xs]).mean(axis=1) <= self.settings.diff_threshold
+        out = np.zeros(mask.shape, bool)
+        out[ys[close], xs[close]] = True
+        return out
 
     def region_settled(self, box: tuple[float, float, float, float], t: float) -> bool:
         """True when every shelf pixel of a frame-pixel box has been in view for ``settle_s`` with no change
@@ -284,13 +320,24 @@ class ShelfState:
         t: float,
     ) -> list[ShelfChange]:
         assert self.stable is not None
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(changed.astype(np.uint8), connectivity=8)
+        if not changed.any():
+            return []
+        # Parts a pixel or two apart are one change: a bottle taken leaves its outline and its label apart.
+        grouped = cv2.dilate(changed.view(np.uint8), GROUPING_KERNEL)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
         changes = []
+        tallest = self.settings.max_change_height * self.person_height
         for label in range(1, count):
-            x, y, w, h, area = (int(v) for v in stats[label])
-            if area < self.settings.min_change_px:
+            if stats[label, cv2.CC_STAT_AREA] < self.settings.min_change_px:
                 continue
-            region = labels == label
+            region = (labels == label) & changed
+            ys, xs = np.nonzero(region)
+            if len(xs) < self.settings.min_change_px:
+                continue
+            x, y, w, h = int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1
+            if h > tallest:
+                self._absorb_if_old(image, region, t)
+                continue
             pad = self.settings.clearance_px
             if arm[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad].any():
                 continue  # a hand is still at it: wait until it has gone
@@ -298,6 +345,22 @@ class ShelfState:
             self.stable[region] = image[region]
             self._hidden_from[region] = np.inf
         return changes
+
+    def _note_person_height(self, boxes: npt.NDArray[np.int64]) -> None:
+        """Update the running mean height of the boxes overlapping this shelf (the scale a change is judged by)."""
+        width, height = self.size
+        over = (boxes[:, 2] > 0) & (boxes[:, 0] < width) & (boxes[:, 3] > 0) & (boxes[:, 1] < height)
+        if not over.any():
+            return
+        seen = float(np.median(boxes[over, 3] - boxes[over, 1]))
+        self.person_height = seen if np.isinf(self.person_height) else 0.9 * self.person_height + 0.1 * seen
+
+    def _absorb_if_old(self, image: FloatImage, region: npt.NDArray[np.bool_], t: float) -> None:
+        """Take a region too tall to be a change into the stable picture once it has stayed ``absorb_s``."""
+        assert self.stable is not None
+        if (t - self._visible_since[region]).min() >= self.settings.absorb_s:
+            self.stable[region] = image[region]
+            self._hidden_from[region] = np.inf
 
     def _change(
         self,

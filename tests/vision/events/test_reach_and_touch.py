@@ -104,3 +104,39 @@ def test_a_change_goes_to_the_reach_that_fits_it_not_the_widest_sweep() -> None:
     (pickup,) = [e for e in events if isinstance(e, PickupEvent)]
     assert (pickup.ts_start, pickup.ts_end) == (at_spot.start, at_spot.end)
     assert [e.ts_start for e in events if isinstance(e, TouchEvent)] == [sweep.start]  # the sweep stays a touch
+
+
+def test_a_reach_waits_while_its_shopper_may_reach_to_the_spot_again() -> None:
+    """An unseen take: the item is in the hand, hidden by the body, while the shopper looks at it. The first
+    reach must not be decided as a touch while the shopper still stands there, or the return reach a few
+    seconds later has nothing to pair with."""
+    from vision.events.shelf_events import ShelfEventSettings
+
+    first, second = Reach(7, "shelf-1", T0, T0 + 1.6, ARM), Reach(7, "shelf-1", T0 + 5, T0 + 6.6, ARM)
+    machine = ShelfEventMachine(
+        store_id="s", camera_id="cam1", shelves=[SHELF], standing_zones={},
+        settings=ShelfEventSettings(touch_timeout_s=1.0),
+    )  # fmt: skip
+    machine._history.append((T0 + 3, np.array([7]), shopper(315).xyxy))
+    machine._pending = [first]
+    assert machine._touches(T0 + 3, force=False) == []  # timed out, but shopper 7 is still there
+    machine._pending.append(second)
+    machine._history.append((T0 + 8, np.array([7]), shopper(315).xyxy))
+    assert machine._touches(T0 + 8, force=False) == []  # both wait while the shopper is there
+    machine._history.append((T0 + 12, np.array([7]), shopper(315).xyxy))
+    assert [e.type for e in machine._touches(T0 + 12, force=False)] == ["pickup", "putback"]  # first's window over
+
+    gone = machine_with(first)
+    gone._history.append((T0 + 3, np.zeros(0, np.int64), np.zeros((0, 4), np.float32)))
+    assert [e.type for e in gone._touches(T0 + 3 + 20, force=False)] == ["touch"]  # shopper left: decided
+
+
+def test_a_decided_reach_pairs_with_an_earlier_one_still_waiting() -> None:
+    """The second reach's spot may come into view (and be decided) before the first's: they still pair."""
+    wider = (295.0, 95.0, 335.0, 150.0)
+    first, second = Reach(7, "shelf-1", T0, T0 + 1.6, wider), Reach(7, "shelf-1", T0 + 5, T0 + 6.6, ARM)
+    machine = machine_with(first, second)
+    machine.states["shelf-1"].region_settled = lambda box, t: box is second.hand_box  # type: ignore[method-assign]
+    machine._history.append((T0 + 30, np.zeros(0, np.int64), np.zeros((0, 4), np.float32)))
+    events = machine._touches(T0 + 12, force=False)
+    assert [(e.type, e.ts_start) for e in events] == [("pickup", T0), ("putback", T0 + 5)]

@@ -98,7 +98,7 @@ def test_a_hand_reaching_above_the_shoppers_box_is_an_arm() -> None:
         frames.append((hand, short))
     run(state, frames)
     assert state.arms[0] is not None and state.arms[0][1] < 66  # the hand box reaches above the shopper's box
-    flat = ShelfState(state.zone, ShelfStateSettings(scale=0.5, settle_s=0.4, arm_rise=0.0))
+    flat = ShelfState(state.zone, ShelfStateSettings(scale=0.5, settle_s=0.4, arm_rise=0.0, head_room=0.0))
     run(flat, frames)
     assert flat.arms[0] is None  # without the rise the strip beside the box starts at its top
 
@@ -127,3 +127,52 @@ def test_movement_where_two_boxes_overlap_is_nobodys_arm() -> None:
     beside = make_state()
     run(beside, frames_with_movement(110, np.concatenate([standing, walker])))
     assert beside.arms[0] is not None  # where only the standing shopper's box is, it is still their arm
+
+
+def test_a_difference_already_there_before_it_was_hidden_is_not_a_change() -> None:
+    """The top of a head the detector's box left out stays in view over the shelf; someone passing in front
+    hides it for a moment. Uncovered and unchanged, it is not an item taken; the same difference appearing
+    while hidden is."""
+    full = shelf_frame()
+    head = full.copy()
+    head[24:44, 196:216] = (40, 50, 60)  # dark, over facing 5 (x 192..218)
+    passer = np.array([[180, 10, 240, 230]], np.float32)
+    before = [(full, NO_ONE)] * 5 + [(head, NO_ONE)] * 5 + [(head, passer)] * 5 + [(head, NO_ONE)] * 6
+    assert run(make_state(), before) == []
+    while_hidden = [(full, NO_ONE)] * 10 + [(head, passer)] * 5 + [(head, NO_ONE)] * 6
+    assert len(run(make_state(), while_hidden)) == 1
+
+
+def test_a_shopper_the_detector_missed_is_not_a_change_and_is_absorbed_later() -> None:
+    """A shopper standing in front of the shelf without a box (the detector missed them) looks like a change
+    as tall as the shoppers seen there: taller than any product, so no change; after ``absorb_s`` it joins the
+    stable picture."""
+    full = shelf_frame()
+    person = full.copy()
+    person[15:125, 100:160] = (70, 120, 60)
+    walking_in = np.array([[95, 10, 165, 150]], np.float32)  # a far shopper: 140 px tall
+    script = [(full, NO_ONE)] * 5 + [(person, walking_in)] * 3 + [(person, NO_ONE)] * 20  # then missed, 4 s
+    state = make_state()
+    assert run(state, script) == []
+    tall_allowed = ShelfState(state.zone, ShelfStateSettings(scale=0.5, settle_s=0.4, max_change_height=1.0))
+    assert [c.kind for c in run(tall_allowed, script)] == ["removed"]  # what the rule prevents
+    absorbing = ShelfState(state.zone, ShelfStateSettings(scale=0.5, settle_s=0.4, absorb_s=2.0))
+    assert run(absorbing, script) == []
+    assert absorbing.stable is not None and absorbing._previous is not None
+    assert np.abs(absorbing.stable - absorbing._previous)[10:50, 35:55].mean() < 1.0  # the person is absorbed
+
+
+def test_a_change_in_parts_a_pixel_apart_is_one_change() -> None:
+    """A bottle taken leaves its cap and body as two patches with the backing-coloured label between: each
+    smaller than ``min_change_px``, together one change."""
+    full = shelf_frame()
+    bottle = full.copy()
+    bottle[60:72, 198:210] = (30, 90, 160)  # cap and shoulders, 6x6 working pixels
+    bottle[74:86, 198:210] = (30, 90, 160)  # body, below a 2-pixel band of backing (1 working pixel)
+    full[60:86, 198:210] = BACKING
+    settings = ShelfStateSettings(scale=0.5, settle_s=0.4, min_change_px=50)
+    zone = make_state().zone
+    passer = np.array([[180, 10, 240, 230]], np.float32)
+    script = [(bottle, NO_ONE)] * 5 + [(bottle, passer)] * 3 + [(full, passer)] * 3 + [(full, NO_ONE)] * 6
+    (change,) = run(ShelfState(zone, settings), script)
+    assert change.kind == "removed" and change.box[1] <= 61 and change.box[3] >= 85
