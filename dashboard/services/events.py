@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 
 from dashboard.services.feed_format import ARROW_SCHEMA, arrow_batch, csv_lines
 from dashboard.storage.base import EventFilter, FeedPosition, Store, StoredEvent
+from dashboard.storage.ids import parse_event_id
 
 EXPORT_PAGE = 2000
 """Rows read per query while streaming an export (memory stays flat however long the feed)."""
@@ -45,6 +46,8 @@ def decode_cursor(cursor: str) -> FeedPosition:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         ts_text, event_id = json.loads(raw)
+        if parse_event_id(str(event_id)) is None:  # every issued cursor names a stored (canonical) event id
+            raise ValueError(f"not an event id: {event_id!r}")
         return FeedPosition(float(ts_text), str(event_id))
     except (binascii.Error, ValueError, TypeError) as exc:
         raise CursorError(f"cursor: not a cursor issued by this feed ({cursor[:40]!r})") from exc

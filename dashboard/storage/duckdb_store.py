@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import duckdb
 import pyarrow as pa
@@ -27,10 +28,10 @@ class DuckdbConnection:
         self._views = 0
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._conn.execute(sql, list(params)).fetchall()
+        return self._conn.execute(sql, [_plain(p) for p in params]).fetchall()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        rows = self._conn.execute(sql, list(params)).fetchall()
+        rows = self._conn.execute(sql, [_plain(p) for p in params]).fetchall()
         # DML returns one row holding the changed-row count; DDL returns nothing.
         return int(rows[0][0]) if rows and len(rows[0]) == 1 and isinstance(rows[0][0], int) else -1
 
@@ -41,7 +42,7 @@ class DuckdbConnection:
             return
         self._views += 1
         view = f"_batch_{self._views}"
-        arrays = {name: [row[i] for row in rows] for i, name in enumerate(columns)}
+        arrays = {name: [_plain(row[i]) for row in rows] for i, name in enumerate(columns)}
         self._conn.register(view, pa.table(arrays))
         try:
             names = ", ".join(columns)
@@ -61,6 +62,11 @@ class DuckdbConnection:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _plain(value: Any) -> Any:
+    """A `UUID` as canonical text (DuckDB keeps event ids as text, see `dashboard.storage.ids`); else ``value``."""
+    return str(value) if isinstance(value, UUID) else value
 
 
 class DuckdbStore(SqlStore):

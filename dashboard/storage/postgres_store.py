@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 import psycopg
+from psycopg.adapt import Dumper
 
 from dashboard.storage.sql import ConnectionPool
 from dashboard.storage.sql_store import SqlStore
@@ -20,6 +22,15 @@ def _pg(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
+class _UuidAsText(Dumper):
+    """Binds a `UUID` as canonical text: PostgreSQL keeps event ids as text (see `dashboard.storage.ids`)."""
+
+    oid = psycopg.postgres.types["text"].oid
+
+    def dump(self, obj: UUID) -> bytes:
+        return str(obj).encode()
+
+
 class PostgresConnection:
     """`SqlConnection` over one psycopg connection in autocommit mode, with explicit transactions.
 
@@ -30,6 +41,7 @@ class PostgresConnection:
 
     def __init__(self, dsn: str) -> None:
         self._conn = psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True)
+        self._conn.adapters.register_dumper(UUID, _UuidAsText)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._conn.cursor() as cur:

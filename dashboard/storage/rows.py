@@ -31,18 +31,16 @@ EVENT_COLUMNS: Final[tuple[str, ...]] = (
 exactly what the edge sent; the other columns exist to filter and sort."""
 
 
-def event_row(event: AnyEvent, received_at: float, *, event_id: str | None = None) -> tuple[Any, ...]:
+def event_row(event: AnyEvent, received_at: float) -> tuple[Any, ...]:
     """The ``events`` row of ``event`` in `EVENT_COLUMNS` order (absent fields as None, ``reversed`` 0).
 
-    ``event_id``: ``str(event.event_id)`` when the caller has it already (UUID formatting is a measurable share
-    of ingest time).
+    Ids stay `uuid.UUID` objects: each backend binds them in its id column type (`dashboard.storage.ids`).
     """
     # The model's field values; .get() avoids pydantic's slow __getattr__ path for fields a type lacks.
     fields: dict[str, Any] = event.__dict__
     spot = fields.get("spot")
-    pickup_id = fields.get("pickup_event_id")
     return (
-        event_id if event_id is not None else str(event.event_id),
+        event.event_id,
         event.type,
         event.store_id,
         event.camera_id,
@@ -55,7 +53,7 @@ def event_row(event: AnyEvent, received_at: float, *, event_id: str | None = Non
         fields.get("ts_end"),
         event.confidence,
         fields.get("dwell_s"),
-        str(pickup_id) if pickup_id is not None else None,
+        fields.get("pickup_event_id"),
         fields.get("status"),
         0,
         to_json(event),

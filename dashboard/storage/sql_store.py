@@ -28,6 +28,7 @@ from dashboard.storage.base import (
     Target,
     TokenRecord,
 )
+from dashboard.storage.ids import id_text, parse_event_id
 from dashboard.storage.prepared import PreparedIngest
 from dashboard.storage.rollup import BUCKET_SIZES_S, COUNT_COLUMNS, HIST_COLUMNS
 from dashboard.storage.sql import ConnectionPool, applied_version, load_migrations, migrate, placeholders
@@ -83,16 +84,22 @@ class SqlStore:
     def events(self, flt: EventFilter, *, after: FeedPosition | None, limit: int) -> list[StoredEvent]:
         where, params = _event_where(flt)
         if after is not None:
+            after_id = parse_event_id(after.event_id)
+            if after_id is None:
+                raise ValueError(f"after.event_id: expected a canonical UUID, got {after.event_id!r}")
             where.append("ts >= ? AND (ts > ? OR event_id > ?)")
-            params.extend((after.ts, after.ts, after.event_id))
+            params.extend((after.ts, after.ts, after_id))
         sql = "SELECT ts, event_id, payload FROM events"
         sql += (" WHERE " + " AND ".join(where)) if where else ""
         sql += " ORDER BY ts, event_id LIMIT ?"
-        return [StoredEvent(float(r[0]), str(r[1]), str(r[2])) for r in self._query(sql, (*params, limit))]
+        return [StoredEvent(float(r[0]), id_text(r[1]), str(r[2])) for r in self._query(sql, (*params, limit))]
 
     def event(self, event_id: str) -> StoredEvent | None:
-        rows = self._query("SELECT ts, event_id, payload FROM events WHERE event_id = ?", (event_id,))
-        return StoredEvent(float(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
+        key = parse_event_id(event_id)
+        if key is None:  # no stored id is spelled that way
+            return None
+        rows = self._query("SELECT ts, event_id, payload FROM events WHERE event_id = ?", (key,))
+        return StoredEvent(float(rows[0][0]), id_text(rows[0][1]), str(rows[0][2])) if rows else None
 
     def shopper_events(self, store_id: str, shopper_id: str) -> list[StoredEvent]:
         rows = self._query(
@@ -100,7 +107,7 @@ class SqlStore:
             "ORDER BY COALESCE(ts_start, ts), ts, event_id",
             (store_id, shopper_id),
         )
-        return [StoredEvent(float(r[0]), str(r[1]), str(r[2])) for r in rows]
+        return [StoredEvent(float(r[0]), id_text(r[1]), str(r[2])) for r in rows]
 
     def rollups(self, query: RollupQuery) -> list[RollupRow]:
         if query.group_by not in ("shelf", "zone"):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from dashboard.storage.sql import ConnectionPool
 from dashboard.storage.sql_store import SqlStore
@@ -14,8 +16,9 @@ from dashboard.storage.sql_store import SqlStore
 CACHE_KIB = 262_144
 """SQLite page cache per connection in KiB (256 MiB); allocated as used, mostly by the ingest connection.
 
-Event ids are random UUIDs, so index inserts land all over the file; once the indexes outgrow the cache, every
-commit reads pages back from the OS. Measured with bench/bench_ingest.py (1 M events, quiet machine): 64 MiB
+Event ids are random UUIDs, so primary-key inserts land all over the file (16-byte BLOBs since migration 0003,
+which keeps that index half the size); once the indexes outgrow the cache, every commit reads pages back from the
+OS. Measured with bench/bench_ingest.py (1 M events, quiet machine): 64 MiB
 16,593 events/s, 256 MiB 18,263, 512 MiB 18,948 (ingest process 700 MB resident)."""
 
 WAL_AUTOCHECKPOINT_PAGES = 40_000
@@ -27,6 +30,17 @@ bench/bench_ingest.py: 1000 -> 10,000 pages wrote 22 % fewer bytes over 200 k ev
 40,000 took 1 M events from 19.4-19.9 k to 19.6-20.5 k events/s. Durability is unchanged: a commit is on disk
 when its WAL frames are (synchronous = FULL); the checkpoint only moves pages into the main file.
 """
+
+# Event ids bind as their 16 bytes, the type of events.event_id (migration 0003; see dashboard.storage.ids).
+# attrgetter is a C callable: no Python frame per bound id. sqlite3 adapters are per process; nothing else here
+# binds a UUID (sqlite3 refused them before this).
+sqlite3.register_adapter(UUID, operator.attrgetter("bytes"))
+
+
+def _uuid_blob(text: str | None) -> bytes | None:
+    """SQL ``uuid_blob(text)``: migration 0003 rewrites text ids as BLOBs (this SQLite has no ``unhex``)."""
+    return None if text is None else UUID(text).bytes
+
 
 BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for another writer's transaction (ingest vs. a token change) before failing."""
@@ -50,6 +64,7 @@ class SqliteConnection:
         # over the file; a larger cache keeps ingest from slowing down as the database grows.
         self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self._conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+        self._conn.create_function("uuid_blob", 1, _uuid_blob, deterministic=True)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, tuple(params)).fetchall()

@@ -9,11 +9,14 @@ visits, camera-status neighbours) is looked up here. Backends differ only in the
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
+from uuid import UUID
 
 from dashboard.storage.base import IngestResult
 from dashboard.storage.coverage import StatusPoint, coverage_rows, recompute_window
+from dashboard.storage.ids import id_int, id_uuid
 from dashboard.storage.prepared import Derived, PreparedIngest, visit_key
 from dashboard.storage.rollup import KEY_COLUMNS, ROLLUP_COLUMNS, VALUE_COLUMNS, ReversedPickup, RollupDeltas
 from dashboard.storage.rows import EVENT_COLUMNS
@@ -28,6 +31,8 @@ _TARGET_CONFLICT = (
     "first_ts = CASE WHEN excluded.first_ts < targets.first_ts THEN excluded.first_ts ELSE targets.first_ts END, "
     "last_ts = CASE WHEN excluded.last_ts > targets.last_ts THEN excluded.last_ts ELSE targets.last_ts END"
 )
+_as_int = operator.attrgetter("int")
+"""Sort key of UUIDs (sorted only so that statements are deterministic): a C call, not UUID's Python ``__lt__``."""
 _TARGET_COLUMNS = ("store_id", "shelf_id", "zone_id", "camera_id", "first_ts", "last_ts")
 _COVERAGE_COLUMNS = ("bucket_s", "bucket_start", "store_id", "camera_id", "online_s", "degraded_s", "offline_s")
 
@@ -36,11 +41,11 @@ def write_prepared(conn: SqlConnection, prepared: PreparedIngest) -> IngestResul
     """Write a prepared ingest inside the caller's transaction; ``prepared`` is only read, never changed."""
     existing = _existing_ids(conn, prepared.event_ids)
     if existing:  # resent events: keep the new ones and derive again from them only
-        keep = [event_id not in existing for event_id in prepared.event_ids]
+        keep = [event_id.int not in existing for event_id in prepared.event_ids]
         new = [event for event, kept in zip(prepared.events, keep, strict=True) if kept]
         rows = [row for row, kept in zip(prepared.rows, keep, strict=True) if kept]
         derived = Derived()
-        derived.add(new, [event_id for event_id in prepared.event_ids if event_id not in existing])
+        derived.add(new)
     else:
         new, rows, derived = prepared.events, prepared.rows, prepared.derived
     conn.insert_many("events", EVENT_COLUMNS, rows)
@@ -61,28 +66,29 @@ def write_prepared(conn: SqlConnection, prepared: PreparedIngest) -> IngestResul
     )
 
 
-def _existing_ids(conn: SqlConnection, ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
+def _existing_ids(conn: SqlConnection, ids: Sequence[UUID]) -> set[int]:
+    """Which of ``ids`` are stored already, as ``UUID.int``."""
+    found: set[int] = set()
     for part in chunks(ids):
         rows = conn.query(f"SELECT event_id FROM events WHERE event_id IN ({placeholders(len(part))})", part)
-        found.update(str(row[0]) for row in rows)
+        found.update(id_int(row[0]) for row in rows)
     return found
 
 
-def _mark_reversals(conn: SqlConnection, candidates: set[str]) -> list[ReversedPickup]:
+def _mark_reversals(conn: SqlConnection, candidates: set[UUID]) -> list[ReversedPickup]:
     """Flag pickups that a stored put-back now names, once each, and return where they were counted.
 
     A put-back may arrive before its pickup (batches can be reordered), so both the pickups new put-backs name
     and new pickups are candidates. The ``reversed = 0`` condition makes the flag, and so the count, happen once.
     """
-    named: set[str] = set()
-    for part in chunks(sorted(candidates)):
+    named: set[UUID] = set()
+    for part in chunks(sorted(candidates, key=_as_int)):
         rows = conn.query(
             f"SELECT DISTINCT pickup_event_id FROM events WHERE pickup_event_id IN ({placeholders(len(part))})", part
         )
-        named.update(str(row[0]) for row in rows)
+        named.update(id_uuid(row[0]) for row in rows)
     reversed_pickups: list[ReversedPickup] = []
-    for part in chunks(sorted(named)):
+    for part in chunks(sorted(named, key=_as_int)):
         rows = conn.query(
             f"UPDATE events SET reversed = 1 WHERE event_id IN ({placeholders(len(part))}) "
             "AND type = 'pickup' AND reversed = 0 RETURNING store_id, camera_id, shelf_id, ts_start",

@@ -25,6 +25,10 @@ _ADAPTER: Final[TypeAdapter[Event]] = TypeAdapter(Event)
 
 _EVENT_CLASSES: Final = tuple(EVENT_MODELS.values())
 
+_SUPPORTED_VERSIONS: Final = frozenset(SUPPORTED_SCHEMA_VERSIONS)
+_EVENT_TYPE_SET: Final = frozenset(EVENT_TYPES)
+_ONLY_STR: Final = {str}
+
 _MAX_INPUT_REPR: Final = 80
 """Longest rendering of an offending value in an error message: enough to recognise it, not a dump."""
 
@@ -58,7 +62,9 @@ def to_json(event: Event) -> str:
         TypeError: If ``event`` is not a v1 event model.
     """
     _require_event(event)
-    return _ADAPTER.dump_json(event).decode("utf-8")
+    # The model's own serializer writes what the union's does, without the union's dispatch (~2 us less an event;
+    # the dashboard stores this text for every event it ingests).
+    return type(event).__pydantic_serializer__.to_json(event).decode("utf-8")
 
 
 def to_msgpack(event: Event) -> bytes:
@@ -84,14 +90,18 @@ def from_dict(data: object) -> Event:
         EventDecodeError: If ``data`` is not a mapping with str keys, has a missing or unknown
             ``schema_version`` or ``type``, or any field is missing, invalid or unknown.
     """
-    if not isinstance(data, Mapping):
-        raise EventDecodeError(f"expected a mapping of field names to values, got {type(data).__name__}")
-    for key in data:
-        if not isinstance(key, str):
-            raise EventDecodeError(f"field names must be strings, got {_short_repr(key)}")
-    event_type = _check_header(data)
+    if type(data) is dict and _plain_header(data):  # the common case, checked in C calls (~1 us less an event)
+        event_type: str = data["type"]
+    else:  # the same checks one by one, for the message
+        if not isinstance(data, Mapping):
+            raise EventDecodeError(f"expected a mapping of field names to values, got {type(data).__name__}")
+        for key in data:
+            if not isinstance(key, str):
+                raise EventDecodeError(f"field names must be strings, got {_short_repr(key)}")
+        event_type = _check_header(data)
     try:
-        return _ADAPTER.validate_python(dict(data))
+        # A plain dict (what the decoders build) is validated as is: pydantic never changes its input.
+        return _ADAPTER.validate_python(data if type(data) is dict else dict(data))
     except ValidationError as exc:
         raise EventDecodeError(f"invalid {event_type} event: {_describe(exc)}") from exc
 
@@ -140,12 +150,28 @@ def _require_event(event: object) -> None:
 
 def _mapping_without_duplicates(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
     """Build a dict from parsed key/value pairs, rejecting duplicate keys instead of keeping the last."""
-    result: dict[Any, Any] = {}
-    for key, value in pairs:
-        if key in result:
+    result = dict(pairs)  # in C; a shorter dict means a key repeated, found (for the message) the slow way
+    if len(result) == len(pairs):
+        return result
+    seen: set[Any] = set()
+    for key, _ in pairs:
+        if key in seen:
             raise EventDecodeError(f"duplicate key {_short_repr(key)}: ambiguous input is rejected")
-        result[key] = value
-    return result
+        seen.add(key)
+    raise AssertionError("unreachable: a shorter dict means a repeated key")
+
+
+def _plain_header(data: dict[Any, Any]) -> bool:
+    """True when every key is a str and ``schema_version`` and ``type`` are supported: what `_check_header` and
+    the key check in `from_dict` accept, without their per-key Python loop."""
+    version, event_type = data.get("schema_version"), data.get("type")
+    return (
+        type(version) is str
+        and version in _SUPPORTED_VERSIONS
+        and type(event_type) is str
+        and event_type in _EVENT_TYPE_SET
+        and set(map(type, data)) == _ONLY_STR
+    )
 
 
 def _check_header(data: Mapping[str, Any]) -> str:

@@ -53,6 +53,25 @@ def test_bad_events_become_dead_letters_and_the_rest_is_kept() -> None:
     assert {(d.store_id, d.batch_id, d.received_at) for d in received.dead_letters} == {("store-1", "b-1", T0)}
 
 
+def _repeated_key_in_spot() -> bytes:
+    """A pickup whose nested ``spot`` map names ``spot_id`` twice (a top-level check alone would miss it)."""
+    pickup = b.pickup(shopper="s4", shelf="shelf", start=T0)
+    packed = to_msgpack(pickup)
+    spot = msgpack.packb(to_dict(pickup)["spot"], use_bin_type=True)
+    doubled = b"\x83" + spot[1:] + msgpack.packb("spot_id") + msgpack.packb("b")
+    assert spot in packed
+    return packed.replace(spot, doubled)
+
+
+def test_a_key_repeated_in_a_nested_map_dead_letters_the_event() -> None:
+    raw = _repeated_key_in_spot()
+    received = decode_message(_frames(EventBatch("store-1", "cam1", "b-1", (raw, to_msgpack(GOOD)))), received_at=T0)
+    assert received.events == [GOOD]
+    assert [(d.raw, d.error) for d in received.dead_letters] == [
+        (raw, "duplicate key 'spot_id': ambiguous input is rejected")
+    ]
+
+
 def test_acks_count_accepted_duplicates_and_rejected_per_batch() -> None:
     other = b.dwell(shopper="s3", zone="z", shelf="shelf", start=T0, seconds=5.0)
     first = decode_message(

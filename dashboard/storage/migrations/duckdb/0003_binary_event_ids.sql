@@ -1,0 +1,3 @@
+-- SQLite's 0003 stores event ids as 16-byte BLOBs (its primary-key index was the main cost of sustained ingest).
+-- DuckDB keeps them as text: the store binds ids as UUID objects, which the DuckDB adapter passes as text. The
+-- version keeps every backend's schema in step.

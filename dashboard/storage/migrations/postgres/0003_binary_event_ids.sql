@@ -1,0 +1,3 @@
+-- SQLite's 0003 stores event ids as 16-byte BLOBs (its primary-key index was the main cost of sustained ingest).
+-- PostgreSQL keeps them as text here: the store binds ids as UUID objects, which the PostgreSQL adapter sends as
+-- text. The version keeps every backend's schema in step.
