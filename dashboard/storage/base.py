@@ -69,7 +69,8 @@ class EventFilter:
 
 @dataclass(frozen=True, slots=True)
 class FeedPosition:
-    """Keyset position in the feed's stable order ``(ts, event_id)``: the last row a page returned."""
+    """Keyset position in the feed's stable order ``(ts, event_id)``: the last row a page returned. An empty
+    ``event_id`` is the position before every event at ``ts`` (to start a page at a time)."""
 
     ts: float
     event_id: str

@@ -83,10 +83,13 @@ class SqlStore:
 
     def events(self, flt: EventFilter, *, after: FeedPosition | None, limit: int) -> list[StoredEvent]:
         where, params = _event_where(flt)
-        if after is not None:
+        if after is not None and after.event_id == "":  # before every event at after.ts
+            where.append("ts >= ?")
+            params.append(after.ts)
+        elif after is not None:
             after_id = parse_event_id(after.event_id)
             if after_id is None:
-                raise ValueError(f"after.event_id: expected a canonical UUID, got {after.event_id!r}")
+                raise ValueError(f"after.event_id: expected a canonical UUID or '', got {after.event_id!r}")
             where.append("ts >= ? AND (ts > ? OR event_id > ?)")
             params.extend((after.ts, after.ts, after_id))
         sql = "SELECT ts, event_id, payload FROM events"

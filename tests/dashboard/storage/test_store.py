@@ -204,6 +204,9 @@ def test_feed_pages_are_stable_filtered_and_complete(any_store: Store) -> None:
         after = FeedPosition(page[-1].ts, page[-1].event_id)
     assert [(r.ts, r.event_id) for r in seen] == sorted((e.ts, str(e.event_id)) for e in ALL_EVENTS)
     assert [from_json(r.payload) for r in seen] == sorted(ALL_EVENTS, key=lambda e: (e.ts, str(e.event_id)))
+    middle = seen[len(seen) // 2]
+    from_time = any_store.events(EventFilter(), after=FeedPosition(middle.ts, ""), limit=1000)  # "" = before all
+    assert from_time == [r for r in seen if r.ts >= middle.ts]
     flt = EventFilter(shelf_id="shelf-B", types=("pickup", "putback"), since=T0 + HOUR)
     assert [from_json(r.payload).type for r in any_store.events(flt, after=None, limit=10)] == ["pickup", "putback"]
     assert len(any_store.events(EventFilter(camera_id="cam1", zone_id="za"), after=None, limit=100)) == 8
