@@ -58,7 +58,6 @@ def test_demo_runs_edge_and_dashboard_and_stops_cleanly(models_dir: Path, tmp_pa
             assert time.monotonic() < deadline, "the edge box's status never answered"
             time.sleep(0.5)
         assert {s["name"] for s in stages} >= {"capture:aisle-cam", "detector", "events:endcap-cam", "publisher"}
-        pids = [s["pid"] for s in stages]
 
         def cameras_online() -> bool:
             cameras = _get(f"{url}/api/v1/stores/demo-store/cameras", token)
@@ -85,6 +84,11 @@ def test_demo_runs_edge_and_dashboard_and_stops_cleanly(models_dir: Path, tmp_pa
         for name, path in (("overview", "/stores/demo-store"), ("cameras", "/stores/demo-store/cameras")):
             shot = browser.screenshot(f"{url}{path}", shots / f"{name}.png", width=1400, height=1000)
             assert shot.stat().st_size > 20_000, f"{name} looks empty"
+        # Every stage's process, once all have one (a stage still starting or restarting reports no pid yet).
+        deadline = time.monotonic() + 60
+        while None in (pids := [s["pid"] for s in _try(edge_stages) or [{"pid": None}]]):
+            assert time.monotonic() < deadline, "a stage never reported its process"
+            time.sleep(0.5)
     finally:
         demo.send_signal(signal.SIGTERM)
         assert demo.wait(timeout=60) == 0
