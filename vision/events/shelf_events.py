@@ -308,10 +308,10 @@ class ShelfEventMachine:
             if any(c.shelf_id == reach.shelf_id and _overlaps(c.box, reach.hand_box) for c in self._due):
                 waiting.append(reach)  # a change here waits to be attributed: it may be this reach's
                 continue
-            settled = self.states[reach.shelf_id].region_settled(reach.hand_box, t)
             if not force and self._may_reach_again(reach, t):
                 still.append(reach)  # a second reach here would make the two an unseen take-and-return
                 continue
+            settled = self.states[reach.shelf_id].region_settled(reach.hand_box, t)
             if force or settled or t - reach.end > self.settings.touch_timeout_s:
                 if not reach.walked_off:  # the arms of a shopper walking off, not a touch
                     ready.append((reach, settled))
