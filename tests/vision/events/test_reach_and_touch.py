@@ -106,6 +106,20 @@ def test_a_change_goes_to_the_reach_that_fits_it_not_the_widest_sweep() -> None:
     assert [e.ts_start for e in events if isinstance(e, TouchEvent)] == [sweep.start]  # the sweep stays a touch
 
 
+def test_a_reach_that_started_after_the_change_was_seen_did_not_make_it() -> None:
+    """The take was not seen as a reach; the removal came into view at T0 + 4; the shopper's return reach at
+    T0 + 5 fits the spot exactly but started after the removal was seen: the pick-up is not that reach's
+    (it falls back to who covered the spot), and the return reach stays free for the put-back."""
+    machine = machine_with()
+    machine._history.append((T0 + 2, np.array([7]), shopper(315).xyxy))
+    spot = (300.0, 160.0, 330.0, 200.0)  # in front of the shopper's body (their box covers it)
+    gone = ShelfChange("shelf-1", spot, "removed", T0 + 1, T0 + 4, (90, 90, 90), (200, 200, 190), 40.0)
+    machine._pending = [Reach(7, "shelf-1", T0 + 5, T0 + 6.6, spot)]
+    machine._due = [gone]
+    (pickup,) = [e for e in machine.flush(T0 + 10) if isinstance(e, PickupEvent)]
+    assert pickup.confidence == 0.75 and pickup.ts_end <= T0 + 4  # by covering, not the later reach (0.9)
+
+
 def test_a_reach_waits_while_its_shopper_may_reach_to_the_spot_again() -> None:
     """An unseen take: the item is in the hand, hidden by the body, while the shopper looks at it. The first
     reach must not be decided as a touch while the shopper still stands there, or the return reach a few

@@ -176,3 +176,13 @@ def test_a_change_in_parts_a_pixel_apart_is_one_change() -> None:
     script = [(bottle, NO_ONE)] * 5 + [(bottle, passer)] * 3 + [(full, passer)] * 3 + [(full, NO_ONE)] * 6
     (change,) = run(ShelfState(zone, settings), script)
     assert change.kind == "removed" and change.box[1] <= 61 and change.box[3] >= 85
+
+
+def test_boxes_are_grown_at_the_top_for_the_head_the_detector_cut_off() -> None:
+    """Detectors often end a person's box at the forehead; the hair above it must not count as shelf in view."""
+    state = make_state()
+    box = np.array([[100, 40, 170, 240]], np.float32)  # 200 px tall
+    (grown,) = state._work_boxes(box, 0.0)
+    assert grown[1] == round((40 - 0.08 * 200 - state.crop[1]) * 0.5)  # 16 px of head room at the top
+    flat = ShelfState(state.zone, ShelfStateSettings(scale=0.5, settle_s=0.4, head_room=0.0))
+    assert flat._work_boxes(box, 0.0)[0][1] == round((40 - flat.crop[1]) * 0.5)
