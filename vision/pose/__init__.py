@@ -1,0 +1,1 @@
+"""Human pose for reach detection: keypoint layouts and pose models run on shoppers at shelves."""
