@@ -40,6 +40,7 @@ FEED_COLUMNS: Final[tuple[tuple[str, pa.DataType], ...]] = (
     ("spot_y2", pa.float64()),
     ("pickup_event_id", pa.string()),
     ("misplaced", pa.bool_()),
+    ("reach_source", pa.string()),
     ("status", pa.string()),
     ("reason", pa.string()),
     ("fps", pa.float64()),

@@ -27,11 +27,18 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, model_validator
 
-SCHEMA_VERSION: Final = "1.0"
-"""The contract version this module writes. A string "MAJOR.MINOR": additive changes bump MINOR."""
+SCHEMA_VERSION: Final = "1.1"
+"""The contract version this module writes. A string "MAJOR.MINOR": additive changes bump MINOR.
+1.1 added ``reach_source`` to ``touch``, ``pickup`` and ``putback``."""
 
-SUPPORTED_SCHEMA_VERSIONS: Final[tuple[str, ...]] = (SCHEMA_VERSION,)
+SUPPORTED_SCHEMA_VERSIONS: Final[tuple[str, ...]] = ("1.0", SCHEMA_VERSION)
 """Versions this reader decodes. Anything else is rejected, never guessed at."""
+
+SchemaVersion = Literal["1.0", "1.1"]
+"""The ``schema_version`` values this module reads."""
+
+ReachSource = Literal["pose", "motion"]
+"""What saw a reach: wrist keypoints of a pose model, or pixel motion beside the shopper's box."""
 
 MIN_TIMESTAMP_S: Final = 946_684_800.0
 """2000-01-01T00:00:00Z. Earlier values are almost surely a monotonic clock passed as wall-clock time."""
@@ -115,7 +122,7 @@ class EventBase(ContractModel):
         description="Idempotency key: the same input processed twice gives the same id "
         "(see vision.events.ids.event_id_for). Consumers dedupe on it.",
     )
-    schema_version: Literal["1.0"] = Field(
+    schema_version: SchemaVersion = Field(
         default=SCHEMA_VERSION,
         description='Contract version, "MAJOR.MINOR". Readers reject versions they do not know.',
     )
@@ -208,8 +215,26 @@ class DwellStartedEvent(ShopperEvent):
         return self
 
 
-class TouchEvent(IntervalEvent):
-    """A reach into a shelf after which nothing on the shelf changed."""
+class ReachEvent(IntervalEvent):
+    """A shopper event made by a reach into a shelf: its interval is the reach."""
+
+    reach_source: ReachSource | None = Field(
+        default=None,
+        description='What saw the reach: "pose" (wrist keypoints of a pose model) or "motion" (pixels moving '
+        "beside the shopper's box, when no pose model is configured); null when the producer does not say. "
+        "Added in 1.1.",
+    )
+
+    @model_validator(mode="after")
+    def _check_version(self) -> Self:
+        if self.schema_version == "1.0" and self.reach_source is not None:
+            raise ValueError('reach_source: added in schema_version 1.1; a "1.0" event cannot carry it')
+        return self
+
+
+class TouchEvent(ReachEvent):
+    """A reach into a shelf after which nothing on the shelf changed (or nothing could be seen: then with a low
+    confidence)."""
 
     type: Literal["touch"] = "touch"
     shelf_id: Identifier = Field(description="Shelf reached into.")
@@ -219,7 +244,7 @@ class TouchEvent(IntervalEvent):
     )
 
 
-class ShelfChangeEvent(IntervalEvent):
+class ShelfChangeEvent(ReachEvent):
     """A reach after which the shelf changed at one spot: the base of pick-up and put-back."""
 
     shelf_id: Identifier = Field(description="Shelf that changed.")

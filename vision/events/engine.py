@@ -17,6 +17,7 @@ from edge_config.store import EdgeConfig
 from vision.detections import FrameDetections
 from vision.events.contract import AnyEvent
 from vision.events.dwell import DwellRule, DwellTracker, FloorZone
+from vision.events.registration import NO_SHIFT, CameraRegistration, CameraShift, to_reference
 from vision.events.shelf_events import ShelfEventMachine
 from vision.zones import Zone
 
@@ -56,7 +57,9 @@ class CameraEventEngine:
     """Zones, dwell lifecycle (and shelf events) of one camera.
 
     Call ``update`` once per processed frame in capture order with that frame's tracks, and ``flush`` at the
-    end of a stream. Events come out ordered by ``ts``.
+    end of a stream. Events come out ordered by ``ts``. With the frame, each frame is first registered against
+    the first one (`vision.events.registration`): tracks, keypoints and shelf pixels are compared in the
+    coordinates the zones were drawn in, however the camera shakes or drifts.
 
     Args:
         store_id: Written into every event.
@@ -73,17 +76,33 @@ class CameraEventEngine:
         self.shelf = ShelfEventMachine(
             store_id=store_id, camera_id=camera_id, shelves=zones.shelves, standing_zones=standing
         )
+        self.registration: CameraRegistration | None = None
+        if zones.shelves:
+            bounds = np.array([zone.bounds for zone in zones.shelves], np.float32)
+            low, high = bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)
+            region = (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
+            self.registration = CameraRegistration(zones.shelves[0].frame_size, region)
+        self.shift: CameraShift = NO_SHIFT
         self._last_t = 0.0
+
+    @property
+    def drift_px(self) -> float:
+        """How far the camera has moved since the first frame, pixels (the last frame's measured shift)."""
+        return self.shift.magnitude_px
 
     def update(self, tracks: FrameDetections, image: npt.NDArray[np.uint8] | None = None) -> list[AnyEvent]:
         """Events due after this frame (``tracks.captured_at`` is the frame time, UTC epoch seconds).
 
-        Without ``image`` only zone events are produced (shelf events need the shelf's pixels).
+        Without ``image`` only zone events are produced (shelf events need the shelf's pixels), and tracks are
+        taken as they come (no registration).
         """
         t = self._last_t = tracks.captured_at
+        if image is not None and self.registration is not None:
+            self.shift = self.registration.update(image, tracks.xyxy)
+            tracks = to_reference(tracks, self.shift)
         events: list[AnyEvent] = list(self.dwell.update(tracks, t))
         if image is not None and self.zones.shelves:
-            events.extend(self.shelf.update(image, tracks, t))
+            events.extend(self.shelf.update(image, tracks, t, self.shift))
         return _ordered(events)
 
     def flush(self) -> list[AnyEvent]:

@@ -1,21 +1,27 @@
-"""Touch, pick-up and put-back: reaches and shelf changes of one camera, attributed to shoppers.
+"""Touch, pick-up and put-back: each reach's spot is looked at once it is back in view.
 
-* A lasting shelf change (``ShelfState``) goes to the shopper who was at that spot while it was hidden: the
-  track whose reach hand-box fits the change best (strong), else whose box covered it longest. When a second
-  shopper covered it nearly as long, the event carries a lower confidence instead of a confident guess.
-* ``removed`` -> ``pickup``; ``added`` -> ``putback``, linked to the pick-up it reverses: a pick-up at the
-  same spot within ``same_spot_window_s`` (``misplaced`` False), else the shopper's latest pick-up within
-  ``return_window_s`` (returned elsewhere: ``misplaced`` True).
-* A reach that no change is attributed to, once its spot is back in view and settled (or after
-  ``touch_timeout_s``), is a ``touch``, unless the shopper walked off before its signal had gone
-  (``Reach.walked_off``: the arms swinging into a walk).
+* Every reach (`vision.events.reach`) opens a *spot check* on the region its hand covered when the arm was out
+  furthest. The spot is held (never learned into the stable picture) until it is judged.
+* Once every shelf pixel of the spot has been in view and still for ``ShelfStateSettings.settle_s``, it is looked
+  at for ``look_s``; a change must be there in most of those looks (it persists). ``removed`` -> ``pickup``,
+  ``added`` -> ``putback`` (linked to the pick-up it reverses: one at the same spot within
+  ``same_spot_window_s`` (``misplaced`` False), else the shopper's own latest pick-up within ``return_window_s``
+  (``misplaced`` True)). The change is then taken into the stable picture.
+* No change seen -> ``touch`` (unless the shopper walked off: ``Reach.walked_off``). Two reaches of one shopper to
+  one spot, the second starting before the first one's spot could be seen, neither with a change seen: an unseen
+  take-and-return (``pickup`` + ``putback``, confidence 0.5): the facing was back before anyone could see it gone.
+* A spot that never comes into view within ``touch_timeout_s`` of the reach's end, or whose earlier look is
+  unknown (a shopper stood there since the stream started), cannot be judged: a ``touch`` with a low confidence
+  (``unseen_confidence``), rather than a guess.
+
+Every event is the reach's own: times, shopper and spot come from the reach that opened the check.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 import numpy as np
@@ -25,7 +31,10 @@ from vision.detections import FrameDetections
 from vision.events.contract import AnyEvent, PickupEvent, PutbackEvent, ShelfSpot, TouchEvent
 from vision.events.ids import event_id_for, shopper_id_for
 from vision.events.reach import Reach, ReachDetector, ReachSettings
-from vision.events.shelf_state import ShelfChange, ShelfState, ShelfStateSettings
+from vision.events.registration import CameraShift
+from vision.events.shelf_state import ShelfChange, ShelfState, ShelfStateSettings, SpotLook
+from vision.events.wrists import HandSettings, arm_lines, find_hands
+from vision.pose.keypoints import layout_for
 from vision.zones import Zone
 
 Box = tuple[float, float, float, float]
@@ -33,34 +42,29 @@ Box = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class ShelfEventSettings:
-    """Timing and attribution rules, seconds.
+    """Timing and judging rules, seconds.
 
     Attributes:
-        same_spot_window_s: A put-back at the spot of a pick-up this recent reverses it (Quividi uses 10 s).
+        same_spot_window_s: A put-back at the spot of a pick-up this recent reverses it (Quividi uses 10 s); two
+            reaches of one shopper to one spot this close may be an unseen take-and-return.
         return_window_s: How long after a pick-up a put-back elsewhere may still be linked to it.
-        touch_timeout_s: A reach whose spot stays hidden this long is decided without seeing the shelf.
-        history_s: How much box history attribution looks back over.
-        ambiguity_ratio: When the runner-up covered the change at least this share of the winner's time,
-            the attribution is ambiguous (confidence 0.5).
-        box_margin_px: Boxes are grown by this many pixels when testing overlap with a change.
-        attribution_delay_s: A change is attributed this long after it is seen, so a reach the arm signal
-            caught late still counts. Longer delays events; shorter gives more changes to the wrong shopper.
-        merge_window_s: A change adjoining (within ``merge_gap_px`` pixels) one of the same kind reported this
-            recently is the rest of it, not a new event.
-        merge_gap_px: See ``merge_window_s``.
+        touch_timeout_s: A reach whose spot stays out of view this long after it ended is a low-confidence touch.
+        look_s: How long a spot is looked at (once in view and settled) before it is judged; a change must be
+            there in most of those looks. Longer is surer and later; shorter lets a passing shadow through.
+        min_known: Share of a spot's shelf pixels whose earlier look must be known to judge it.
+        spot_margin_px: The hand's region is grown by this many reference pixels before it is looked at.
         standing_margin_px: How far outside its standing zone a shopper's feet may be and still reach the shelf.
+        unseen_confidence: Confidence of a touch whose spot could not be judged.
     """
 
     same_spot_window_s: float = 10.0
     return_window_s: float = 600.0
     touch_timeout_s: float = 20.0
-    history_s: float = 90.0
-    ambiguity_ratio: float = 0.6
-    box_margin_px: float = 10.0
-    merge_window_s: float = 60.0
-    attribution_delay_s: float = 1.5
-    merge_gap_px: float = 6.0
+    look_s: float = 0.6
+    min_known: float = 0.6
+    spot_margin_px: float = 6.0
     standing_margin_px: float = 15.0
+    unseen_confidence: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -73,39 +77,47 @@ class _Pickup:
     t: float
 
 
-def _key(reach: Reach) -> tuple[int, str, float]:
-    return reach.track_id, reach.shelf_id, reach.start
+@dataclass
+class _Check:
+    """A reach whose spot is waiting to be judged."""
+
+    reach: Reach
+    box: Box
+    looks: list[SpotLook] = field(default_factory=list)
+    looking_since: float | None = None
 
 
-def _iou(a: Box, b: Box, inter: float) -> float:
-    """Intersection over union of two boxes whose intersection area ``inter`` is known."""
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+@dataclass(frozen=True)
+class _Unexplained:
+    """A reach whose spot showed no change (``seen_at``: when that was seen; None: it could not be seen)."""
+
+    reach: Reach
+    seen_at: float | None
 
 
 def _overlaps(a: Box, b: Box, margin: float = 0.0) -> bool:
-    return _overlap_area(a, b, margin) > 0
-
-
-def _overlap_area(a: Box, b: Box, margin: float = 0.0) -> float:
-    """Area of a (grown by ``margin`` pixels) intersected with b, square pixels."""
     width = min(a[2] + margin, b[2]) - max(a[0] - margin, b[0])
     height = min(a[3] + margin, b[3]) - max(a[1] - margin, b[1])
-    return max(0.0, width) * max(0.0, height)
+    return width > 0 and height > 0
+
+
+def _grow(box: Box, margin: float) -> Box:
+    return box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin
 
 
 class ShelfEventMachine:
-    """Shelf events of one camera. Call ``update`` once per processed frame, in time order, and ``flush``
-    at the end of a stream.
+    """Shelf events of one camera. Call ``update`` once per processed frame, in time order, and ``flush`` at the
+    end of a stream.
 
     Args:
         store_id: Written into events.
         camera_id: Written into events; shopper ids are ``{camera_id}-{track id}``.
         shelves: The camera's shelf zones.
         standing_zones: {shelf id: the standing zone in front of it}; only shoppers standing there reach it.
-        settings: Attribution and timing rules.
+        settings: Judging and timing rules.
         reach_settings: Reach detection tuning.
         state_settings: Shelf model tuning.
+        hand_settings: When a pose says an arm is reaching.
     """
 
     def __init__(
@@ -118,140 +130,172 @@ class ShelfEventMachine:
         settings: ShelfEventSettings | None = None,
         reach_settings: ReachSettings | None = None,
         state_settings: ShelfStateSettings | None = None,
+        hand_settings: HandSettings | None = None,
     ) -> None:
         self.store_id, self.camera_id = store_id, camera_id
         self.settings = settings or ShelfEventSettings()
+        self.hand_settings = hand_settings or HandSettings()
         self.standing_zones = standing_zones
         self.frame_size = shelves[0].frame_size if shelves else (0, 0)
         self.reaches = {z.zone_id: ReachDetector(z, reach_settings) for z in shelves}
         self.states = {z.zone_id: ShelfState(z, state_settings) for z in shelves}
-        self._history: deque[tuple[float, npt.NDArray[np.int64], npt.NDArray[np.float32]]] = deque()
-        self._pending: list[Reach] = []
-        self._due: list[ShelfChange] = []  # changes waiting ``attribution_delay_s`` for the reach detector
-        self._recent: list[ShelfChange] = []
-        self._consumed: set[tuple[int, str, float]] = set()  # reaches still going, already explained by a change
+        self._checks: list[_Check] = []
+        self._unexplained: list[_Unexplained] = []
         self._pickups: list[_Pickup] = []
+        self._present: set[int] = set()
 
-    def update(self, image: npt.NDArray[np.uint8], tracks: FrameDetections, t: float) -> list[AnyEvent]:
-        """Events due after this frame; ``tracks`` are confirmed tracks, their boxes also mask the shelves."""
+    def update(
+        self, image: npt.NDArray[np.uint8], tracks: FrameDetections, t: float, shift: CameraShift | None = None
+    ) -> list[AnyEvent]:
+        """Events due after this frame.
+
+        Args:
+            image: The frame as captured (BGR).
+            tracks: Confirmed tracks in reference pixels (`vision.events.registration.to_reference`); their boxes
+                also mask the shelves; with keypoints, reaches come from the pose.
+            t: Frame time, epoch seconds.
+            shift: The frame's registration (how to find reference pixels in ``image``).
+        """
         assert tracks.tracker_id is not None
-        self._history.append((t, tracks.tracker_id.copy(), tracks.xyxy.copy()))
-        while self._history and self._history[0][0] < t - self.settings.history_s:
-            self._history.popleft()
+        self._present = set(tracks.tracker_id.tolist())
         self._pickups = [p for p in self._pickups if t - p.t <= self.settings.return_window_s]
-        events: list[AnyEvent] = []
+        hands, lines = None, []
+        if tracks.keypoints is not None and len(tracks):
+            layout = layout_for(tracks.keypoints.shape[1])
+            hands = find_hands(tracks.keypoints, tracks.xyxy, layout, self.hand_settings)
+            lines = arm_lines(tracks.keypoints, tracks.xyxy, layout, self.hand_settings)
         for shelf_id, detector in self.reaches.items():
             state = self.states[shelf_id]
-            changes = state.update(image, tracks.xyxy, t)
+            held = [box for _, box in detector.active().values()]
+            held += [c.box for c in self._checks if c.reach.shelf_id == shelf_id]
+            state.update(image, tracks.xyxy, t, shift=shift, arm_lines=lines, held=held)
             standing = self._standing_rows(shelf_id, tracks)
-            arms = [arm if row in standing else None for row, arm in enumerate(state.arms)]
-            for reach in detector.update(tracks, arms, t):
-                if _key(reach) in self._consumed:
-                    self._consumed.discard(_key(reach))
-                else:
-                    self._pending.append(reach)
-            self._due.extend(changes)
-        for change in [c for c in self._due if t - c.seen_at >= self.settings.attribution_delay_s]:
-            self._due.remove(change)
-            if self._is_continuation(change):
-                continue
-            event = self._change_event(change, t)
-            if event is not None:
-                events.append(event)
-        events.extend(self._touches(t, force=False))
+            ended = detector.update(tracks, t, arms=state.arms, hands=hands, standing=standing)
+            self._open(ended)
+        events = self._look(t)
+        events.extend(self._settle_unexplained(t, force=False))
         return sorted(events, key=lambda e: e.ts)
 
     def flush(self, t: float) -> list[AnyEvent]:
-        """Attribute the changes waiting for it and decide every pending reach (end of stream)."""
+        """End the reaches still going, judge every open spot with what was seen, decide every reach (end of
+        stream)."""
+        for detector in self.reaches.values():
+            self._open(detector.flush())
         events: list[AnyEvent] = []
-        for change in self._due:
-            if not self._is_continuation(change) and (event := self._change_event(change, t)) is not None:
-                events.append(event)
-        self._due = []
-        return [*events, *self._touches(t, force=True)]
+        for check in sorted(self._checks, key=lambda c: c.reach.end):
+            events.extend(self._judge(check, t))
+        self._checks = []
+        events.extend(self._settle_unexplained(t, force=True))
+        return sorted(events, key=lambda e: e.ts)
 
-    def _attribute(self, change: ShelfChange, t: float) -> tuple[int, float, float, float, Reach | None] | None:
-        """(track id, confidence, start, end, the reach that made it or None) for a change; None if nobody was
-        there. Start and end are the reach's, or the time the shopper's box covered the changed region.
+    # -- spot checks --------------------------------------------------------------------------------------
 
-        The overlapping reach whose hand box fits the changed region best (IoU) wins (ended reaches and ones
-        still going);
-        without a reach, the shopper whose box covered the region longest while it was hidden.
-        """
-        # Whatever made the change happened while its region was hidden: nothing after it was seen counts.
-        window = (change.hidden_from - 1.0, change.seen_at)
-        going = [
-            Reach(track_id, shelf_id, start, t, hand)
-            for shelf_id, detector in self.reaches.items() if shelf_id == change.shelf_id
-            for track_id, (start, hand) in detector.active().items()
-        ]  # fmt: skip
-        reaches = [
-            (_overlap_area(r.hand_box, change.box, self.settings.box_margin_px), r)
-            for r in [*self._pending, *going]
-            if r.shelf_id == change.shelf_id and r.end >= window[0] and r.start <= window[1]
-        ]
-        reaches = [(area, r) for area, r in reaches if area > 0 and _key(r) not in self._consumed]
-        if reaches:
-            # Closest fit, not most overlap: a hand box is the union over a whole reach, and a long reach that
-            # swept much of the shelf overlaps every spot a lot without having been at this one.
-            area, reach = max(reaches, key=lambda item: (_iou(item[1].hand_box, change.box, item[0]), -item[1].start))
-            rivals = [
-                a for a, r in reaches if r.track_id != reach.track_id and a >= self.settings.ambiguity_ratio * area
-            ]
-            return reach.track_id, (0.5 if rivals else 0.9), reach.start, reach.end, reach
-        return self._attribute_by_cover(change, window)
+    def _open(self, reaches: Sequence[Reach]) -> None:
+        for reach in reaches:
+            self._checks.append(_Check(reach, _grow(reach.hand_box, self.settings.spot_margin_px)))
+        self._checks.sort(key=lambda c: c.reach.end)
 
-    def _attribute_by_cover(
-        self, change: ShelfChange, window: tuple[float, float]
-    ) -> tuple[int, float, float, float, None] | None:
-        covered: dict[int, float] = {}
-        spans: dict[int, tuple[float, float]] = {}
-        previous_t = None
-        for t, ids, boxes in self._history:
-            if window[0] <= t <= window[1]:
-                dt = 0.0 if previous_t is None else t - previous_t
-                for track_id, box in zip(ids.tolist(), boxes.tolist(), strict=True):
-                    if _overlap_area(tuple(box), change.box, self.settings.box_margin_px) > 0:
-                        covered[track_id] = covered.get(track_id, 0.0) + max(dt, 1e-3)
-                        spans[track_id] = (spans.get(track_id, (t, t))[0], t)
-            previous_t = t
-        if not covered:
-            return None
-        ranked = sorted(covered.items(), key=lambda item: -item[1])
-        ambiguous = len(ranked) > 1 and ranked[1][1] >= self.settings.ambiguity_ratio * ranked[0][1]
-        track_id = ranked[0][0]
-        return track_id, (0.5 if ambiguous else 0.75), spans[track_id][0], spans[track_id][1], None
+    def _look(self, t: float) -> list[AnyEvent]:
+        """Look at every open spot; judge those seen long enough, give up on those out of view too long."""
+        events: list[AnyEvent] = []
+        for check in list(self._checks):
+            if check not in self._checks:
+                continue  # paired and closed by an earlier check this frame
+            look = self.states[check.reach.shelf_id].examine(check.box, t)
+            if not look.visible:
+                check.looks, check.looking_since = [], None
+                if t - check.reach.end > self.settings.touch_timeout_s:
+                    self._checks.remove(check)
+                    self._unexplained.append(_Unexplained(check.reach, None))
+                continue
+            check.looking_since = t if check.looking_since is None else check.looking_since
+            check.looks.append(look)
+            if t - check.looking_since >= self.settings.look_s:
+                self._checks.remove(check)
+                events.extend(self._judge(check, t))
+        return events
 
-    def _spot(self, box: Box) -> ShelfSpot:
-        height, width = self.frame_size
-        x1, y1 = min(max(box[0] / width, 0.0), 0.999), min(max(box[1] / height, 0.0), 0.999)
-        x2, y2 = max(min(box[2] / width, 1.0), x1 + 0.001), max(min(box[3] / height, 1.0), y1 + 0.001)
-        return ShelfSpot(spot_id=f"x{(x1 + x2) / 2:.2f}y{(y1 + y2) / 2:.2f}", box=(x1, y1, x2, y2))
+    def _judge(self, check: _Check, t: float) -> list[AnyEvent]:
+        """The verdict on a spot from its looks: a change, no change, or cannot tell."""
+        looks = check.looks
+        if not looks or float(np.mean([look.known for look in looks])) < self.settings.min_known:
+            self._unexplained.append(_Unexplained(check.reach, None))
+            return []
+        changes = [look.change for look in looks if look.change is not None]
+        if len(changes) >= math.ceil(2 * len(looks) / 3):
+            change = changes[-1]
+            self.states[check.reach.shelf_id].accept(check.box)
+            return [self._change_event(check.reach, change)]
+        if any(look.too_tall for look in looks):
+            self._unexplained.append(_Unexplained(check.reach, None))
+            return []
+        self._unexplained.append(_Unexplained(check.reach, t))
+        return []
 
-    def _change_event(self, change: ShelfChange, t: float) -> PickupEvent | PutbackEvent | None:
-        found = self._attribute(change, t)
-        if found is None:
-            return None
-        track_id, confidence, start, end, reach = found
-        if reach is not None:
-            self._consume(reach)
-        shopper = shopper_id_for(camera_id=self.camera_id, track_id=track_id)
-        spot = self._spot(change.box)
-        common: dict[str, object] = {
-            "store_id": self.store_id, "camera_id": self.camera_id, "ts": end, "ts_start": start, "ts_end": end,
-            "confidence": confidence, "shopper_id": shopper, "shelf_id": change.shelf_id, "spot": spot,
-        }  # fmt: skip
-        event_id = event_id_for(
-            store_id=self.store_id, camera_id=self.camera_id, type="pickup" if change.kind == "removed" else "putback",
-            shopper_id=shopper, ts_start=start, extra=f"{change.shelf_id}/{spot.spot_id}",
-        )  # fmt: skip
-        if change.kind == "removed":
-            self._pickups.append(_Pickup(event_id, track_id, change.shelf_id, change.box, change.before, end))
-            return PickupEvent.model_validate({**common, "event_id": event_id})
-        linked, misplaced = self._reversed_pickup(track_id, change, end)
-        return PutbackEvent.model_validate(
-            {**common, "event_id": event_id, "pickup_event_id": linked, "misplaced": misplaced}
+    # -- reaches with no change ---------------------------------------------------------------------------
+
+    def _settle_unexplained(self, t: float, *, force: bool) -> list[AnyEvent]:
+        """Decide the reaches no change explained: an unseen take-and-return (two of them), or touches."""
+        events: list[AnyEvent] = []
+        waiting: list[_Unexplained] = []
+        pending = sorted(self._unexplained, key=lambda u: u.reach.start)
+        used: set[int] = set()
+        for index, item in enumerate(pending):
+            if index in used:
+                continue
+            partner = next(
+                (j for j in range(len(pending)) if j != index and j not in used and self._pair(item, pending[j])), None
+            )
+            if partner is not None:
+                used.update((index, partner))
+                first, second = sorted((item.reach, pending[partner].reach), key=lambda r: r.start)
+                events.extend(self._unseen_return(first, second))
+                continue
+            if not force and self._may_pair_later(item, t):
+                waiting.append(item)
+                continue
+            used.add(index)
+            if not item.reach.walked_off:  # the arms of a shopper walking off, not a touch
+                seen = item.seen_at is not None
+                events.append(self._touch(item.reach, 0.8 if seen else self.settings.unseen_confidence))
+        self._unexplained = waiting
+        return events
+
+    def _pair(self, a: _Unexplained, b: _Unexplained) -> bool:
+        """True when two unexplained reaches are one shopper reaching twice to one spot of one shelf, the second
+        starting within ``same_spot_window_s`` of the first's end and before the first one's spot was seen."""
+        first, second = sorted((a, b), key=lambda u: u.reach.start)
+        r1, r2 = first.reach, second.reach
+        return (
+            (r1.track_id, r1.shelf_id) == (r2.track_id, r2.shelf_id)
+            and not (r1.walked_off or r2.walked_off)
+            and 0 <= r2.start - r1.end <= self.settings.same_spot_window_s
+            and (first.seen_at is None or first.seen_at > r2.start)
+            and _overlaps(r1.hand_box, r2.hand_box)
         )
+
+    def _may_pair_later(self, item: _Unexplained, t: float) -> bool:
+        """True while another reach could still pair with this one: a reach of the same shopper to the same spot
+        is still being judged, or (its spot not seen unchanged) the shopper is still here and could reach again
+        within ``same_spot_window_s`` of its end."""
+        reach = item.reach
+        if reach.walked_off:
+            return False
+        judging = any(
+            c.reach.track_id == reach.track_id and c.reach is not reach
+            and _overlaps(c.reach.hand_box, reach.hand_box)
+            and abs(c.reach.start - reach.start) <= self.settings.same_spot_window_s + (c.reach.end - c.reach.start)
+            for c in self._checks
+        )  # fmt: skip
+        if judging:
+            return True
+        return (
+            item.seen_at is None
+            and reach.track_id in self._present
+            and t - reach.end <= self.settings.same_spot_window_s
+        )
+
+    # -- events -------------------------------------------------------------------------------------------
 
     def _standing_rows(self, shelf_id: str, tracks: FrameDetections) -> set[int]:
         """Rows of the tracks standing in front of the shelf (feet in its standing zone): only they can reach it.
@@ -262,26 +306,32 @@ class ShelfEventMachine:
         inside = zone.distance_inside(tracks.foot_points) >= -self.settings.standing_margin_px
         return set(np.flatnonzero(inside).tolist())
 
-    def _is_continuation(self, change: ShelfChange) -> bool:
-        """True for the rest of a change already reported: a facing seen partly, the rest coming into view later
-        from behind the shopper. It joins the first part (same shelf and kind, adjoining, recent)."""
-        recent = [c for c in self._recent if change.seen_at - c.seen_at <= self.settings.merge_window_s]
-        self._recent = recent
-        for earlier in recent:
-            if (earlier.shelf_id, earlier.kind) == (change.shelf_id, change.kind) and _overlaps(
-                earlier.box, change.box, self.settings.merge_gap_px
-            ):
-                return True
-        self._recent.append(change)
-        return False
+    def _spot(self, box: Box) -> ShelfSpot:
+        height, width = self.frame_size
+        x1, y1 = min(max(box[0] / width, 0.0), 0.999), min(max(box[1] / height, 0.0), 0.999)
+        x2, y2 = max(min(box[2] / width, 1.0), x1 + 0.001), max(min(box[3] / height, 1.0), y1 + 0.001)
+        return ShelfSpot(spot_id=f"x{(x1 + x2) / 2:.2f}y{(y1 + y2) / 2:.2f}", box=(x1, y1, x2, y2))
 
-    def _consume(self, reach: Reach) -> None:
-        """A reach explained by a shelf change is not a touch: drop it from the pending ones, or remember it
-        (by track and start) while it is still going."""
-        if reach in self._pending:
-            self._pending.remove(reach)
-        else:
-            self._consumed.add(_key(reach))
+    def _change_event(self, reach: Reach, change: ShelfChange) -> PickupEvent | PutbackEvent:
+        shopper = shopper_id_for(camera_id=self.camera_id, track_id=reach.track_id)
+        spot = self._spot(change.box)
+        kind = "pickup" if change.kind == "removed" else "putback"
+        common: dict[str, object] = {
+            "store_id": self.store_id, "camera_id": self.camera_id, "ts": reach.end, "ts_start": reach.start,
+            "ts_end": reach.end, "confidence": 0.9, "shopper_id": shopper, "shelf_id": change.shelf_id, "spot": spot,
+            "reach_source": reach.source,
+            "event_id": event_id_for(
+                store_id=self.store_id, camera_id=self.camera_id, type=kind, shopper_id=shopper,
+                ts_start=reach.start, extra=f"{change.shelf_id}/{spot.spot_id}",
+            ),
+        }  # fmt: skip
+        if change.kind == "removed":
+            self._pickups.append(
+                _Pickup(common["event_id"], reach.track_id, change.shelf_id, change.box, change.before, reach.end)  # type: ignore[arg-type]
+            )
+            return PickupEvent.model_validate(common)
+        linked, misplaced = self._reversed_pickup(reach.track_id, change, reach.end)
+        return PutbackEvent.model_validate({**common, "pickup_event_id": linked, "misplaced": misplaced})
 
     def _reversed_pickup(self, track_id: int, change: ShelfChange, t: float) -> tuple[UUID | None, bool]:
         same_spot = [
@@ -300,61 +350,10 @@ class ShelfEventMachine:
             return chosen.event_id, not _overlaps(chosen.box, change.box)
         return None, False
 
-    def _touches(self, t: float, *, force: bool) -> list[AnyEvent]:
-        """Decide the pending reaches no change was attributed to: touches, or an unseen take-and-return."""
-        ready: list[tuple[Reach, bool]] = []
-        still, waiting = [], []
-        for reach in self._pending:
-            if any(c.shelf_id == reach.shelf_id and _overlaps(c.box, reach.hand_box) for c in self._due):
-                waiting.append(reach)  # a change here waits to be attributed: it may be this reach's
-                continue
-            if not force and self._may_reach_again(reach, t):
-                still.append(reach)  # a second reach here would make the two an unseen take-and-return
-                continue
-            settled = self.states[reach.shelf_id].region_settled(reach.hand_box, t)
-            if force or settled or t - reach.end > self.settings.touch_timeout_s:
-                if not reach.walked_off:  # the arms of a shopper walking off, not a touch
-                    ready.append((reach, settled))
-            else:
-                still.append(reach)
-        ready.sort(key=lambda item: item[0].start)
-        others = sorted([*(r for r, _ in ready), *(r for r in still if not r.walked_off)], key=lambda r: r.start)
-        events: list[AnyEvent] = []
-        paired: set[int] = set()  # id() of reaches already used in a pair
-        for reach, settled in ready:
-            if id(reach) in paired:
-                continue
-            # The other reach of a pair may be ready too, or still waiting (e.g. its spot is not in view yet).
-            other = next((r for r in others if id(r) not in {id(reach), *paired} and self._pair(reach, r)), None)
-            if other is None:
-                events.append(self._touch(reach, confidence=0.8 if settled else 0.5))
-            else:
-                paired.update((id(reach), id(other)))
-                events.extend(self._unseen_return(*sorted((reach, other), key=lambda r: r.start)))
-        self._pending = [*waiting, *(r for r in still if id(r) not in paired)]
-        return events
-
-    def _may_reach_again(self, reach: Reach, t: float) -> bool:
-        """True while the shopper of a finished reach is still in view and could reach to the same spot again
-        within ``same_spot_window_s``: the item of an unseen take is in their hand, hidden by their body."""
-        if t - reach.end > self.settings.same_spot_window_s or not self._history:
-            return False
-        return bool((self._history[-1][1] == reach.track_id).any())
-
-    def _pair(self, a: Reach, b: Reach) -> bool:
-        """True when two reaches, neither explained by a seen change, are the same shopper reaching to the same
-        spot of the same shelf twice, the second within ``same_spot_window_s`` of the first."""
-        first, second = sorted((a, b), key=lambda r: r.start)
-        return (
-            (first.track_id, first.shelf_id) == (second.track_id, second.shelf_id)
-            and 0 <= second.start - first.end <= self.settings.same_spot_window_s
-            and _overlaps(first.hand_box, second.hand_box)
-        )
-
     def _unseen_return(self, first: Reach, second: Reach) -> list[AnyEvent]:
-        """A pick-up and its put-back for two reaches of one shopper to one spot that stayed hidden between them
-        (behind the shopper's own body, so no change could be seen): taking an item, looking at it and putting it
-        back is the usual reason to reach twice. Confidence 0.5: it was not seen."""
+        """A pick-up and its put-back for two reaches of one shopper to one spot that was not seen between them:
+        taking an item, looking at it and putting it back is the usual reason to reach twice. Confidence 0.5: it
+        was not seen."""
         shopper = shopper_id_for(camera_id=self.camera_id, track_id=first.track_id)
         a, b = first.hand_box, second.hand_box
         spot = self._spot((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
@@ -368,7 +367,7 @@ class ShelfEventMachine:
             common: dict[str, object] = {
                 "event_id": event_id, "store_id": self.store_id, "camera_id": self.camera_id, "ts": reach.end,
                 "ts_start": reach.start, "ts_end": reach.end, "confidence": 0.5, "shopper_id": shopper,
-                "shelf_id": reach.shelf_id, "spot": spot,
+                "shelf_id": reach.shelf_id, "spot": spot, "reach_source": reach.source,
             }  # fmt: skip
             if pickup_id is None:
                 pickup_id = event_id
@@ -387,5 +386,5 @@ class ShelfEventMachine:
             store_id=self.store_id, camera_id=self.camera_id, ts=reach.end, ts_start=reach.start, ts_end=reach.end,
             confidence=confidence, shopper_id=shopper, shelf_id=reach.shelf_id,
             zone_id=zone.zone_id if (zone := self.standing_zones.get(reach.shelf_id)) else reach.shelf_id,
-            spot=self._spot(reach.hand_box),
+            spot=self._spot(reach.hand_box), reach_source=reach.source,
         )  # fmt: skip

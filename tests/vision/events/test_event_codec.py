@@ -159,7 +159,7 @@ BAD_PAYLOADS: list[tuple[str, Any, str]] = [
     ("non-str-type", _valid_wire(type=3), "unknown event type 3"),
     ("missing-type", _without("type"), "missing field 'type'; expected one of dwell"),
     ("unknown-major-version", _valid_wire(schema_version="2.0"), "unknown schema_version '2.0'"),
-    ("newer-minor-version", _valid_wire(schema_version="1.1"), "upgrade readers before writers"),
+    ("newer-minor-version", _valid_wire(schema_version="1.2"), "upgrade readers before writers"),
     ("numeric-version", _valid_wire(schema_version=1.0), "unknown schema_version 1.0; this reader supports"),
     ("missing-version", _without("schema_version"), "missing field 'schema_version'"),
     ("missing-field", _without("zone_id"), "invalid dwell event: zone_id: missing (required)"),

@@ -49,12 +49,26 @@ def test_event_types_models_and_discriminators_agree() -> None:
         assert model.model_fields["type"].default == event_type
 
 
-def test_every_model_writes_the_current_schema_version() -> None:
-    assert SUPPORTED_SCHEMA_VERSIONS == (SCHEMA_VERSION,)
+def test_every_model_writes_the_current_schema_version_and_reads_every_supported_one() -> None:
+    assert SUPPORTED_SCHEMA_VERSIONS == ("1.0", "1.1") and SCHEMA_VERSION == "1.1"
     for event_type in EVENT_TYPES:
         event = sample_event(event_type)
         assert event.schema_version == SCHEMA_VERSION
-        assert get_args(EventBase.model_fields["schema_version"].annotation) == (SCHEMA_VERSION,)
+        assert get_args(EventBase.model_fields["schema_version"].annotation) == SUPPORTED_SCHEMA_VERSIONS
+        older = type(event).model_validate({**event.model_dump(), "schema_version": "1.0"})
+        assert older.schema_version == "1.0"
+
+
+@pytest.mark.parametrize("event_type", ["touch", "pickup", "putback"])
+def test_reach_source_is_a_1_1_field(event_type: str) -> None:
+    """1.1 added ``reach_source``: a 1.1 event may carry it, a 1.0 event may not (a 1.0 reader could not store it)."""
+    event = sample_event(event_type)
+    data = {**event.model_dump(), "reach_source": "pose"}
+    assert type(event).model_validate(data).reach_source == "pose"
+    with pytest.raises(ValidationError, match=r"added in schema_version 1\.1"):
+        type(event).model_validate({**data, "schema_version": "1.0"})
+    with pytest.raises(ValidationError, match="reach_source"):
+        type(event).model_validate({**data, "reach_source": "guess"})
 
 
 @pytest.mark.parametrize("event_type", EVENT_TYPES)
@@ -125,7 +139,7 @@ INVALID: list[tuple[str, str, dict[str, Any], str]] = [
         "pickup_event_id\n  Input should be a valid UUID",
     ),
     ("wrong-type-tag", "pickup", {"type": "putback"}, "type\n  Input should be 'pickup'"),
-    ("unknown-version", "pickup", {"schema_version": "1.1"}, "schema_version\n  Input should be '1.0'"),
+    ("unknown-version", "pickup", {"schema_version": "1.2"}, "schema_version\n  Input should be '1.0' or '1.1'"),
     (
         "interval-reversed",
         "touch",

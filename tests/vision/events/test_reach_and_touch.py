@@ -1,156 +1,118 @@
-"""Reaches that end with the shopper walking off, and reaches that no seen change explains: touch or an unseen
-take-and-return."""
+"""Reach detection: from wrists (pose) and from the arm seen in pixels (no pose model); walking off, hiding,
+hysteresis, the end of a stream; which hand signals a reach."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from tests.vision.events.scene import FPS, SHELF, T0, Shopper, facing_centre, tracks
 from vision.detections import FrameDetections
-from vision.events.contract import PickupEvent, PutbackEvent, TouchEvent
-from vision.events.reach import Reach, ReachDetector
-from vision.events.shelf_events import ShelfEventMachine
-from vision.events.shelf_state import ShelfChange
-from vision.zones import Zone
+from vision.events.reach import Reach, ReachDetector, ReachSettings
+from vision.events.wrists import HandSettings, find_hands
+from vision.pose.keypoints import BLAZEPOSE33, COCO17
 
-FRAME = (480, 640)
-T0 = 1_767_603_600.0
-SHELF = Zone.from_normalised("shelf-1", "shelf", [(0.1, 0.1), (0.9, 0.1), (0.9, 0.5), (0.1, 0.5)], FRAME)
-ARM = (300.0, 100.0, 330.0, 140.0)
+ARM = (185.0, 60.0, 215.0, 100.0)
 
 
-def shopper(x: float) -> FrameDetections:
-    box = np.array([[x - 30, 150, x + 30, 400]], np.float32)
-    return FrameDetections(box, np.ones(1, np.float32), np.zeros(1, np.int64), tracker_id=np.array([7]))
+def shopper_at(x: float) -> FrameDetections:
+    return tracks([Shopper(7, x)], 0.0, pose=False)
 
 
 def nobody() -> FrameDetections:
-    return FrameDetections(
-        np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64), tracker_id=np.zeros(0, np.int64)
-    )
+    return tracks([], 0.0, pose=False)
 
 
-def reaches(xs: list[float | None], arm_on: list[bool], fps: float = 5.0) -> list[Reach]:
-    """Reaches of one shopper at foot x ``xs[i]`` (None: not seen in that frame) with the arm signal on or off."""
+def motion_reaches(xs: list[float | None], arm_on: list[bool]) -> list[Reach]:
+    """Reaches of one shopper at foot x ``xs[i]`` (None: not seen in that frame) with the arm seen or not."""
     detector = ReachDetector(SHELF)
     out: list[Reach] = []
     for i, (x, on) in enumerate(zip(xs, arm_on, strict=True)):
-        if x is None:
-            out += detector.update(nobody(), [], T0 + i / fps)
-        else:
-            out += detector.update(shopper(x), [ARM if on else None], T0 + i / fps)
+        frame = nobody() if x is None else shopper_at(x)
+        out += detector.update(frame, T0 + i / FPS, arms=[ARM if on else None] if x is not None else [])
     return out
 
 
+def pose_reaches(hands: list[tuple[float, float] | None], settings: ReachSettings | None = None) -> list[Reach]:
+    """Reaches of a shopper standing at x 150 whose right hand is at ``hands[i]`` (None: hanging)."""
+    detector = ReachDetector(SHELF, settings)
+    out: list[Reach] = []
+    for i, hand in enumerate(hands):
+        frame = tracks([Shopper(7, 150.0, hand)], T0 + i / FPS)
+        assert frame.keypoints is not None
+        found = find_hands(frame.keypoints, frame.xyxy, BLAZEPOSE33, HandSettings())
+        out += detector.update(frame, T0 + i / FPS, hands=found)
+    return out + detector.flush()
+
+
 def test_a_reach_ended_while_standing_is_not_walked_off() -> None:
-    (reach,) = reaches([270.0] * 20, [False] * 5 + [True] * 6 + [False] * 9)
-    assert not reach.walked_off and reach.end - reach.start >= 1.0
+    (reach,) = motion_reaches([150.0] * 20, [False] * 5 + [True] * 6 + [False] * 9)
+    assert not reach.walked_off and reach.end - reach.start >= 1.0 and reach.source == "motion"
 
 
 def test_a_reach_whose_shopper_walks_off_with_the_signal_on_is_walked_off() -> None:
-    xs = [270.0] * 11 + [270.0 + 30 * i for i in range(1, 10)]  # starts walking while the arm signal is on
-    (reach,) = reaches(xs, [False] * 5 + [True] * 15)
+    xs = [150.0] * 11 + [150.0 + 30 * i for i in range(1, 10)]
+    (reach,) = motion_reaches(xs, [False] * 5 + [True] * 15)  # type: ignore[arg-type]
     assert reach.walked_off
 
 
 def test_a_reach_survives_its_shopper_being_hidden_for_a_moment() -> None:
-    # 0.4 s of arm, 0.6 s hidden behind a passer-by, 0.4 s of arm: one reach, not two too short to count
-    xs: list[float | None] = [270.0] * 7 + [None] * 3 + [270.0] * 10
-    (reach,) = reaches(xs, [False] * 5 + [True] * 2 + [False] * 3 + [True] * 3 + [False] * 7)
+    xs: list[float | None] = [150.0] * 7 + [None] * 3 + [150.0] * 10
+    (reach,) = motion_reaches(xs, [False] * 5 + [True] * 2 + [False] * 3 + [True] * 3 + [False] * 7)
     assert abs(reach.start - (T0 + 1.0)) < 1e-6 and abs(reach.end - (T0 + 2.4)) < 1e-6
 
 
-def machine_with(*pending: Reach) -> ShelfEventMachine:
-    machine = ShelfEventMachine(store_id="s", camera_id="cam1", shelves=[SHELF], standing_zones={})
-    machine._pending = list(pending)
-    return machine
+def test_a_wrist_stretched_into_the_shelf_is_a_reach_at_where_the_hand_got_to() -> None:
+    target = facing_centre(5)
+    hands = [None] * 5 + [(180.0, 112.0), (195.0, 95.0)] + [target] * 3 + [(180.0, 112.0)] + [None] * 5
+    (reach,) = pose_reaches(hands)  # type: ignore[arg-type]
+    assert reach.source == "pose" and reach.start == T0 + 5 / FPS and reach.end >= T0 + 9 / FPS
+    x1, y1, x2, y2 = reach.hand_box  # the spot: where the arm was out furthest, not the path to it
+    assert x1 < target[0] < x2 and y1 < target[1] < y2 and y2 < 95
 
 
-def test_a_lone_reach_is_a_touch_and_a_walked_off_one_is_nothing() -> None:
-    (touch,) = machine_with(Reach(7, "shelf-1", T0, T0 + 1.6, ARM)).flush(T0 + 30)
-    assert isinstance(touch, TouchEvent) and touch.ts_start == T0
-    assert machine_with(Reach(7, "shelf-1", T0, T0 + 1.0, ARM, walked_off=True)).flush(T0 + 30) == []
+def test_start_s_ignores_a_one_frame_flicker_and_min_reach_s_a_short_one() -> None:
+    flicker = [None] * 5 + [facing_centre(5)] + [None] * 5
+    assert pose_reaches(flicker, ReachSettings(start_s=0.2)) == []  # type: ignore[arg-type]
+    assert pose_reaches([None] * 5 + [facing_centre(5)] * 2 + [None] * 5) == []  # type: ignore[list-item]  # 0.2 s
 
 
-def test_two_unexplained_reaches_to_one_spot_are_an_unseen_take_and_return() -> None:
-    first, second = Reach(7, "shelf-1", T0, T0 + 1.6, ARM), Reach(7, "shelf-1", T0 + 5, T0 + 6.6, ARM)
-    pickup, putback = sorted(machine_with(second, first).flush(T0 + 30), key=lambda e: e.ts)
-    assert isinstance(pickup, PickupEvent) and isinstance(putback, PutbackEvent)
-    assert (pickup.ts_start, putback.ts_start) == (T0, T0 + 5) and pickup.confidence == putback.confidence == 0.5
-    assert putback.pickup_event_id == pickup.event_id and not putback.misplaced
+def test_a_reach_still_going_at_the_end_of_the_stream_is_flushed() -> None:
+    (reach,) = pose_reaches([None] * 5 + [facing_centre(5)] * 5)  # type: ignore[list-item]
+    assert reach.start == T0 + 1.0 and reach.end == T0 + 9 / FPS
 
 
-def test_reaches_of_other_shoppers_spots_or_times_stay_touches() -> None:
-    elsewhere = (500.0, 100.0, 530.0, 140.0)
-    for second in (
-        Reach(8, "shelf-1", T0 + 5, T0 + 6.6, ARM),  # another shopper
-        Reach(7, "shelf-1", T0 + 5, T0 + 6.6, elsewhere),  # another spot
-        Reach(7, "shelf-1", T0 + 30, T0 + 31.6, ARM),  # long after (beyond same_spot_window_s)
-    ):
-        events = machine_with(Reach(7, "shelf-1", T0, T0 + 1.6, ARM), second).flush(T0 + 60)
-        assert [e.type for e in events] == ["touch", "touch"]
+def test_only_a_stretched_or_lifted_arm_away_from_the_torso_reaches() -> None:
+    """Hanging hands and an item held up over the chest are not reaches; an arm out sideways, one lifted above
+    the head, and one stretched down to a low shelf away from the body are."""
+    cases = {
+        None: False,  # hanging at the hip
+        (158.0, 110.0): False,  # held up in front of the chest
+        (205.0, 110.0): True,  # out to the side at chest height
+        (175.0, 40.0): True,  # lifted above the head
+    }
+    for hand, reaching in cases.items():
+        frame = tracks([Shopper(7, 150.0, hand)], T0)
+        assert frame.keypoints is not None
+        found = find_hands(frame.keypoints, frame.xyxy, BLAZEPOSE33, HandSettings())
+        assert bool(found.reaching[0].any()) is reaching, hand
 
 
-def test_a_change_goes_to_the_reach_that_fits_it_not_the_widest_sweep() -> None:
-    """One shopper reaches for a spot, then sweeps a wide region of the shelf (putting something back
-    elsewhere): the removal is the first reach's, although the sweep overlaps more of it."""
-    at_spot = Reach(7, "shelf-1", T0, T0 + 1.6, (300.0, 100.0, 330.0, 140.0))
-    sweep = Reach(7, "shelf-1", T0 + 5, T0 + 6.6, (200.0, 80.0, 420.0, 200.0))
-    machine = machine_with(at_spot, sweep)
-    gone = ShelfChange(
-        "shelf-1", (280.0, 80.0, 360.0, 170.0), "removed", T0 - 1, T0 + 9, (90, 90, 90), (200, 200, 190), 40.0
-    )
-    machine._due = [gone]
-    events = machine.flush(T0 + 10)
-    (pickup,) = [e for e in events if isinstance(e, PickupEvent)]
-    assert (pickup.ts_start, pickup.ts_end) == (at_spot.start, at_spot.end)
-    assert [e.ts_start for e in events if isinstance(e, TouchEvent)] == [sweep.start]  # the sweep stays a touch
+def test_coco_keypoints_are_read_through_their_layout() -> None:
+    """A YOLO pose model's 17 COCO keypoints: the same arm out, read through the COCO rows."""
+    frame = tracks([Shopper(7, 150.0, (205.0, 110.0))], T0)
+    assert frame.keypoints is not None
+    blaze = frame.keypoints[0]
+    coco = np.zeros((1, 17, 3), np.float32)
+    for coco_row, blaze_row in zip((5, 6, 7, 8, 9, 10, 11, 12), (11, 12, 13, 14, 15, 16, 23, 24), strict=True):
+        coco[0, coco_row] = blaze[blaze_row]
+    found = find_hands(coco, frame.xyxy, COCO17, HandSettings())
+    assert found.reaching[0].tolist() == [False, True]
+    assert np.allclose(found.tip[0, 1], (205.0, 110.0))  # no hand points: the wrist itself
 
 
-def test_a_reach_that_started_after_the_change_was_seen_did_not_make_it() -> None:
-    """The take was not seen as a reach; the removal came into view at T0 + 4; the shopper's return reach at
-    T0 + 5 fits the spot exactly but started after the removal was seen: the pick-up is not that reach's
-    (it falls back to who covered the spot), and the return reach stays free for the put-back."""
-    machine = machine_with()
-    machine._history.append((T0 + 2, np.array([7]), shopper(315).xyxy))
-    spot = (300.0, 160.0, 330.0, 200.0)  # in front of the shopper's body (their box covers it)
-    gone = ShelfChange("shelf-1", spot, "removed", T0 + 1, T0 + 4, (90, 90, 90), (200, 200, 190), 40.0)
-    machine._pending = [Reach(7, "shelf-1", T0 + 5, T0 + 6.6, spot)]
-    machine._due = [gone]
-    (pickup,) = [e for e in machine.flush(T0 + 10) if isinstance(e, PickupEvent)]
-    assert pickup.confidence == 0.75 and pickup.ts_end <= T0 + 4  # by covering, not the later reach (0.9)
-
-
-def test_a_reach_waits_while_its_shopper_may_reach_to_the_spot_again() -> None:
-    """An unseen take: the item is in the hand, hidden by the body, while the shopper looks at it. The first
-    reach must not be decided as a touch while the shopper still stands there, or the return reach a few
-    seconds later has nothing to pair with."""
-    from vision.events.shelf_events import ShelfEventSettings
-
-    first, second = Reach(7, "shelf-1", T0, T0 + 1.6, ARM), Reach(7, "shelf-1", T0 + 5, T0 + 6.6, ARM)
-    machine = ShelfEventMachine(
-        store_id="s", camera_id="cam1", shelves=[SHELF], standing_zones={},
-        settings=ShelfEventSettings(touch_timeout_s=1.0),
-    )  # fmt: skip
-    machine._history.append((T0 + 3, np.array([7]), shopper(315).xyxy))
-    machine._pending = [first]
-    assert machine._touches(T0 + 3, force=False) == []  # timed out, but shopper 7 is still there
-    machine._pending.append(second)
-    machine._history.append((T0 + 8, np.array([7]), shopper(315).xyxy))
-    assert machine._touches(T0 + 8, force=False) == []  # both wait while the shopper is there
-    machine._history.append((T0 + 12, np.array([7]), shopper(315).xyxy))
-    assert [e.type for e in machine._touches(T0 + 12, force=False)] == ["pickup", "putback"]  # first's window over
-
-    gone = machine_with(first)
-    gone._history.append((T0 + 3, np.zeros(0, np.int64), np.zeros((0, 4), np.float32)))
-    assert [e.type for e in gone._touches(T0 + 3 + 20, force=False)] == ["touch"]  # shopper left: decided
-
-
-def test_a_decided_reach_pairs_with_an_earlier_one_still_waiting() -> None:
-    """The second reach's spot may come into view (and be decided) before the first's: they still pair."""
-    wider = (295.0, 95.0, 335.0, 150.0)
-    first, second = Reach(7, "shelf-1", T0, T0 + 1.6, wider), Reach(7, "shelf-1", T0 + 5, T0 + 6.6, ARM)
-    machine = machine_with(first, second)
-    machine.states["shelf-1"].region_settled = lambda box, t: box is second.hand_box  # type: ignore[method-assign]
-    machine._history.append((T0 + 30, np.zeros(0, np.int64), np.zeros((0, 4), np.float32)))
-    events = machine._touches(T0 + 12, force=False)
-    assert [(e.type, e.ts_start) for e in events] == [("pickup", T0), ("putback", T0 + 5)]
+def test_low_scoring_keypoints_are_not_used() -> None:
+    frame = tracks([Shopper(7, 150.0, (205.0, 110.0))], T0)
+    assert frame.keypoints is not None
+    frame.keypoints[0, 16, 2] = 0.1  # the reaching wrist is a guess
+    found = find_hands(frame.keypoints, frame.xyxy, BLAZEPOSE33, HandSettings(min_score=0.3))
+    assert not found.seen[0, 1] and not found.reaching[0].any()
