@@ -3,9 +3,10 @@
 Pose: a hand (the wrist, or the mean of its finger points) inside the shelf polygon on an arm that is stretched
 out or lifted (`vision.events.wrists`). Motion fallback (no keypoints): shelf pixels beside a shopper's box that
 differ from the shelf's stable picture and move (``ShelfState.arms``). Either way a reach must come from a shopper
-standing still in front of the shelf (walking arms swing), turns on once the signal has held ``start_s``, lasts
-``min_reach_s``, and survives ``end_grace_s`` without the signal and ``hidden_grace_s`` while the shopper is not
-seen at all (someone walked in front). A reach whose shopper starts walking before the signal has gone is marked
+standing still in front of the shelf (walking arms swing), turns on once the signal has held ``start_s``, and lasts
+``min_reach_s``. It ends when the hand has been seen back at the body for ``end_grace_s``; while the hand is not seen
+(its keypoints score low, or the shopper is hidden) it survives ``hidden_grace_s``: losing sight of a hand is no sign
+that it left the shelf. A reach whose shopper starts walking before the signal has gone is marked
 ``walked_off``: swinging arms at the start of a walk look like a short reach. Each reach says which signal made it
 (``source``) and where the hand went: the region its hand covered when the arm was out furthest, which is where
 the shelf is looked at afterwards.
@@ -15,7 +16,7 @@ the shelf is looked at afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,16 +36,20 @@ class ReachSettings:
     """Tuning of reach detection, seconds.
 
     Attributes:
-        max_speed_hps: Box-heights per second the foot point may move during a reach: shoppers stand still to
-            reach; raise it and walkers' swinging arms count, lower it and a shopper shifting weight is missed.
+        max_speed_hps: Box-heights per second a shopper may move during a reach (the slower of the head and the
+            feet: someone passing in front hides one of them): shoppers stand still to reach; raise it and walkers'
+            swinging arms count, lower it and a shopper shifting weight is missed.
         start_s: How long the signal must hold before a reach starts (its start is still the first frame the
             signal was on): 0 starts on the first frame; higher ignores a one-frame flicker.
         min_reach_s: Shorter reaches are ignored (a flicker of the signal).
-        end_grace_s: A reach survives this long without the signal (a frame where the hand was missed).
-        hidden_grace_s: A reach survives this long while its shopper is not seen at all (the track is missing:
-            someone walked in front); it goes on if the hand is there when the shopper is seen again.
+        end_grace_s: A reach ends once its hand has been seen away from the shelf (back at the body) this long.
+        hidden_grace_s: A reach survives this long without the signal while there is no sign it is over: its
+            hand is not seen (low keypoint scores: someone in front, motion blur) or the shopper is not seen at all
+            (the track is missing); it goes on if the hand is at the shelf when seen again.
         spot_share: The reach's spot is where the hand was when its extension was at least this share of the
             furthest it got: the end of the reach, not the path to it.
+        shelf_margin_px: A hand stays in the reach it started while within this many pixels of that shelf's zone
+            (a hand on the line between two boards of one unit does not flip between them).
     """
 
     max_speed_hps: float = 0.35
@@ -53,6 +58,7 @@ class ReachSettings:
     end_grace_s: float = 0.5
     hidden_grace_s: float = 1.5
     spot_share: float = 0.75
+    shelf_margin_px: float = 12.0
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,10 @@ class Reach:
 
 @dataclass
 class _TrackReach:
-    foot: tuple[float, float, float]  # x, y pixels and time of the last sighting
+    last: tuple[float, float, float, float]  # centre x, top y, bottom y (pixels) and time of the last sighting
     speed_hps: float = 0.0
+    off_since: float | None = None  # since when the hand is seen away from the shelf during a reach
+    shelf_id: str | None = None  # the shelf of the reach going on (or starting)
     first_on: float | None = None  # the signal's first frame of the current run, before the reach started
     start: float | None = None
     last_on: float = 0.0
@@ -97,19 +105,27 @@ def _union(boxes: Sequence[Box]) -> Box:
 
 
 class ReachDetector:
-    """Reach state of every track at one shelf. Call ``update`` every frame, in time order."""
+    """Reach state of every track of one camera. Call ``update`` every frame, in time order.
 
-    def __init__(self, shelf: Zone, settings: ReachSettings | None = None) -> None:
-        self.shelf = shelf
+    A track reaches into one shelf at a time: a hand on the line between two shelf zones (the boards of one unit)
+    stays in the reach it started, as long as it is within ``shelf_margin_px`` of that shelf.
+
+    Args:
+        shelves: The camera's shelf zones (reference pixels).
+        settings: Tuning.
+    """
+
+    def __init__(self, shelves: Sequence[Zone], settings: ReachSettings | None = None) -> None:
+        self.shelves = {zone.zone_id: zone for zone in shelves}
         self.settings = settings or ReachSettings()
         self._tracks: dict[int, _TrackReach] = {}
 
-    def active(self) -> dict[int, tuple[float, Box]]:
-        """{track id: (start, hand region so far)} of the reaches on now."""
+    def active(self) -> dict[int, tuple[str, float, Box]]:
+        """{track id: (shelf id, start, hand region so far)} of the reaches on now."""
         return {
-            tid: (s.start, _union([box for box, _ in s.hands]))
+            tid: (s.shelf_id, s.start, _union([box for box, _ in s.hands]))
             for tid, s in self._tracks.items()
-            if s.start is not None and s.hands
+            if s.start is not None and s.hands and s.shelf_id is not None
         }
 
     def update(
@@ -117,19 +133,20 @@ class ReachDetector:
         tracks: FrameDetections,
         t: float,
         *,
-        arms: Sequence[Box | None] = (),
+        arms: Mapping[str, Sequence[Box | None]] | None = None,
         hands: Hands | None = None,
-        standing: set[int] | None = None,
+        standing: Mapping[str, set[int]] | None = None,
     ) -> list[Reach]:
         """Advance to time ``t``.
 
         Args:
             tracks: The frame's tracks, reference pixels.
             t: Frame time, epoch seconds.
-            arms: Motion fallback: ``arms[i]`` is the arm box beside ``tracks[i]`` (``ShelfState.arms``).
+            arms: Motion fallback: {shelf id: ``arms[i]``, the arm box beside ``tracks[i]`` at that shelf}
+                (``ShelfState.arms``).
             hands: Pose: the hands of every row of ``tracks`` (`vision.events.wrists.find_hands`); rows whose
                 hands were not seen give no signal. When given, ``arms`` is not used.
-            standing: Rows standing in front of the shelf (the others cannot reach it); None: every row.
+            standing: {shelf id: rows standing in front of it}; a shelf missing from it can be reached by anyone.
         """
         assert tracks.tracker_id is not None
         ended: list[Reach] = []
@@ -138,18 +155,18 @@ class ReachDetector:
         for row, track_id in enumerate(tracks.tracker_id.tolist()):
             present.add(track_id)
             state = self._sighting(track_id, tracks.xyxy[row], t)
-            at_shelf = standing is None or row in standing
-            hand = None
-            if at_shelf:
-                hand = self._pose_hand(hands, row) if hands is not None else self._arm(arms, row)
+            shelf_id, hand, seen = self._signal(state, row, arms, hands, standing)
             still = state.speed_hps <= self.settings.max_speed_hps
-            if hand is not None and still:
-                self._on(state, hand, t, source)
+            if hand is not None and still and shelf_id is not None:
+                self._on(state, shelf_id, hand, t, source)
             elif state.start is None:
-                state.first_on, state.hands = None, []  # a run too short to start a reach
+                state.first_on, state.hands, state.shelf_id = None, [], None  # a run too short to start a reach
             else:
                 state.walked = state.walked or not still
-                if t - state.last_on > self.settings.end_grace_s:
+                if seen and state.off_since is None:
+                    state.off_since = t  # the hand is seen, and not at the shelf
+                off_for = 0.0 if state.off_since is None else t - state.off_since
+                if off_for > self.settings.end_grace_s or t - state.last_on > self.settings.hidden_grace_s:
                     ended.extend(self._finish(track_id, state))
         for track_id in [tid for tid in self._tracks if tid not in present]:
             state = self._tracks[track_id]
@@ -164,39 +181,76 @@ class ReachDetector:
         self._tracks.clear()
         return ended
 
-    def _on(self, state: _TrackReach, hand: tuple[Box, float], t: float, source: ReachSource) -> None:
+    def _signal(
+        self,
+        state: _TrackReach,
+        row: int,
+        arms: Mapping[str, Sequence[Box | None]] | None,
+        hands: Hands | None,
+        standing: Mapping[str, set[int]] | None,
+    ) -> tuple[str | None, tuple[Box, float] | None, bool]:
+        """(shelf, hand, whether a hand was seen) of one row this frame. The shelf of the reach going on is asked
+        first (with ``shelf_margin_px``), then the others in order."""
+        order = sorted(self.shelves, key=lambda shelf_id: shelf_id != state.shelf_id)
+        seen = False
+        for shelf_id in order:
+            if standing is not None and shelf_id in standing and row not in standing[shelf_id]:
+                continue
+            if hands is not None:
+                margin = self.settings.shelf_margin_px if shelf_id == state.shelf_id else 0.0
+                hand, seen_here = self._pose_hand(hands, row, self.shelves[shelf_id], margin)
+                seen = seen or seen_here
+            else:
+                hand, seen = self._arm((arms or {}).get(shelf_id, ()), row), True
+            if hand is not None:
+                return shelf_id, hand, True
+        return None, None, seen
+
+    def _on(self, state: _TrackReach, shelf_id: str, hand: tuple[Box, float], t: float, source: ReachSource) -> None:
+        if state.shelf_id is not None and state.shelf_id != shelf_id:
+            return  # the hand went on to another shelf: this reach is off until it ends
+        state.shelf_id = shelf_id
         if state.start is None:
             state.first_on = t if state.first_on is None else state.first_on
             if t - state.first_on < self.settings.start_s:
                 state.hands.append(hand)
                 return
             state.start, state.source = state.first_on, source
-        state.last_on, state.walked = t, False
+        state.last_on, state.walked, state.off_since = t, False, None
         state.hands.append(hand)
 
     def _sighting(self, track_id: int, box: npt.NDArray[np.float32], t: float) -> _TrackReach:
-        foot = (float(box[0] + box[2]) / 2, float(box[3]), t)
+        """Note where the track is; its speed is the slower of its head and its feet: someone walking in front
+        hides the feet (the box shrinks from below) or the head, never both, while a walker moves both."""
+        ends = (float(box[0] + box[2]) / 2, float(box[1]), float(box[3]))
         state = self._tracks.get(track_id)
         if state is None:
-            state = self._tracks[track_id] = _TrackReach(foot=foot)
+            state = self._tracks[track_id] = _TrackReach(last=(*ends, t))
             return state
-        x, y, last_t = state.foot
+        x, top, bottom, last_t = state.last
         if t > last_t:
             height = max(float(box[3] - box[1]), 1.0)
-            speed = float(np.hypot(foot[0] - x, foot[1] - y)) / height / (t - last_t)
+            head = float(np.hypot(ends[0] - x, ends[1] - top))
+            feet = float(np.hypot(ends[0] - x, ends[2] - bottom))
+            speed = min(head, feet) / height / (t - last_t)
             state.speed_hps += 0.5 * (speed - state.speed_hps)
-        state.foot = foot
+        state.last = (*ends, t)
         return state
 
-    def _pose_hand(self, hands: Hands, row: int) -> tuple[Box, float] | None:
-        """The reaching hand of ``row`` inside the shelf polygon (the further out of two), or None."""
-        on = hands.reaching[row] & self.shelf.contains(hands.tip[row])
+    @staticmethod
+    def _pose_hand(hands: Hands, row: int, shelf: Zone, margin: float) -> tuple[tuple[Box, float] | None, bool]:
+        """(the reaching hand of ``row`` inside ``shelf`` (or within ``margin`` pixels of it; the further out of
+        two) or None, whether a hand was seen at all): a hand seen elsewhere says the reach is over, a hand not
+        seen says nothing."""
+        inside = shelf.contains(hands.tip[row]) if margin <= 0 else shelf.distance_inside(hands.tip[row]) >= -margin
+        on = hands.reaching[row] & inside
+        seen = bool(hands.seen[row].any())
         if not on.any():
-            return None
+            return None, seen
         side = int(np.argmax(np.where(on, hands.extension[row], -np.inf)))
         x, y = (float(v) for v in hands.tip[row, side])
         r = float(hands.radius[row])
-        return (x - r, y - r, x + r, y + r), float(hands.extension[row, side])
+        return ((x - r, y - r, x + r, y + r), float(hands.extension[row, side])), seen
 
     @staticmethod
     def _arm(arms: Sequence[Box | None], row: int) -> tuple[Box, float] | None:
@@ -204,10 +258,11 @@ class ReachDetector:
         return None if arm is None else (arm, 1.0)
 
     def _finish(self, track_id: int, state: _TrackReach) -> list[Reach]:
-        start, hands, walked = state.start, state.hands, state.walked
-        state.start, state.first_on, state.hands, state.walked = None, None, [], False
-        if start is None or not hands or state.last_on - start < self.settings.min_reach_s:
+        start, hands, walked, shelf_id = state.start, state.hands, state.walked, state.shelf_id
+        state.start, state.first_on, state.hands, state.walked, state.shelf_id = None, None, [], False, None
+        state.off_since = None
+        if start is None or shelf_id is None or not hands or state.last_on - start < self.settings.min_reach_s:
             return []
         furthest = max(extension for _, extension in hands)
         spot = _union([box for box, extension in hands if extension >= self.settings.spot_share * furthest])
-        return [Reach(track_id, self.shelf.zone_id, start, state.last_on, spot, walked, state.source)]
+        return [Reach(track_id, shelf_id, start, state.last_on, spot, walked, state.source)]

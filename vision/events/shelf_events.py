@@ -8,8 +8,9 @@
   ``same_spot_window_s`` (``misplaced`` False), else the shopper's own latest pick-up within ``return_window_s``
   (``misplaced`` True)). The change is then taken into the stable picture.
 * No change seen -> ``touch`` (unless the shopper walked off: ``Reach.walked_off``). Two reaches of one shopper to
-  one spot, the second starting before the first one's spot could be seen, neither with a change seen: an unseen
-  take-and-return (``pickup`` + ``putback``, confidence 0.5): the facing was back before anyone could see it gone.
+  one spot, the second starting before the first one's spot could be seen, and the spot seen unchanged after the
+  second: an unseen take-and-return (``pickup`` + ``putback``, confidence 0.5): the facing was back before anyone
+  could see it gone.
 * A spot that never comes into view within ``touch_timeout_s`` of the reach's end, or whose earlier look is
   unknown (a shopper stood there since the stream started), cannot be judged: a ``touch`` with a low confidence
   (``unseen_confidence``), rather than a guess.
@@ -137,7 +138,7 @@ class ShelfEventMachine:
         self.hand_settings = hand_settings or HandSettings()
         self.standing_zones = standing_zones
         self.frame_size = shelves[0].frame_size if shelves else (0, 0)
-        self.reaches = {z.zone_id: ReachDetector(z, reach_settings) for z in shelves}
+        self.reaches = ReachDetector(shelves, reach_settings)
         self.states = {z.zone_id: ShelfState(z, state_settings) for z in shelves}
         self._checks: list[_Check] = []
         self._unexplained: list[_Unexplained] = []
@@ -164,14 +165,14 @@ class ShelfEventMachine:
             layout = layout_for(tracks.keypoints.shape[1])
             hands = find_hands(tracks.keypoints, tracks.xyxy, layout, self.hand_settings)
             lines = arm_lines(tracks.keypoints, tracks.xyxy, layout, self.hand_settings)
-        for shelf_id, detector in self.reaches.items():
-            state = self.states[shelf_id]
-            held = [box for _, box in detector.active().values()]
+        active = self.reaches.active().values()
+        for shelf_id, state in self.states.items():
+            held = [box for shelf, _, box in active if shelf == shelf_id]
             held += [c.box for c in self._checks if c.reach.shelf_id == shelf_id]
             state.update(image, tracks.xyxy, t, shift=shift, arm_lines=lines, held=held)
-            standing = self._standing_rows(shelf_id, tracks)
-            ended = detector.update(tracks, t, arms=state.arms, hands=hands, standing=standing)
-            self._open(ended)
+        standing = {shelf_id: self._standing_rows(shelf_id, tracks) for shelf_id in self.states}
+        arms = {shelf_id: state.arms for shelf_id, state in self.states.items()}
+        self._open(self.reaches.update(tracks, t, arms=arms, hands=hands, standing=standing))
         events = self._look(t)
         events.extend(self._settle_unexplained(t, force=False))
         return sorted(events, key=lambda e: e.ts)
@@ -179,8 +180,7 @@ class ShelfEventMachine:
     def flush(self, t: float) -> list[AnyEvent]:
         """End the reaches still going, judge every open spot with what was seen, decide every reach (end of
         stream)."""
-        for detector in self.reaches.values():
-            self._open(detector.flush())
+        self._open(self.reaches.flush())
         events: list[AnyEvent] = []
         for check in sorted(self._checks, key=lambda c: c.reach.end):
             events.extend(self._judge(check, t))
@@ -263,7 +263,8 @@ class ShelfEventMachine:
 
     def _pair(self, a: _Unexplained, b: _Unexplained) -> bool:
         """True when two unexplained reaches are one shopper reaching twice to one spot of one shelf, the second
-        starting within ``same_spot_window_s`` of the first's end and before the first one's spot was seen."""
+        starting within ``same_spot_window_s`` of the first's end and before the first one's spot was seen, and the
+        spot seen unchanged after the second: the item was back. (Never seen after: nothing is known, no guess.)"""
         first, second = sorted((a, b), key=lambda u: u.reach.start)
         r1, r2 = first.reach, second.reach
         return (
@@ -271,6 +272,7 @@ class ShelfEventMachine:
             and not (r1.walked_off or r2.walked_off)
             and 0 <= r2.start - r1.end <= self.settings.same_spot_window_s
             and (first.seen_at is None or first.seen_at > r2.start)
+            and second.seen_at is not None
             and _overlaps(r1.hand_box, r2.hand_box)
         )
 

@@ -24,17 +24,19 @@ def nobody() -> FrameDetections:
 
 def motion_reaches(xs: list[float | None], arm_on: list[bool]) -> list[Reach]:
     """Reaches of one shopper at foot x ``xs[i]`` (None: not seen in that frame) with the arm seen or not."""
-    detector = ReachDetector(SHELF)
+    detector = ReachDetector([SHELF])
     out: list[Reach] = []
     for i, (x, on) in enumerate(zip(xs, arm_on, strict=True)):
         frame = nobody() if x is None else shopper_at(x)
-        out += detector.update(frame, T0 + i / FPS, arms=[ARM if on else None] if x is not None else [])
+        out += detector.update(
+            frame, T0 + i / FPS, arms={SHELF.zone_id: [ARM if on else None] if x is not None else []}
+        )
     return out
 
 
 def pose_reaches(hands: list[tuple[float, float] | None], settings: ReachSettings | None = None) -> list[Reach]:
     """Reaches of a shopper standing at x 150 whose right hand is at ``hands[i]`` (None: hanging)."""
-    detector = ReachDetector(SHELF, settings)
+    detector = ReachDetector([SHELF], settings)
     out: list[Reach] = []
     for i, hand in enumerate(hands):
         frame = tracks([Shopper(7, 150.0, hand)], T0 + i / FPS)
