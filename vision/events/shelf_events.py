@@ -169,7 +169,7 @@ class ShelfEventMachine:
         for shelf_id, state in self.states.items():
             held = [box for shelf, _, box in active if shelf == shelf_id]
             held += [c.box for c in self._checks if c.reach.shelf_id == shelf_id]
-            state.update(image, tracks.xyxy, t, shift=shift, arm_lines=lines, held=held)
+            state.update(image, tracks.xyxy, t, shift=shift, arm_lines=lines, held=held, find_arms=hands is None)
         standing = {shelf_id: self._standing_rows(shelf_id, tracks) for shelf_id in self.states}
         arms = {shelf_id: state.arms for shelf_id, state in self.states.items()}
         self._open(self.reaches.update(tracks, t, arms=arms, hands=hands, standing=standing))

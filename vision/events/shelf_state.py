@@ -191,13 +191,25 @@ class ShelfState:
     # -- geometry -------------------------------------------------------------------------------------------
 
     def _work_image(self, frame: npt.NDArray[np.uint8], shift: CameraShift) -> FloatImage:
-        """The shelf's crop of ``frame`` at working resolution, moved back into reference coordinates."""
+        """The shelf's crop of ``frame`` at working resolution, moved back into reference coordinates: the whole
+        pixels of the shift by where the crop is cut, the fraction by a sub-pixel warp of the small image."""
         x1, y1, x2, y2 = self.crop
-        patch: npt.NDArray[np.uint8] = frame[y1:y2, x1:x2]
-        if shift.dx != 0.0 or shift.dy != 0.0:
-            centre = ((x1 + x2 - 1) / 2.0 + shift.dx, (y1 + y2 - 1) / 2.0 + shift.dy)
-            patch = np.asarray(cv2.getRectSubPix(frame, (x2 - x1, y2 - y1), centre), np.uint8)
-        return np.asarray(cv2.resize(patch, self.size, interpolation=cv2.INTER_AREA), np.float32)
+        ix, iy = int(np.floor(shift.dx)), int(np.floor(shift.dy))
+        height, width = frame.shape[:2]
+        cx1, cy1, cx2, cy2 = x1 + ix, y1 + iy, x2 + ix, y2 + iy
+        patch = frame[max(0, cy1) : min(height, cy2), max(0, cx1) : min(width, cx2)]
+        if (cx1, cy1, cx2, cy2) != (max(0, cx1), max(0, cy1), min(width, cx2), min(height, cy2)):
+            pads = (max(0, -cy1), max(0, cy2 - height), max(0, -cx1), max(0, cx2 - width))
+            patch = np.asarray(
+                cv2.copyMakeBorder(patch, *pads, cv2.BORDER_REPLICATE), np.uint8
+            )  # the shelf drifted off the frame
+        small = cv2.resize(patch, self.size, interpolation=cv2.INTER_AREA)
+        fx, fy = shift.dx - ix, shift.dy - iy
+        if fx or fy:
+            sx, sy = self.size[0] / (x2 - x1), self.size[1] / (y2 - y1)
+            warp = np.array([[1, 0, -fx * sx], [0, 1, -fy * sy]], np.float32)
+            small = cv2.warpAffine(small, warp, self.size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return np.asarray(small, np.float32)
 
     def work_box(self, box: Box) -> tuple[int, int, int, int]:
         """A reference-pixel box as (x1, y1, x2, y2) working pixels of this shelf's crop, clipped."""
@@ -258,6 +270,7 @@ class ShelfState:
         shift: CameraShift | None = None,
         arm_lines: Sequence[ArmLine] = (),
         held: Sequence[Box] = (),
+        find_arms: bool = True,
     ) -> None:
         """Advance to time ``t``.
 
@@ -268,6 +281,7 @@ class ShelfState:
             shift: The frame's registration against the reference (none: the camera is still).
             arm_lines: Arms seen by a pose model (reference pixels): hidden, never learned.
             held: Reference-pixel boxes not to learn: spots of reaches going on or not yet judged.
+            find_arms: Look for arms in the pixels (the motion fallback); not needed when a pose model gives them.
 
         Afterwards ``arms[i]`` is the frame box of the hand of ``person_boxes[i]`` found from pixels (the motion
         fallback), or None.
@@ -297,8 +311,11 @@ class ShelfState:
         assert self._stable_grey is not None
         structure = structure_difference(image_grey, self._stable_grey, settings.structure_window)  # gain-free
         different = (diff > settings.diff_threshold) & (structure > settings.structure_threshold) & self.inside
-        arm = self._arm_pixels(different & ~in_box, strips, t)
-        self.arms = self._arm_boxes(boxes, arm, moved & in_box & ~shared)
+        if find_arms:
+            arm = self._arm_pixels(different & ~in_box, strips, t)
+            self.arms = self._arm_boxes(boxes, arm, moved & in_box & ~shared)
+        else:
+            arm, self.arms = np.zeros(self.inside.shape, bool), [None] * len(person_boxes)
         occluded = in_box | arm | self._line_mask(arm_lines)
         quiet = ~occluded & ~moved
         since = self._quiet_since
