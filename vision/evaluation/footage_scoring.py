@@ -212,7 +212,7 @@ def match_intervals(
     cost = np.full((len(truth), len(predicted)), _NO_MATCH)
     for i, t in enumerate(truth):
         for j, p in enumerate(predicted):
-            person = persons.get(p.track_id) if p.track_id is not None else None
+            person = _person_of(p, persons)
             if t.place != p.place or (person is not None and person != t.person):
                 continue
             iou = interval_iou(t.start_s, t.end_s, p.start_s, p.end_s)
@@ -220,6 +220,10 @@ def match_intervals(
                 cost[i, j] = -iou
     rows, cols = linear_sum_assignment(cost)
     return [Match(int(r), int(c), -float(cost[r, c])) for r, c in zip(rows, cols, strict=True) if cost[r, c] < 0]
+
+
+def _person_of(event: Predicted, persons: Mapping[int, str]) -> str | None:
+    return persons.get(event.track_id) if event.track_id is not None else None
 
 
 def _score_intervals(
@@ -272,8 +276,7 @@ def score_clip(
     """
 
     def labelled(kind: Literal["reaches", "dwells"]) -> Callable[[Predicted], bool]:
-        track_person = persons.get
-        return lambda p: not labels.ignores(kind, track_person(p.track_id) if p.track_id is not None else None, p.place)
+        return lambda p: not labels.ignores(kind, _person_of(p, persons), p.place)
 
     reaches, ignored_reaches = _split_ignored([p for p in predicted if p.type in REACH_TYPES], labelled("reaches"))
     reach_truth = [_reach_truth(r) for r in labels.reaches]
