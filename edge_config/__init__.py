@@ -2,18 +2,20 @@
 
 Load a file with `load_config` (raises `ConfigError` listing every problem) or check one with
 `check_config` (returns the problems, including missing model files). The sections live one per module:
-`camera`, `zone`, `detector`, `events` (dwell rules), `transport` (aggregator and spool), `privacy` and
-`store` (the root, `EdgeConfig`).
+`camera`, `zone`, `detector`, `tracker`, `events` (dwell rules and zone anchors), `transport` (aggregator
+and spool), `privacy` and `store` (the root, `EdgeConfig`).
 """
 
+from edge_config.base import merge_overrides
 from edge_config.camera import DEFAULT_MODEL, CameraConfig, SourceKind, source_kind_of
 from edge_config.checks import absolute_model_ref
 from edge_config.detector import DetectorConfig
-from edge_config.events import DwellRules, merge_dwell_rules
+from edge_config.events import DwellRules, ZoneAnchor, merge_dwell_rules
 from edge_config.loader import check_config, load_config, load_config_text
 from edge_config.privacy import PrivacyConfig
 from edge_config.problems import ConfigError, ConfigProblem
 from edge_config.store import EdgeConfig
+from edge_config.tracker import RelinkConfig, TrackerConfig
 from edge_config.transport import AggregatorConfig, SpoolConfig
 from edge_config.zone import ZoneConfig, ZoneKind
 
@@ -27,8 +29,11 @@ __all__ = [
     "DwellRules",
     "EdgeConfig",
     "PrivacyConfig",
+    "RelinkConfig",
     "SourceKind",
     "SpoolConfig",
+    "TrackerConfig",
+    "ZoneAnchor",
     "ZoneConfig",
     "ZoneKind",
     "absolute_model_ref",
@@ -36,5 +41,6 @@ __all__ = [
     "load_config",
     "load_config_text",
     "merge_dwell_rules",
+    "merge_overrides",
     "source_kind_of",
 ]

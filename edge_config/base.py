@@ -7,7 +7,8 @@ hardware (that is what `edge_config.checks` and the stages themselves are for).
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Final
+from collections.abc import Mapping
+from typing import Annotated, Any, Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 from pydantic_core import PydanticCustomError
@@ -33,6 +34,9 @@ Seconds = Annotated[float, Strict(), Field(ge=0.0, le=MAX_DURATION_S)]
 Fraction = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 """A value in [0, 1]: a score threshold or an IoU."""
 
+StrictBool = Annotated[bool, Strict()]
+"""true or false as YAML writes them; a quoted "no" or a number is refused rather than guessed at."""
+
 RULE_ERROR: Final = "shelfsight_rule"
 """Error type of a rule within one section (e.g. a standing zone without ``shelf_id``)."""
 
@@ -54,6 +58,37 @@ class ShelfsightModel(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Section = TypeVar("Section", bound=ShelfsightModel)
+
+
+def merge_overrides(defaults: Section, overrides: Section | None) -> Section:
+    """Store-wide settings with a camera's or zone's overrides applied, key by key, nested sections included.
+
+    Only the keys the user actually wrote in the override count (pydantic's ``model_fields_set``, recursively):
+    an override that sets one key keeps every other key of the store-wide section, not the built-in default
+    that the override object also carries. Frigate merges its global sections into each camera the same way.
+
+    Args:
+        defaults: The store-wide section.
+        overrides: The same section as written under one camera or zone, or None when there is none.
+
+    Returns:
+        The effective section; a new, validated object (``defaults`` and ``overrides`` are unchanged).
+    """
+    if overrides is None:
+        return defaults
+    merged = _merge_dicts(defaults.model_dump(), overrides.model_dump(exclude_unset=True))
+    return type(defaults).model_validate(merged)
+
+
+def _merge_dicts(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        below = merged.get(key)
+        merged[key] = _merge_dicts(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return merged
 
 
 def rule_error(

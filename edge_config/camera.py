@@ -13,6 +13,7 @@ from pydantic import Field, Strict, computed_field, field_validator, model_valid
 from edge_config.base import Identifier, ShelfsightModel, rule_error
 from edge_config.crossref import crossref_error, dangling_shelf_links, ref_from_camera
 from edge_config.detector import DetectorConfig
+from edge_config.tracker import TrackerConfig
 from edge_config.zone import ZoneConfig
 from models.registry import looks_like_path
 
@@ -129,6 +130,13 @@ class CameraConfig(ShelfsightModel):
         default_factory=DetectorConfig,
         title="Detector settings",
         description="Confidence and NMS thresholds and the classes kept.",
+    )
+    tracker: TrackerConfig | None = Field(
+        default=None,
+        title="Tracker overrides",
+        description=(
+            "Overrides of the store-wide tracker settings for this camera; only the keys given here replace them."
+        ),
     )
     zones: list[ZoneConfig] = Field(
         default_factory=list,

@@ -34,8 +34,10 @@ class DetectorConfig(ShelfsightModel):
         default=0.3,
         title="Confidence threshold",
         description=(
-            "Detections scoring below this (0..1) are dropped before tracking. Lower finds partly "
-            "occluded shoppers but feeds the tracker more false boxes; higher loses people behind others."
+            "A detection scoring at least this (0..1) is confident: the tracker matches it to tracks first "
+            "(tracker.high_confidence_threshold follows it unless set). Weaker boxes, down to "
+            "tracker.low_confidence_threshold, only keep the tracks of half-hidden shoppers alive. Lower matches "
+            "more occluded shoppers and lets false boxes take over tracks; higher leaves more to the weak stage."
         ),
     )
     nms_iou_threshold: Fraction = Field(

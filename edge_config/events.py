@@ -1,18 +1,36 @@
 """Dwell rules: when a shopper's presence in a zone counts as a visit and when the visit ends.
 
 All durations are in seconds of capture time, never frames: a stage that drops frames under load must
-not stretch the rules (see STYLE.md "Avoid" 5).
+not stretch the rules (see STYLE.md "Avoid" 5). Which part of a shopper's box decides whether they are in
+the zone (``anchor``) and the border hysteresis (``border_margin_px``) are rules of the same kind, so they are
+set, and overridden per zone, the same way.
 """
 
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, Strict
 
-from edge_config.base import Seconds, ShelfsightModel
+from edge_config.base import Seconds, ShelfsightModel, merge_overrides
 
 logger = logging.getLogger(__name__)
+
+MAX_BORDER_MARGIN_PX = 200.0
+"""More than any box jitter; a larger margin would keep shoppers in a zone they have walked well out of."""
+
+
+class ZoneAnchor(StrEnum):
+    """Which part of a shopper's box decides whether they are in a floor zone (``vision.zones.Anchor``)."""
+
+    BOTTOM_CENTRE = "bottom_centre"
+    """The feet: right for a camera that sees the floor at an angle (eye level, oblique)."""
+    CENTRE = "centre"
+    """The box centre: for a camera looking straight down, where the box is the shopper seen from above."""
+    BOX_OVERLAP = "box_overlap"
+    """More than half of the box inside: zones drawn around whole shoppers, or feet hidden by a counter."""
 
 
 class DwellRules(ShelfsightModel):
@@ -60,6 +78,32 @@ class DwellRules(ShelfsightModel):
         ),
     )
 
+    anchor: ZoneAnchor = Field(
+        default=ZoneAnchor.BOTTOM_CENTRE,
+        title="Anchor",
+        description=(
+            "Which part of a shopper's box decides whether they are in the zone: bottom_centre (the feet; for "
+            "cameras that see the floor at an angle, eye level or oblique), centre (the box centre; for a camera "
+            "looking straight down, where a shopper's box is their outline from above and the feet are not at "
+            "its bottom) or box_overlap (more than half of the box inside; for zones drawn around whole "
+            "shoppers, or where a counter or trolley hides the feet). Floor zones only: reaches into a shelf use "
+            "the shelf's outline."
+        ),
+    )
+    border_margin_px: Annotated[float, Strict()] = Field(
+        default=8.0,
+        ge=0.0,
+        le=MAX_BORDER_MARGIN_PX,
+        title="Border margin",
+        description=(
+            "How far (pixels) outside the zone's outline the anchor of a shopper already inside may go and still "
+            "count as inside, so a shopper standing on the line does not flip in and out. Once further out, they "
+            "count as inside again only when the anchor is back inside the outline. With box_overlap, pixels of "
+            "box height past half the box being inside. Higher tolerates more box jitter and keeps a shopper who "
+            "walks off along the zone's edge in it longer; lower splits the visits of shoppers on the line."
+        ),
+    )
+
 
 def merge_dwell_rules(defaults: DwellRules, overrides: DwellRules | None) -> DwellRules:
     """Apply a zone's overrides on top of the store-wide rules.
@@ -75,7 +119,4 @@ def merge_dwell_rules(defaults: DwellRules, overrides: DwellRules | None) -> Dwe
     Returns:
         The effective rules for the zone; a new, validated object.
     """
-    if overrides is None:
-        return defaults
-    merged = {**defaults.model_dump(), **overrides.model_dump(exclude_unset=True)}
-    return DwellRules.model_validate(merged)
+    return merge_overrides(defaults, overrides)

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 DOCS_FIX: Final = "see docs/config.md for every key and its valid values"
 
-_UNITS: Final = {"_s": "seconds", "_fps": "frames per second", "_bytes": "bytes", "_h": "hours"}
+_UNITS: Final = {"_s": "seconds", "_fps": "frames per second", "_bytes": "bytes", "_h": "hours", "_px": "pixels"}
 
 _BOUNDS: Final = {
     "greater_than": (">", "gt"),

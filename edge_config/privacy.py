@@ -11,11 +11,9 @@ from typing import Annotated, Self
 
 from pydantic import Field, Strict, model_validator
 
-from edge_config.base import ShelfsightModel, rule_error
+from edge_config.base import ShelfsightModel, StrictBool, rule_error
 
 logger = logging.getLogger(__name__)
-
-StrictBool = Annotated[bool, Strict()]
 
 
 class PrivacyConfig(ShelfsightModel):

@@ -8,11 +8,12 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from edge_config.base import Identifier, ShelfsightModel
+from edge_config.base import Identifier, ShelfsightModel, merge_overrides, rule_error
 from edge_config.camera import CameraConfig
 from edge_config.crossref import crossref_error, duplicate_camera_ids, duplicate_zone_ids, ref_from_camera
 from edge_config.events import DwellRules, merge_dwell_rules
 from edge_config.privacy import PrivacyConfig
+from edge_config.tracker import TrackerConfig
 from edge_config.transport import AggregatorConfig, SpoolConfig
 from edge_config.zone import ZoneConfig
 
@@ -41,6 +42,11 @@ class EdgeConfig(ShelfsightModel):
         default_factory=DwellRules,
         title="Dwell rules",
         description="Store-wide dwell rules; a zone's own `dwell:` overrides the keys it sets.",
+    )
+    tracker: TrackerConfig = Field(
+        default_factory=TrackerConfig,
+        title="Tracker settings",
+        description="Store-wide tracker settings; a camera's own `tracker:` overrides the keys it sets.",
     )
     aggregator: AggregatorConfig = Field(
         default_factory=AggregatorConfig,
@@ -72,6 +78,24 @@ class EdgeConfig(ShelfsightModel):
         findings = duplicate_zone_ids([ref_from_camera(cam, ("cameras", i)) for i, cam in enumerate(self.cameras)])
         if findings:
             raise crossref_error(findings)
+        return self
+
+    @model_validator(mode="after")
+    def check_tracker_thresholds(self) -> Self:
+        """Each camera's effective low-confidence threshold is at most its high one (the tracker refuses the
+        rest): weak boxes are those between the two."""
+        for index, camera in enumerate(self.cameras):
+            tracker = merge_overrides(self.tracker, camera.tracker)
+            low, high = tracker.low_confidence_threshold, tracker.high_threshold_for(camera.detector.conf_threshold)
+            if low > high:
+                at = _threshold_key(self.tracker, camera.tracker, index)
+                raise rule_error(
+                    f"camera {camera.id!r}: low_confidence_threshold {low:g} is above high_confidence_threshold "
+                    f"{high:g}; weak boxes are those between the two",
+                    fix=f"set low_confidence_threshold to at most {high:g}, or high_confidence_threshold to at least "
+                    f"{low:g}",
+                    at=at,
+                )
         return self
 
     def iter_zones(self) -> Iterator[tuple[CameraConfig, ZoneConfig]]:
@@ -112,3 +136,26 @@ class EdgeConfig(ShelfsightModel):
             KeyError: When no zone has that id.
         """
         return merge_dwell_rules(self.dwell, self.zone(zone_id).dwell)
+
+    def tracker_for(self, camera_id: str) -> TrackerConfig:
+        """The effective tracker settings of a camera: store-wide settings with the camera's overrides applied.
+
+        Read tracker settings through this, never from ``camera.tracker`` directly (that holds only the
+        overrides). ``high_confidence_threshold`` may still be unset: it then follows the camera's detector
+        (`TrackerConfig.high_threshold_for`).
+
+        Raises:
+            KeyError: When no camera has that id.
+        """
+        return merge_overrides(self.tracker, self.camera(camera_id).tracker)
+
+
+def _threshold_key(store: TrackerConfig, camera: TrackerConfig | None, index: int) -> tuple[str | int, ...]:
+    """Where to point at a low > high threshold clash: the camera's key if it set one, else the store's."""
+    for owner, section in ((("cameras", index, "tracker"), camera), (("tracker",), store)):
+        if section is None:
+            continue
+        for key in ("low_confidence_threshold", "high_confidence_threshold"):
+            if key in section.model_fields_set:
+                return (*owner, key)
+    return ("cameras", index, "detector", "conf_threshold")

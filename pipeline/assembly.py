@@ -1,4 +1,4 @@
-"""Building one camera's detector and tracker from the edge config, the same way in every runner.
+"""Building one camera's detector, tracker and floor-zone rules from the edge config, the same way in every runner.
 
 The offline runner, the edge runtime's stages and the demo all call these, so the same config gives the
 same detections, tracks and events whichever runner processes it.
@@ -6,20 +6,22 @@ same detections, tracks and events whichever runner processes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from edge_config.camera import CameraConfig
 from edge_config.checks import absolute_model_ref
+from edge_config.store import EdgeConfig
+from edge_config.tracker import RelinkConfig, TrackerConfig
 from models.registry import resolve_model
 from vision.detector.onnx import DetectorSettings, OnnxDetector
+from vision.events.dwell import DwellRule, FloorZone
+from vision.events.engine import CameraZones
 from vision.tracking.bytetrack import ByteTracker, TrackerSettings
 from vision.tracking.ids import IdCounter
 from vision.tracking.reid import OnnxReid
 from vision.tracking.relink import FragmentRelinker, RelinkSettings
-
-TRACKER_LOW_SCORE = 0.1
-"""The detector keeps boxes down to this score: the tracker's second association stage uses the weak ones."""
+from vision.zones import Anchor
 
 REID_MODEL = "reid_retail_0287"
 
@@ -33,17 +35,27 @@ class DetectorKey:
 
 
 def detector_key(
-    camera: CameraConfig, *, config_dir: Path, models_dir: Path | None, max_batch: int = 4, threads: int = 1
+    camera: CameraConfig,
+    tracker: TrackerConfig,
+    *,
+    config_dir: Path,
+    models_dir: Path | None,
+    max_batch: int = 4,
+    threads: int = 1,
 ) -> DetectorKey:
-    """The model file and detector settings of ``camera``.
+    """The model file and detector settings of ``camera``, whose effective tracker settings are ``tracker``.
+
+    The detector keeps boxes down to the tracker's ``low_confidence_threshold`` (not only down to the camera's
+    ``conf_threshold``): the tracker's second association stage keeps half-hidden shoppers with the weak ones.
 
     Raises:
         ModelNotFoundError: When the model is neither in the models folder nor a file.
     """
     settings = camera.detector
     detector_settings = DetectorSettings(
-        conf_threshold=min(settings.conf_threshold, TRACKER_LOW_SCORE), nms_iou=settings.nms_iou_threshold,
-        classes=tuple(settings.class_ids), max_batch=max_batch, intra_op_threads=threads,
+        conf_threshold=min(settings.conf_threshold, tracker.low_confidence_threshold),
+        nms_iou=settings.nms_iou_threshold, classes=tuple(settings.class_ids), max_batch=max_batch,
+        intra_op_threads=threads,
     )  # fmt: skip
     path = resolve_model(absolute_model_ref(camera.model, config_dir=config_dir), models_dir)
     return DetectorKey(path, detector_settings)
@@ -54,18 +66,47 @@ def build_detector(key: DetectorKey) -> OnnxDetector:
     return OnnxDetector(key.model_path, key.settings)
 
 
+def tracker_settings(camera: CameraConfig, tracker: TrackerConfig) -> TrackerSettings:
+    """The tracker's thresholds for ``camera``: ``tracker`` as configured, the high-confidence threshold following
+    the camera's detector ``conf_threshold`` where it is unset."""
+    return TrackerSettings(
+        high_confidence_threshold=tracker.high_threshold_for(camera.detector.conf_threshold),
+        **tracker.model_dump(exclude={"high_confidence_threshold", "relink"}),
+    )
+
+
+def relink_settings(relink: RelinkConfig) -> RelinkSettings:
+    """The re-linker's gates and thresholds as configured (``reid`` is `build_tracker`'s business)."""
+    return RelinkSettings(**relink.model_dump(exclude={"reid"}))
+
+
 def build_tracker(
-    camera: CameraConfig, *, models_dir: Path | None, reid: bool = True, first_id: int = 1
+    camera: CameraConfig, tracker: TrackerConfig, *, models_dir: Path | None, reid: bool = True, first_id: int = 1
 ) -> ByteTracker:
-    """A fresh tracker for ``camera``: thresholds from its detector settings, ReID re-linking when ``reid``,
+    """A fresh tracker for ``camera`` with its effective settings ``tracker`` (`EdgeConfig.tracker_for`): ReID
+    re-linking when both ``reid`` (the runner's switch, e.g. ``--no-reid``) and ``tracker.relink.reid`` allow it,
     track ids from ``first_id`` up.
 
     Raises:
-        ModelNotFoundError: When ``reid`` and the ReID model is missing.
+        ModelNotFoundError: When ReID is on and the ReID model is missing.
     """
-    appearance = OnnxReid(resolve_model(REID_MODEL, models_dir)) if reid else None
-    high = max(camera.detector.conf_threshold, TRACKER_LOW_SCORE)
+    appearance = OnnxReid(resolve_model(REID_MODEL, models_dir)) if reid and tracker.relink.reid else None
     return ByteTracker(
-        TrackerSettings(high_confidence_threshold=high, track_activation_threshold=high),
-        id_counter=IdCounter(first_id), camera_id=camera.id, relinker=FragmentRelinker(RelinkSettings(), appearance),
+        tracker_settings(camera, tracker), id_counter=IdCounter(first_id), camera_id=camera.id,
+        relinker=FragmentRelinker(relink_settings(tracker.relink), appearance),
     )  # fmt: skip
+
+
+def with_floor_rules(config: EdgeConfig, zones: CameraZones) -> CameraZones:
+    """``zones`` (`vision.events.engine.build_zones`) with every floor zone's dwell rules taken whole from the
+    config: the timing rules, the border margin and the anchor (which part of a box decides membership).
+
+    ``build_zones`` copies the timing rules only; every runner builds its event engine through
+    ``pipeline.offline.camera_engine``, which applies this.
+    """
+    floor = []
+    for floor_zone in zones.floor:
+        rules = config.dwell_rules_for(floor_zone.zone.zone_id)
+        rule = DwellRule(**rules.model_dump(exclude={"anchor"}))
+        floor.append(FloorZone(floor_zone.zone, rule, Anchor(rules.anchor.value)))
+    return replace(zones, floor=tuple(floor))

@@ -4,12 +4,17 @@ Zones are configured as polygons in normalised 0..1 image coordinates; a ``Zone`
 and frame size, validates its polygon, and precomputes what the per-frame tests need (edges for point tests,
 an integral image of the polygon mask for box-overlap shares). Zones hold no per-track state: counting and
 dwell live in ``vision/events/``.
+
+Which part of a shopper's box decides whether they are in a floor zone is the zone's ``Anchor`` (supervision's
+``PolygonZone`` calls the same idea its triggering anchors): the feet by default, the box centre, or half of
+the box. ``Zone.depth`` puts all three on one scale, signed pixels, so hysteresis works the same for each.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import cv2
 import numpy as np
@@ -19,6 +24,28 @@ FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
 
 OVERLAP_GRID_PX = 4  # the shelf-overlap mask is kept at 1/4 resolution: ample for boxes tens of pixels wide
+
+HALF_INSIDE = 0.5  # with the box-overlap anchor, a shopper is in the zone while more than half their box is
+
+
+class Anchor(StrEnum):
+    """Which part of a shopper's box decides whether they are in a floor zone."""
+
+    BOTTOM_CENTRE = "bottom_centre"
+    """The feet (bottom-centre of the box): where a standing shopper meets the floor. Right for cameras that see
+    the floor at an angle (eye level, oblique)."""
+    CENTRE = "centre"
+    """The box centre: for a camera looking straight down, where the box is the shopper seen from above."""
+    BOX_OVERLAP = "box_overlap"
+    """More than half of the box inside: for zones drawn around whole shoppers, or where the feet are hidden
+    (a counter, a trolley)."""
+
+
+def anchor_points(xyxy: FloatArray, anchor: Anchor) -> FloatArray:
+    """(n, 2) pixel point of each (n, 4) box that stands for it: the feet, or the centre (also for box overlap)."""
+    centre_x = (xyxy[:, 0] + xyxy[:, 2]) / 2
+    y = xyxy[:, 3] if anchor is Anchor.BOTTOM_CENTRE else (xyxy[:, 1] + xyxy[:, 3]) / 2
+    return np.stack([centre_x, y], axis=1).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -95,6 +122,20 @@ class Zone:
         distance = np.sqrt((nearest**2).sum(axis=2)).min(axis=1)
         signed: FloatArray = np.where(self.contains(points), distance, -distance).astype(np.float32)
         return signed
+
+    def depth(self, xyxy: FloatArray, anchor: Anchor) -> FloatArray:
+        """(n,) how deep each (n, 4) pixel box is in the zone by ``anchor``, signed pixels: > 0 in, <= 0 out.
+
+        For a point anchor it is the point's signed distance to the border (``distance_inside``). For box overlap
+        it is the share of the box inside beyond one half, times the box height: the pixels the box would move
+        across a horizontal border before only half of it was inside. Hysteresis margins in pixels therefore
+        mean about the same for every anchor.
+        """
+        if anchor is not Anchor.BOX_OVERLAP:
+            return self.distance_inside(anchor_points(xyxy, anchor))
+        height = np.maximum(xyxy[:, 3] - xyxy[:, 1], 1.0)
+        depth: FloatArray = ((self.overlap_share(xyxy) - HALF_INSIDE) * height).astype(np.float32)
+        return depth
 
     def overlap_share(self, xyxy: FloatArray) -> FloatArray:
         """(n,) share 0..1 of each (n, 4) pixel box's area that lies inside the polygon (1/4-pixel grid)."""

@@ -64,9 +64,10 @@ def run_offline_cmd(
         given = source if source.startswith("synthetic:") else str(Path(source).absolute())
         chosen = chosen.model_copy(update={"source": given})
     try:
-        key = detector_key(chosen, config_dir=config.parent, models_dir=models_dir, max_batch=batch)
+        settings = edge.tracker_for(chosen.id)
+        key = detector_key(chosen, settings, config_dir=config.parent, models_dir=models_dir, max_batch=batch)
         detector = build_detector(key)
-        tracker = build_tracker(chosen, models_dir=models_dir, reid=reid)
+        tracker = build_tracker(chosen, settings, models_dir=models_dir, reid=reid)
         opened = open_source(chosen, config_dir=config.parent, replay=True, start_epoch=parse_start(start_time))
     except (ModelNotFoundError, UnsupportedModelError, SourceError, ValueError) as exc:
         fail(exc, code=2)

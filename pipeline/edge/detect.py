@@ -41,8 +41,9 @@ class DetectorStage:
         self.spec = spec
         config_dir = spec.config_path.parent
         self.keys: dict[str, DetectorKey] = {
-            camera.id: detector_key(camera, config_dir=config_dir, models_dir=spec.models_dir,
-                                    max_batch=spec.max_batch, threads=spec.detector_threads)
+            camera.id: detector_key(camera, self.config.tracker_for(camera.id), config_dir=config_dir,
+                                    models_dir=spec.models_dir, max_batch=spec.max_batch,
+                                    threads=spec.detector_threads)
             for camera in self.config.cameras
         }  # fmt: skip
         self.detectors: dict[DetectorKey, OnnxDetector] = {}

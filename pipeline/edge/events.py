@@ -53,7 +53,10 @@ class EventStage:
         spool_path = spec.spool_path(self.config)
         self.ids = None if spec.replay else IdBlocks(spool_path.parent, self.camera.id)
         first_id = 1 if self.ids is None else self.ids.first
-        self.tracker = build_tracker(self.camera, models_dir=spec.models_dir, reid=spec.reid, first_id=first_id)
+        self.tracker = build_tracker(
+            self.camera, self.config.tracker_for(self.camera.id), models_dir=spec.models_dir, reid=spec.reid,
+            first_id=first_id,
+        )  # fmt: skip
         self.engine: CameraEventEngine | None = None
         self.spool = Spool(spool_path, max_events=self.config.spool.max_events, max_bytes=self.config.spool.max_bytes)
         self.pull = context.socket(zmq.PULL)

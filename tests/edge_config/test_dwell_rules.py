@@ -7,30 +7,41 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from edge_config.events import DwellRules, merge_dwell_rules
+from edge_config.events import DwellRules, ZoneAnchor, merge_dwell_rules
 from edge_config.store import EdgeConfig
 
 STORE = DwellRules(min_dwell_s=10, entry_debounce_s=2, exit_grace_s=3)
 
 
+HYSTERESIS = {"anchor": ZoneAnchor.BOTTOM_CENTRE, "border_margin_px": 8.0}  # the built-in defaults
+
+
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        (None, {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 3, "hidden_grace_s": 6.0}),
-        ({}, {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 3, "hidden_grace_s": 6.0}),
+        (None, {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 3, "hidden_grace_s": 6.0} | HYSTERESIS),
+        ({}, {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 3, "hidden_grace_s": 6.0} | HYSTERESIS),
         (
             {"exit_grace_s": 4, "hidden_grace_s": 6.0},
-            {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 4, "hidden_grace_s": 6.0},
+            {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 4, "hidden_grace_s": 6.0} | HYSTERESIS,
         ),
         # explicitly set to the built-in default: still an override of the store's 10 s
-        ({"min_dwell_s": 5}, {"min_dwell_s": 5, "entry_debounce_s": 2, "exit_grace_s": 3, "hidden_grace_s": 6.0}),
+        (
+            {"min_dwell_s": 5},
+            {"min_dwell_s": 5, "entry_debounce_s": 2, "exit_grace_s": 3, "hidden_grace_s": 6.0} | HYSTERESIS,
+        ),
         (
             {"min_dwell_s": 0, "entry_debounce_s": 0, "exit_grace_s": 0, "hidden_grace_s": 6.0},
-            {"min_dwell_s": 0, "entry_debounce_s": 0, "exit_grace_s": 0, "hidden_grace_s": 6.0},
+            {"min_dwell_s": 0, "entry_debounce_s": 0, "exit_grace_s": 0, "hidden_grace_s": 6.0} | HYSTERESIS,
+        ),
+        (
+            {"anchor": "centre", "border_margin_px": 20.0},
+            {"min_dwell_s": 10, "entry_debounce_s": 2, "exit_grace_s": 3, "hidden_grace_s": 6.0}
+            | {"anchor": ZoneAnchor.CENTRE, "border_margin_px": 20.0},
         ),
     ],
 )
-def test_merge_overrides_only_keys_the_user_set(overrides: dict[str, Any] | None, expected: dict[str, float]) -> None:
+def test_merge_overrides_only_keys_the_user_set(overrides: dict[str, Any] | None, expected: dict[str, Any]) -> None:
     zone_rules = None if overrides is None else DwellRules.model_validate(overrides)
     assert merge_dwell_rules(STORE, zone_rules).model_dump() == expected
 
@@ -50,9 +61,12 @@ def test_merge_is_pure() -> None:
         ({"entry_debounce_s": "1"}, "float_type"),
         ({"entry_debounce_s": True}, "float_type"),
         ({"min_dwell": 5}, "extra_forbidden"),
+        ({"anchor": "bottom_center"}, "enum"),
+        ({"border_margin_px": -1.0}, "greater_than_equal"),
+        ({"border_margin_px": 500.0}, "less_than_equal"),
     ],
 )
-def test_durations_are_bounded_seconds(rules: dict[str, Any], expected_type: str) -> None:
+def test_rules_are_bounded(rules: dict[str, Any], expected_type: str) -> None:
     with pytest.raises(ValidationError) as info:
         DwellRules.model_validate(rules)
     assert info.value.errors()[0]["type"] == expected_type

@@ -1,11 +1,11 @@
-"""Zone geometry: point membership, signed distance to the border, box overlap share."""
+"""Zone geometry: point membership, signed distance to the border, box overlap share, membership by anchor."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from vision.zones import Zone
+from vision.zones import Anchor, Zone, anchor_points
 
 FRAME = (480, 640)
 SQUARE = [(0.25, 0.25), (0.75, 0.25), (0.75, 0.75), (0.25, 0.75)]  # pixels 160..480 x 120..360
@@ -45,3 +45,40 @@ def test_overlap_share_of_boxes() -> None:
 def test_rejects_degenerate_polygon() -> None:
     with pytest.raises(ValueError, match="polygon must be"):
         Zone("z", "shelf", np.zeros((2, 2), np.float32), FRAME)
+
+
+# A shopper seen from above at the zone's bottom border (y = 360): centre inside, feet 20 px below the border.
+ACROSS_BOTTOM = [300.0, 220.0, 340.0, 380.0]
+# The same box 120 px higher: wholly inside.
+WHOLLY_INSIDE = [300.0, 150.0, 340.0, 310.0]
+
+
+def test_anchor_points() -> None:
+    boxes = np.array([ACROSS_BOTTOM], np.float32)
+    assert anchor_points(boxes, Anchor.BOTTOM_CENTRE).tolist() == [[320.0, 380.0]]
+    assert anchor_points(boxes, Anchor.CENTRE).tolist() == [[320.0, 300.0]]
+    assert anchor_points(boxes, Anchor.BOX_OVERLAP).tolist() == [[320.0, 300.0]]
+
+
+@pytest.mark.parametrize(
+    ("anchor", "expected", "tolerance"),
+    [
+        (Anchor.BOTTOM_CENTRE, [-20.0, 50.0], 1e-4),  # the feet: 20 px below the border; 50 px above it
+        (Anchor.CENTRE, [60.0, 110.0], 1e-4),  # the centre: 60 px in; 110 px below the top border
+        # 140 of 160 px inside: (140 / 160 - 0.5) * 160 px; wholly inside: 0.5 * 160 px (1/4-grid rounding)
+        (Anchor.BOX_OVERLAP, [60.0, 80.0], 4.0),
+    ],
+)
+def test_depth_by_anchor_is_signed_pixels(anchor: Anchor, expected: list[float], tolerance: float) -> None:
+    zone = Zone.from_normalised("z", "standing", SQUARE, FRAME)
+    depth = zone.depth(np.array([ACROSS_BOTTOM, WHOLLY_INSIDE], np.float32), anchor)
+    assert depth.dtype == np.float32 and depth.shape == (2,)
+    np.testing.assert_allclose(depth, expected, atol=tolerance)
+
+
+def test_box_overlap_depth_is_zero_at_half_inside_and_negative_beyond() -> None:
+    zone = Zone.from_normalised("z", "standing", SQUARE, FRAME)
+    half, mostly_out = [300.0, 280.0, 340.0, 440.0], [300.0, 340.0, 340.0, 480.0]  # 80 of 160 px; 20 of 140 px in
+    depth = zone.depth(np.array([half, mostly_out], np.float32), Anchor.BOX_OVERLAP)
+    np.testing.assert_allclose(depth, [0.0, (20 / 140 - 0.5) * 140], atol=4.0)
+    assert zone.depth(np.zeros((0, 4), np.float32), Anchor.BOX_OVERLAP).shape == (0,)

@@ -1,11 +1,12 @@
 """The dwell lifecycle: tracks and a timestamp in, ``dwell_started`` / ``dwell`` events out.
 
-A visit of one track to one floor zone starts when the track's anchor point (the foot point by default:
-where a standing shopper meets the floor) is first seen inside the polygon. It is confirmed once it has
-lasted ``entry_debounce_s`` (a ``dwell_started`` event), and it ends when the track has not been seen
-inside for ``exit_grace_s``: a shopper hidden behind another, or missed by the detector for a moment, keeps
-the visit. The visit's end is the last time the shopper was seen inside. A visit shorter than
-``min_dwell_s`` is a pass-by: counted per zone, never emitted as a dwell.
+A visit of one track to one floor zone starts when the track is first seen inside the polygon by the zone's
+anchor (``vision.zones.Anchor``: the foot point by default, where a standing shopper meets the floor; or the box
+centre; or more than half of the box). It is confirmed once it has lasted ``entry_debounce_s`` (a
+``dwell_started`` event), and it ends when the track has not been seen inside for ``exit_grace_s``: a shopper
+hidden behind another, or missed by the detector for a moment, keeps the visit. The visit's end is the last
+time the shopper was seen inside. A visit shorter than ``min_dwell_s`` is a pass-by: counted per zone, never
+emitted as a dwell.
 
 Tracker fragments: when a track vanishes inside a zone and a new track appears where it was within
 ``exit_grace_s``, the new track continues the visit (one dwell, under the first track's shopper id). Only a
@@ -13,7 +14,11 @@ track first seen there (born inside the zone) continues a visit: one that walked
 track last seen outside the zone walked out: its visit is never continued.
 
 Border hysteresis: to enter, the anchor must be inside the polygon; to stay, it may wander up to
-``border_margin_px`` outside it, so a shopper standing on the line does not flip in and out.
+``border_margin_px`` outside it, so a shopper standing on the line does not flip in and out. Once it has been
+further out than that, the track counts as inside again only when the anchor is back inside the polygon itself:
+a shopper walking away along the zone's edge, feet jittering a few pixels either side of the margin line, has
+left; re-counting every step that came back within the margin kept their visit going (and its ``dwell_s``
+growing) for as long as they walked along the zone.
 
 Everything is clocked by frame timestamps (seconds), never by frame counts, so dropped frames or another
 detect fps do not change the rules. Per-visit state is deleted when the visit closes.
@@ -24,25 +29,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 
 from vision.detections import FloatArray, FrameDetections
 from vision.events.contract import DwellEvent, DwellStartedEvent
 from vision.events.ids import event_id_for, shopper_id_for
-from vision.zones import Zone
+from vision.zones import Anchor, Zone, anchor_points
 
 MIN_CONFIDENCE = 0.5  # a visit bridged mostly by the grace period is still reported, with this floor
 ADOPT_MAX_GAP_HEIGHTS = 0.75  # a new track this close (in box heights) to a vanished one continues its visit
 ALIAS_FORGET_S = 60.0
-
-
-class Anchor(StrEnum):
-    """Which point of a box decides zone membership."""
-
-    BOTTOM_CENTRE = "bottom_centre"  # the feet: right for floor zones seen from the side or above
-    CENTRE = "centre"
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,10 @@ class DwellRule:
             shopper's id for seconds (re-linking); closing after ``exit_grace_s`` would split their visit in
             two pass-bys. Higher only delays the ``dwell`` event of a shopper who vanished (its end time stays
             the last time seen inside); the larger of the two graces applies.
-        border_margin_px: How far outside the polygon an already-inside anchor may be, pixels.
+        border_margin_px: How far outside the polygon an already-inside anchor may be, pixels (``Zone.depth``
+            for the box-overlap anchor). Once further out, the track is outside until the anchor is back inside
+            the polygon. Higher tolerates more box jitter on the line and keeps a shopper who walks off along
+            the edge in the zone for longer; lower splits the visit of a shopper standing on the line.
     """
 
     min_dwell_s: float = 5.0
@@ -72,7 +72,7 @@ class DwellRule:
 
 @dataclass(frozen=True)
 class FloorZone:
-    """A zone whose visits are measured, with its rules."""
+    """A zone whose visits are measured, with its rules and the part of a box that decides membership."""
 
     zone: Zone
     rule: DwellRule
@@ -87,15 +87,8 @@ class _Visit:
     occluded_s: float = 0.0
     occluded_at_last_inside: float = 0.0
     foot: tuple[float, float, float] = (0.0, 0.0, 0.0)  # last anchor point inside (x, y px) and box height px
-    stepped_out: bool = False  # the track was last seen outside the zone: it left, it did not vanish here
+    stepped_out: bool = False  # seen beyond the border margin and not back inside since: it left, not vanished
     last_seen: float = 0.0  # the track's latest sighting, inside or outside the zone
-
-
-def anchor_points(tracks: FrameDetections, anchor: Anchor) -> FloatArray:
-    """(n, 2) anchor point of each track box, pixels."""
-    if anchor is Anchor.BOTTOM_CENTRE:
-        return tracks.foot_points
-    return ((tracks.xyxy[:, 0:2] + tracks.xyxy[:, 2:4]) / 2).astype(np.float32)
 
 
 class DwellTracker:
@@ -137,8 +130,8 @@ class DwellTracker:
         newborn = self._note_sightings(tracks.tracker_id.tolist(), t)
         heights = (tracks.xyxy[:, 3] - tracks.xyxy[:, 1]).tolist()
         for floor in self.zones:
-            points = anchor_points(tracks, floor.anchor)
-            distance = floor.zone.distance_inside(points)
+            points = anchor_points(tracks.xyxy, floor.anchor)
+            distance = floor.zone.depth(tracks.xyxy, floor.anchor)
             seen: set[int] = set()
             for row, (track_id, dist) in enumerate(zip(ids, distance.tolist(), strict=True)):
                 key = (track_id, floor.zone.zone_id)
@@ -153,7 +146,8 @@ class DwellTracker:
                 if visit is not None:
                     seen.add(key[0])
                     visit.last_seen = t
-                    visit.stepped_out = dist < -floor.rule.border_margin_px
+                    # Schmitt trigger: in until beyond the margin, then out until back inside the outline.
+                    visit.stepped_out = dist <= 0 if visit.stepped_out else dist < -floor.rule.border_margin_px
                     if not visit.stepped_out:
                         visit.last_inside = t
                         visit.occluded_at_last_inside = visit.occluded_s

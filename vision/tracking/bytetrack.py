@@ -8,12 +8,13 @@ Per frame (``ByteTracker.update``):
    the contested ones are re-assigned with their clothing colour signatures (``vision.tracking.colour``).
 3. Stage 2: tracks still unmatched that were tracked in the previous frame against low-confidence detections
    (a half-hidden shopper scores low; this keeps their track alive instead of letting it be lost).
-4. Stage 3: tentative tracks against the high-confidence detections left over.
+4. Stage 3: tentative tracks against the detections left over that score at least the activation threshold.
 5. Tentative tracks left unmatched are dropped; tracked ones become lost; lost ones not seen for
    ``lost_track_buffer_s`` seconds are dropped (and their per-track state with them).
 6. Leftover detections scoring at least ``track_activation_threshold`` start tentative tracks; a tentative track
-   matched ``minimum_consecutive_frames`` frames in a row is confirmed, re-linked to a lost track by the optional
-   ``FragmentRelinker`` or given a fresh id from the injected ``IdCounter``.
+   matched by such boxes ``minimum_consecutive_frames`` frames in a row, over at least ``minimum_confirmation_s``
+   seconds, is confirmed, re-linked to a lost track by the optional ``FragmentRelinker`` or given a fresh id from
+   the injected ``IdCounter``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ LEAVE_DISTANCE = 0.5
 FIRST_CLEAR_SHARE = 0.25
 """The same for a track's first signature: a little of someone else beats having none."""
 
+TIME_TOLERANCE_S = 1e-6
+"""Slack on time comparisons: frame times like 0.1 * k are not exact in floating point."""
+
 SIGNATURE_BLEND = 0.3
 """Weight of a fresh colour signature against the track's running one (the rest carries over)."""
 
@@ -64,8 +68,11 @@ class TrackerSettings:
             on stage 2 for occluded people; lower lets weak false boxes take over a track.
         low_confidence_threshold: Detections below this are ignored altogether. Lower rescues more occluded
             people and lets clutter keep dead tracks alive.
-        track_activation_threshold: Score a leftover detection needs to start a track. Higher gives fewer
-            tracks from false boxes and later (or no) tracks for people the detector is unsure of.
+        track_activation_threshold: Score a detection needs to start a track or to count towards its
+            confirmation: a tentative track is continued only by such boxes (a weaker box ends it), so a track is
+            never confirmed from boxes below it. Values below ``high_confidence_threshold`` act as that
+            threshold. Higher gives fewer tracks from false boxes (a shelf upright or a drapery the detector
+            scores 0.3-0.5 now and then) and later (or no) tracks for people the detector is unsure of.
         minimum_matching_threshold: Least IoU between a track's predicted box and a high-confidence detection
             in stage 1 (supervision's ``minimum_matching_threshold=0.8`` is a cost, 1 - IoU, i.e. IoU 0.2).
             Higher loses fast walkers at low fps (their boxes overlap less frame to frame); lower swaps ids
@@ -76,6 +83,11 @@ class TrackerSettings:
         minimum_consecutive_frames: Consecutive matched frames before a track is confirmed and gets an id.
             Higher suppresses ids for flickering false boxes and delays (and drops the first frames of) real
             tracks; 1 confirms at once.
+        minimum_confirmation_s: Least time from a tentative track's first box to the frame that confirms it,
+            seconds of ``captured_at``, on top of ``minimum_consecutive_frames`` (every frame in between must
+            give it a box scoring ``track_activation_threshold``). Unlike a frame count it means the same at
+            any fps. Higher keeps ids from false boxes that score high for a moment (a reflection, a poster,
+            a trolley) and drops that much of the start of every real track; 0 leaves the frame count alone.
         lost_track_buffer_s: How long a lost track is predicted forward and can be matched again by IoU,
             seconds. Higher bridges longer detector misses, and the drifting prediction may then be matched to
             someone else; lower splits tracks at short misses (the relinker may still join them).
@@ -95,6 +107,7 @@ class TrackerSettings:
     low_score_matching_threshold: float = 0.5
     tentative_matching_threshold: float = 0.3
     minimum_consecutive_frames: int = 2
+    minimum_confirmation_s: float = 0.0
     lost_track_buffer_s: float = 1.5
     report_lost: bool = False
     colour_weight: float = 2.0
@@ -125,12 +138,21 @@ class TrackerSettings:
             raise ValueError(f"TrackerSettings.minimum_consecutive_frames must be >= 1, got {frames}")
         if buffer_s < 0:
             raise ValueError(f"TrackerSettings.lost_track_buffer_s must be >= 0 seconds, got {buffer_s}")
+        if self.minimum_confirmation_s < 0:
+            raise ValueError(
+                f"TrackerSettings.minimum_confirmation_s must be >= 0 seconds, got {self.minimum_confirmation_s}"
+            )
         if self.colour_weight < 0:
             raise ValueError(f"TrackerSettings.colour_weight must be >= 0, got {self.colour_weight}")
         if self.signature_refresh_s < 0:
             raise ValueError(
                 f"TrackerSettings.signature_refresh_s must be >= 0 seconds, got {self.signature_refresh_s}"
             )
+
+    @property
+    def activation_score(self) -> float:
+        """Least score of a box that starts a track or continues a tentative one (the confirmation score)."""
+        return max(self.track_activation_threshold, self.high_confidence_threshold)
 
 
 class ByteTracker:
@@ -262,10 +284,12 @@ class ByteTracker:
         rest = rest[state[rest] == TrackState.TRACKED]
         second = assign(1.0 - iou_matrix(predicted[rest], boxes[low]), 1.0 - s.low_score_matching_threshold)
         matched[rest[second.rows]] = low[second.cols]
+        # Tentative tracks take only boxes that could have started one: a false box scoring high once must not
+        # be confirmed by the weak boxes it gets in the next frames (stage 2 would then keep it alive for good).
         tentative = np.flatnonzero(state == TrackState.TENTATIVE)
-        high_left = np.setdiff1d(high, matched[matched >= 0])
-        third = assign(1.0 - iou_matrix(predicted[tentative], boxes[high_left]), 1.0 - s.tentative_matching_threshold)
-        matched[tentative[third.rows]] = high_left[third.cols]
+        strong_left = np.setdiff1d(np.flatnonzero(scores >= s.activation_score), matched[matched >= 0])
+        third = assign(1.0 - iou_matrix(predicted[tentative], boxes[strong_left]), 1.0 - s.tentative_matching_threshold)
+        matched[tentative[third.rows]] = strong_left[third.cols]
         return matched
 
     def _settle_contests(
@@ -339,8 +363,7 @@ class ByteTracker:
         """Indices of detections that start tentative tracks: unmatched and scoring high enough."""
         free = np.ones((len(detections),), bool)
         free[matched_det[matched_det >= 0]] = False
-        free &= detections.confidence >= self.settings.track_activation_threshold
-        free &= detections.confidence >= self.settings.high_confidence_threshold
+        free &= detections.confidence >= self.settings.activation_score
         return np.flatnonzero(free)
 
     def _apply_matches(
@@ -414,9 +437,13 @@ class ByteTracker:
         return tracks.take(~drop) if drop.any() else tracks
 
     def _confirm(self, tracks: TrackTable, now: float, image: npt.NDArray[np.uint8] | None) -> TrackTable:
-        """Give ids to tentative tracks matched often enough; re-linked ones take a lost track's id."""
+        """Give ids to tentative tracks matched often enough, for long enough; re-linked ones take a lost
+        track's id."""
+        s = self.settings
         ready = np.flatnonzero(
-            (tracks.state == TrackState.TENTATIVE) & (tracks.hits >= self.settings.minimum_consecutive_frames)
+            (tracks.state == TrackState.TENTATIVE)
+            & (tracks.hits >= s.minimum_consecutive_frames)
+            & (now - tracks.first_seen_s >= s.minimum_confirmation_s - TIME_TOLERANCE_S)
         )
         if len(ready) == 0:
             return tracks
