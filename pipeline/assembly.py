@@ -6,22 +6,18 @@ same detections, tracks and events whichever runner processes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from edge_config.camera import CameraConfig
 from edge_config.checks import absolute_model_ref
-from edge_config.store import EdgeConfig
 from edge_config.tracker import RelinkConfig, TrackerConfig
 from models.registry import resolve_model
 from vision.detector.onnx import DetectorSettings, OnnxDetector
-from vision.events.dwell import DwellRule, FloorZone
-from vision.events.engine import CameraZones
 from vision.tracking.bytetrack import ByteTracker, TrackerSettings
 from vision.tracking.ids import IdCounter
 from vision.tracking.reid import OnnxReid
 from vision.tracking.relink import FragmentRelinker, RelinkSettings
-from vision.zones import Anchor
 
 REID_MODEL = "reid_retail_0287"
 
@@ -95,18 +91,3 @@ def build_tracker(
         tracker_settings(camera, tracker), id_counter=IdCounter(first_id), camera_id=camera.id,
         relinker=FragmentRelinker(relink_settings(tracker.relink), appearance),
     )  # fmt: skip
-
-
-def with_floor_rules(config: EdgeConfig, zones: CameraZones) -> CameraZones:
-    """``zones`` (`vision.events.engine.build_zones`) with every floor zone's dwell rules taken whole from the
-    config: the timing rules, the border margin and the anchor (which part of a box decides membership).
-
-    ``build_zones`` copies the timing rules only; every runner builds its event engine through
-    ``pipeline.offline.camera_engine``, which applies this.
-    """
-    floor = []
-    for floor_zone in zones.floor:
-        rules = config.dwell_rules_for(floor_zone.zone.zone_id)
-        rule = DwellRule(**rules.model_dump(exclude={"anchor"}))
-        floor.append(FloorZone(floor_zone.zone, rule, Anchor(rules.anchor.value)))
-    return replace(zones, floor=tuple(floor))

@@ -89,8 +89,9 @@ def detect_labelled_frames(
     """{frame: (n, 4) xyxy} person boxes the camera's detector finds on each labelled frame, at the score the
     tracker treats as a confident detection (the camera's ``conf_threshold``)."""
     camera = config.camera(labels.camera)
-    detector = build_detector(detector_key(camera, config_dir=(PROJECT_ROOT / labels.config).parent,
-                                           models_dir=models_dir, max_batch=1))  # fmt: skip
+    key = detector_key(camera, config.tracker_for(camera.id), config_dir=(PROJECT_ROOT / labels.config).parent,
+                       models_dir=models_dir, max_batch=1)  # fmt: skip
+    detector = build_detector(key)
     wanted = {frame.at.frame for frame in labels.boxes}
     capture, _ = open_video(footage_dir / labels.clip)
     found: dict[int, npt.NDArray[np.float32]] = {}

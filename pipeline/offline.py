@@ -22,7 +22,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from edge_config.camera import CameraConfig
 from edge_config.store import EdgeConfig
-from pipeline.assembly import with_floor_rules
 from pipeline.camera_status import camera_status_event
 from pipeline.sources import OpenedSource, resample
 from vision.detector.onnx import OnnxDetector
@@ -131,7 +130,7 @@ def run_offline(run: OfflineRun) -> OfflineResult:
 def camera_engine(config: EdgeConfig, camera: CameraConfig, frame_hw: tuple[int, int]) -> CameraEventEngine:
     """The event engine of one camera, its zones scaled to the frame size (height, width pixels), each floor zone
     with its configured dwell rules, border margin and anchor."""
-    zones = with_floor_rules(config, build_zones(config, camera, frame_hw))
+    zones = build_zones(config, camera, frame_hw)
     return CameraEventEngine(store_id=config.store_id, camera_id=camera.id, zones=zones)
 
 

@@ -19,7 +19,7 @@ from vision.events.contract import AnyEvent
 from vision.events.dwell import DwellRule, DwellTracker, FloorZone
 from vision.events.registration import NO_SHIFT, CameraRegistration, CameraShift, to_reference
 from vision.events.shelf_events import ShelfEventMachine
-from vision.zones import Zone
+from vision.zones import Anchor, Zone
 
 FLOOR_KINDS = frozenset({"standing", "aisle", "entrance", "checkout"})
 
@@ -42,14 +42,9 @@ def build_zones(config: EdgeConfig, camera: CameraConfig, frame_size: tuple[int,
         if zone_config.kind.value == "shelf":
             shelves.append(zone)
         elif zone_config.kind.value in FLOOR_KINDS:
-            rules = config.dwell_rules_for(zone_config.id)
-            rule = DwellRule(
-                min_dwell_s=rules.min_dwell_s,
-                entry_debounce_s=rules.entry_debounce_s,
-                exit_grace_s=rules.exit_grace_s,
-                hidden_grace_s=rules.hidden_grace_s,
-            )
-            floor.append(FloorZone(zone, rule))
+            rules = config.dwell_rules_for(zone_config.id)  # timing, border margin and anchor, merged
+            rule = DwellRule(**rules.model_dump(exclude={"anchor"}))
+            floor.append(FloorZone(zone, rule, Anchor(rules.anchor.value)))
     return CameraZones(tuple(floor), tuple(shelves))
 
 
