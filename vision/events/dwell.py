@@ -119,8 +119,15 @@ class DwellTracker:
         """Visits not yet closed (bounded by tracks x zones; closed visits are deleted)."""
         return len(self._visits)
 
-    def update(self, tracks: FrameDetections, t: float) -> list[DwellStartedEvent | DwellEvent]:
-        """Advance to time ``t`` (UTC epoch seconds) with this frame's tracks; returns the events due."""
+    def update(
+        self, tracks: FrameDetections, t: float, feet_hidden: Sequence[bool] | None = None
+    ) -> list[DwellStartedEvent | DwellEvent]:
+        """Advance to time ``t`` (UTC epoch seconds) with this frame's tracks; returns the events due.
+
+        ``feet_hidden[i]`` (`vision.events.feet.FeetVisibility`) says row i's box is cut short from below by
+        someone in front: its foot point says nothing about where the shopper stands, so for foot-anchored zones
+        the row counts as not seen (the visit waits out ``hidden_grace_s``), not as having walked out.
+        """
         if tracks.tracker_id is None:
             raise ValueError("DwellTracker.update needs tracks (FrameDetections with tracker_id)")
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
@@ -129,11 +136,14 @@ class DwellTracker:
         ids = [self._alias.get(track_id, track_id) for track_id in tracks.tracker_id.tolist()]
         newborn = self._note_sightings(tracks.tracker_id.tolist(), t)
         heights = (tracks.xyxy[:, 3] - tracks.xyxy[:, 1]).tolist()
+        feet_hidden = [False] * len(tracks) if feet_hidden is None else feet_hidden
         for floor in self.zones:
             points = anchor_points(tracks.xyxy, floor.anchor)
             distance = floor.zone.depth(tracks.xyxy, floor.anchor)
             seen: set[int] = set()
             for row, (track_id, dist) in enumerate(zip(ids, distance.tolist(), strict=True)):
+                if feet_hidden[row] and floor.anchor is Anchor.BOTTOM_CENTRE:
+                    continue  # the box ends at someone in front, not at the feet: where they stand is unknown
                 key = (track_id, floor.zone.zone_id)
                 visit = self._visits.get(key)
                 if visit is None and dist > 0:

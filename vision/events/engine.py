@@ -17,6 +17,7 @@ from edge_config.store import EdgeConfig
 from vision.detections import FrameDetections
 from vision.events.contract import AnyEvent
 from vision.events.dwell import DwellRule, DwellTracker, FloorZone
+from vision.events.feet import FeetVisibility
 from vision.events.registration import NO_SHIFT, CameraRegistration, CameraShift, to_reference
 from vision.events.shelf_events import ShelfEventMachine
 from vision.zones import Anchor, Zone
@@ -78,6 +79,7 @@ class CameraEventEngine:
             region = (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
             self.registration = CameraRegistration(zones.shelves[0].frame_size, region)
         self.shift: CameraShift = NO_SHIFT
+        self.feet = FeetVisibility()
         self._last_t = 0.0
 
     @property
@@ -95,9 +97,10 @@ class CameraEventEngine:
         if image is not None and self.registration is not None:
             self.shift = self.registration.update(image, tracks.xyxy)
             tracks = to_reference(tracks, self.shift)
-        events: list[AnyEvent] = list(self.dwell.update(tracks, t))
+        feet_hidden = self.feet.update(tracks, t)
+        events: list[AnyEvent] = list(self.dwell.update(tracks, t, feet_hidden.tolist()))
         if image is not None and self.zones.shelves:
-            events.extend(self.shelf.update(image, tracks, t, self.shift))
+            events.extend(self.shelf.update(image, tracks, t, self.shift, feet_hidden=feet_hidden))
         return _ordered(events)
 
     def flush(self) -> list[AnyEvent]:

@@ -136,6 +136,7 @@ class ReachDetector:
         arms: Mapping[str, Sequence[Box | None]] | None = None,
         hands: Hands | None = None,
         standing: Mapping[str, set[int]] | None = None,
+        feet_hidden: npt.NDArray[np.bool_] | None = None,
     ) -> list[Reach]:
         """Advance to time ``t``.
 
@@ -147,6 +148,8 @@ class ReachDetector:
             hands: Pose: the hands of every row of ``tracks`` (`vision.events.wrists.find_hands`); rows whose
                 hands were not seen give no signal. When given, ``arms`` is not used.
             standing: {shelf id: rows standing in front of it}; a shelf missing from it can be reached by anyone.
+            feet_hidden: Rows whose boxes are cut short from below (`vision.events.feet`): a pose fitted to half a
+                body may still show a hand at the shelf, but a hand it places elsewhere is no sign the reach ended.
         """
         assert tracks.tracker_id is not None
         ended: list[Reach] = []
@@ -156,6 +159,7 @@ class ReachDetector:
             present.add(track_id)
             state = self._sighting(track_id, tracks.xyxy[row], t)
             shelf_id, hand, seen = self._signal(state, row, arms, hands, standing)
+            seen = seen and not (feet_hidden is not None and hands is not None and bool(feet_hidden[row]))
             still = state.speed_hps <= self.settings.max_speed_hps
             if hand is not None and still and shelf_id is not None:
                 self._on(state, shelf_id, hand, t, source)

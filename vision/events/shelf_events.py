@@ -144,9 +144,17 @@ class ShelfEventMachine:
         self._unexplained: list[_Unexplained] = []
         self._pickups: list[_Pickup] = []
         self._present: set[int] = set()
+        # (track, shelf) -> (standing there when last seen whole, when that was)
+        self._standing: dict[tuple[int, str], tuple[bool, float]] = {}
 
     def update(
-        self, image: npt.NDArray[np.uint8], tracks: FrameDetections, t: float, shift: CameraShift | None = None
+        self,
+        image: npt.NDArray[np.uint8],
+        tracks: FrameDetections,
+        t: float,
+        shift: CameraShift | None = None,
+        *,
+        feet_hidden: npt.NDArray[np.bool_] | None = None,
     ) -> list[AnyEvent]:
         """Events due after this frame.
 
@@ -156,9 +164,12 @@ class ShelfEventMachine:
                 also mask the shelves; with keypoints, reaches come from the pose.
             t: Frame time, epoch seconds.
             shift: The frame's registration (how to find reference pixels in ``image``).
+            feet_hidden: Rows whose boxes are cut short from below (`vision.events.feet`): they stand where they
+                stood, whatever their foot point says.
         """
         assert tracks.tracker_id is not None
         self._present = set(tracks.tracker_id.tolist())
+        self._standing = {key: v for key, v in self._standing.items() if t - v[1] <= self.settings.touch_timeout_s}
         self._pickups = [p for p in self._pickups if t - p.t <= self.settings.return_window_s]
         hands, lines = None, []
         if tracks.keypoints is not None and len(tracks):
@@ -170,9 +181,9 @@ class ShelfEventMachine:
             held = [box for shelf, _, box in active if shelf == shelf_id]
             held += [c.box for c in self._checks if c.reach.shelf_id == shelf_id]
             state.update(image, tracks.xyxy, t, shift=shift, arm_lines=lines, held=held, find_arms=hands is None)
-        standing = {shelf_id: self._standing_rows(shelf_id, tracks) for shelf_id in self.states}
+        standing = {shelf_id: self._standing_rows(shelf_id, tracks, feet_hidden) for shelf_id in self.states}
         arms = {shelf_id: state.arms for shelf_id, state in self.states.items()}
-        self._open(self.reaches.update(tracks, t, arms=arms, hands=hands, standing=standing))
+        self._open(self.reaches.update(tracks, t, arms=arms, hands=hands, standing=standing, feet_hidden=feet_hidden))
         events = self._look(t)
         events.extend(self._settle_unexplained(t, force=False))
         return sorted(events, key=lambda e: e.ts)
@@ -299,14 +310,25 @@ class ShelfEventMachine:
 
     # -- events -------------------------------------------------------------------------------------------
 
-    def _standing_rows(self, shelf_id: str, tracks: FrameDetections) -> set[int]:
+    def _standing_rows(
+        self, shelf_id: str, tracks: FrameDetections, feet_hidden: npt.NDArray[np.bool_] | None
+    ) -> set[int]:
         """Rows of the tracks standing in front of the shelf (feet in its standing zone): only they can reach it.
-        A shelf without a standing zone lets everyone reach it."""
+        A row whose feet are hidden stands where it stood last. A shelf without a standing zone lets everyone
+        reach it."""
         zone = self.standing_zones.get(shelf_id)
         if zone is None:
             return set(range(len(tracks)))
+        assert tracks.tracker_id is not None
         inside = zone.distance_inside(tracks.foot_points) >= -self.settings.standing_margin_px
-        return set(np.flatnonzero(inside).tolist())
+        rows = set()
+        for row, track_id in enumerate(tracks.tracker_id.tolist()):
+            key = (track_id, shelf_id)
+            if feet_hidden is None or not feet_hidden[row]:
+                self._standing[key] = (bool(inside[row]), tracks.captured_at)
+            if self._standing.get(key, (False, 0.0))[0]:
+                rows.add(row)
+        return rows
 
     def _spot(self, box: Box) -> ShelfSpot:
         height, width = self.frame_size
