@@ -2,14 +2,16 @@
 
 Someone stepping in front of a standing shopper hides their legs; the detector's box then ends at the hip, its
 bottom (the foot point every floor zone is judged by) jumps up and out of the zone the shopper still stands in,
-and a visit or a reach ends that did not. ``FeetVisibility`` remembers each track's box when its feet were last
-seen and flags a box whose bottom has risen well above that while its top stayed: dwell then treats the shopper
-as not seen (their visit waits), and the shelf logic keeps them where they stood.
+and a visit or a reach ends that did not. ``FeetVisibility`` remembers where each track's box ended when its feet
+were last seen and flags a box whose bottom has risen well above that while another box, nearer the camera, covers
+the part that went missing: dwell then treats the shopper as not seen (their visit waits), and the shelf logic
+keeps them where they stood.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -23,23 +25,31 @@ class FeetSettings:
 
     Attributes:
         rise_share: The box's bottom rose at least this share of the shopper's height above where it was when the
-            feet were last seen, more than its top did: something in front cut it short. Walking away raises top
-            and bottom together; crouching lowers the top.
-        tolerance: Share of the height the bottom may rise (detector jitter), or rise with the top following
-            (walking away), and the feet still count as seen there (and where they are is updated).
+            feet were last seen, and another shopper's box, nearer the camera (lower bottom), covers the part that
+            went missing: someone in front cut it short. Alone, a box whose bottom rises is a shopper walking away.
+        cover_share: Share of the box's width that the box in front must overlap to be hiding its feet.
+        memory_s: How far back the feet's lowest position is remembered: the shopper in front may get a box (a
+            confirmed track) only after it has begun to hide them.
         forget_s: A track unseen this long is forgotten.
     """
 
     rise_share: float = 0.12
-    tolerance: float = 0.03
+    cover_share: float = 0.3
+    memory_s: float = 1.0
     forget_s: float = 60.0
 
 
 @dataclass
 class _Feet:
-    top: float  # the box's top and bottom when its feet were last seen, pixels
-    bottom: float
-    seen_at: float
+    """Where a track's box ended (bottom, height, pixels) at each time its feet were seen in the last
+    ``memory_s``: the detector starts boxing the shopper in front a frame or two after it starts hiding the legs."""
+
+    seen: deque[tuple[float, float, float]] = field(default_factory=deque)  # (time, bottom, height)
+
+    def lowest(self) -> tuple[float, float]:
+        """(bottom, height) of the lowest recent bottom: where the feet were before anything hid them."""
+        _, bottom, height = max(self.seen, key=lambda sample: sample[1])
+        return bottom, height
 
 
 class FeetVisibility:
@@ -54,18 +64,33 @@ class FeetVisibility:
         """(n,) True for the rows of ``tracks`` whose feet are hidden."""
         assert tracks.tracker_id is not None
         hidden = np.zeros(len(tracks), bool)
-        for row, (track_id, (_, top, _, bottom)) in enumerate(
-            zip(tracks.tracker_id.tolist(), tracks.xyxy.tolist(), strict=True)
-        ):
-            feet = self._feet.get(track_id)
-            cut = False  # the bottom rose more than the top since the feet were last seen
-            if feet is not None:
-                height = feet.bottom - feet.top
-                rose, top_rose = feet.bottom - bottom, feet.top - top
-                cut = rose > self.settings.tolerance * height and top_rose < 0.3 * rose
-                hidden[row] = cut and rose > self.settings.rise_share * height
-            if not cut:
-                self._feet[track_id] = _Feet(top, bottom, t)
-        for track_id in [k for k, feet in self._feet.items() if t - feet.seen_at > self.settings.forget_s]:
+        boxes = tracks.xyxy
+        for row, track_id in enumerate(tracks.tracker_id.tolist()):
+            top, bottom = float(boxes[row, 1]), float(boxes[row, 3])
+            feet = self._feet.setdefault(track_id, _Feet())
+            while feet.seen and t - feet.seen[0][0] > self.settings.memory_s:
+                feet.seen.popleft()
+            if feet.seen:
+                lowest, height = feet.lowest()
+                # With someone in front, a rising bottom is never taken as where the feet are (it would creep up).
+                if bottom < lowest and self._covered_below(boxes, row, lowest):
+                    hidden[row] = lowest - bottom > self.settings.rise_share * height
+                    feet.seen = deque([(t, lowest, height)])  # keep it: the feet are still down there
+                    continue
+            feet.seen.append((t, bottom, bottom - top))
+        for track_id in [
+            k for k, feet in self._feet.items() if not feet.seen or t - feet.seen[-1][0] > self.settings.forget_s
+        ]:
             del self._feet[track_id]
         return hidden
+
+    def _covered_below(self, boxes: npt.NDArray[np.float32], row: int, feet_y: float) -> bool:
+        """Whether another box, nearer the camera, covers the strip between ``boxes[row]``'s bottom and
+        ``feet_y`` (where its feet were)."""
+        x1, _, x2, bottom = (float(v) for v in boxes[row])
+        others = np.delete(boxes, row, axis=0)
+        if not len(others):
+            return False
+        overlap = np.minimum(others[:, 2], x2) - np.maximum(others[:, 0], x1)
+        in_front = (others[:, 3] > bottom) & (others[:, 1] < feet_y)
+        return bool((in_front & (overlap >= self.settings.cover_share * (x2 - x1))).any())
