@@ -2,6 +2,7 @@
 
     python -m bench.bench_edge                       # all sections; tables into bench/README.md
     python -m bench.bench_edge --sections transport  # one section
+    python -m bench.bench_edge --sections cameras --pose blazepose_landmark_full   # cameras with a pose model
 
 Sections:
     transport  Events/s from the disk spool over ZeroMQ (DEALER -> ROUTER, msgpack, acknowledged per batch of
@@ -9,7 +10,8 @@ Sections:
                validation at the receiver.
     cameras    The most 640x480 cameras at 5 detect fps that `shelfsight edge run` sustains without a dropped
                frame (the synthetic store's busy hour rendered to a file, looped live per camera), with the
-               frame-read -> event-acknowledged latency p50/p99 at each load.
+               frame-read -> event-acknowledged latency p50/p99 at each load. With ``--pose MODEL`` every camera
+               also runs that pose model on its shoppers at shelves (a table of its own).
     ratio      Pipeline throughput in replay (every stage, every frame, as fast as it goes) against the bare
                detector (`session.run` in a loop at the same batch and threads).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -89,11 +92,11 @@ def _clip(folder: Path) -> Path:
     return outputs.video
 
 
-def camera_trial(clip: Path, cameras: int, folder: Path) -> dict[str, Any]:
-    """``cameras`` live cameras for `WINDOW_S` after warm-up: frames in and dropped, latency."""
+def camera_trial(clip: Path, cameras: int, folder: Path, pose: str | None = None) -> dict[str, Any]:
+    """``cameras`` live cameras for `WINDOW_S` after warm-up: frames in and dropped, latency, pose cost."""
     endpoint = f"tcp://127.0.0.1:{free_port()}"
     sink = start_sink(endpoint)
-    config = cameras_config(folder, [str(clip)] * cameras, endpoint)
+    config = cameras_config(folder, [str(clip)] * cameras, endpoint, pose=pose)
     box = Box(config, folder)
     try:
         names = [f"events:cam-{n}" for n in range(1, cameras + 1)]
@@ -123,7 +126,25 @@ def camera_trial(clip: Path, cameras: int, folder: Path) -> dict[str, Any]:
         "to_spool_p99_ms": round(spool_p99, 1),
         "published_p50_ms": publisher.get("frame_to_published_p50_ms"),
         "published_p99_ms": publisher.get("frame_to_published_p99_ms"),
+        "poses_per_s": round(sum(delta(n, "pose_people_total") for n in names) / WINDOW_S, 1),
+        "pose_ms_p50": max((after.get(n, {}).get("pose_p50_ms", 0.0) for n in names), default=0.0),
     }
+
+
+def camera_rows(
+    clip: Path, counts: list[int], folder: Path, pose: str | None, *, stop_early: bool = True
+) -> list[dict[str, Any]]:
+    """`camera_trial` at each count in turn, up to the first that is not sustained when ``stop_early``."""
+    rows = []
+    for count in counts:
+        trial = folder / f"cams-{count}"
+        trial.mkdir(parents=True)
+        row = camera_trial(clip, count, trial, pose=pose)
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+        if stop_early and not _sustained(row):
+            break
+    return rows
 
 
 def bare_detector_fps(clip: Path, batch: int = 4, runs: int = 60) -> float:
@@ -170,6 +191,13 @@ def _sustained(row: dict[str, Any]) -> bool:
     return bool(row["dropped"] == 0 and row["processed_fps"] * WINDOW_S >= 0.97 * row["frames_read"])
 
 
+def _sustained_line(rows: list[dict[str, Any]]) -> list[str]:
+    kept_up = [r["cameras"] for r in rows if _sustained(r)]
+    return ["", f"Most cameras sustained (no dropped frame, and processed as fast as read, so queues do not grow): "
+            f"**{max(kept_up) if kept_up else 0}**. A row with no drops but processing slower than reading is falling "
+            "behind: its frames wait in queues (see its latency) until capture starts dropping."]  # fmt: skip
+
+
 def render(results: dict[str, Any]) -> str:
     machine = results["machine"]
     lines = [
@@ -193,11 +221,27 @@ def render(results: dict[str, Any]) -> str:
             lines.append(f"| {row['cameras']} | {row['frames_read']} | {row['dropped']} | {row['processed_fps']} | "
                          f"{row['detector_ms_p50']} | {row['to_spool_p99_ms']} | {row['published_p50_ms']} | "
                          f"{row['published_p99_ms']} |")  # fmt: skip
-        kept_up = [r["cameras"] for r in results["cameras"] if _sustained(r)]
-        lines += ["", f"Most cameras sustained (no dropped frame, and processed as fast as read, so queues do "
-                  f"not grow): **{max(kept_up) if kept_up else 0}**. A row with no drops but processing slower "
-                  "than reading is falling behind: its frames wait in queues (see its latency) until capture "
-                  "starts dropping."]  # fmt: skip
+        lines += _sustained_line(results["cameras"])
+    if "cameras_pose" in results:
+        pose = results["cameras_pose"]
+        box = pose.get("machine", machine)
+        lines += ["", f"**Live cameras with a pose model** (as above, `pose: {{model: {pose['model']}}}` on each "
+                  "camera: BlazePose on its shoppers at shelves, in the track+events stage, 1 thread; measured on "
+                  f"{box['cpu']}, {box['cores']} cores, shared with other jobs):", "",
+                  "| cameras | frames read | dropped | processed fps | detector ms/frame p50 | pose ms/frame p50 "
+                  "(worst camera) | poses/s (all cameras) | frame -> acknowledged p50 ms | p99 ms |",
+                  "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        for row in pose["rows"]:
+            lines.append(f"| {row['cameras']} | {row['frames_read']} | {row['dropped']} | {row['processed_fps']} | "
+                         f"{row['detector_ms_p50']} | {row['pose_ms_p50']} | {row['poses_per_s']} | "
+                         f"{row['published_p50_ms']} | {row['published_p99_ms']} |")  # fmt: skip
+        lines += _sustained_line(pose["rows"])
+        if "baseline" in pose:
+            plain = [r["cameras"] for r in pose["baseline"] if _sustained(r)]
+            lines += ["", f"Without the pose model, in the same session (load average {pose['load_1min']} at its end "
+                      f"on {box['cores']} cores): **{max(plain) if plain else 0}** cameras sustained; rows: "
+                      + "; ".join(f"{r['cameras']} cameras {r['processed_fps']} fps, {r['dropped']} dropped"
+                                  for r in pose["baseline"]) + "."]  # fmt: skip
     if "ratio" in results:
         r = results["ratio"]
         lines += ["", f"**Throughput** (replay of {r['cameras']} cameras, every frame): pipeline {r['pipeline_fps']} "
@@ -211,10 +255,12 @@ def main() -> None:
     parser.add_argument("--sections", nargs="*", default=["transport", "cameras", "ratio"])
     parser.add_argument("--cameras", nargs="*", type=int, default=[2, 4, 6, 8, 10, 12])
     parser.add_argument("--ratio-cameras", type=int, default=4)
+    parser.add_argument("--pose", help="pose model on every camera in the cameras section (a manifest name)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["machine"] = machine_facts()
+    if args.pose is None or set(args.sections) != {"cameras"}:
+        results["machine"] = machine_facts()  # a pose-only run keeps the facts of the runs behind the other tables
     with tempfile.TemporaryDirectory(prefix="edge-bench-") as tmp:
         folder = Path(tmp)
         if "transport" in args.sections:
@@ -222,15 +268,15 @@ def main() -> None:
             print(json.dumps(results["transport"]), flush=True)
         clip = _clip(folder) if {"cameras", "ratio"} & set(args.sections) else None
         if "cameras" in args.sections and clip is not None:
-            results["cameras"] = []
-            for count in args.cameras:
-                trial = folder / f"cams-{count}"
-                trial.mkdir()
-                row = camera_trial(clip, count, trial)
-                print(json.dumps(row), flush=True)
-                results["cameras"].append(row)
-                if not _sustained(row):
-                    break
+            rows = camera_rows(clip, args.cameras, folder / "plain", pose=args.pose)
+            if args.pose is None:
+                results["cameras"] = rows
+            else:  # the same counts without pose, in the same session: the box may be busier than last time
+                counts = [row["cameras"] for row in rows]
+                baseline = camera_rows(clip, counts, folder / "baseline", pose=None, stop_early=False)
+                load = round(os.getloadavg()[0], 1)
+                results["cameras_pose"] = {"model": args.pose, "rows": rows, "baseline": baseline, "load_1min": load,
+                                           "machine": machine_facts()}  # fmt: skip
         if "ratio" in args.sections and clip is not None:
             trial = folder / "ratio"
             trial.mkdir()

@@ -30,8 +30,11 @@ SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 ZONES = yaml.safe_load((ROOT / "edge_config" / "demo.yaml").read_text())["cameras"][0]["zones"]
 
 
-def cameras_config(folder: Path, sources: list[str], endpoint: str, *, detect_fps: float = 5.0) -> Path:
-    """An edge config with one camera per source, each with the demo's aisle zones (ids made unique)."""
+def cameras_config(
+    folder: Path, sources: list[str], endpoint: str, *, detect_fps: float = 5.0, pose: str | None = None
+) -> Path:
+    """An edge config with one camera per source, each with the demo's aisle zones (ids made unique), and the
+    pose model ``pose`` (a manifest name) on every camera when given."""
     cameras = []
     for n, source in enumerate(sources, start=1):
         zones = []
@@ -40,7 +43,10 @@ def cameras_config(folder: Path, sources: list[str], endpoint: str, *, detect_fp
             if "shelf_id" in zone:
                 renamed["shelf_id"] = f"c{n}-{zone['shelf_id']}"
             zones.append(renamed)
-        cameras.append({"id": f"cam-{n}", "source": source, "detect_fps": detect_fps, "zones": zones})
+        camera: dict[str, Any] = {"id": f"cam-{n}", "source": source, "detect_fps": detect_fps, "zones": zones}
+        if pose is not None:
+            camera["pose"] = {"model": pose}
+        cameras.append(camera)
     config = {"version": 1, "store_id": "bench-store", "cameras": cameras, "aggregator": {"endpoint": endpoint}}
     path = folder / "edge.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))

@@ -13,9 +13,10 @@ from pydantic import Field, Strict, computed_field, field_validator, model_valid
 from edge_config.base import Identifier, ShelfsightModel, rule_error
 from edge_config.crossref import crossref_error, dangling_shelf_links, ref_from_camera
 from edge_config.detector import DetectorConfig
+from edge_config.model_ref import model_ref_error
+from edge_config.pose import PoseConfig
 from edge_config.tracker import TrackerConfig
-from edge_config.zone import ZoneConfig
-from models.registry import looks_like_path
+from edge_config.zone import ZoneConfig, ZoneKind
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,15 @@ class CameraConfig(ShelfsightModel):
         title="Zones",
         description="Zones on this camera's image; ids unique in the whole store.",
     )
+    pose: PoseConfig | None = Field(
+        default=None,
+        title="Pose model",
+        description=(
+            "A top-down pose model (BlazePose) run on the shoppers at this camera's shelves, for real wrists in "
+            "reach detection. Omit it for no pose model: reaches then come from the arm seen beside a shopper's "
+            "box, or from the keypoints of a pose detector named in `model`."
+        ),
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -163,12 +173,22 @@ class CameraConfig(ShelfsightModel):
     @classmethod
     def check_model(cls, model: str) -> str:
         """A path must point at an .onnx file; whether the file exists is `edge_config.checks`' business."""
-        if looks_like_path(model) and not model.endswith(".onnx"):
-            raise rule_error(
-                f"a model path must end in .onnx, got {model!r}",
-                fix=f"name the .onnx file, or use a manifest name such as {DEFAULT_MODEL!r}",
-            )
+        error = model_ref_error(model, example=DEFAULT_MODEL)
+        if error is not None:
+            raise error
         return model
+
+    @model_validator(mode="after")
+    def check_pose_has_a_shelf(self) -> Self:
+        """A pose model runs only on shoppers at shelf zones: without one it would be loaded and never used."""
+        if self.pose is not None and not any(zone.kind is ZoneKind.SHELF for zone in self.zones):
+            raise rule_error(
+                f"camera {self.id!r} has a pose model but no shelf zone; the pose model runs only on shoppers at "
+                "shelves",
+                fix="draw the camera's shelf zones (`kind: shelf`), or remove its `pose:` section",
+                at=("pose",),
+            )
+        return self
 
     @model_validator(mode="after")
     def check_standing_zones_name_a_shelf(self) -> Self:

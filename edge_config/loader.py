@@ -12,9 +12,10 @@ import yaml
 from pydantic import ValidationError
 
 from edge_config.camera import DEFAULT_MODEL
-from edge_config.checks import check_model_files, check_model_refs
+from edge_config.checks import check_model_files, check_model_refs, check_pose_model_refs
 from edge_config.crossref import refs_from_raw, store_findings
 from edge_config.messages import finding_from_error
+from edge_config.pose import DEFAULT_POSE_MODEL
 from edge_config.problems import ConfigError, ConfigProblem, Finding, Loc, format_key_path
 from edge_config.store import EdgeConfig
 from edge_config.yaml_source import YamlDocument, line_of, parse_yaml, syntax_finding
@@ -55,14 +56,17 @@ def _validate_text(text: str) -> _Outcome:
     return _Outcome(config if not findings else None, findings, document)
 
 
-def _raw_model_refs(data: object, findings: Sequence[Finding]) -> list[tuple[Loc, str]]:
-    """Model references of an invalid document, skipping cameras whose ``model`` value itself is wrong."""
+def _raw_model_refs(data: object, findings: Sequence[Finding], *, pose: bool = False) -> list[tuple[Loc, str]]:
+    """Model references of an invalid document (``pose.model`` ones when ``pose``), skipping values that are
+    themselves wrong."""
     cameras = data.get("cameras") if isinstance(data, dict) else None
     refs: list[tuple[Loc, str]] = []
     for index, camera in enumerate(cameras if isinstance(cameras, list) else []):
-        model = camera.get("model", DEFAULT_MODEL) if isinstance(camera, dict) else None
-        loc: Loc = ("cameras", index, "model")
-        if isinstance(model, str) and not any(f.loc[:3] == loc for f in findings):
+        section = camera.get("pose") if pose and isinstance(camera, dict) else camera
+        default = DEFAULT_POSE_MODEL if pose else DEFAULT_MODEL
+        model = section.get("model", default) if isinstance(section, dict) else None
+        loc: Loc = ("cameras", index, "pose", "model") if pose else ("cameras", index, "model")
+        if isinstance(model, str) and not any(f.loc[: len(loc)] == loc for f in findings):
             refs.append((loc, model))
     return refs
 
@@ -151,7 +155,11 @@ def check_config(path: str | os.PathLike[str], models_dir: Path | None = None) -
         extra = check_model_files(outcome.config, config_dir=config_dir, models_dir=models_dir)
     elif outcome.document is not None:
         refs = _raw_model_refs(outcome.document.data, outcome.findings)
-        extra = check_model_refs(refs, config_dir=config_dir, models_dir=models_dir)
+        pose_refs = _raw_model_refs(outcome.document.data, outcome.findings, pose=True)
+        extra = [
+            *check_model_refs(refs, config_dir=config_dir, models_dir=models_dir),
+            *check_pose_model_refs(pose_refs, config_dir=config_dir, models_dir=models_dir),
+        ]
     else:
         extra = []
     return _to_problems([*outcome.findings, *extra], source=str(path), document=outcome.document)

@@ -31,14 +31,15 @@ class ModelSpec:
     Attributes:
         name: Manifest key, used in edge configs and on the command line.
         file: File name relative to the models folder (may contain a sub-folder).
-        task: ``detect``, ``pose`` or ``reid``.
+        task: ``detect``, ``pose`` (a pose detector), ``pose_landmarks`` (a top-down landmark model) or ``reid``.
         layout: Informative output layout; the detector recognises the real one from the file.
         input_size: Network input (height, width) in pixels.
         licence: Licence of the weights.
         sha256: Hex digest of the known file, or None where exports differ byte-wise.
         size_bytes: Size of the known file, or None.
         urls: Download sources, tried in order; empty when the model must be exported.
-        export: Shell command that makes the file with ultralytics, where that is the way to get it.
+        export: Shell command, run in the models folder, that makes the file (with ultralytics, or tf2onnx for
+            models published as TFLite), where that is the way to get it.
         classes: Label set (``coco80``, ``person``), when a detector.
         notes: Free text for ``shelfsight models list``.
     """
@@ -132,8 +133,10 @@ def how_to_get(spec: ModelSpec) -> str:
     ways = []
     if spec.urls:
         ways.append(f"run `shelfsight models fetch {spec.name}` (needs internet)")
-    if spec.export:
+    if spec.export and spec.export.startswith("yolo "):
         ways.append(f"export it with ultralytics (`pip install shelfsight[export]`): {spec.export}")
+    elif spec.export:
+        ways.append(f"make it in the models folder (needs internet): {spec.export}")
     ways.append(f"or copy the file there, or point {MODELS_DIR_ENV} at the folder that has it")
     return "; ".join(ways)
 

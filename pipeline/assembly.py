@@ -1,4 +1,4 @@
-"""Building one camera's detector, tracker and floor-zone rules from the edge config, the same way in every runner.
+"""Building one camera's detector, tracker and pose model from the edge config, the same way in every runner.
 
 The offline runner, the edge runtime's stages and the demo all call these, so the same config gives the
 same detections, tracks and events whichever runner processes it.
@@ -14,6 +14,9 @@ from edge_config.checks import absolute_model_ref
 from edge_config.tracker import RelinkConfig, TrackerConfig
 from models.registry import resolve_model
 from vision.detector.onnx import DetectorSettings, OnnxDetector
+from vision.pose.blazepose import BlazePoseEstimator, BlazePoseSettings
+from vision.pose.crop import CropSettings
+from vision.pose.selection import SelectionSettings
 from vision.tracking.bytetrack import ByteTracker, TrackerSettings
 from vision.tracking.ids import IdCounter
 from vision.tracking.reid import OnnxReid
@@ -91,3 +94,42 @@ def build_tracker(
         tracker_settings(camera, tracker), id_counter=IdCounter(first_id), camera_id=camera.id,
         relinker=FragmentRelinker(relink_settings(tracker.relink), appearance),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CameraPose:
+    """A camera's pose model and who it runs on (`pipeline.camera_steps` turns it into a `PoseAnnotator`)."""
+
+    estimator: BlazePoseEstimator
+    selection: SelectionSettings
+
+
+def build_pose(
+    camera: CameraConfig, *, config_dir: Path, models_dir: Path | None, max_batch: int = 4, threads: int = 1
+) -> CameraPose | None:
+    """The pose model of ``camera`` (None when its config has no ``pose:`` section).
+
+    Args:
+        camera: The camera.
+        config_dir: Folder of the config file, for a relative model path.
+        models_dir: Folder of manifest models; None means the ``SHELFSIGHT_MODELS_DIR`` setting.
+        max_batch: Most people per ``session.run`` (the result does not depend on it).
+        threads: ONNX Runtime intra-op threads.
+
+    Raises:
+        ModelNotFoundError: When the model is neither in the models folder nor a file.
+        UnsupportedModelError: When the file is not a BlazePose landmark model.
+    """
+    pose = camera.pose
+    if pose is None:
+        return None
+    path = resolve_model(absolute_model_ref(pose.model, config_dir=config_dir), models_dir)
+    settings = BlazePoseSettings(
+        crop=CropSettings(grow_up=pose.crop_grow_up, scale=pose.crop_scale), max_batch=max_batch,
+        intra_op_threads=threads,
+    )  # fmt: skip
+    selection = SelectionSettings(
+        reach_up=pose.reach_up, standing_margin=pose.standing_margin, require_standing=pose.require_standing,
+        max_people=pose.max_people_per_frame,
+    )  # fmt: skip
+    return CameraPose(BlazePoseEstimator(path, settings), selection)

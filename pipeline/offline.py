@@ -1,4 +1,4 @@
-"""``shelfsight run-offline``: decode -> detect -> track -> events for one camera, in one process.
+"""``shelfsight run-offline``: decode -> detect -> track -> pose -> events for one camera, in one process.
 
 The events start with ``camera_status`` online at the first frame and end with offline ("end of file") after
 the last, so the aggregator knows which time the file covers.
@@ -22,12 +22,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from edge_config.camera import CameraConfig
 from edge_config.store import EdgeConfig
+from pipeline.assembly import CameraPose
 from pipeline.camera_status import camera_status_event
+from pipeline.camera_steps import CameraSteps
 from pipeline.sources import OpenedSource, resample
 from vision.detector.onnx import OnnxDetector
 from vision.events.codec import to_json
 from vision.events.contract import AnyEvent
-from vision.events.engine import CameraEventEngine, build_zones
 from vision.tracking.bytetrack import ByteTracker
 from vision.tracking.mot import MotWriter
 from vision.video import batched
@@ -48,6 +49,7 @@ class OfflineRun:
         tracker: A fresh tracker for this camera.
         out_dir: Folder for ``events.jsonl``, ``tracks.txt`` (MOTChallenge) and ``summary.json``.
         batch: Frames per detector call.
+        pose: The camera's pose model (`pipeline.assembly.build_pose`), or None.
     """
 
     source: OpenedSource
@@ -58,11 +60,13 @@ class OfflineRun:
     tracker: ByteTracker
     out_dir: Path
     batch: int = 4
+    pose: CameraPose | None = None
 
 
 @dataclass(frozen=True)
 class OfflineResult:
-    """What a run produced: frames processed, events per type, pass-bys per zone, output files, wall seconds."""
+    """What a run produced: frames processed, events per type, pass-bys per zone, output files, wall seconds, and
+    how many poses the pose model estimated (people summed over frames)."""
 
     frames: int
     events: dict[str, int]
@@ -70,6 +74,7 @@ class OfflineResult:
     events_path: Path
     tracks_path: Path
     seconds: float
+    pose_people: int = 0
 
 
 def run_offline(run: OfflineRun) -> OfflineResult:
@@ -81,8 +86,8 @@ def run_offline(run: OfflineRun) -> OfflineResult:
     run.out_dir.mkdir(parents=True, exist_ok=True)
     events_path, tracks_path = run.out_dir / "events.jsonl", run.out_dir / "tracks.txt"
     counts: Counter[str] = Counter()
-    started, frames, first_t, last_t = time.monotonic(), 0, None, 0.0
-    engine: CameraEventEngine | None = None
+    started, frames, first_t, last_t, pose_people = time.monotonic(), 0, None, 0.0, 0
+    steps = CameraSteps(config=run.config, camera=run.camera, tracker=run.tracker, pose=run.pose)
     fps = run.source.fps
     total = None
     if run.source.frame_count and fps:
@@ -101,8 +106,6 @@ def run_offline(run: OfflineRun) -> OfflineResult:
                 detections = run.detector.detect([item.frame.image for item in batch])
                 for item, dets in zip(batch, detections, strict=True):
                     frame = item.frame
-                    if engine is None:
-                        engine = camera_engine(run.config, run.camera, frame.image.shape[:2])
                     stamped = replace(
                         dets, camera_id=run.camera.id, frame_seq=item.index, captured_at=frame.captured_at
                     )
@@ -110,28 +113,23 @@ def run_offline(run: OfflineRun) -> OfflineResult:
                         first_t = frame.captured_at
                         _write(out, [status_event(run.config, run.camera, "online", first_t)], counts)
                     last_t = frame.captured_at
-                    tracks = run.tracker.update(stamped, frame.image)
-                    mot.write(item.index + 1, tracks)
-                    _write(out, engine.update(tracks, frame.image), counts)
+                    step = steps.update(stamped, frame.image)
+                    pose_people += steps.pose_cost.people
+                    mot.write(item.index + 1, step.tracks)
+                    _write(out, step.events, counts)
                 frames += len(batch)
                 progress.update(task, advance=len(batch))
-        if engine is not None:
-            _write(out, engine.flush(), counts)
+        if steps.engine is not None:
+            _write(out, steps.flush(), counts)
             _write(out, [status_event(run.config, run.camera, "offline", last_t + 1.0 / run.camera.detect_fps)], counts)
-    pass_bys = dict(engine.dwell.pass_bys) if engine is not None else {}
-    result = OfflineResult(frames, dict(counts), pass_bys, events_path, tracks_path, time.monotonic() - started)
+    pass_bys = dict(steps.engine.dwell.pass_bys) if steps.engine is not None else {}
+    seconds = time.monotonic() - started
+    result = OfflineResult(frames, dict(counts), pass_bys, events_path, tracks_path, seconds, pose_people)
     summary = {"frames": frames, "events": result.events, "pass_bys": pass_bys, "seconds": round(result.seconds, 2),
-               "camera_id": run.camera.id, "start_epoch": first_t}  # fmt: skip
+               "camera_id": run.camera.id, "start_epoch": first_t, "pose_people": pose_people}  # fmt: skip
     (run.out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     logger.info("run-offline camera=%s frames=%d events=%s", run.camera.id, frames, dict(counts))
     return result
-
-
-def camera_engine(config: EdgeConfig, camera: CameraConfig, frame_hw: tuple[int, int]) -> CameraEventEngine:
-    """The event engine of one camera, its zones scaled to the frame size (height, width pixels), each floor zone
-    with its configured dwell rules, border margin and anchor."""
-    zones = build_zones(config, camera, frame_hw)
-    return CameraEventEngine(store_id=config.store_id, camera_id=camera.id, zones=zones)
 
 
 STATUS_REASONS = {"online": "stream opened", "offline": "end of file"}

@@ -96,8 +96,8 @@ def status(
 
 
 SHOWN = (("fps_in", "fps in"), ("frames_total", "frames"), ("frames_dropped_total", "dropped"),
-         ("reconnects_total", "reopened"), ("p99_ms", "p99 ms"), ("spool_events", "spool"),
-         ("bad_messages_total", "bad msgs"))  # fmt: skip
+         ("reconnects_total", "reopened"), ("p99_ms", "p99 ms"), ("pose_p50_ms", "pose ms/frame"),
+         ("pose_people_total", "poses"), ("spool_events", "spool"), ("bad_messages_total", "bad msgs"))  # fmt: skip
 LATENCIES = ("detector_p99_ms", "frame_to_spool_p99_ms", "frame_to_published_p99_ms")
 """The latency each stage reports: detector call, frame read -> events spooled, frame read -> acknowledged."""
 

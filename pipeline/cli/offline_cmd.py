@@ -11,7 +11,7 @@ import typer
 
 from edge_config import ConfigError, load_config
 from models.registry import ModelNotFoundError
-from pipeline.assembly import build_detector, build_tracker, detector_key
+from pipeline.assembly import build_detector, build_pose, build_tracker, detector_key
 from pipeline.cli.options import ModelsDirOption, fail
 from pipeline.offline import OfflineRun, run_offline
 from pipeline.sources import open_source
@@ -68,12 +68,13 @@ def run_offline_cmd(
         key = detector_key(chosen, settings, config_dir=config.parent, models_dir=models_dir, max_batch=batch)
         detector = build_detector(key)
         tracker = build_tracker(chosen, settings, models_dir=models_dir, reid=reid)
+        pose = build_pose(chosen, config_dir=config.parent, models_dir=models_dir)
         opened = open_source(chosen, config_dir=config.parent, replay=True, start_epoch=parse_start(start_time))
     except (ModelNotFoundError, UnsupportedModelError, SourceError, ValueError) as exc:
         fail(exc, code=2)
     run = OfflineRun(
         source=opened, label=str(chosen.source), config=edge, camera=chosen, detector=detector, tracker=tracker,
-        out_dir=out, batch=batch,
+        out_dir=out, batch=batch, pose=pose,
     )  # fmt: skip
     result = run_offline(run)
     typer.echo(
@@ -85,6 +86,7 @@ def run_offline_cmd(
                 "events_path": str(result.events_path),
                 "tracks_path": str(result.tracks_path),
                 "seconds": round(result.seconds, 2),
+                "pose_people": result.pose_people,
             }
         )
     )

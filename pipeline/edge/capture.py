@@ -32,6 +32,11 @@ DEGRADED_WINDOW = 50
 """Frames over which the drop share is judged (10 s at 5 fps)."""
 DEGRADED_SHARE = 0.2
 STATUS_SEND_TIMEOUT_S = 10.0
+LIVE_LINGER_MS = 2000
+REPLAY_LINGER_MS = 120_000
+"""How long a replayed source's last frames and end-of-stream may wait in the socket after capture is done: its
+queue holds a dozen frames, and a slow detector (a pose detector at 640 pixels takes 0.13-0.5 s a frame on a
+busy CPU) takes longer than the live 2 s to drain them; losing them would leave the event stage waiting forever."""
 
 
 class Backoff:
@@ -57,7 +62,7 @@ class CaptureStage:
         self.log = camera_logger(logger, self.camera.id)
         self.socket = context.socket(zmq.PUSH)
         self.socket.setsockopt(zmq.SNDHWM, 4 if spec.replay else 1)
-        self.socket.setsockopt(zmq.LINGER, 2000)
+        self.socket.setsockopt(zmq.LINGER, REPLAY_LINGER_MS if spec.replay else LIVE_LINGER_MS)
         self.socket.connect(spec.layout.frames)
         self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.counters: dict[str, float] = {"frames_read_total": 0, "frames_sent_total": 0, "frames_dropped_total": 0,
@@ -167,7 +172,7 @@ class CaptureStage:
 
     def close(self) -> None:
         self.heartbeat.close()
-        self.socket.close()
+        self.socket.close(linger=LIVE_LINGER_MS if self.stopper.stopped else None)  # asked to stop: no long wait
 
 
 def main(spec: StageSpec) -> int:

@@ -2,7 +2,8 @@
 
 It takes whatever frames are waiting (up to ``max_batch`` per model), so a busy box gets full batches and
 a quiet one gets low latency, and never waits to fill a batch. Cameras with the same model and settings
-share batches. Status and end-of-stream messages are passed on in order with their camera's frames.
+share batches. Status and end-of-stream messages are passed on in order with their camera's frames. A pose
+detector's keypoints travel on with the boxes, as the offline runner hands them to the tracker.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ class DetectorStage:
         self.counters["frames_total"] += len(frames)
         for frame, found in zip(frames, results, strict=True):
             message = DetectionsMessage(self.config.store_id, frame.camera_id, frame.stamp, frame.image, found.xyxy,
-                                        found.confidence, found.class_id, per_frame_ms)  # fmt: skip
+                                        found.confidence, found.class_id, per_frame_ms, found.keypoints)  # fmt: skip
             self._deliver(frame.camera_id, message.to_envelope())
 
     def _deliver(self, camera_id: str, envelope: Envelope) -> None:

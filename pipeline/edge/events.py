@@ -1,7 +1,8 @@
 """The track+events stage: one process per camera, from detections to durable events.
 
-Tracking and the event engine are the offline runner's (`pipeline.assembly`, `pipeline.offline`), fed the
-same frames in the same order, so a replay gives the offline runner's events, ids included. Events are
+Tracking, the camera's pose model (for shoppers at shelves) and the event engine run through the offline
+runner's `pipeline.camera_steps.CameraSteps`, built by `pipeline.assembly`, fed the same frames (and a pose
+detector's keypoints) in the same order, so a replay gives the offline runner's events, ids included. Events are
 written to the box's disk spool (SQLite, one transaction per frame) before anything else happens to them,
 then the publisher is nudged; a crash after that loses nothing. Camera status messages become
 ``camera_status`` events here, in order with the camera's other events.
@@ -18,7 +19,8 @@ import time
 
 import zmq
 
-from pipeline.assembly import build_tracker
+from pipeline.assembly import build_pose, build_tracker
+from pipeline.camera_steps import CameraSteps
 from pipeline.edge.id_blocks import IdBlocks
 from pipeline.edge.messages import (
     DETECTIONS_KIND,
@@ -30,13 +32,12 @@ from pipeline.edge.messages import (
 )
 from pipeline.edge.runtime import POLL_MS, HeartbeatSender, LatencyWindow, StageSpec, start_process
 from pipeline.logs import camera_logger
-from pipeline.offline import camera_engine, status_event
+from pipeline.offline import status_event
 from pipeline.spool import Spool, SpooledEvent
 from pipeline.transport.envelope import Envelope, MessageError, decode, encode
 from vision.detections import FrameDetections
 from vision.events.codec import to_msgpack
 from vision.events.contract import AnyEvent
-from vision.events.engine import CameraEventEngine
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +54,12 @@ class EventStage:
         spool_path = spec.spool_path(self.config)
         self.ids = None if spec.replay else IdBlocks(spool_path.parent, self.camera.id)
         first_id = 1 if self.ids is None else self.ids.first
-        self.tracker = build_tracker(
+        tracker = build_tracker(
             self.camera, self.config.tracker_for(self.camera.id), models_dir=spec.models_dir, reid=spec.reid,
             first_id=first_id,
         )  # fmt: skip
-        self.engine: CameraEventEngine | None = None
+        pose = build_pose(self.camera, config_dir=spec.config_path.parent, models_dir=spec.models_dir)
+        self.steps = CameraSteps(config=self.config, camera=self.camera, tracker=tracker, pose=pose)
         self.spool = Spool(spool_path, max_events=self.config.spool.max_events, max_bytes=self.config.spool.max_bytes)
         self.pull = context.socket(zmq.PULL)
         self.pull.setsockopt(zmq.RCVHWM, 8 if spec.replay else 2)
@@ -68,9 +70,12 @@ class EventStage:
         self.wake.connect(spec.layout.wake)
         self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.latency = LatencyWindow()
+        self.pose_latency = LatencyWindow()
         self.last_t: float | None = None
         self.counters: dict[str, float] = {"frames_total": 0, "events_total": 0, "bad_messages_total": 0,
                                            "tracks_active": 0}  # fmt: skip
+        if pose is not None:
+            self.counters.update(pose_people_total=0, pose_people=0)
 
     def run(self) -> int:
         while not self.stopper.stopped:
@@ -88,7 +93,8 @@ class EventStage:
         if not (force or self.heartbeat.due):
             return
         self.counters["spool_events"] = len(self.spool)
-        self.heartbeat.maybe_send({**self.counters, **self.latency.quantiles("frame_to_spool")}, force=force)
+        latencies = {**self.latency.quantiles("frame_to_spool"), **self.pose_latency.quantiles("pose")}
+        self.heartbeat.maybe_send({**self.counters, **latencies}, force=force)
 
     def _receive(self) -> Envelope | None:
         try:
@@ -109,8 +115,8 @@ class EventStage:
                 self._on_detections(DetectionsMessage.from_envelope(envelope, self.config.store_id))
             elif envelope.kind == STATUS_KIND:
                 status = StatusMessage.from_envelope(envelope, self.config.store_id)
-                if status.status == "offline" and self.engine is not None:
-                    self._spool(self.engine.flush())  # the stream broke: visits end at the last frame seen
+                if status.status == "offline":
+                    self._spool(self.steps.flush())  # the stream broke: visits end at the last frame seen
                 self._spool([status_event(self.config, self.camera, status.status, status.ts, status.reason)])
             elif envelope.kind == END_KIND:
                 self._finish(None)
@@ -124,27 +130,28 @@ class EventStage:
 
     def _on_detections(self, message: DetectionsMessage) -> None:
         image = message.image
-        if self.engine is None:
-            self.engine = camera_engine(self.config, self.camera, (image.shape[0], image.shape[1]))
         detections = FrameDetections(
-            xyxy=message.xyxy, confidence=message.confidence, class_id=message.class_id, camera_id=self.camera.id,
-            frame_seq=message.stamp.index, captured_at=message.stamp.captured_at,
+            xyxy=message.xyxy, confidence=message.confidence, class_id=message.class_id, keypoints=message.keypoints,
+            camera_id=self.camera.id, frame_seq=message.stamp.index, captured_at=message.stamp.captured_at,
             frame_size=(image.shape[0], image.shape[1]),
         )  # fmt: skip
-        tracks = self.tracker.update(detections, image)
-        if self.ids is not None:
-            self.ids.ensure(self.tracker.id_counter.issued)
+        step = self.steps.update(detections, image)
+        if self.ids is not None:  # reserved on disk before any event with a new id is spooled
+            self.ids.ensure(self.steps.tracker.id_counter.issued)
         self.last_t = message.stamp.captured_at
-        self._spool(self.engine.update(tracks, image), origin_at=message.stamp.read_at)
+        self._spool(step.events, origin_at=message.stamp.read_at)
         self.counters["frames_total"] += 1
-        self.counters["tracks_active"] = len(tracks)
+        self.counters["tracks_active"] = len(step.tracks)
+        if self.steps.pose is not None:
+            cost = self.steps.pose_cost
+            self.counters["pose_people_total"] += cost.people
+            self.counters["pose_people"] = cost.people
+            self.pose_latency.add(cost.seconds * 1000.0)
         self.latency.add((time.time() - message.stamp.read_at) * 1000.0)
 
     def _finish(self, reason: str | None) -> None:
         """Close open visits and record the camera offline: at the end of a replay, or on stop."""
-        events: list[AnyEvent] = []
-        if self.engine is not None:
-            events.extend(self.engine.flush())
+        events: list[AnyEvent] = list(self.steps.flush())
         if self.last_t is not None:
             if reason is None:  # end of a replayed source: as the offline runner says it
                 end = self.last_t + 1 / self.camera.detect_fps
@@ -153,7 +160,8 @@ class EventStage:
                 events.append(status_event(self.config, self.camera, "offline", time.time(), reason))
         self._spool(events)
         self._beat(force=True)
-        self.log.info("finished frames=%d events=%d", self.counters["frames_total"], self.counters["events_total"])
+        self.log.info("finished frames=%d events=%d pose_people=%d", self.counters["frames_total"],
+                      self.counters["events_total"], self.counters.get("pose_people_total", 0))  # fmt: skip
 
     def _spool(self, events: list[AnyEvent], origin_at: float | None = None) -> None:
         """Store events durably; ``origin_at`` (epoch s) is when their frame was read, for latency."""

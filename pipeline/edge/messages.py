@@ -3,7 +3,7 @@
 capture -> detector: ``FrameMessage`` (the image travels as a raw buffer, never pickled or re-encoded),
 ``StatusMessage`` and ``EndMessage``. The detector forwards status and end messages unchanged, in order with
 the frames, to the camera's track+events stage, and turns each frame into a ``DetectionsMessage`` that
-carries the same image buffer on (the event stage reads shelf pixels).
+carries the same image buffer on (the event stage reads shelf pixels), and the keypoints of a pose detector.
 
 Every ``from_envelope`` raises ``MessageError`` on anything malformed, so a stage counts and drops it.
 """
@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from pipeline.transport.envelope import Envelope, MessageError
 from pipeline.transport.topics import Stream, topic
+from vision.pose.keypoints import LAYOUTS
 
 FRAME_KIND = "frame"
 DETECTIONS_KIND = "detections"
@@ -66,6 +67,14 @@ def _image(arrays: tuple[npt.NDArray[Any], ...], at: int) -> Image:
     return image
 
 
+def _check_keypoints(keypoints: npt.NDArray[Any], n: int) -> None:
+    """(n, K, 3) float32 with K a layout reach detection knows (`vision.pose.keypoints`), else `MessageError`."""
+    if keypoints.dtype != np.float32 or keypoints.ndim != 3 or keypoints.shape[0] != n or keypoints.shape[2] != 3:
+        raise MessageError(f"keypoints must be ({n}, K, 3) float32, got {keypoints.dtype} {keypoints.shape}")
+    if keypoints.shape[1] not in LAYOUTS:
+        raise MessageError(f"keypoints per person must be one of {sorted(LAYOUTS)}, got {keypoints.shape[1]}")
+
+
 def _envelope(store_id: str, camera_id: str, stream: Stream, kind: str, seq: int, body: dict[str, Any],
               arrays: tuple[npt.NDArray[Any], ...] = ()) -> Envelope:  # fmt: skip
     return Envelope(topic(store_id, camera_id, stream), kind, camera_id, seq, time.time(), body, arrays)
@@ -100,6 +109,8 @@ class DetectionsMessage:
         confidence: (n,) float32 scores.
         class_id: (n,) int64 classes.
         detector_ms: Milliseconds the detector call took, per frame (its batch's time / batch size).
+        keypoints: (n, K, 3) float32 x, y (frame pixels), score of a pose detector (Ultralytics pose layout), or
+            None for a plain detector. Travels as a fifth buffer, so a message without it is what it always was.
     """
 
     store_id: str
@@ -110,15 +121,18 @@ class DetectionsMessage:
     confidence: npt.NDArray[np.float32]
     class_id: npt.NDArray[np.int64]
     detector_ms: float = 0.0
+    keypoints: npt.NDArray[np.float32] | None = None
 
     def to_envelope(self) -> Envelope:
         body = {**self.stamp.body(), "detector_ms": self.detector_ms}
-        arrays = (
+        arrays: tuple[npt.NDArray[Any], ...] = (
             self.image,
             self.xyxy.astype(np.float32, copy=False),
             self.confidence.astype(np.float32, copy=False),
             self.class_id.astype(np.int64, copy=False),
         )
+        if self.keypoints is not None:
+            arrays += (np.ascontiguousarray(self.keypoints, np.float32),)
         seq = self.stamp.seq
         return _envelope(self.store_id, self.camera_id, Stream.DETECTIONS, DETECTIONS_KIND, seq, body, arrays)
 
@@ -126,19 +140,25 @@ class DetectionsMessage:
     def from_envelope(cls, envelope: Envelope, store_id: str) -> DetectionsMessage:
         if envelope.kind != DETECTIONS_KIND:
             raise MessageError(f"expected kind {DETECTIONS_KIND!r}, got {envelope.kind!r}")
-        if len(envelope.arrays) != 4:
-            raise MessageError(f"detections need 4 buffers (image, boxes, scores, classes), not {len(envelope.arrays)}")
-        image, xyxy, confidence, class_id = _image(envelope.arrays, 0), *envelope.arrays[1:]
+        if len(envelope.arrays) not in (4, 5):
+            raise MessageError(
+                f"detections need 4 buffers (image, boxes, scores, classes) and optionally keypoints, not "
+                f"{len(envelope.arrays)}"
+            )
+        image, xyxy, confidence, class_id = _image(envelope.arrays, 0), *envelope.arrays[1:4]
         n = len(xyxy)
         if xyxy.dtype != np.float32 or xyxy.shape != (n, 4) or confidence.shape != (n,) or class_id.shape != (n,):
             raise MessageError(f"detection columns disagree: {xyxy.shape}, {confidence.shape}, {class_id.shape}")
+        keypoints = envelope.arrays[4] if len(envelope.arrays) == 5 else None
+        if keypoints is not None:
+            _check_keypoints(keypoints, n)
         try:
             detector_ms = float(envelope.body.get("detector_ms", 0.0))
         except (TypeError, ValueError) as exc:
             raise MessageError(f"detector_ms is not a number: {exc}") from exc
         stamp = FrameStamp.from_body(envelope.body)
         scores, classes = confidence.astype(np.float32, copy=False), class_id.astype(np.int64, copy=False)
-        return cls(store_id, envelope.camera_id, stamp, image, xyxy, scores, classes, detector_ms)
+        return cls(store_id, envelope.camera_id, stamp, image, xyxy, scores, classes, detector_ms, keypoints)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from models.fetch import FetchError, fetch_model
-from models.registry import ModelNotFoundError, get_spec, load_manifest, resolve_model, sha256_of
+from models.registry import MODELS_DIR_ENV, ModelNotFoundError, get_spec, load_manifest, resolve_model, sha256_of
+from pipeline.cli import models_cmd
 
 
 def test_every_shared_model_matches_its_manifest_checksum(models_dir: Path) -> None:
@@ -95,3 +97,29 @@ def test_fetch_without_network_says_what_to_do(tmp_path: Path) -> None:
 def test_fetch_of_an_export_only_model_gives_the_export_command(tmp_path: Path) -> None:
     with pytest.raises(FetchError, match="end2end=True"):
         fetch_model(get_spec("yolo26n_640_e2e"), tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "file", "task"),
+    [
+        ("blazepose_landmark_full", "pose/blazepose_landmark_full.onnx", "pose_landmarks"),
+        ("blazepose_landmark_lite", "pose/blazepose_landmark_lite.onnx", "pose_landmarks"),
+        ("yolo11n_pose_640", "pose/yolo11n_pose_640.onnx", "pose"),
+    ],
+)
+def test_pose_models_are_listed_and_found_where_the_shared_folder_keeps_them(
+    models_dir: Path, name: str, file: str, task: str
+) -> None:
+    spec = get_spec(name)
+    assert (spec.file, spec.task) == (file, task) and spec.sha256 is not None
+    listed = CliRunner().invoke(models_cmd.app, ["list"], env={MODELS_DIR_ENV: str(models_dir), "COLUMNS": "300"})
+    assert listed.exit_code == 0
+    row = next(line for line in listed.stdout.splitlines() if f" {name} " in line)
+    assert f" {task} " in row and " yes " in row, row
+    found = CliRunner().invoke(models_cmd.app, ["path", name, "--models-dir", str(models_dir)])
+    assert found.exit_code == 0 and found.stdout.strip() == str(models_dir / file)
+
+
+def test_a_missing_blazepose_model_says_how_to_convert_it(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match=r"tf2onnx\.convert --tflite pose_landmark_lite\.tflite"):
+        resolve_model("blazepose_landmark_lite", tmp_path)

@@ -10,10 +10,12 @@ quantisation computes one scale over the whole batch) fail the check and keep pe
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 import onnx
+import onnxruntime as ort
 from onnx import numpy_helper
 
 logger = logging.getLogger(__name__)
@@ -62,3 +64,41 @@ def outputs_agree(batched: npt.NDArray[np.float32], singles: list[npt.NDArray[np
         return False
     magnitude = max(1.0, float(np.abs(stacked).max()))
     return float(np.abs(batched - stacked).max()) <= AGREEMENT_TOLERANCE * magnitude
+
+
+def dynamic_batch_session(
+    model_bytes: bytes,
+    single: ort.InferenceSession,
+    *,
+    probe: npt.NDArray[np.float32],
+    input_name: str,
+    options: ort.SessionOptions,
+    providers: Sequence[str],
+    label: str,
+) -> ort.InferenceSession | None:
+    """A session of the model with a dynamic batch, trusted only when it gives what per-item runs give.
+
+    Args:
+        model_bytes: The serialized fixed-batch-1 model (the one ``single`` runs).
+        single: The batch-1 session, to compute the reference outputs.
+        probe: (B >= 2, ...) input batch to compare on (random data exercises every path of a CNN).
+        input_name: The model's input.
+        options: Session options of the new session (threads as ``single``'s).
+        providers: Execution providers of the new session.
+        label: What to call the model in the log.
+
+    Returns:
+        The batched session, or None when the rewrite fails or any output differs beyond float noise (the
+        caller keeps running one item at a time).
+    """
+    singles = [single.run(None, {input_name: probe[i : i + 1]}) for i in range(len(probe))]
+    try:
+        session = ort.InferenceSession(dynamic_batch_model(model_bytes), options, providers=list(providers))
+        batched = session.run(None, {input_name: probe})
+    except Exception as exc:  # any graph the rewrite cannot serve: fall back, never fail
+        logger.info("model %s keeps batch 1 (rewrite failed: %s)", label, exc)
+        return None
+    if all(outputs_agree(out, [s[k] for s in singles]) for k, out in enumerate(batched)):
+        return session
+    logger.info("model %s keeps batch 1: batched outputs differ from per-item ones", label)
+    return None

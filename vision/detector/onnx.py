@@ -17,7 +17,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from vision.detections import FrameDetections
-from vision.detector.batching import dynamic_batch_model, outputs_agree
+from vision.detector.batching import dynamic_batch_session
 from vision.detector.decode import Candidates, Decoder
 from vision.detector.layouts import Layout, ModelLayout, recognise_layout
 from vision.detector.letterbox import LetterboxBuffers, LetterboxTransform, letterbox_batch
@@ -73,14 +73,22 @@ class DetectorSettings:
             raise ValueError(f"max_batch and max_detections must be >= 1, got {self.max_batch}, {self.max_detections}")
 
 
-def session_options(settings: DetectorSettings) -> ort.SessionOptions:
-    """ONNX Runtime options from the settings: thread counts, spinning, full graph optimisation."""
+def session_options(
+    *, intra_op_threads: int = 1, inter_op_threads: int = 1, allow_spinning: bool = False
+) -> ort.SessionOptions:
+    """ONNX Runtime options: thread counts, spinning, sequential execution, full graph optimisation.
+
+    Args:
+        intra_op_threads: Threads inside one operator (0 = ONNX Runtime's choice: all cores).
+        inter_op_threads: Threads across operators (1 for the sequential executor).
+        allow_spinning: Let idle threads spin (see `DetectorSettings.allow_spinning`).
+    """
     options = ort.SessionOptions()
-    options.intra_op_num_threads = settings.intra_op_threads
-    options.inter_op_num_threads = settings.inter_op_threads
+    options.intra_op_num_threads = intra_op_threads
+    options.inter_op_num_threads = inter_op_threads
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    spinning = "1" if settings.allow_spinning else "0"
+    spinning = "1" if allow_spinning else "0"
     options.add_session_config_entry("session.intra_op.allow_spinning", spinning)
     options.add_session_config_entry("session.inter_op.allow_spinning", spinning)
     return options
@@ -116,7 +124,10 @@ class OnnxDetector:
         self.settings = settings or DetectorSettings()
         self.model_path = Path(model_path)
         model_bytes = self.model_path.read_bytes()
-        self._options = session_options(self.settings)
+        self._options = session_options(
+            intra_op_threads=self.settings.intra_op_threads, inter_op_threads=self.settings.inter_op_threads,
+            allow_spinning=self.settings.allow_spinning,
+        )  # fmt: skip
         self.providers = choose_providers(self.settings.providers)
         self.session = ort.InferenceSession(model_bytes, self._options, providers=self.providers)
         self.layout: ModelLayout = recognise_layout(
@@ -141,17 +152,12 @@ class OnnxDetector:
     def _try_dynamic_batch(self, model_bytes: bytes) -> None:
         shape = (2, 3, *self.layout.input_hw)
         probe = np.random.default_rng(0).uniform(0, 255 * self.layout.scale, shape).astype(np.float32)
-        singles = [self._run(probe[i : i + 1]) for i in range(2)]
-        try:
-            session = ort.InferenceSession(dynamic_batch_model(model_bytes), self._options, providers=self.providers)
-            batched = session.run(None, {self.layout.input_name: probe})[0]
-        except Exception as exc:  # any graph the rewrite cannot serve: fall back, never fail
-            logger.info("model %s keeps batch 1 (rewrite failed: %s)", self.model_path.name, exc)
-            return
-        if outputs_agree(batched, singles):
+        session = dynamic_batch_session(
+            model_bytes, self.session, probe=probe, input_name=self.layout.input_name, options=self._options,
+            providers=self.providers, label=self.model_path.name,
+        )  # fmt: skip
+        if session is not None:
             self.session, self.batch_limit = session, self.settings.max_batch
-        else:
-            logger.info("model %s keeps batch 1: batched outputs differ from per-frame ones", self.model_path.name)
 
     def _warm_up(self) -> None:
         self.run_blob(np.zeros((1, 3, *self.layout.input_hw), np.float32))

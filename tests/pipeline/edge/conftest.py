@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pipeline.edge.harness import Aggregator
 from tests.pipeline.edge.rtsp_server import FAST_OPEN_OPTIONS, RtspServer, missing_requirements
 from vision.synthetic.library import resolve_scenario
 from vision.synthetic.story import build_story
@@ -48,3 +49,12 @@ def rtsp_capture_options(monkeypatch: pytest.MonkeyPatch) -> str:
     """Sets ``OPENCV_FFMPEG_CAPTURE_OPTIONS`` for RTSP over TCP with a short probe; returns the value."""
     monkeypatch.setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", FAST_OPEN_OPTIONS)
     return FAST_OPEN_OPTIONS
+
+
+@pytest.fixture
+def aggregator(tmp_path: Path) -> Iterator[Aggregator]:
+    """`shelfsight serve` running on a fresh database in ``tmp_path``; stopped afterwards."""
+    running = Aggregator(tmp_path)
+    running.start()
+    yield running
+    running.stop()

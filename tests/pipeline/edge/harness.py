@@ -58,9 +58,11 @@ def write_config(
     sources: dict[str, str] | None = None,
     cameras: tuple[str, ...] | None = None,
     curve: dict[str, str] | None = None,
+    camera_keys: dict[str, Any] | None = None,
 ) -> Path:
     """A copy of ``base`` sending to ``endpoint``, with camera sources replaced from ``sources``, only the
-    ``cameras`` named (default all), and CURVE keys (``server_public_key``, ``client_certificate_file``)."""
+    ``cameras`` named (default all), CURVE keys (``server_public_key``, ``client_certificate_file``), and
+    ``camera_keys`` set on every camera (``{"model": ..., "pose": {...}}``)."""
     data = yaml.safe_load(base.read_text())
     data["aggregator"] = {"endpoint": endpoint, **(curve or {})}
     if cameras is not None:
@@ -68,6 +70,7 @@ def write_config(
     data.pop("spool", None)
     for camera in data["cameras"]:
         camera["source"] = (sources or {}).get(camera["id"], camera["source"])
+        camera.update(camera_keys or {})
     path = folder / "edge.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
@@ -155,6 +158,11 @@ class EdgeBox:
             return dict(get_json(f"{self.health}/status"))
         except (urllib.error.URLError, OSError):
             return {"stages": []}
+
+    def metrics(self) -> str:
+        """The box's Prometheus text (`GET /metrics`)."""
+        with urllib.request.urlopen(f"{self.health}/metrics", timeout=10) as response:
+            return str(response.read().decode())
 
     def stage(self, name: str) -> dict[str, Any]:
         return next((s for s in self.status()["stages"] if s["name"] == name), {})

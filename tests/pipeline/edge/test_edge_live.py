@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import urllib.request
 from pathlib import Path
 
 import msgpack  # type: ignore[import-untyped]
@@ -85,8 +84,7 @@ def test_live_box_survives_garbage_kills_and_stops_cleanly(tmp_path: Path) -> No
         assert "killed by SIGKILL" in box.tail(200_000)
 
         # Health: Prometheus text and `shelfsight edge status`.
-        with urllib.request.urlopen(f"{box.health}/metrics", timeout=10) as response:
-            metrics = response.read().decode()
+        metrics = box.metrics()
         assert 'shelfsight_edge_frames_dropped_total{camera="aisle-cam",stage="capture"}' in metrics
         assert 'shelfsight_edge_stage_restarts_total{camera="*",stage="detector"} 1.0' in metrics
         assert 'shelfsight_edge_spool_events{camera="*",stage="publisher"}' in metrics

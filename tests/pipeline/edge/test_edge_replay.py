@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,14 +26,6 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, AnyEvent]:
     per_camera = Counter(e.camera_id for e in events.values())
     assert per_camera["aisle-cam"] > 30 and per_camera["endcap-cam"] > 4, per_camera
     return events
-
-
-@pytest.fixture
-def aggregator(tmp_path: Path) -> Iterator[Aggregator]:
-    running = Aggregator(tmp_path)
-    running.start()
-    yield running
-    running.stop()
 
 
 def _shelf_counts(events: list[AnyEvent]) -> dict[str, Counter[str]]:

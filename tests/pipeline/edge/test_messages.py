@@ -66,3 +66,33 @@ def test_malformed_status_and_detections_are_message_errors() -> None:
         StatusMessage.from_envelope(Envelope(**{**status.__dict__, "body": {"status": "exploded", "reason": "x"}}), "s")
     with pytest.raises(MessageError):
         DetectionsMessage.from_envelope(_frame_envelope(kind="detections"), "s")
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_a_pose_detectors_keypoints_travel_with_its_boxes(n: int) -> None:
+    image = np.zeros((32, 32, 3), np.uint8)
+    keypoints = np.random.default_rng(2).uniform(0, 32, (n, 17, 3)).astype(np.float32)
+    message = DetectionsMessage("s", "cam", STAMP, image, np.zeros((n, 4), np.float32), np.full(n, 0.5, np.float32),
+                                np.zeros(n, np.int64), 4.5, keypoints)  # fmt: skip
+    back = DetectionsMessage.from_envelope(_wire(message.to_envelope()), "s")
+    assert back.keypoints is not None
+    np.testing.assert_array_equal(back.keypoints, keypoints)
+    plain = DetectionsMessage("s", "cam", STAMP, image, message.xyxy, message.confidence, message.class_id)
+    assert DetectionsMessage.from_envelope(_wire(plain.to_envelope()), "s").keypoints is None
+
+
+@pytest.mark.parametrize(
+    "keypoints",
+    [np.zeros((3, 17, 3), np.float32), np.zeros((2, 17, 2), np.float32), np.zeros((2, 17, 3), np.float64),
+     np.zeros((2, 51), np.float32), np.zeros((2, 5, 3), np.float32)],
+    ids=["rows-disagree", "no-score", "float64", "flat", "unknown-layout"],
+)  # fmt: skip
+def test_malformed_keypoints_are_message_errors(keypoints: np.ndarray) -> None:
+    image = np.zeros((16, 16, 3), np.uint8)
+    message = DetectionsMessage("s", "cam", STAMP, image, np.zeros((2, 4), np.float32), np.zeros(2, np.float32),
+                                np.zeros(2, np.int64))  # fmt: skip
+    envelope = message.to_envelope()
+    with pytest.raises(MessageError, match="keypoints"):
+        DetectionsMessage.from_envelope(
+            _wire(Envelope(**{**envelope.__dict__, "arrays": (*envelope.arrays, keypoints)})), "s"
+        )
