@@ -79,7 +79,7 @@ class CameraSteps:
                 self.annotator = pose_annotator(self.engine, self.pose)
         tracks = self.tracker.update(detections, image)
         if self.annotator is not None:
-            tracks = self.annotator.annotate(tracks, image)
+            tracks = self.annotator.annotate(tracks, image, self.engine.shelf.standing_tracks())
         return StepResult(tracks, self.engine.update(tracks, image))
 
     @property

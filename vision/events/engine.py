@@ -97,7 +97,7 @@ class CameraEventEngine:
         if image is not None and self.registration is not None:
             self.shift = self.registration.update(image, tracks.xyxy)
             tracks = to_reference(tracks, self.shift)
-        feet_hidden = self.feet.update(tracks, t)
+        feet_hidden = self.feet.update(tracks, t, None if image is None else image.shape[0] - self.shift.dy)
         events: list[AnyEvent] = list(self.dwell.update(tracks, t, feet_hidden.tolist()))
         if image is not None and self.zones.shelves:
             events.extend(self.shelf.update(image, tracks, t, self.shift, feet_hidden=feet_hidden))

@@ -30,12 +30,15 @@ class FeetSettings:
         cover_share: Share of the box's width that the box in front must overlap to be hiding its feet.
         memory_s: How far back the feet's lowest position is remembered: the shopper in front may get a box (a
             confirmed track) only after it has begun to hide them.
+        edge_px: A box ending this close to the bottom edge of the frame (pixels) is cut by it: its feet are not in
+            the picture.
         forget_s: A track unseen this long is forgotten.
     """
 
     rise_share: float = 0.12
     cover_share: float = 0.3
     memory_s: float = 1.0
+    edge_px: float = 2.0
     forget_s: float = 60.0
 
 
@@ -60,13 +63,18 @@ class FeetVisibility:
         self.settings = settings or FeetSettings()
         self._feet: dict[int, _Feet] = {}
 
-    def update(self, tracks: FrameDetections, t: float) -> npt.NDArray[np.bool_]:
-        """(n,) True for the rows of ``tracks`` whose feet are hidden."""
+    def update(self, tracks: FrameDetections, t: float, frame_height: float | None = None) -> npt.NDArray[np.bool_]:
+        """(n,) True for the rows of ``tracks`` whose feet are hidden; with ``frame_height`` (pixels), also those
+        whose box ends at the bottom edge of the frame (the feet are below it)."""
         assert tracks.tracker_id is not None
         hidden = np.zeros(len(tracks), bool)
         boxes = tracks.xyxy
+        if frame_height is not None:
+            hidden = boxes[:, 3] >= frame_height - self.settings.edge_px
         for row, track_id in enumerate(tracks.tracker_id.tolist()):
             top, bottom = float(boxes[row, 1]), float(boxes[row, 3])
+            if hidden[row]:
+                continue
             feet = self._feet.setdefault(track_id, _Feet())
             while feet.seen and t - feet.seen[0][0] > self.settings.memory_s:
                 feet.seen.popleft()

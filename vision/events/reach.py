@@ -95,7 +95,8 @@ class _TrackReach:
     start: float | None = None
     last_on: float = 0.0
     source: ReachSource = "motion"
-    hands: list[tuple[Box, float]] = field(default_factory=list)  # (hand box, extension) while on
+    # (hand box, extension, shelf, trusted) while on; trusted: the whole shopper was seen (feet not hidden)
+    hands: list[tuple[Box, float, str, bool]] = field(default_factory=list)
     walked: bool = False  # moved faster than a standing shopper since the signal was last on
 
 
@@ -107,8 +108,9 @@ def _union(boxes: Sequence[Box]) -> Box:
 class ReachDetector:
     """Reach state of every track of one camera. Call ``update`` every frame, in time order.
 
-    A track reaches into one shelf at a time: a hand on the line between two shelf zones (the boards of one unit)
-    stays in the reach it started, as long as it is within ``shelf_margin_px`` of that shelf.
+    A track makes one reach at a time, however many shelf zones its hand passes (a hand on its way to an upper
+    board crosses the lower ones; a hand on the line between two boards): the reach goes to the shelf where the
+    hand was when the arm was out furthest. The shelf the hand is in is asked first, with ``shelf_margin_px``.
 
     Args:
         shelves: The camera's shelf zones (reference pixels).
@@ -123,7 +125,7 @@ class ReachDetector:
     def active(self) -> dict[int, tuple[str, float, Box]]:
         """{track id: (shelf id, start, hand region so far)} of the reaches on now."""
         return {
-            tid: (s.shelf_id, s.start, _union([box for box, _ in s.hands]))
+            tid: (s.shelf_id, s.start, _union([box for box, _, shelf, _ in s.hands if shelf == s.shelf_id]))
             for tid, s in self._tracks.items()
             if s.start is not None and s.hands and s.shelf_id is not None
         }
@@ -159,10 +161,11 @@ class ReachDetector:
             present.add(track_id)
             state = self._sighting(track_id, tracks.xyxy[row], t)
             shelf_id, hand, seen = self._signal(state, row, arms, hands, standing)
-            seen = seen and not (feet_hidden is not None and hands is not None and bool(feet_hidden[row]))
+            cut = feet_hidden is not None and bool(feet_hidden[row])
+            seen = seen and not (cut and hands is not None)
             still = state.speed_hps <= self.settings.max_speed_hps
             if hand is not None and still and shelf_id is not None:
-                self._on(state, shelf_id, hand, t, source)
+                self._on(state, shelf_id, hand, t, source, trusted=not cut)
             elif state.start is None:
                 state.first_on, state.hands, state.shelf_id = None, [], None  # a run too short to start a reach
             else:
@@ -210,18 +213,26 @@ class ReachDetector:
                 return shelf_id, hand, True
         return None, None, seen
 
-    def _on(self, state: _TrackReach, shelf_id: str, hand: tuple[Box, float], t: float, source: ReachSource) -> None:
-        if state.shelf_id is not None and state.shelf_id != shelf_id:
-            return  # the hand went on to another shelf: this reach is off until it ends
-        state.shelf_id = shelf_id
+    def _on(
+        self,
+        state: _TrackReach,
+        shelf_id: str,
+        hand: tuple[Box, float],
+        t: float,
+        source: ReachSource,
+        *,
+        trusted: bool,
+    ) -> None:
+        state.shelf_id = shelf_id  # where the hand is now (asked first next frame)
+        sample = (*hand, shelf_id, trusted)
         if state.start is None:
             state.first_on = t if state.first_on is None else state.first_on
             if t - state.first_on < self.settings.start_s:
-                state.hands.append(hand)
+                state.hands.append(sample)
                 return
             state.start, state.source = state.first_on, source
         state.last_on, state.walked, state.off_since = t, False, None
-        state.hands.append(hand)
+        state.hands.append(sample)
 
     def _sighting(self, track_id: int, box: npt.NDArray[np.float32], t: float) -> _TrackReach:
         """Note where the track is; its speed is the slower of its head and its feet: someone walking in front
@@ -262,11 +273,18 @@ class ReachDetector:
         return None if arm is None else (arm, 1.0)
 
     def _finish(self, track_id: int, state: _TrackReach) -> list[Reach]:
-        start, hands, walked, shelf_id = state.start, state.hands, state.walked, state.shelf_id
+        """The reach of ``state`` as it ends (none if it was too short). Its shelf is where the hand was when the
+        arm was out furthest: a hand reaching for an upper board passes the lower ones on its way."""
+        start, hands, walked = state.start, state.hands, state.walked
         state.start, state.first_on, state.hands, state.walked, state.shelf_id = None, None, [], False, None
         state.off_since = None
-        if start is None or shelf_id is None or not hands or state.last_on - start < self.settings.min_reach_s:
+        if start is None or not hands or state.last_on - start < self.settings.min_reach_s:
             return []
-        furthest = max(extension for _, extension in hands)
-        spot = _union([box for box, extension in hands if extension >= self.settings.spot_share * furthest])
+        # A pose fitted to a box cut short (someone in front) keeps a reach going but does not place it.
+        placing = [sample for sample in hands if sample[3]] or hands
+        _, furthest, shelf_id, _ = max(placing, key=lambda sample: sample[1])
+        spot = _union(
+            [box for box, extension, shelf, _ in placing
+             if shelf == shelf_id and extension >= self.settings.spot_share * furthest]
+        )  # fmt: skip
         return [Reach(track_id, shelf_id, start, state.last_on, spot, walked, state.source)]

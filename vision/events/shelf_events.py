@@ -188,6 +188,10 @@ class ShelfEventMachine:
         events.extend(self._settle_unexplained(t, force=False))
         return sorted(events, key=lambda e: e.ts)
 
+    def standing_tracks(self) -> set[int]:
+        """Tracks that stood at a shelf when last seen whole (their feet in its standing zone)."""
+        return {track_id for (track_id, _), (standing, _) in self._standing.items() if standing}
+
     def flush(self, t: float) -> list[AnyEvent]:
         """End the reaches still going, judge every open spot with what was seen, decide every reach (end of
         stream)."""

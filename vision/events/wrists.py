@@ -38,6 +38,9 @@ class HandSettings:
         arm_thickness: Thickness of an arm (for masking the shelf behind it), in shopper box heights.
         torso_margin: A hand within this many torso lengths of the shopper's torso (the box of shoulders and
             hips) is over the torso, not out at the shelf.
+        finger_reach: Where a hand touches the shelf, beyond its knuckles (BlazePose's hand points), as a share of
+            the wrist -> knuckles distance: the fingertips, not the middle of the hand, are on the shelf.
+        forearm_reach: The same beyond the wrist as a share of the forearm, where there are no hand points (COCO).
     """
 
     min_score: float = 0.3
@@ -46,6 +49,8 @@ class HandSettings:
     hand_radius: float = 0.05
     arm_thickness: float = 0.07
     torso_margin: float = 0.1
+    finger_reach: float = 0.6
+    forearm_reach: float = 0.35
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,8 @@ class Hands:
     """Both hands of each of n shoppers in one frame; side 0 is the shopper's left arm, 1 the right.
 
     Attributes:
-        tip: (n, 2, 2) hand centre (the confident hand points' mean, else the wrist), pixels.
+        tip: (n, 2, 2) where each hand touches: past its knuckles along the hand, or past the wrist along the
+            forearm when there are no hand points, pixels.
         seen: (n, 2) whether the wrist (and its shoulder) scored at least ``min_score``.
         reaching: (n, 2) whether the arm is stretched out or lifted (``HandSettings``).
         extension: (n, 2) how far the hand is from where a hanging hand would be, torso lengths.
@@ -74,14 +80,19 @@ def find_hands(keypoints: FloatArray, boxes: FloatArray, layout: KeypointLayout,
     wrists = keypoints[:, list(layout.wrists)]
     hips = keypoints[:, list(layout.hips)]
     heights = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0).astype(np.float32)
-    tip = wrists[..., :2].copy()
+    # Where the hand touches: past the wrist along the forearm (COCO), or past the knuckles along the hand.
+    elbows = keypoints[:, list(layout.elbows)]
+    elbow_ok = (elbows[..., 2] >= settings.min_score)[..., None]
+    forearm = np.where(elbow_ok, wrists[..., :2] - elbows[..., :2], 0.0)
+    tip = wrists[..., :2] + settings.forearm_reach * forearm
     for side, points in enumerate(layout.hands):
         if points:
             hand = keypoints[:, list(points)]  # (n, m, 3)
             good = hand[..., 2] >= settings.min_score
             count = good.sum(axis=1)
-            mean = (hand[..., :2] * good[..., None]).sum(axis=1) / np.maximum(count, 1)[:, None]
-            tip[:, side] = np.where((count > 0)[:, None], mean, tip[:, side])
+            knuckles = (hand[..., :2] * good[..., None]).sum(axis=1) / np.maximum(count, 1)[:, None]
+            fingers = knuckles + settings.finger_reach * (knuckles - wrists[:, side, :2])
+            tip[:, side] = np.where((count > 0)[:, None], fingers, tip[:, side])
     hip_ok = hips[..., 2] >= settings.min_score
     # Without a hip, assume a torso of 0.3 box heights straight down from the shoulder.
     default_hip = shoulders[..., :2] + np.stack([np.zeros((n, 2)), 0.3 * heights[:, None].repeat(2, 1)], axis=-1)

@@ -8,7 +8,7 @@ camera's keypoints always have one layout (`vision.pose.keypoints.layout_for`).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -74,10 +74,13 @@ class PoseAnnotator:
         self.selection = selection or SelectionSettings()
         self.last = PoseCost()
 
-    def annotate(self, tracks: FrameDetections, image: npt.NDArray[np.uint8]) -> FrameDetections:
-        """``tracks`` with keypoints (n, K, 3) float32 in frame pixels; rows not estimated have all zeros."""
+    def annotate(
+        self, tracks: FrameDetections, image: npt.NDArray[np.uint8], standing_ids: Collection[int] = ()
+    ) -> FrameDetections:
+        """``tracks`` with keypoints (n, K, 3) float32 in frame pixels; rows not estimated have all zeros.
+        ``standing_ids``: tracks known to stand at a shelf whatever their feet show now (`select_for_pose`)."""
         started = time.perf_counter()
-        rows = select_for_pose(tracks, self.shelves, self.standing, self.selection)
+        rows = select_for_pose(tracks, self.shelves, self.standing, self.selection, standing_ids)
         keypoints = np.zeros((len(tracks), self.estimator.num_keypoints, 3), np.float32)
         if len(rows):
             keypoints[rows] = self.estimator.estimate(image, tracks.xyxy[rows]).keypoints

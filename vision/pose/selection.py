@@ -9,7 +9,7 @@ most pixels to read a wrist from) go first.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +56,7 @@ def select_for_pose(
     shelves: Sequence[Zone],
     standing: Mapping[str, Zone],
     settings: SelectionSettings,
+    standing_ids: Collection[int] = (),
 ) -> IntArray:
     """Rows of ``tracks`` to estimate a pose for, nearest (largest box) first, at most ``settings.max_people``.
 
@@ -65,6 +66,8 @@ def select_for_pose(
         shelves: The camera's shelf zones in pixels.
         standing: {shelf id: its standing zone}; a shelf missing here accepts any box that touches it.
         settings: See `SelectionSettings`.
+        standing_ids: Track ids known to stand at a shelf although their feet may not show it on this frame
+            (someone in front cuts their box short: `vision.events.feet`); they need only touch a shelf.
 
     Returns:
         (k,) int64 row indices.
@@ -75,12 +78,15 @@ def select_for_pose(
     grown = grow_boxes_up(tracks.xyxy, settings.reach_up)
     heights = tracks.xyxy[:, 3] - tracks.xyxy[:, 1]
     feet = tracks.foot_points
+    known = np.zeros(n, bool)
+    if standing_ids and tracks.tracker_id is not None:
+        known = np.isin(tracks.tracker_id, np.fromiter(standing_ids, np.int64))
     chosen = np.zeros(n, bool)
     for shelf in shelves:
         at_shelf = shelf.overlap_share(grown) > 0
         zone = standing.get(shelf.zone_id)
         if settings.require_standing and zone is not None:
-            at_shelf &= zone.distance_inside(feet) >= -settings.standing_margin * heights
+            at_shelf &= known | (zone.distance_inside(feet) >= -settings.standing_margin * heights)
         chosen |= at_shelf
     seen = tracks.data.get(DETECTION_INDEX_COLUMN)
     if seen is not None:

@@ -109,7 +109,8 @@ def test_coco_keypoints_are_read_through_their_layout() -> None:
         coco[0, coco_row] = blaze[blaze_row]
     found = find_hands(coco, frame.xyxy, COCO17, HandSettings())
     assert found.reaching[0].tolist() == [False, True]
-    assert np.allclose(found.tip[0, 1], (205.0, 110.0))  # no hand points: the wrist itself
+    wrist, elbow = coco[0, 10, :2], coco[0, 8, :2]  # no hand points: the hand is past the wrist along the forearm
+    assert np.allclose(found.tip[0, 1], wrist + HandSettings().forearm_reach * (wrist - elbow))
 
 
 def test_low_scoring_keypoints_are_not_used() -> None:
