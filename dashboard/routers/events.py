@@ -19,7 +19,7 @@ from dashboard.services.events import (
     ndjson_lines,
     parquet_export,
 )
-from dashboard.services.live_stream import sse_stream
+from dashboard.services.live_stream import LiveStreamResponse, sse_stream
 from dashboard.tags import Tag
 from vision.events.codec import from_json
 from vision.events.contract import Event
@@ -64,10 +64,22 @@ def events_ndjson(store: StoreDep, query: Filters) -> StreamingResponse:
     response_class=StreamingResponse,
     responses=streamed("text/csv", "A header row, then one row per event."),
 )
-def events_csv(store: StoreDep, query: Filters) -> StreamingResponse:
+def events_csv(
+    store: StoreDep,
+    query: Filters,
+    escape_formulas: Annotated[
+        bool,
+        Query(
+            description="Prefix text cells starting with = + - @ (or a tab or carriage return) with ' so that a "
+            "spreadsheet shows them as text instead of running them (CSV injection). Set false for the exact "
+            "feed that parses back to equal events."
+        ),
+    ] = True,
+) -> StreamingResponse:
     """A stable set of columns for every event type (docs/dashboard.md), streamed, in feed order."""
     headers = {"Content-Disposition": 'attachment; filename="events.csv"'}
-    return StreamingResponse(csv_export(store, query.to_filter()), media_type="text/csv", headers=headers)
+    lines = csv_export(store, query.to_filter(), escape_formulas=escape_formulas)
+    return StreamingResponse(lines, media_type="text/csv", headers=headers)
 
 
 @router.get(
@@ -97,20 +109,21 @@ def events_parquet(store: StoreDep, query: Filters) -> StreamingResponse:
 )
 async def events_live(request: Request, bus: BusDep, query: Filters) -> StreamingResponse:
     """``text/event-stream``: an ``event`` message per new event matching the filters (``data`` = its JSON),
-    ``dropped`` messages when this client fell behind, and a comment every 15 s to keep proxies open."""
+    and a comment every 15 s to keep proxies open. A client more than ``live_queue_size`` events behind is
+    disconnected (after an ``overflow`` message if it still reads): it never slows ingest."""
     subscription = bus.subscribe()
 
     async def stream() -> AsyncIterator[str]:
         try:
             async for chunk in sse_stream(subscription, query.to_filter(), disconnected=request.is_disconnected):
                 yield chunk
-        except asyncio.CancelledError:  # the client went away
+        except asyncio.CancelledError:  # the client went away, or was cut off
             pass
         finally:
             subscription.close()
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+    return LiveStreamResponse(stream(), subscription, media_type="text/event-stream", headers=headers)
 
 
 @router.get("/{event_id}", response_model=Event, summary="One event", responses=error_responses(404))
