@@ -260,7 +260,7 @@ class IngestReceiver:
     def _commit(self, socket: zmq.Socket[bytes], received: list[ReceivedBatch], prepared: PreparedIngest) -> None:
         outcome = commit_group(self._store, received, prepared)
         self._count(
-            batches=len(outcome.acks),
+            batches=len(received),
             commits=1 if outcome.acks else 0,
             failed_commits=outcome.failed_commits,
             poison_events=outcome.poison_events,

@@ -19,7 +19,7 @@ from dashboard.services.events import (
     ndjson_lines,
     parquet_export,
 )
-from dashboard.services.live_stream import LiveStreamResponse, sse_stream
+from dashboard.services.live_stream import sse_stream
 from dashboard.tags import Tag
 from vision.events.codec import from_json
 from vision.events.contract import Event
@@ -110,20 +110,20 @@ def events_parquet(store: StoreDep, query: Filters) -> StreamingResponse:
 async def events_live(request: Request, bus: BusDep, query: Filters) -> StreamingResponse:
     """``text/event-stream``: an ``event`` message per new event matching the filters (``data`` = its JSON),
     and a comment every 15 s to keep proxies open. A client more than ``live_queue_size`` events behind is
-    disconnected (after an ``overflow`` message if it still reads): it never slows ingest."""
+    dropped: nothing more is sent to it but an ``overflow`` message, and its stream ends; it never slows ingest."""
     subscription = bus.subscribe()
 
     async def stream() -> AsyncIterator[str]:
         try:
             async for chunk in sse_stream(subscription, query.to_filter(), disconnected=request.is_disconnected):
                 yield chunk
-        except asyncio.CancelledError:  # the client went away, or was cut off
+        except asyncio.CancelledError:  # the client went away
             pass
         finally:
             subscription.close()
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return LiveStreamResponse(stream(), subscription, media_type="text/event-stream", headers=headers)
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
 
 @router.get("/{event_id}", response_model=Event, summary="One event", responses=error_responses(404))

@@ -28,19 +28,21 @@ logger = logging.getLogger(__name__)
 
 
 class LiveEvent:
-    """A stored event on its way to live clients, with its JSON made once on first use and shared."""
+    """A stored event on its way to live clients, with its SSE message made once on first use and shared."""
 
-    __slots__ = ("_json", "event")
+    __slots__ = ("_message", "event")
 
     def __init__(self, event: AnyEvent) -> None:
         self.event = event
-        self._json: str | None = None
+        self._message: str | None = None
 
     @property
-    def json(self) -> str:
-        if self._json is None:
-            self._json = to_json(self.event)
-        return self._json
+    def message(self) -> str:
+        """The event as one Server-Sent Events message (``id``, ``event`` = its type, ``data`` = its JSON)."""
+        if self._message is None:
+            event = self.event
+            self._message = f"id: {event.event_id}\nevent: {event.type}\ndata: {to_json(event)}\n\n"
+        return self._message
 
 
 class Subscription:
@@ -85,7 +87,7 @@ class Subscription:
             return
         if self._batches and self._buffered + len(batch) > self._size:
             self.overflowed = True
-            logger.warning("live client %d events behind (limit %d): disconnected", self._buffered, self._size)
+            logger.warning("live client %d events behind (limit %d): dropped", self._buffered, self._size)
             self.close()
             return
         self._batches.append(batch)

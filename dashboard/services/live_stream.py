@@ -1,21 +1,16 @@
-"""The live feed as Server-Sent Events, filtered like the paged feed, and the response that carries it.
+"""The live feed as Server-Sent Events, filtered like the paged feed.
 
-A client that falls too far behind is dropped by its subscription (`dashboard.services.bus`). If it still
-reads, its stream ends with an ``overflow`` message (it may reconnect and page the feed for what it missed).
-If it does not read at all, the stream is stuck sending; `LiveStreamResponse` then cuts the response after
-`CUT_GRACE_S`, and the server closes the connection (uvicorn logs "ASGI callable returned without completing
-response" for it).
+A client that falls too far behind is dropped by its subscription (`dashboard.services.bus`): nothing more is
+queued or formatted for it. When it next reads, its stream ends with an ``overflow`` message (it may reconnect
+and page the feed for what it missed). A client that never reads keeps its connection until it goes away: the
+server cannot close a socket whose peer does not take the bytes already written (asyncio flushes before it
+closes, and ASGI gives no abort), but it does no more work for it and holds only what the socket buffers hold.
+A reverse proxy's send timeout (nginx ``send_timeout``) closes such connections.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-
-import anyio
-from fastapi.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
 
 from dashboard.services.bus import Subscription
 from dashboard.storage.base import EventFilter
@@ -23,8 +18,8 @@ from vision.events.contract import AnyEvent
 
 KEEPALIVE_S = 15.0
 """Seconds between keep-alive comments; also how often a vanished client is noticed."""
-CUT_GRACE_S = 1.0
-"""Seconds a dropped client's stream gets to send its ``overflow`` message before the response is cut."""
+EVERYTHING = EventFilter()
+"""The filter of a client that asked for every event: its batches are passed on unfiltered."""
 CHUNK_EVENTS = 500
 """Events joined into one write: one send per chunk rather than per event."""
 
@@ -65,47 +60,6 @@ async def sse_stream(
         if batch is None:
             yield ": keepalive\n\n"
             continue
-        kept = [e for e in batch if matches(flt, e.event)]
+        kept = batch if flt == EVERYTHING else [e for e in batch if matches(flt, e.event)]
         for start in range(0, len(kept), CHUNK_EVENTS):
-            yield "".join(f"id: {e.event.event_id}\nevent: {e.event.type}\ndata: {e.json}\n\n"
-                          for e in kept[start : start + CHUNK_EVENTS])  # fmt: skip
-
-
-class LiveStreamResponse(StreamingResponse):
-    """A streaming response that ends when its subscription closes, even if the client never reads.
-
-    The body, a disconnect listener and a watcher of ``subscription.closed`` run together; the first to finish
-    ends the others. When the subscription overflowed, the body gets `CUT_GRACE_S` to send its ``overflow``
-    message; a body stuck on a client that does not read is then cancelled.
-    """
-
-    def __init__(self, content: AsyncIterator[str], subscription: Subscription, **kwargs: object) -> None:
-        super().__init__(content, **kwargs)  # type: ignore[arg-type]
-        self.subscription = subscription
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            async with anyio.create_task_group() as group:
-
-                async def first(run: Callable[[], Awaitable[None]]) -> None:
-                    await run()
-                    group.cancel_scope.cancel()
-
-                async def body() -> None:
-                    with contextlib.suppress(OSError):  # the client went away mid-send
-                        await self.stream_response(send)
-
-                async def cut() -> None:
-                    await self.subscription.closed.wait()
-                    await asyncio.sleep(CUT_GRACE_S)
-
-                async def gone() -> None:
-                    await self.listen_for_disconnect(receive)
-
-                for run in (body, cut, gone):
-                    group.start_soon(first, run)
-        finally:
-            self.subscription.close()
-            close = getattr(self.body_iterator, "aclose", None)
-            if close is not None:  # a cancelled body leaves its generator suspended: end it now
-                await close()
+            yield "".join(e.message for e in kept[start : start + CHUNK_EVENTS])

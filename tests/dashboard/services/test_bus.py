@@ -33,7 +33,7 @@ def test_a_reader_gets_every_batch_in_order_and_a_big_batch_fits_an_empty_queue(
         got = await reader.next_batch(1.0)
         assert got is not None and [e.event for e in got] == BATCH_A[:2]
         assert not reader.closed.is_set() and bus.subscriber_count == 1
-        assert got[0].json is got[0].json  # made once, shared by every client
+        assert got[0].message is got[0].message  # made once, shared by every client
 
     asyncio.run(run())
 
