@@ -37,7 +37,7 @@ RESULTS = Path(__file__).parent / "results" / "ingest.json"
 ACK_TIMEOUT_MS = 60_000
 
 
-def _send(endpoint: str, total: int, in_flight: int, out: Any) -> None:
+def send_batches(endpoint: str, total: int, in_flight: int, out: Any) -> None:
     """Sender process: encode every batch first, then send with ``in_flight`` outstanding; report elapsed s."""
     encoded = [
         encode(EventBatch("store-1", "*", f"b{i}", tuple(to_msgpack(e) for e in chunk)).to_envelope())
@@ -70,7 +70,7 @@ def bench_backend(url: str, total: int, in_flight: int) -> dict[str, Any]:
     receiver = IngestReceiver(store=store, endpoint="tcp://127.0.0.1:0", options=options)
     receiver.start()
     results: Any = mp.get_context("spawn").Queue()
-    sender = mp.get_context("spawn").Process(target=_send, args=(receiver.endpoint, total, in_flight, results))
+    sender = mp.get_context("spawn").Process(target=send_batches, args=(receiver.endpoint, total, in_flight, results))
     sender.start()
     elapsed_s, accepted = results.get(timeout=3600)
     sender.join(30)

@@ -15,8 +15,10 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dashboard.deps import TOKEN_COOKIE
 from dashboard.ingest.receiver import IngestReceiver
 from dashboard.pages import views as pages
+from dashboard.pages.api_docs import mount_api_docs
 from dashboard.pages.static import mount_static
 from dashboard.query_rules import method_not_allowed, reject_repeated_scalars
 from dashboard.routers import admin, events, health, stores
@@ -24,6 +26,7 @@ from dashboard.services.bus import EventBus
 from dashboard.services.retention import RetentionTask
 from dashboard.settings import DashboardSettings
 from dashboard.storage.base import Store
+from dashboard.web_security import OriginCheck, SecurityHeaders
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ def create_app(
         version="1",
         summary="Shelf engagement from in-store cameras: events, rollups, feeds and dashboard pages.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's /docs loads Swagger UI from a CDN; ours is served locally (mount_api_docs)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store
@@ -86,5 +91,9 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(reject_repeated_scalars)])
     app.add_exception_handler(StarletteHTTPException, method_not_allowed)
     app.include_router(pages.router)
+    if settings.api_docs:
+        mount_api_docs(app)
     mount_static(app)
+    app.add_middleware(OriginCheck, cookie=TOKEN_COOKIE)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so refusals carry the headers too
     return app

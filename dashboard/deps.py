@@ -74,7 +74,9 @@ CookieDep = Annotated[str | None, Depends(COOKIE)]
 
 
 def _require(scope: Scope) -> Callable[..., TokenRecord]:
-    def check(request: Request, store: StoreDep, _bearer: BearerDep, _cookie: CookieDep) -> TokenRecord:
+    def check(
+        request: Request, store: StoreDep, clock: ClockDep, _bearer: BearerDep, _cookie: CookieDep
+    ) -> TokenRecord:
         secret = presented_token(request)
         if secret is None:
             raise HTTPException(
@@ -82,9 +84,10 @@ def _require(scope: Scope) -> Callable[..., TokenRecord]:
                 "missing token: send 'Authorization: Bearer <token>' (create one with `shelfsight tokens create`)",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        record = authorize(store, secret, scope)
+        now = clock()
+        record = authorize(store, secret, scope, now=now)
         if record is None:
-            if authorize(store, secret, Scope.READ) is not None:
+            if authorize(store, secret, Scope.READ, now=now) is not None:
                 raise HTTPException(status.HTTP_403_FORBIDDEN, f"this token lacks the {scope.value!r} scope")
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}

@@ -44,6 +44,14 @@ class DashboardSettings(BaseSettings):
         ge=1,
         le=100_000,
     )
+    ingest_max_message_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        title="Largest ingest message",
+        description="Bytes one message frame may hold (ZeroMQ MAXMSGSIZE); a peer sending more is disconnected "
+        "before the message is buffered. A batch of 1000 events is about 0.3-1.2 MB.",
+        ge=64 * 1024,
+        le=256 * 1024 * 1024,
+    )
     curve_secret_key_file: Path | None = Field(
         default=None,
         title="CURVE server key",
@@ -87,15 +95,22 @@ class DashboardSettings(BaseSettings):
         le=10_000,
     )
     live_queue_size: int = Field(
-        default=1000,
+        default=10_000,
         title="Live stream buffer",
-        description="Events buffered per live (SSE) client; a slower client loses the oldest and is told so.",
+        description="Events a live (SSE) client may fall behind, besides the batch it is reading; a slower client "
+        "is disconnected, so it never slows ingest.",
         ge=10,
+        le=1_000_000,
     )
     pages_require_token: bool = Field(
         default=True,
         title="Pages need a token",
-        description="Dashboard pages ask for a read token (kept in a cookie after /login).",
+        description="Dashboard pages ask for a read token (a read-scope session in a cookie after /login).",
+    )
+    api_docs: bool = Field(
+        default=True,
+        title="API docs page",
+        description="Serve Swagger UI at /docs, from assets installed with the server (no CDN: it works offline).",
     )
 
     @model_validator(mode="after")

@@ -4,7 +4,8 @@ Stop-and-wait over a DEALER socket: one batch in flight; the aggregator's ``Ack`
 ack within ``ack_timeout_s`` the batch is released and sent again (the aggregator dedupes by event_id).
 ``IMMEDIATE`` keeps ZeroMQ from queueing batches for an aggregator that is not connected, so an outage grows
 the disk spool (bounded, counted) instead of memory. Anything that arrives and is not a valid ack is counted
-and dropped.
+and dropped. Every ``beat_interval_s`` it also sends an `EdgeBeat` naming the box's cameras (no ack), so the
+aggregator can tell a silent box from a quiet store (`pipeline.transport.liveness`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import zmq
 
 from pipeline.spool import Batch, Spool
 from pipeline.transport.envelope import MessageError, decode, encode
+from pipeline.transport.liveness import EdgeBeat
 from pipeline.transport.messages import Ack, EventBatch
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,9 @@ class PublisherSettings:
         idle_poll_s: Seconds between looks at an empty spool.
         curve_server_key: The aggregator's Z85 public key; with ``curve_client_keys`` turns CURVE on.
         curve_client_keys: This box's (public, secret) Z85 keys.
+        cameras: The box's camera ids, named in its beats (none: no beats are sent).
+        beat_interval_s: Seconds between beats; the aggregator treats the cameras as unknown after three
+            missed ones. Lower notices a dead box sooner and sends more (tiny) messages.
     """
 
     endpoint: str
@@ -46,6 +51,8 @@ class PublisherSettings:
     idle_poll_s: float = 0.2
     curve_server_key: bytes | None = None
     curve_client_keys: tuple[bytes, bytes] | None = None
+    cameras: tuple[str, ...] = ()
+    beat_interval_s: float = 5.0
 
 
 @dataclass
@@ -53,6 +60,7 @@ class PublisherStats:
     """Counters for health and metrics."""
 
     batches_sent: int = 0
+    beats_sent: int = 0
     events_acked: int = 0
     resends: int = 0
     bad_messages: int = 0
@@ -85,6 +93,7 @@ class EventPublisher:
             self._socket.curve_publickey, self._socket.curve_secretkey = settings.curve_client_keys
         self._socket.connect(settings.endpoint)
         self._seq = 0
+        self._next_beat = 0.0
 
     def close(self) -> None:
         self._socket.close(linger=0)
@@ -97,6 +106,7 @@ class EventPublisher:
 
     def step(self) -> int:
         """One send-and-wait cycle; returns the number of events acknowledged (0 if idle or timed out)."""
+        self._beat()
         batch = self.spool.take_batch(self.settings.batch_size)
         if batch is None:
             return 0
@@ -124,6 +134,19 @@ class EventPublisher:
             return False
         self.stats.batches_sent += 1
         return True
+
+    def _beat(self) -> None:
+        """Send an `EdgeBeat` when one is due; one that cannot leave now (no aggregator) is skipped."""
+        now = time.monotonic()
+        if not self.settings.cameras or now < self._next_beat:
+            return
+        self._next_beat = now + self.settings.beat_interval_s
+        beat = EdgeBeat(self.settings.store_id, self.settings.cameras, self.settings.beat_interval_s)
+        try:
+            self._socket.send_multipart(encode(beat.to_envelope()))
+        except zmq.Again:
+            return
+        self.stats.beats_sent += 1
 
     def _await_ack(self, batch_id: str) -> int | None:
         deadline = time.monotonic() + self.settings.ack_timeout_s

@@ -1,10 +1,15 @@
 """Plotly figure specs (data + layout, plain JSON) for the pages; plotly.js draws them in the browser.
 
 Times go to plotly as ``YYYY-MM-DD HH:MM:SS`` UTC strings, which its date axes understand.
+
+Plotly reads text (tick labels, hover text, categories) as a small HTML subset: ``<a href=...>`` becomes a
+live link, ``<b>`` bold. Ids come from edge boxes, so every id is passed through `label` first, which escapes
+``&``, ``<`` and ``>`` as entities that plotly shows as the characters themselves: an id is always text.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +41,11 @@ class Chart:
     layout: dict[str, Any] = field(default_factory=dict)
 
 
+def label(text: str) -> str:
+    """``text`` as plotly shows it literally (its ``&``, ``<``, ``>`` as entities, never markup)."""
+    return html.escape(text, quote=False)
+
+
 def utc_text(ts: float) -> str:
     """``YYYY-MM-DD HH:MM:SS`` in UTC."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -56,7 +66,7 @@ def count_axis(title: str, values: Sequence[float | None]) -> dict[str, Any]:
 
 def shelf_ranking(summaries: Sequence[ShelfSummary]) -> Chart:
     """Visits per shelf (bars) with the engagement rate (dots, right axis), in ranking order."""
-    shelves = [s.shelf_id for s in summaries]
+    shelves = [label(s.shelf_id) for s in summaries]
     data: list[dict[str, Any]] = [
         {"type": "bar", "name": "visits", "x": shelves, "y": [s.figures.visits for s in summaries],
          "marker": {"color": COLOURS["visits"]}},
@@ -143,8 +153,8 @@ def journey_timeline(journey: Journey) -> Chart:
         d = visit.dwell
         data.append(
             {"type": "scatter", "mode": "lines", "showlegend": False, "x": [utc_text(d.ts_start), utc_text(d.ts_end)],
-             "y": [d.zone_id, d.zone_id], "line": {"width": 18, "color": COLOURS["visits"]},
-             "hovertext": f"{d.zone_id}: {d.dwell_s:.1f} s", "hoverinfo": "text"}
+             "y": [label(d.zone_id)] * 2, "line": {"width": 18, "color": COLOURS["visits"]},
+             "hovertext": f"{label(d.zone_id)}: {d.dwell_s:.1f} s", "hoverinfo": "text"}
         )  # fmt: skip
     kinds = (("touches", "touch", "circle"), ("pickups", "pickup", "triangle-up"), ("putbacks", "putback", "x"))
     for attribute, name, symbol in kinds:
@@ -152,7 +162,7 @@ def journey_timeline(journey: Journey) -> Chart:
         for visit in journey.visits:
             for event in getattr(visit, attribute):
                 xs.append(utc_text(event.ts_start))
-                ys.append(visit.dwell.zone_id)
+                ys.append(label(visit.dwell.zone_id))
         data.append({"type": "scatter", "mode": "markers", "name": name, "x": xs, "y": ys,
                      "marker": {"size": 12, "symbol": symbol, "color": COLOURS.get(attribute, "#333")}})  # fmt: skip
     layout = {**_BASE_LAYOUT, "xaxis": {"type": "date"}, "yaxis": {"type": "category", "automargin": True}}
@@ -170,7 +180,7 @@ def camera_status_timeline(reports: Sequence[CameraReport], *, since: float, unt
             data.append(
                 {"type": "scatter", "mode": "lines", "name": entry.status, "legendgroup": entry.status,
                  "showlegend": entry.status not in shown, "x": [utc_text(max(entry.ts, since)), utc_text(end)],
-                 "y": [report.camera_id, report.camera_id],
+                 "y": [label(report.camera_id)] * 2,
                  "line": {"width": 16, "color": STATUS_COLOURS.get(entry.status, "#333")}}
             )  # fmt: skip
             shown.add(entry.status)

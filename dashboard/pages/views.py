@@ -14,15 +14,16 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from dashboard.deps import TOKEN_COOKIE, ClockDep, SettingsDep, StoreDep, presented_token, window_of
+from dashboard.deps import TOKEN_COOKIE, ClockDep, SettingsDep, StoreDep, invalid_query, presented_token, window_of
 from dashboard.pages import charts
 from dashboard.pages.static import PLOTLY_JS_URL
+from dashboard.schemas.common import MAX_EPOCH_S
 from dashboard.services.cameras import camera_reports
 from dashboard.services.live import dwelling_now
 from dashboard.services.metrics import figures as figures_of
 from dashboard.services.shelves import shelf_series, summarize_shelves
 from dashboard.services.shoppers import shopper_journey
-from dashboard.services.tokens import Scope, authorize
+from dashboard.services.tokens import SESSION_S, Scope, authorize, end_session, start_session
 from dashboard.services.windows import Granularity, TimeWindow
 from dashboard.storage.base import RollupCounts, Store
 from dashboard.tags import Tag
@@ -34,13 +35,18 @@ TEMPLATES.env.filters["secs"] = lambda v: "–" if v is None else f"{v:.1f} s"
 DAY_SERIES_AFTER_S = 3 * 86_400
 """Windows longer than this are shown per day, shorter ones per hour."""
 
+PageTime = Annotated[
+    float | None, Query(ge=0, le=MAX_EPOCH_S, description="UTC epoch seconds, 1970 .. 9999-12-31 (like the API).")
+]
+"""A page's ``since`` / ``until``: bounded like the API's, so ``inf`` or ``1e300`` is a 422, not a 500."""
 
-def require_page_token(request: Request, store: StoreDep, settings: SettingsDep) -> None:
+
+def require_page_token(request: Request, store: StoreDep, settings: SettingsDep, clock: ClockDep) -> None:
     """Send a visitor without a valid read token (cookie or header) to the login page."""
     if not settings.pages_require_token:
         return
     secret = presented_token(request)
-    if secret is None or authorize(store, secret, Scope.READ) is None:
+    if secret is None or authorize(store, secret, Scope.READ, now=clock()) is None:
         target = "/login?next=" + quote(request.url.path)
         raise HTTPException(status.HTTP_303_SEE_OTHER, "login required", headers={"Location": target})
 
@@ -72,22 +78,35 @@ def login_page(request: Request, next: str = "/", error: str = "") -> HTMLRespon
 
 
 @router.post("/login")
-async def login(request: Request, store: StoreDep) -> Response:
-    """Check the token from the form and keep it in an HttpOnly cookie."""
+async def login(request: Request, store: StoreDep, clock: ClockDep) -> Response:
+    """Check the token from the form and start a read-scope session kept in an HttpOnly cookie.
+
+    The cookie never holds the token that was pasted (it may be an admin token): it holds a new session that
+    expires after `SESSION_S` and that signing out revokes. It is ``Secure`` when the page was served over HTTPS
+    (behind a TLS proxy, run uvicorn with ``--proxy-headers`` so the scheme is known).
+    """
     form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
     secret = (form.get("token") or [""])[0].strip()
     target = _safe_next((form.get("next") or ["/"])[0])
-    if not secret or authorize(store, secret, Scope.READ) is None:
+    now = clock()
+    record = authorize(store, secret, Scope.READ, now=now) if secret else None
+    if record is None:
         return RedirectResponse(f"/login?error=unknown+token&next={quote(target)}", status.HTTP_303_SEE_OTHER)
+    session = start_session(store, record, now=now)
     response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
-    response.set_cookie(TOKEN_COOKIE, secret, httponly=True, samesite="strict", max_age=30 * 86_400)
+    response.set_cookie(TOKEN_COOKIE, session.secret, httponly=True, samesite="strict", max_age=SESSION_S,
+                        secure=request.url.scheme == "https")  # fmt: skip
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, store: StoreDep, clock: ClockDep) -> Response:
+    """Revoke the browser's session (a copied cookie stops working too) and forget the cookie."""
+    secret = request.cookies.get(TOKEN_COOKIE)
+    if secret:
+        end_session(store, secret, now=clock())
     response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
-    response.delete_cookie(TOKEN_COOKIE)
+    response.delete_cookie(TOKEN_COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
 
 
@@ -106,8 +125,8 @@ def overview(
     settings: SettingsDep,
     clock: ClockDep,
     store_id: str,
-    since: Annotated[float | None, Query()] = None,
-    until: Annotated[float | None, Query()] = None,
+    since: PageTime = None,
+    until: PageTime = None,
 ) -> HTMLResponse:
     now = clock()
     window = page_window(store, store_id, since, until, now)
@@ -134,8 +153,8 @@ def shelf_page(
     clock: ClockDep,
     store_id: str,
     shelf_id: str,
-    since: Annotated[float | None, Query()] = None,
-    until: Annotated[float | None, Query()] = None,
+    since: PageTime = None,
+    until: PageTime = None,
     granularity: Granularity | None = None,
 ) -> HTMLResponse:
     now = clock()
@@ -144,7 +163,12 @@ def shelf_page(
     if granularity is None:
         long = window.until - window.since > DAY_SERIES_AFTER_S
         granularity = Granularity.DAY if long else Granularity.HOUR
-    points = shelf_series(store, store_id=store_id, shelf_id=shelf_id, window=window, granularity=granularity, now=now)
+    try:
+        points = shelf_series(
+            store, store_id=store_id, shelf_id=shelf_id, window=window, granularity=granularity, now=now
+        )
+    except ValueError as exc:  # too many buckets for the window: the same 422 as the API's series
+        raise invalid_query("since", since, str(exc)) from exc
     gaps = [p for p in points if p.coverage is not None and p.coverage < 1.0]
     return render(
         request,
@@ -182,8 +206,8 @@ def cameras_page(
     store: StoreDep,
     clock: ClockDep,
     store_id: str,
-    since: Annotated[float | None, Query()] = None,
-    until: Annotated[float | None, Query()] = None,
+    since: PageTime = None,
+    until: PageTime = None,
 ) -> HTMLResponse:
     now = clock()
     window = page_window(store, store_id, since, until, now)

@@ -61,7 +61,7 @@ def list_dead_letters(
 def ingest_stats(ingest: IngestDep) -> IngestOut:
     if ingest is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "this server runs without ingest")
-    return IngestOut.of(ingest.stats, running=ingest.running, endpoint=ingest.endpoint)
+    return IngestOut.of(ingest.stats, running=ingest.running, failure=ingest.failure, endpoint=ingest.endpoint)
 
 
 @router.post("/retention", response_model=RetentionOut, summary="Apply retention now")

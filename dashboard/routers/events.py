@@ -64,10 +64,22 @@ def events_ndjson(store: StoreDep, query: Filters) -> StreamingResponse:
     response_class=StreamingResponse,
     responses=streamed("text/csv", "A header row, then one row per event."),
 )
-def events_csv(store: StoreDep, query: Filters) -> StreamingResponse:
+def events_csv(
+    store: StoreDep,
+    query: Filters,
+    escape_formulas: Annotated[
+        bool,
+        Query(
+            description="Prefix text cells starting with = + - @ (or a tab or carriage return) with ' so that a "
+            "spreadsheet shows them as text instead of running them (CSV injection). Set false for the exact "
+            "feed that parses back to equal events."
+        ),
+    ] = True,
+) -> StreamingResponse:
     """A stable set of columns for every event type (docs/dashboard.md), streamed, in feed order."""
     headers = {"Content-Disposition": 'attachment; filename="events.csv"'}
-    return StreamingResponse(csv_export(store, query.to_filter()), media_type="text/csv", headers=headers)
+    lines = csv_export(store, query.to_filter(), escape_formulas=escape_formulas)
+    return StreamingResponse(lines, media_type="text/csv", headers=headers)
 
 
 @router.get(
@@ -97,7 +109,8 @@ def events_parquet(store: StoreDep, query: Filters) -> StreamingResponse:
 )
 async def events_live(request: Request, bus: BusDep, query: Filters) -> StreamingResponse:
     """``text/event-stream``: an ``event`` message per new event matching the filters (``data`` = its JSON),
-    ``dropped`` messages when this client fell behind, and a comment every 15 s to keep proxies open."""
+    and a comment every 15 s to keep proxies open. A client more than ``live_queue_size`` events behind is
+    dropped: nothing more is sent to it but an ``overflow`` message, and its stream ends; it never slows ingest."""
     subscription = bus.subscribe()
 
     async def stream() -> AsyncIterator[str]:

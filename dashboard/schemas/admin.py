@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import asdict
+from typing import Literal
 
 from pydantic import Field
 
@@ -69,22 +70,27 @@ class DeadLetterOut(ApiModel):
 
 class IngestOut(ApiModel):
     running: bool
+    failure: str | None = Field(description="Why the receive thread ended on its own; null while it runs.")
     endpoint: str | None
     messages: int
-    malformed_messages: int
+    malformed_messages: int = Field(description="Messages that were not an event batch or an edge beat: dropped.")
     batches: int
+    beats: int = Field(description="Edge beats received (docs/dashboard.md, Coverage).")
     accepted: int
     duplicates: int
     rejected: int
+    poison_events: int = Field(description="Valid events the store refused on their own: dead-lettered.")
     commits: int
     failed_commits: int
     acks_sent: int
     acks_unsent: int
+    loop_errors: int = Field(description="Unexpected errors caught by the receive loop (it carries on).")
+    disconnects: int = Field(description="Peers disconnected, including those that sent an oversized message.")
     last_commit_at: float | None
 
     @classmethod
-    def of(cls, stats: IngestStats, *, running: bool, endpoint: str | None) -> IngestOut:
-        return cls(running=running, endpoint=endpoint, **asdict(stats))
+    def of(cls, stats: IngestStats, *, running: bool, failure: str | None, endpoint: str | None) -> IngestOut:
+        return cls(running=running, failure=failure, endpoint=endpoint, **asdict(stats))
 
 
 class RetentionOut(ApiModel):
@@ -95,7 +101,8 @@ class RetentionOut(ApiModel):
 
 
 class HealthOut(ApiModel):
-    status: str
+    status: Literal["ok", "error"] = Field(description="ok, or error (then HTTP 503) with the reason.")
+    reason: str | None = Field(default=None, description="What is wrong when status is error.")
     backend: str
     schema_version: int
     ingest_running: bool

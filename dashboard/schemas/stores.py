@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from dashboard.schemas.common import ApiModel
@@ -32,6 +34,13 @@ class CameraOut(ApiModel):
 
     camera_id: str
     latest: CameraStatusOut | None = Field(description="Latest status event; null if it never sent one.")
+    state: Literal["online", "degraded", "offline", "unknown"] = Field(
+        description="State now: the latest status, or unknown when it never sent one or its edge box stopped "
+        "sending beats (its last status no longer counts as coverage)."
+    )
+    edge_silent_since: float | None = Field(
+        description="The edge box's last beat when it has been silent too long (state unknown), else null."
+    )
     drops: int = Field(description="Times it went offline in the window.")
     online_share: float | None = Field(description="Share of the window it was online; null if unknown.")
     degraded_share: float | None
@@ -42,6 +51,8 @@ class CameraOut(ApiModel):
         return cls(
             camera_id=report.camera_id,
             latest=CameraStatusOut.of(report.latest) if report.latest else None,
+            state=report.state,  # type: ignore[arg-type]  # a status or "unknown", by construction
+            edge_silent_since=report.silent_since,
             drops=report.drops,
             online_share=report.online_share,
             degraded_share=report.degraded_share,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.services.coverage import window_seconds
+from dashboard.services.coverage import UNKNOWN, open_intervals, window_seconds
 from dashboard.services.windows import TimeWindow
 from dashboard.storage.base import CameraStatusEntry, Store
 
@@ -15,6 +15,8 @@ class CameraReport:
 
     Attributes:
         latest: Its latest status event (None when it only ever sent shopper events).
+        state: Its state now: the latest status, or ``unknown`` when it never sent one or its edge box stopped
+            beating (then ``silent_since`` is the box's last beat).
         drops: Times it went offline within the window.
         online_share: Share of the window it was online (None when its status was never known in it).
         history: Its status events within the window (and the one in force at its start), oldest first.
@@ -22,6 +24,8 @@ class CameraReport:
 
     camera_id: str
     latest: CameraStatusEntry | None
+    state: str
+    silent_since: float | None
     drops: int
     online_share: float | None
     degraded_share: float | None
@@ -30,10 +34,10 @@ class CameraReport:
 
 def camera_reports(store: Store, *, store_id: str, window: TimeWindow, now: float) -> list[CameraReport]:
     """A report per camera known from status events or shopper events, sorted by camera id."""
-    latest = {entry.camera_id: entry for entry in store.camera_latest(store_id)}
+    intervals = open_intervals(store, store_id, now=now)
     log = store.camera_log(store_id, window.since, window.until)
-    cameras = sorted(set(latest) | {t.camera_id for t in store.targets(store_id)} | {e.camera_id for e in log})
-    seconds = window_seconds(store, store_id, window, now=now)
+    cameras = sorted(set(intervals) | {t.camera_id for t in store.targets(store_id)} | {e.camera_id for e in log})
+    seconds = window_seconds(store, store_id, window, now=now, intervals=intervals)
     reports = []
     for camera in cameras:
         history = [e for e in log if e.camera_id == camera]
@@ -45,5 +49,8 @@ def camera_reports(store: Store, *, store_id: str, window: TimeWindow, now: floa
         spent = seconds.get(camera)
         share = spent.share if spent else None
         degraded = spent.degraded_s / spent.span_s if spent and spent.span_s and share is not None else None
-        reports.append(CameraReport(camera, latest.get(camera), drops, share, degraded, history))
+        interval = intervals.get(camera)
+        latest = interval.latest if interval else None
+        state, silent = (interval.state, interval.silent_since) if interval else (UNKNOWN, None)
+        reports.append(CameraReport(camera, latest, state, silent, drops, share, degraded, history))
     return reports

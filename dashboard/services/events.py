@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,10 @@ EXPORT_PAGE = 2000
 
 PARQUET_SPOOL_BYTES = 16 * 1024 * 1024
 """Parquet needs its footer written last, so an export is built in a temp file, in memory up to this size."""
+
+
+MAX_CURSOR_CHARS = 256
+"""Longest cursor accepted; issued ones are about 90 characters."""
 
 
 class CursorError(ValueError):
@@ -42,15 +47,23 @@ def encode_cursor(position: FeedPosition) -> str:
 
 
 def decode_cursor(cursor: str) -> FeedPosition:
-    """The position a cursor names; raises `CursorError` for anything else."""
+    """The position a cursor names; raises `CursorError` for anything else.
+
+    A cursor is client input: whatever it holds (a deeply nested JSON array that would raise ``RecursionError``,
+    a huge or non-finite number) is a `CursorError`, i.e. a 400, never a 500.
+    """
+    error = CursorError(f"cursor: not a cursor issued by this feed ({cursor[:40]!r})")
+    if len(cursor) > MAX_CURSOR_CHARS:  # issued cursors are about 90 characters
+        raise error
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         ts_text, event_id = json.loads(raw)
-        if parse_event_id(str(event_id)) is None:  # every issued cursor names a stored (canonical) event id
-            raise ValueError(f"not an event id: {event_id!r}")
-        return FeedPosition(float(ts_text), str(event_id))
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise CursorError(f"cursor: not a cursor issued by this feed ({cursor[:40]!r})") from exc
+        ts = float(ts_text)
+        if not isinstance(ts_text, str) or not math.isfinite(ts) or parse_event_id(str(event_id)) is None:
+            raise ValueError("not a (ts, event id) pair this feed issues")  # issued cursors hold repr(ts), an id
+        return FeedPosition(ts, str(event_id))
+    except (binascii.Error, ValueError, TypeError, RecursionError) as exc:
+        raise error from exc
 
 
 def event_page(store: Store, flt: EventFilter, *, cursor: str | None, limit: int) -> EventPage:
@@ -78,9 +91,10 @@ def ndjson_lines(store: Store, flt: EventFilter) -> Iterator[str]:
         yield payload + "\n"
 
 
-def csv_export(store: Store, flt: EventFilter) -> Iterator[str]:
-    """The feed as CSV with the stable columns of `dashboard.services.feed_format`."""
-    return csv_lines(iter_payloads(store, flt))
+def csv_export(store: Store, flt: EventFilter, *, escape_formulas: bool) -> Iterator[str]:
+    """The feed as CSV with the stable columns of `dashboard.services.feed_format` (``escape_formulas``: see
+    `dashboard.services.feed_format.csv_lines`)."""
+    return csv_lines(iter_payloads(store, flt), escape_formulas=escape_formulas)
 
 
 def parquet_export(store: Store, flt: EventFilter) -> BinaryIO:

@@ -3,6 +3,13 @@
 Every event of every type fills the same columns (absent fields empty / null), so analysts get one table
 schema. The spot box is split into four columns. Floats are written in shortest round-trip form, so
 ``events -> CSV -> events`` and ``events -> Parquet -> events`` give back equal events.
+
+CSV opened in a spreadsheet is also a way in: a text cell such as ``=HYPERLINK(...)`` is run as a formula
+("CSV injection"), and ids and camera ``reason`` texts come from edge boxes. With ``escape_formulas`` every
+*text* cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``, which
+spreadsheets show as text (OWASP's advice). Numbers are never changed. The escaped CSV is what people
+download (the API's default); the exact feed, which `parse_csv` reads back to equal events, is the same CSV
+without escaping (``escape_formulas=false``).
 """
 
 from __future__ import annotations
@@ -79,8 +86,15 @@ def unflatten(row: Mapping[str, Any]) -> AnyEvent:
     return from_dict(data)
 
 
-def csv_lines(payloads: Iterable[str]) -> Iterator[str]:
-    """CSV text (header first) of stored event payloads, one line at a time, for streaming."""
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these is a formula to a spreadsheet."""
+
+
+def csv_lines(payloads: Iterable[str], *, escape_formulas: bool = False) -> Iterator[str]:
+    """CSV text (header first) of stored event payloads, one line at a time, for streaming.
+
+    ``escape_formulas``: prefix text cells that a spreadsheet would run as formulas with ``'`` (module doc).
+    """
     buffer = io.StringIO()
     # RFC 4180 line ends: the writer quotes a field holding any character of the line terminator, so with "\n"
     # alone a carriage return in a text field went out unquoted and broke the row for every CSV reader.
@@ -88,7 +102,7 @@ def csv_lines(payloads: Iterable[str]) -> Iterator[str]:
     writer.writeheader()
     yield _take(buffer)
     for payload in payloads:
-        writer.writerow({k: _csv_value(v) for k, v in flatten(json.loads(payload)).items()})
+        writer.writerow({k: _csv_value(v, escape_formulas) for k, v in flatten(json.loads(payload)).items()})
         yield _take(buffer)
 
 
@@ -117,13 +131,15 @@ def arrow_batch(payloads: Iterable[str]) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist(rows, schema=ARROW_SCHEMA)
 
 
-def _csv_value(value: Any) -> Any:
+def _csv_value(value: Any, escape_formulas: bool) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
+    if escape_formulas and isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 

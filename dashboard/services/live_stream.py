@@ -1,4 +1,12 @@
-"""The live feed as Server-Sent Events, filtered like the paged feed."""
+"""The live feed as Server-Sent Events, filtered like the paged feed.
+
+A client that falls too far behind is dropped by its subscription (`dashboard.services.bus`): nothing more is
+queued or formatted for it. When it next reads, its stream ends with an ``overflow`` message (it may reconnect
+and page the feed for what it missed). A client that never reads keeps its connection until it goes away: the
+server cannot close a socket whose peer does not take the bytes already written (asyncio flushes before it
+closes, and ASGI gives no abort), but it does no more work for it and holds only what the socket buffers hold.
+A reverse proxy's send timeout (nginx ``send_timeout``) closes such connections.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from dashboard.services.bus import Subscription
 from dashboard.storage.base import EventFilter
-from vision.events.codec import to_json
 from vision.events.contract import AnyEvent
 
 KEEPALIVE_S = 15.0
 """Seconds between keep-alive comments; also how often a vanished client is noticed."""
+EVERYTHING = EventFilter()
+"""The filter of a client that asked for every event: its batches are passed on unfiltered."""
+CHUNK_EVENTS = 500
+"""Events joined into one write: one send per chunk rather than per event."""
 
 
 def matches(flt: EventFilter, event: AnyEvent) -> bool:
@@ -38,15 +49,17 @@ async def sse_stream(
     disconnected: Callable[[], Awaitable[bool]],
     keepalive_s: float = KEEPALIVE_S,
 ) -> AsyncIterator[str]:
-    """SSE messages for the events ``subscription`` receives, until the client disconnects."""
+    """SSE messages for the events ``subscription`` receives, until the client disconnects or is dropped."""
     yield ": connected\n\n"
-    reported = 0
     while not await disconnected():
-        event = await subscription.get(keepalive_s)
-        if subscription.dropped > reported:
-            yield f"event: dropped\ndata: {subscription.dropped - reported}\n\n"
-            reported = subscription.dropped
-        if event is None:
+        batch = await subscription.next_batch(keepalive_s)
+        if subscription.closed.is_set():
+            if subscription.overflowed:
+                yield "event: overflow\ndata: this client fell too far behind and was disconnected\n\n"
+            return
+        if batch is None:
             yield ": keepalive\n\n"
-        elif matches(flt, event):
-            yield f"id: {event.event_id}\nevent: {event.type}\ndata: {to_json(event)}\n\n"
+            continue
+        kept = batch if flt == EVERYTHING else [e for e in batch if matches(flt, e.event)]
+        for start in range(0, len(kept), CHUNK_EVENTS):
+            yield "".join(e.message for e in kept[start : start + CHUNK_EVENTS])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dashboard.services.coverage import CameraSeconds, camera_seconds, combined_share, window_seconds
 from dashboard.services.metrics import ShelfFigures, figures
-from dashboard.services.windows import Granularity, TimeWindow, series_buckets, window_parts
+from dashboard.services.windows import Granularity, TimeWindow, bucket_finder, series_buckets, window_parts
 from dashboard.storage.base import RollupCounts, RollupQuery, Store, Target
 
 GAP_COVERAGE = 0.0
@@ -92,12 +92,17 @@ def shelf_series(
         return []
     size = buckets[0].rollup_s
     rows = store.rollups(RollupQuery(store_id, size, buckets[0].start, buckets[-1].end, "shelf", (shelf_id,)))
-    by_start = {row.bucket_start: row.counts for row in rows}
+    totals = [RollupCounts()] * len(buckets)
+    find = bucket_finder(buckets)
+    for row in rows:
+        index = find(row.bucket_start)
+        if index is not None:
+            totals[index] = totals[index] + row.counts
     _, cameras = shelf_cameras(store.targets(store_id)).get(shelf_id, (set(), set()))
     coverage = camera_seconds(store, store_id, buckets, now=now)
     points = []
     for index, bucket in enumerate(buckets):
-        counts = sum((by_start.get(s, RollupCounts()) for s in bucket.rollup_starts()), RollupCounts())
+        counts = totals[index]
         share = combined_share([coverage[c][index] for c in sorted(cameras) if c in coverage])
         gap = share is not None and share <= GAP_COVERAGE
         points.append(SeriesPoint(bucket.start, bucket.end, share, counts, None if gap else figures(counts)))

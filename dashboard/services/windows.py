@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -106,13 +108,31 @@ def series_buckets(window: TimeWindow, granularity: Granularity, tz: str = "UTC"
         whole = aligned(window, size)
         return [Bucket(float(s), float(s + size), size) for s in range(int(whole.since), int(whole.until), size)]
     zone = _zone(tz)
-    day = datetime.fromtimestamp(window.since, zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    buckets = []
-    while day.timestamp() < window.until:
-        following = (day + timedelta(days=1, hours=3)).replace(hour=0)  # +3 h absorbs DST; then back to midnight
-        buckets.append(Bucket(day.timestamp(), following.timestamp(), HOUR_S))
-        day = following
+    try:
+        day = datetime.fromtimestamp(window.since, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        buckets = []
+        while day.timestamp() < window.until:
+            following = (day + timedelta(days=1, hours=3)).replace(hour=0)  # +3 h absorbs DST; back to midnight
+            buckets.append(Bucket(day.timestamp(), following.timestamp(), HOUR_S))
+            day = following
+    except (OverflowError, ValueError) as exc:  # a local day past 9999-12-31 has no date
+        raise ValueError(f"since/until: day buckets in {tz} cannot reach past the year 9999 ({exc})") from exc
     return buckets
+
+
+def bucket_finder(buckets: Sequence[Bucket]) -> Callable[[float], int | None]:
+    """A function giving the index of the bucket of ``buckets`` (in order) holding a rollup start, or None.
+
+    A rollup belongs to the bucket holding its start. Bisection: placing sparse stored rows costs nothing per
+    bucket, so a read's cost follows the rows, not the window's length.
+    """
+    starts = [bucket.start for bucket in buckets]
+
+    def find(rollup_start: float) -> int | None:
+        index = bisect_right(starts, rollup_start) - 1
+        return index if index >= 0 and rollup_start < buckets[index].end else None
+
+    return find
 
 
 def _zone(tz: str) -> ZoneInfo:

@@ -196,7 +196,11 @@ class OpenVisit:
 
 @dataclass(frozen=True, slots=True)
 class TokenRecord:
-    """An API token as stored: only the sha256 of the secret, never the secret itself."""
+    """An API token as stored: only the sha256 of the secret, never the secret itself.
+
+    ``expires_at`` is set on page sign-in sessions (`dashboard.services.tokens.start_session`), never on API
+    tokens: a session is refused after it, and sign-out revokes it.
+    """
 
     token_id: str
     name: str
@@ -204,6 +208,26 @@ class TokenRecord:
     token_hash: str
     created_at: float
     revoked_at: float | None = None
+    expires_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CameraLiveness:
+    """When the aggregator last heard the edge box of one camera (its publisher's `EdgeBeat`).
+
+    Attributes:
+        last_seen: Aggregator clock at the latest beat, UTC epoch seconds.
+        stale_after_s: Seconds of silence after which the camera's status is unknown (the box's own setting).
+    """
+
+    store_id: str
+    camera_id: str
+    last_seen: float
+    stale_after_s: float
+
+    def silent_since(self, now: float) -> float | None:
+        """``last_seen`` when the box has been silent too long at ``now``, else None (it is alive)."""
+        return self.last_seen if now - self.last_seen > self.stale_after_s else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +308,14 @@ class Store(Protocol):
 
     def camera_latest(self, store_id: str) -> list[CameraStatusEntry]:
         """The latest status event of every camera of a store."""
+        ...
+
+    def record_liveness(self, beats: Sequence[CameraLiveness]) -> None:
+        """Keep the latest ``last_seen`` (and its ``stale_after_s``) of each camera of ``beats``."""
+        ...
+
+    def camera_liveness(self, store_id: str) -> list[CameraLiveness]:
+        """When each camera of a store was last heard of (cameras whose box never sent a beat are absent)."""
         ...
 
     def targets(self, store_id: str) -> list[Target]:

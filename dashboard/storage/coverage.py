@@ -2,7 +2,7 @@
 
 A camera's status holds from one ``camera_status`` event to the next. The interval after the last known
 event is still *open* (the camera is presumably still in that state) and is never stored: it is added at
-query time up to "now" (`open_interval_seconds`). Stored rows therefore depend only on closed intervals, and
+query time (`dashboard.services.coverage`). Stored rows therefore depend only on closed intervals, and
 when a status event arrives (even late, out of order) the buckets between its neighbours are recomputed
 from the log (`coverage_rows`), which keeps the table exact under any arrival order.
 
@@ -83,11 +83,6 @@ def coverage_rows(points: Sequence[StatusPoint], window: tuple[int, int]) -> lis
             for bucket, overlap in _split(low, high, size):
                 seconds.setdefault((size, bucket), [0.0, 0.0, 0.0])[column] += overlap
     return [CoverageDelta(size, bucket, *values) for (size, bucket), values in sorted(seconds.items())]
-
-
-def open_interval_seconds(last: StatusPoint, bucket: int, bucket_s: int, now: float) -> float:
-    """Seconds of ``[bucket, bucket + bucket_s)`` after ``last.ts`` and before ``now``: the open interval's share."""
-    return max(0.0, min(bucket + bucket_s, now) - max(bucket, last.ts))
 
 
 def _split(low: float, high: float, size: int) -> list[tuple[int, float]]:

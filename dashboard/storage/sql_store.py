@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from dashboard.storage.base import (
+    CameraLiveness,
     CameraStatusEntry,
     CoverageRow,
     DeadLetter,
@@ -43,8 +44,16 @@ _EVENT_FILTER_COLUMNS = (
     ("shelf_id", "shelf_id"),
     ("shopper_id", "shopper_id"),
 )
-_TOKEN_COLUMNS = "token_id, name, scopes, token_hash, created_at, revoked_at"
+_TOKEN_COLUMNS = "token_id, name, scopes, token_hash, created_at, revoked_at, expires_at"
 _CAMERA_COLUMNS = "store_id, camera_id, ts, status, reason, fps"
+_LIVENESS_COLUMNS = ("store_id", "camera_id", "last_seen", "stale_after_s")
+_LIVENESS_CONFLICT = (
+    "ON CONFLICT (store_id, camera_id) DO UPDATE SET "
+    "stale_after_s = CASE WHEN excluded.last_seen >= edge_liveness.last_seen THEN excluded.stale_after_s "
+    "ELSE edge_liveness.stale_after_s END, "
+    "last_seen = CASE WHEN excluded.last_seen > edge_liveness.last_seen THEN excluded.last_seen "
+    "ELSE edge_liveness.last_seen END"
+)
 
 
 class SqlStore:
@@ -161,6 +170,20 @@ class SqlStore:
             latest.setdefault(str(row[1]), _camera_entry(row))
         return list(latest.values())
 
+    def record_liveness(self, beats: Sequence[CameraLiveness]) -> None:
+        rows = [(b.store_id, b.camera_id, b.last_seen, b.stale_after_s) for b in beats]
+        if not rows:
+            return
+        with self._pool.connection() as conn, conn.transaction():
+            conn.insert_many("edge_liveness", _LIVENESS_COLUMNS, rows, on_conflict=_LIVENESS_CONFLICT)
+
+    def camera_liveness(self, store_id: str) -> list[CameraLiveness]:
+        rows = self._query(
+            f"SELECT {', '.join(_LIVENESS_COLUMNS)} FROM edge_liveness WHERE store_id = ? ORDER BY camera_id",
+            (store_id,),
+        )
+        return [CameraLiveness(str(r[0]), str(r[1]), float(r[2]), float(r[3])) for r in rows]
+
     def targets(self, store_id: str) -> list[Target]:
         rows = self._query(
             "SELECT store_id, shelf_id, zone_id, camera_id, first_ts, last_ts FROM targets WHERE store_id = ? "
@@ -209,7 +232,7 @@ class SqlStore:
     def add_token(self, record: TokenRecord) -> None:
         with self._pool.connection() as conn, conn.transaction():
             conn.execute(
-                f"INSERT INTO api_tokens ({_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO api_tokens ({_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.token_id,
                     record.name,
@@ -217,6 +240,7 @@ class SqlStore:
                     record.token_hash,
                     record.created_at,
                     record.revoked_at,
+                    record.expires_at,
                 ),
             )
 
@@ -287,4 +311,5 @@ def _camera_entry(row: Sequence[Any]) -> CameraStatusEntry:
 def _token(row: Sequence[Any]) -> TokenRecord:
     scopes = tuple(s for s in str(row[2]).split(",") if s)
     revoked = None if row[5] is None else float(row[5])
-    return TokenRecord(str(row[0]), str(row[1]), scopes, str(row[3]), float(row[4]), revoked)
+    expires = None if row[6] is None else float(row[6])
+    return TokenRecord(str(row[0]), str(row[1]), scopes, str(row[3]), float(row[4]), revoked, expires)

@@ -53,7 +53,7 @@ def serve(
     from dashboard.ingest.curve import CurveServerKeys
     from dashboard.ingest.receiver import IngestOptions, IngestReceiver
     from dashboard.services.bus import EventBus
-    from dashboard.services.tokens import rotate_startup_token
+    from dashboard.services.tokens import rotate_startup_token, sign_in_link_session
     from dashboard.settings import DashboardSettings
     from dashboard.storage import open_store
 
@@ -81,19 +81,25 @@ def serve(
         fail(f"cannot listen on {host}:{port}: {exc}", code=2)
     url = f"http://{host}:{listener.getsockname()[1]}"
     issued = rotate_startup_token(store, name=STARTUP_TOKEN_NAME, now=time.time())
+    # The sign-in link carries a read-scope session of its own (a day long), never the admin token: a link that
+    # ends up in a browser history or a chat then grants no admin rights.
+    sign_in = sign_in_link_session(store, now=time.time())
     bus = EventBus(queue_size=settings.live_queue_size)
     receiver = None
     if settings.ingest_endpoint is not None:
         options = IngestOptions(
-            poll_ms=settings.ingest_poll_ms, max_events_per_commit=settings.ingest_max_events_per_commit
+            poll_ms=settings.ingest_poll_ms,
+            max_events_per_commit=settings.ingest_max_events_per_commit,
+            max_message_bytes=settings.ingest_max_message_bytes,
         )
         receiver = IngestReceiver(store=store, endpoint=settings.ingest_endpoint, bus=bus, options=options, curve=curve)
     web = create_app(settings, store, bus=bus, ingest=receiver)
     typer.echo(f"shelfsight aggregator ({store.backend}: {settings.db})")
     typer.echo(f"  dashboard:   {url}/")
-    typer.echo(f"  sign in:     {url}/login#token={issued.secret}")
+    typer.echo(f"  sign in:     {url}/login#token={sign_in.secret}  (read only, valid for a day)")
     typer.echo(f"  admin token: {issued.secret}  (shown once; stored hashed)")
-    typer.echo(f"  API docs:    {url}/docs")
+    if settings.api_docs:
+        typer.echo(f"  API docs:    {url}/docs")
     if settings.ingest_endpoint is None:
         typer.echo("  ingest:      off")
     else:

@@ -39,7 +39,8 @@ def publisher_settings(config: EdgeConfig, config_dir: str | None = None) -> Pub
             raise ValueError(f"{path} holds no secret key: give the box's .key_secret file")
         server_key, client_keys = aggregator.server_public_key.encode(), (public, secret)
     return PublisherSettings(endpoint=aggregator.endpoint, store_id=config.store_id, batch_size=1000,
-                             curve_server_key=server_key, curve_client_keys=client_keys)  # fmt: skip
+                             curve_server_key=server_key, curve_client_keys=client_keys,
+                             cameras=tuple(camera.id for camera in config.cameras))  # fmt: skip
 
 
 class PublishStage:

@@ -93,7 +93,9 @@ def start_server(db: str, *, ingest: str, log: Path, port: int = 0, extra_args: 
         key, _, value = line.strip().partition(": ")
         printed[key] = value.strip()
     url = printed["dashboard"].rstrip("/")
-    server = Server(url, ingest, printed["admin token"].split()[0], printed["sign in"], process, log, log_file)
+    server = Server(
+        url, ingest, printed["admin token"].split()[0], printed["sign in"].split()[0], process, log, log_file
+    )
     with server.client() as client:
         while True:
             try:

@@ -47,7 +47,7 @@ def test_a_read_token_cannot_use_admin_routes(client: TestClient) -> None:
 def test_health_needs_no_token(app: object, loaded: Store) -> None:
     with TestClient(app) as anonymous:  # type: ignore[arg-type]
         body = anonymous.get("/api/v1/health").json()
-    assert body == {"status": "ok", "backend": "sqlite", "schema_version": 3, "ingest_running": False,
+    assert body == {"status": "ok", "reason": None, "backend": "sqlite", "schema_version": 4, "ingest_running": False,
                     "events": 26, "dead_letters": 0}  # fmt: skip
 
 
@@ -84,7 +84,7 @@ def test_the_feed_round_trips_through_ndjson_csv_and_parquet(client: TestClient,
     ndjson = client.get("/api/v1/events.ndjson", params={"store": "store-1"})
     assert ndjson.headers["content-type"].startswith("application/x-ndjson")
     assert [from_json(line) for line in ndjson.text.splitlines()] == FEED_ORDER
-    csv_response = client.get("/api/v1/events.csv", params={"store": "store-1"})
+    csv_response = client.get("/api/v1/events.csv", params={"store": "store-1", "escape_formulas": "false"})
     assert csv_response.headers["content-type"].startswith("text/csv")
     assert parse_csv(csv_response.text) == FEED_ORDER
     parquet = client.get("/api/v1/events.parquet", params={"store": "store-1"})

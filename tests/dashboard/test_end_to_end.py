@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2 as httpx
 import pyarrow.parquet as pq
 import pytest
 
@@ -38,7 +39,12 @@ def server(tmp_path: Path) -> Iterator[Server]:
     running = start_server(
         str(tmp_path / "e2e.db"), ingest=f"tcp://127.0.0.1:{free_port()}", log=tmp_path / "serve.log"
     )
-    assert running.sign_in == f"{running.url}/login#token={running.token}"
+    # The printed sign-in link carries a read-only session of its own, never the admin token.
+    link_token = running.sign_in.removeprefix(f"{running.url}/login#token=")
+    assert link_token != running.sign_in and link_token != running.token
+    with httpx.Client(base_url=running.url, headers={"Authorization": f"Bearer {link_token}"}) as link:
+        assert link.get("/api/v1/stores").status_code == 200
+        assert link.get("/api/v1/admin/tokens").status_code == 403
     yield running
     running.stop()
 
@@ -107,7 +113,8 @@ def test_edge_to_dashboard_with_real_processes_sockets_and_http(server: Server) 
 
         # The feed round-trips through NDJSON, CSV and Parquet.
         assert [from_json(x) for x in client.get("/api/v1/events.ndjson").text.splitlines()] == FEED_ORDER
-        assert parse_csv(client.get("/api/v1/events.csv").text) == FEED_ORDER
+        exact_csv = client.get("/api/v1/events.csv", params={"escape_formulas": "false"}).text
+        assert parse_csv(exact_csv) == FEED_ORDER
         table = pq.read_table(io.BytesIO(client.get("/api/v1/events.parquet").content))
         assert [unflatten(row) for row in table.to_pylist()] == FEED_ORDER
 

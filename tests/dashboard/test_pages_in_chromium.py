@@ -110,6 +110,11 @@ def test_each_page_in_headless_chromium(server: Server, tmp_path: Path) -> None:
         changed = float(np.mean(np.abs(shot.astype(np.int16) - bare.astype(np.int16)) > 16))
         assert changed > MIN_CHART_SHARE, f"{page.name}: charts changed only {changed:.1%} of the pixels"
 
+    # The API docs draw from this server's own copy of Swagger UI (Chromium here has no Internet) under the CSP.
+    docs = browser.dom(f"{server.url}/docs")
+    assert "opblock" in docs and "/api/v1/events" in docs, docs[-1000:]
+    browser.screenshot(f"{server.url}/docs", shots / "docs.png", width=WIDTH, height=1000)
+
     print(f"screenshots: {shots}")
     target = os.environ.get(SCREENSHOTS_ENV)
     if target:

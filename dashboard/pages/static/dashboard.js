@@ -1,5 +1,21 @@
-// Small page helpers; no framework, nothing fetched from outside this server.
+// Small page helpers; no framework, nothing fetched from outside this server, no inline script (see the CSP).
 (function () {
+  // Charts: each spec is a JSON data block the page carries; plotly draws it into its element.
+  var specs = document.querySelectorAll("script.chart-spec");
+  Array.prototype.forEach.call(specs, function (node) {
+    var spec = JSON.parse(node.textContent);
+    Plotly.newPlot(node.getAttribute("data-element"), spec.data, spec.layout,
+                   {responsive: true, displaylogo: false});
+  });
+
+  // The store switch: a choice opens that store's overview.
+  var pick = document.querySelector("form.switch select");
+  if (pick) {
+    pick.addEventListener("change", function () {
+      location.href = "/stores/" + encodeURIComponent(pick.value);
+    });
+  }
+
   // Login links carry the token after '#', which browsers never send to the server (so it stays out of logs).
   var form = document.getElementById("login-form");
   if (form && location.hash.indexOf("#token=") === 0) {

@@ -14,7 +14,7 @@ import zmq.auth
 from dashboard.ingest.curve import CurveServerKeys
 from dashboard.ingest.receiver import IngestOptions, IngestReceiver
 from dashboard.services.bus import EventBus
-from dashboard.storage.base import EventFilter, IngestResult, Store
+from dashboard.storage.base import DeadLetter, EventFilter, IngestResult, Store
 from dashboard.storage.prepared import PreparedIngest
 from pipeline.transport.envelope import decode, encode
 from pipeline.transport.messages import Ack, EventBatch
@@ -26,22 +26,35 @@ TIMEOUT_MS = 3000
 
 
 class GatedStore:
-    """A real store whose ingest can be held at a gate or made to fail, to observe when acks leave."""
+    """A real store whose ingest can be held at a gate or made to fail, to observe when acks leave.
+
+    While ``down`` every write fails, as in a database outage; ``refuse`` names event ids the store cannot write
+    (a poison event: it passed validation, the database refuses it).
+    """
 
     def __init__(self, inner: Store) -> None:
         self.inner = inner
         self.gate = threading.Event()
         self.gate.set()
         self.entered = threading.Event()
-        self.failures_left = 0
+        self.down = False
+        self.attempts = 0
+        self.refuse: set[str] = set()
 
     def ingest_prepared(self, prepared: PreparedIngest) -> IngestResult:
         self.entered.set()
         assert self.gate.wait(10)
-        if self.failures_left:
-            self.failures_left -= 1
+        self.attempts += 1
+        if self.down:
             raise RuntimeError("database unavailable")
+        if refused := self.refuse & {str(e.event_id) for e in prepared.events}:
+            raise RuntimeError(f"cannot store {sorted(refused)}")
         return self.inner.ingest_prepared(prepared)
+
+    def ingest(
+        self, events: Sequence[AnyEvent], dead_letters: Sequence[DeadLetter], *, received_at: float
+    ) -> IngestResult:
+        return self.ingest_prepared(PreparedIngest.of(events, dead_letters, received_at=received_at))
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
@@ -126,23 +139,48 @@ def test_the_ack_leaves_only_after_the_commit(sqlite_store: Store, endpoint: str
         ingest.stop()
 
 
-def test_a_failed_commit_sends_no_ack_and_the_resend_is_stored(
+def test_a_database_outage_sends_no_ack_and_the_resend_is_stored(
     sqlite_store: Store, endpoint: str, dealer: zmq.Socket[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("dashboard.ingest.receiver.FAILED_COMMIT_BACKOFF_S", 0.01)
     store = GatedStore(sqlite_store)
-    store.failures_left = 1
+    store.down = True
     ingest = IngestReceiver(store=store, endpoint=endpoint, options=IngestOptions(poll_ms=20))  # type: ignore[arg-type]
     ingest.start()
     try:
         _send(dealer, "b-4", BATCH_A[:2])
-        assert dealer.poll(500) == 0
-        assert ingest.stats.failed_commits == 1
+        _eventually(lambda: ingest.stats.failed_commits >= 1 and ingest.stats.commits == 0)
+        # Isolation gave up at the first write that failed on its own: a few attempts, not one per event.
+        assert store.attempts <= 3
+        assert dealer.poll(300) == 0
+        store.down = False
         _send(dealer, "b-4", BATCH_A[:2])  # what the edge's spool does without an ack
         assert _ack(dealer) == Ack("store-1", "b-4", accepted=2, duplicates=0, rejected=0)
     finally:
         ingest.stop()
-    assert sqlite_store.counts().events == 2
+    assert sqlite_store.counts().events == 2 and sqlite_store.counts().dead_letters == 0
+
+
+def test_an_event_the_store_refuses_is_dead_lettered_and_the_rest_stored_and_acked(
+    sqlite_store: Store, endpoint: str, dealer: zmq.Socket[bytes]
+) -> None:
+    store = GatedStore(sqlite_store)
+    poison = BATCH_A[3]
+    store.refuse = {str(poison.event_id)}
+    ingest = IngestReceiver(store=store, endpoint=endpoint, options=IngestOptions(poll_ms=20))  # type: ignore[arg-type]
+    ingest.start()
+    try:
+        _send(dealer, "b-9", BATCH_A)
+        assert _ack(dealer) == Ack("store-1", "b-9", accepted=len(BATCH_A) - 1, duplicates=0, rejected=1)
+        _send(dealer, "b-10", BATCH_A[:2])  # ingest goes on
+        assert _ack(dealer).duplicates == 2
+    finally:
+        ingest.stop()
+    stored = {e.event_id for e in sqlite_store.events(EventFilter(), after=None, limit=100)}
+    assert stored == {str(e.event_id) for e in BATCH_A} - {str(poison.event_id)}
+    (letter,) = sqlite_store.dead_letters(limit=10)
+    assert letter.letter.raw == to_msgpack(poison) and "the store could not write this event" in letter.letter.error
+    assert ingest.stats.poison_events == 1
 
 
 def test_new_events_reach_the_bus_once(sqlite_store: Store, endpoint: str, dealer: zmq.Socket[bytes]) -> None:

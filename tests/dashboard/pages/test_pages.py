@@ -16,6 +16,9 @@ from dashboard.services.tokens import IssuedToken
 from dashboard.storage.base import Store
 from tests.dashboard.scenario import ALL_EVENTS, T0
 
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://testserver"}
+"""A browser posting the sign-in form of this server sends its origin."""
+
 
 @pytest.fixture
 def browser(app: FastAPI, sqlite_store: Store, read_token: IssuedToken) -> Iterator[TestClient]:
@@ -23,16 +26,17 @@ def browser(app: FastAPI, sqlite_store: Store, read_token: IssuedToken) -> Itera
     sqlite_store.ingest(ALL_EVENTS, [], received_at=T0)
     with TestClient(app, follow_redirects=False) as test_client:
         response = test_client.post("/login", content=f"token={read_token.secret}&next=/",
-                                    headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+                                    headers=FORM_HEADERS)  # fmt: skip
         assert response.status_code == 303 and response.headers["location"] == "/"
         assert "httponly" in response.headers["set-cookie"].lower()
         yield test_client
 
 
 def _charts(html: str) -> dict[str, list[dict[str, Any]]]:
-    """The plotly data of each chart on a page, by element id."""
-    found = re.findall(r"Plotly\.newPlot\((\"[^\"]+\"), (\[.*?\]), \{", html, flags=re.DOTALL)
-    return {json.loads(element): json.loads(data) for element, data in found}
+    """The plotly data of each chart on a page (its JSON data block), by element id."""
+    found = re.findall(r'<script type="application/json" class="chart-spec" data-element="([^"]+)">(.*?)</script>',
+                       html, flags=re.DOTALL)  # fmt: skip
+    return {element: json.loads(spec)["data"] for element, spec in found}
 
 
 def test_pages_send_visitors_without_a_token_to_login(app: FastAPI) -> None:
@@ -42,7 +46,7 @@ def test_pages_send_visitors_without_a_token_to_login(app: FastAPI) -> None:
         assert response.headers["location"] == "/login?next=/stores/store-1"
         assert anonymous.get("/login").status_code == 200
         bad = anonymous.post("/login", content="token=ss_wrong&next=//evil.example",
-                             headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+                             headers=FORM_HEADERS)  # fmt: skip
         assert bad.headers["location"] == "/login?error=unknown+token&next=/"
 
 

@@ -8,7 +8,6 @@ from dashboard.storage.coverage import (
     CoverageDelta,
     StatusPoint,
     coverage_rows,
-    open_interval_seconds,
     recompute_window,
 )
 
@@ -55,10 +54,3 @@ def test_recompute_window_spans_the_neighbours_of_the_new_points() -> None:
     assert recompute_window(points, [5000]) == (0, 3 * H)
     assert recompute_window(points, [9000]) == (H, 3 * H)
     assert recompute_window(points, [100]) == (0, 2 * H)
-
-
-def test_open_interval_seconds_stop_at_now() -> None:
-    point = StatusPoint(1000, "online")
-    assert open_interval_seconds(point, 0, H, now=10_000) == 2600.0
-    assert open_interval_seconds(point, 0, H, now=2000) == 1000.0
-    assert open_interval_seconds(point, H, H, now=2000) == 0.0
