@@ -2,7 +2,8 @@
 
 shelfsight synth list                              the scenario library
 shelfsight synth one_takes_item --out DIR          a library scenario (same as `synth render ...`)
-shelfsight synth random --seed 7 --out DIR         a random crowd from a seed (and --arrivals-per-min ...)
+shelfsight synth random --seed 7 --out DIR         a random crowd from a seed, through a real camera's faults
+                                                   (--clean: a perfect camera; --arrivals-per-min ...)
 shelfsight synth path/to/scenario.yaml --out DIR   a scenario file
 shelfsight synth realism [NAME ...] --step 5       how well the real detector sees the shoppers
 """
@@ -13,7 +14,7 @@ import json
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import typer
 from rich.console import Console
@@ -64,13 +65,15 @@ def list_scenarios() -> None:
     console.print("also: random --seed N (a random crowd), or a scenario YAML file")
 
 
-def _scenario(ref: str, seed: int | None, crowd: CrowdSpec, view: ViewKind) -> tuple[Scenario, bool]:
+def _scenario(
+    ref: str, seed: int | None, crowd: CrowdSpec, view: ViewKind | None, clean: bool
+) -> tuple[Scenario, bool]:
     """The scenario to render and whether ``synthetic:<name>`` can reproduce it (else the config names the video)."""
     if ref == "random":
         if seed is None:
             fail("synth random needs --seed N (the same seed gives the same scenario)", code=2)
-        default = crowd == CrowdSpec() and view == "eye_level"
-        return random_scenario(seed, crowd, view=view), default
+        default = crowd == CrowdSpec() and view is None and not clean
+        return random_scenario(seed, crowd, view=view, clean=clean), default
     scenario = resolve_scenario(ref)
     named = ref in library_names() or ref.startswith("random-")
     if seed is not None and seed != scenario.seed:
@@ -110,19 +113,30 @@ def render(
     return_share: Annotated[
         float, typer.Option(min=0, max=1, help="random: share of takes put back.")
     ] = CrowdSpec.return_share,
-    view: Annotated[str, typer.Option(help="random: eye_level or high_oblique.")] = "eye_level",
+    view: Annotated[
+        str | None,
+        typer.Option(help="random: eye_level, high_oblique or overhead_fisheye [default: drawn from the seed]."),
+    ] = None,
+    clean: Annotated[
+        bool,
+        typer.Option(
+            "--clean",
+            help="random: a perfect camera (still, no H.264, no noise), plain packaging, nobody in place at the start.",
+        ),
+    ] = False,
     size: Annotated[str | None, typer.Option(help="Frame size WIDTHxHEIGHT [default: the scenario's].")] = None,
     fps: Annotated[float | None, typer.Option(min=1, max=60, help="Frame rate [default: the scenario's].")] = None,
     video: Annotated[bool, typer.Option(help="Write video.mp4 (truth is written either way).")] = True,
 ) -> None:
     """Render a scenario: the video, its edge config, MOT ground truth, true events and a truth summary."""
-    if view not in ("eye_level", "high_oblique"):
-        fail(f"--view must be eye_level or high_oblique, got {view!r}", code=2)
-    view_kind: ViewKind = "high_oblique" if view == "high_oblique" else "eye_level"
+    views: tuple[ViewKind, ...] = get_args(ViewKind)
+    if view is not None and view not in views:
+        fail(f"--view must be one of {', '.join(views)}, got {view!r}", code=2)
+    view_kind = next((v for v in views if v == view), None)
     crowd = CrowdSpec(0, arrivals_per_min, window_s, stop_share, reach_share, take_share, return_share)
     started = time.monotonic()
     try:
-        chosen, named = _scenario(scenario, seed, crowd, view_kind)
+        chosen, named = _scenario(scenario, seed, crowd, view_kind, clean)
         if size is not None or fps is not None:
             chosen, named = _with_camera(chosen, size, fps), False
         story = build_story(chosen)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+import yaml
 
 from edge_config import load_config
 from vision.events import from_json
@@ -51,6 +52,10 @@ def test_render_a_library_scenario(tmp_path: Path) -> None:
 def test_random_from_a_seed_is_reproducible(tmp_path: Path) -> None:
     first = _run("random", "--seed", "7", "--out", str(tmp_path / "a"), "--no-video")
     second = _run("random", "--seed", "7", "--out", str(tmp_path / "b"), "--no-video")
+    videos = [_run("random", "--seed", "11", "--window-s", "6", "--out", str(tmp_path / f"v{i}")) for i in (1, 2)]
+    assert all(done.returncode == 0 for done in videos), videos[0].stderr
+    video = (tmp_path / "v1" / "video.mp4").read_bytes()
+    assert video == (tmp_path / "v2" / "video.mp4").read_bytes()  # x264, one thread: the same bytes in every run
     assert first.returncode == second.returncode == 0, first.stderr
     assert json.loads(first.stdout.splitlines()[-1])["source"] == "synthetic:random-7"
     assert not (tmp_path / "a" / "video.mp4").exists()
@@ -63,8 +68,29 @@ def test_random_with_other_rates_points_the_config_at_its_video(tmp_path: Path) 
     done = _run("random", "--seed", "3", "--arrivals-per-min", "20", "--window-s", "15", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.splitlines()[-1])
-    assert summary["counts"]["shoppers"] == 5
+    in_place = yaml.safe_load((tmp_path / "scenario.yaml").read_text())["shoppers"]
+    assert summary["counts"]["shoppers"] == 5 + sum(1 for s in in_place if s["enter_s"] < 0)
     assert load_config(tmp_path / "edge_config.yaml").cameras[0].source == "video.mp4"
+
+
+def test_random_comes_through_a_real_camera_unless_clean(tmp_path: Path) -> None:
+    faulty = _run(
+        "random", "--seed", "5", "--window-s", "8", "--view", "overhead_fisheye", "--out", str(tmp_path / "f")
+    )
+    clean = _run("random", "--seed", "5", "--window-s", "8", "--clean", "--out", str(tmp_path / "c"))
+    assert faulty.returncode == clean.returncode == 0, faulty.stderr + clean.stderr
+    camera = yaml.safe_load((tmp_path / "f" / "scenario.yaml").read_text())["camera"]
+    assert camera["view"] == "overhead_fisheye" and camera["effects"]["h264_kbps"] > 0
+    assert yaml.safe_load((tmp_path / "c" / "scenario.yaml").read_text())["camera"]["effects"]["h264_kbps"] is None
+    codecs = {}
+    for name in ("f", "c"):
+        video = cv2.VideoCapture(str(tmp_path / name / "video.mp4"))
+        fourcc = int(video.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little").decode("ascii", "replace")
+        codecs[name] = fourcc.lower()
+        assert video.read()[0], name  # OpenCV decodes it
+    assert codecs == {"f": "h264", "c": "fmp4"}  # the camera's own H.264 stream; MPEG-4 Part 2 (mp4v) as before
+    wrists = (tmp_path / "f" / "gt" / "wrists.txt").read_text().splitlines()
+    assert wrists[0] == "frame,id,side,x,y,visible,reaching,hand_x,hand_y" and len(wrists) > 1
 
 
 def test_rendered_scenario_file_renders_again_to_the_same_truth(tmp_path: Path) -> None:
@@ -79,7 +105,10 @@ def test_rendered_scenario_file_renders_again_to_the_same_truth(tmp_path: Path) 
     [
         (("random", "--out", "x"), "synth random needs --seed N"),
         (("no_such_scenario", "--out", "x"), "no scenario 'no_such_scenario' in the library; known: busy_hour"),
-        (("random", "--seed", "1", "--view", "top", "--out", "x"), "--view must be eye_level or high_oblique"),
+        (
+            ("random", "--seed", "1", "--view", "top", "--out", "x"),
+            "--view must be one of eye_level, high_oblique, overhead_fisheye",
+        ),
         (("one_dwells", "--size", "640by480", "--out", "x"), "--size must be WIDTHxHEIGHT"),
     ],
 )

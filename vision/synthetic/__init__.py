@@ -32,7 +32,8 @@ from vision.synthetic.scenario_io import dump_scenario, load_scenario, load_scen
 from vision.synthetic.source import SyntheticSource
 from vision.synthetic.story import Story, build_story
 from vision.synthetic.synthesis import Synthesis, synthesize
-from vision.synthetic.truth import GroundTruth, MotRow, TruthBuilder, true_shopper_id
+from vision.synthetic.true_events import true_shopper_id
+from vision.synthetic.truth import GroundTruth, MotRow, TruthBuilder
 from vision.synthetic.writer import SynthOutputs, edge_config_yaml, write_outputs
 
 __all__ = [

@@ -142,10 +142,11 @@ class ShelfCanvas:
     ``apply`` redraws only the spots whose content differs from what is drawn. Each product is painted
     into a fresh copy of its spot's bare patch (`Spot.paint_box`; patches never overlap), so moving
     through time in any order (forwards, jumping, backwards) gives the same pixels for the same state.
+    ``detail`` is the packaging detail (`LayoutSpec.packaging_detail`).
     """
 
-    def __init__(self, empty: Image, spots: dict[SpotKey, Spot]) -> None:
-        self.empty = empty
+    def __init__(self, empty: Image, spots: dict[SpotKey, Spot], detail: float = 0.0) -> None:
+        self.empty, self.detail = empty, detail
         self.image = empty.copy()
         self.spots = spots
         self.drawn: dict[SpotKey, ProductLook | None] = dict.fromkeys(spots)
@@ -161,7 +162,7 @@ class ShelfCanvas:
             x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
             patch = self.empty[y0:y1, x0:x1].copy()
             if product is not None and patch.size:
-                draw_product(patch, product, spot.quad_px - np.array([x0, y0], np.float64))
+                draw_product(patch, product, spot.quad_px - np.array([x0, y0], np.float64), self.detail)
             self.image[y0:y1, x0:x1] = patch
             self.drawn[key] = product
 

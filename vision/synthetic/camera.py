@@ -1,8 +1,13 @@
-"""Camera geometry of the synthetic store: a pitched pinhole camera and an optional radial lens distortion.
+"""Camera geometry of the synthetic store: a pitched pinhole camera and an optional lens distortion.
 
 World coordinates are metres: x to the right of the camera, y up from the floor, z forward along the floor
 away from the camera. The camera stands at (0, height, 0) and is pitched down; nothing rolls or yaws, so the
 back wall and the shelf fronts are parallel to the image plane's x axis.
+
+Frames are drawn through the pinhole, then (optionally) warped by a lens: a one-coefficient radial
+distortion (`LensDistortion`) or an equidistant fisheye (`FisheyeLens`, the overhead view's). Both expose the
+same three things: ``cv2.remap`` maps from the written frame to the drawn one, and `distort_points`, which
+sends drawn positions to written ones, so truth and zones follow the pixels.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ class ViewPreset:
         standing_depth_m: (near, far) distance from the shelf front of the standing zone's edges.
         reach_distance_m: Distance from the shelf front at which a reaching shopper stands.
         lanes_m: (near, far) distance from the shelf front of the walking lanes.
+        fisheye: Whether the pinhole picture goes through a fisheye lens (`FisheyeLens`).
+        foreshorten: Whether shoppers are drawn foreshortened: seen from high above, a body is shorter in the
+            image than it is wide at that distance (their width follows the distance, their height the view).
     """
 
     camera_height_m: float
@@ -44,6 +52,8 @@ class ViewPreset:
     standing_depth_m: tuple[float, float] = (1.25, 0.15)
     reach_distance_m: float = 0.55
     lanes_m: tuple[float, float] = (2.6, 1.55)
+    fisheye: bool = False
+    foreshorten: bool = False
 
 
 VIEW_PRESETS: Final[dict[ViewKind, ViewPreset]] = {
@@ -51,6 +61,18 @@ VIEW_PRESETS: Final[dict[ViewKind, ViewPreset]] = {
     "eye_level": ViewPreset(camera_height_m=2.2, pitch_deg=14.0, hfov_deg=72.0, shelf_z_m=4.7, lanes_m=(2.1, 1.5)),
     # A camera high on the opposite shelf looking down at 27 degrees: more floor, shoppers seen from above.
     "high_oblique": ViewPreset(camera_height_m=3.3, pitch_deg=27.0, hfov_deg=68.0, shelf_z_m=4.6, lanes_m=(2.1, 1.5)),
+    # A ceiling camera over the aisle, pitched 45 degrees down through a fisheye lens (a 100 degree pinhole
+    # picture squeezed into the frame, about 1.5x magnified in the middle), like supermarket CCTV: shoppers
+    # in the walking lanes are seen from above, half as tall in the image as they are wide at that distance.
+    "overhead_fisheye": ViewPreset(
+        camera_height_m=3.6,
+        pitch_deg=45.0,
+        hfov_deg=100.0,
+        shelf_z_m=3.2,
+        lanes_m=(2.1, 1.5),
+        fisheye=True,
+        foreshorten=True,
+    ),
 }
 
 
@@ -89,6 +111,10 @@ class PinholeCamera:
         """The world x of the floor point at depth ``z`` that projects to image column ``u``."""
         return (u - self.cx) * self._depth(0.0, z) / self.focal_px
 
+    def scale_px(self, y: float, z: float) -> float:
+        """Pixels per metre (across the image) of an upright object at height ``y`` and floor depth ``z``."""
+        return self.focal_px / self._depth(y, z)
+
 
 class LensDistortion:
     """One-coefficient radial distortion, applied to rendered frames with precomputed ``cv2.remap`` maps.
@@ -125,3 +151,50 @@ class LensDistortion:
             dst = src / gain
         out: Points = dst * self.radius + self.centre
         return out
+
+
+class FisheyeLens:
+    """An equidistant fisheye (image radius proportional to the angle off the axis), corners kept in place.
+
+    The frame is drawn through a wide pinhole of focal length ``focal_px``; a ray at angle theta off the axis
+    lands at radius ``f * tan(theta)`` there, and at ``r_c * theta / theta_c`` in the written frame, where
+    ``r_c`` is the half diagonal and ``theta_c`` the corners' angle. So the corners stay where they were, the
+    middle is magnified by ``tan(theta_c) / theta_c`` and straight lines bow outwards: strong barrel
+    distortion with no empty border.
+
+    Args:
+        width: Image width, pixels.
+        height: Image height, pixels.
+        focal_px: Focal length of the pinhole picture, pixels.
+    """
+
+    def __init__(self, width: int, height: int, focal_px: float) -> None:
+        self.focal_px = focal_px
+        self.centre = np.array([width / 2.0, height / 2.0])
+        self.radius = float(np.hypot(width / 2.0, height / 2.0))
+        self.theta_c = math.atan(self.radius / focal_px)
+        ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+        dx, dy = xs - self.centre[0], ys - self.centre[1]
+        r_d = np.hypot(dx, dy)
+        r_u = focal_px * np.tan(r_d / self.radius * self.theta_c)
+        gain = np.divide(r_u, r_d, out=np.ones_like(r_d), where=r_d > 1e-9)
+        self.map_x = (self.centre[0] + dx * gain).astype(np.float32)
+        self.map_y = (self.centre[1] + dy * gain).astype(np.float32)
+
+    @property
+    def magnification(self) -> float:
+        """How much larger things are drawn in the middle of the written frame than in the pinhole picture."""
+        return self.radius / self.theta_c / self.focal_px
+
+    def distort_points(self, points: npt.ArrayLike) -> Points:
+        """Where pinhole pixel positions land in the fisheye frame; (..., 2) in and out."""
+        d = np.asarray(points, np.float64) - self.centre
+        r_u = np.linalg.norm(d, axis=-1, keepdims=True)
+        r_d = self.radius * np.arctan(r_u / self.focal_px) / self.theta_c
+        gain = np.divide(r_d, r_u, out=np.ones_like(r_u), where=r_u > 1e-9)
+        out: Points = d * gain + self.centre
+        return out
+
+
+Lens = LensDistortion | FisheyeLens
+"""A lens between the drawn pinhole picture and the written frame."""

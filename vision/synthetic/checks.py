@@ -7,6 +7,7 @@ geometry and timing and are checked when it is built (`vision.synthetic.story.bu
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 from vision.synthetic.scenario import (
     ID_RE,
@@ -40,6 +41,26 @@ def _range_problem(path: str, value: float, low: float, high: float) -> list[str
     return []
 
 
+EFFECT_RANGES: Final[dict[str, tuple[float, float]]] = {
+    "noise_sigma": (0, 40),
+    "blur_sigma_px": (0, 5),
+    "lighting_drift": (0, 0.5),
+    "lighting_period_s": (1, 3600),
+    "jpeg_quality": (10, 100),
+    "lens_k1": (0, 0.5),
+    "jitter_px": (0, 8),
+    "drift_px": (0, 60),
+    "drift_period_s": (1, 3600),
+    "h264_kbps": (50, 50_000),
+    "gop_s": (0.1, 10),
+    "exposure_steps_per_min": (0, 60),
+    "exposure_step": (0, 0.5),
+    "exposure_settle_s": (0.01, 10),
+    "motion_blur": (0, 1),
+}
+"""Allowed range of every `EffectsSpec` field (an optional one is checked when set)."""
+
+
 def _check_camera(camera: CameraSpec) -> list[str]:
     problems: list[str] = []
     if not ID_RE.match(camera.camera_id):
@@ -48,13 +69,17 @@ def _check_camera(camera: CameraSpec) -> list[str]:
     problems += _range_problem("camera.height", camera.height, 64, 4096)
     problems += _range_problem("camera.fps", camera.fps, 1, 60)
     fx = camera.effects
-    problems += _range_problem("camera.effects.noise_sigma", fx.noise_sigma, 0, 40)
-    problems += _range_problem("camera.effects.blur_sigma_px", fx.blur_sigma_px, 0, 5)
-    problems += _range_problem("camera.effects.lighting_drift", fx.lighting_drift, 0, 0.5)
-    problems += _range_problem("camera.effects.lighting_period_s", fx.lighting_period_s, 1, 3600)
-    problems += _range_problem("camera.effects.lens_k1", fx.lens_k1, 0, 0.5)
-    if fx.jpeg_quality is not None:
-        problems += _range_problem("camera.effects.jpeg_quality", fx.jpeg_quality, 10, 100)
+    for name, (low, high) in EFFECT_RANGES.items():
+        value = getattr(fx, name)
+        if value is not None:
+            problems += _range_problem(f"camera.effects.{name}", value, low, high)
+    if fx.h264_kbps is not None:
+        if fx.jpeg_quality is not None:
+            problems.append("camera.effects: give jpeg_quality or h264_kbps, not both (a camera has one encoder)")
+        if camera.width % 2 or camera.height % 2:
+            problems.append(f"camera: H.264 needs an even width and height, got {camera.width}x{camera.height}")
+    if camera.view == "overhead_fisheye" and fx.lens_k1 > 0:
+        problems.append("camera.effects.lens_k1: the overhead_fisheye view has its own fisheye lens; set lens_k1: 0")
     return problems
 
 
@@ -80,7 +105,7 @@ def _check_layout(layout: LayoutSpec) -> list[str]:
     for i, fixture in enumerate(layout.fixtures):
         problems += _range_problem(f"layout.fixtures[{i}].width_m", fixture.width_m, 0.1, 3)
         problems += _range_problem(f"layout.fixtures[{i}].height_m", fixture.height_m, 0.1, 3)
-    return problems
+    return problems + _range_problem("layout.packaging_detail", layout.packaging_detail, 0, 1)
 
 
 def _check_walk(step: Walk, path: str, shelves: dict[str, ShelfSpec]) -> list[str]:
@@ -142,7 +167,7 @@ def _check_shoppers(scenario: Scenario) -> list[str]:
         if shopper.id in seen:
             problems.append(f"{path}.id: id {shopper.id} is used by another shopper")
         seen.add(shopper.id)
-        problems += _range_problem(f"{path}.enter_s", shopper.enter_s, 0, 86_400)
+        problems += _range_problem(f"{path}.enter_s", shopper.enter_s, -3600, 86_400)
         problems += _range_problem(f"{path}.speed_mps", shopper.speed_mps, 0.3, 3)
         if shopper.lane_m is not None:
             problems += _range_problem(f"{path}.lane_m", shopper.lane_m, 0.05, 4)
@@ -157,6 +182,7 @@ def _check_crowd(crowd: CrowdSpec) -> list[str]:
     problems += _range_problem("crowd.window_s", crowd.window_s, 0, 86_400)
     for name in ("stop_share", "reach_share", "take_share", "return_share"):
         problems += _range_problem(f"crowd.{name}", getattr(crowd, name), 0, 1)
+    problems += _range_problem("crowd.standing_at_start", crowd.standing_at_start, 0, 4)
     return problems + _range_problem("crowd.first_id", crowd.first_id, 1, 10**9)
 
 

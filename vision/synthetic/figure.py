@@ -2,9 +2,10 @@
 
 The figure is made to be seen as a person by a detector trained on COCO photos: human proportions (head 1/7.5
 of the height), limbs as shaded capsules, a skin-coloured face and hands, dark hair, shoes, a visible gap
-between the legs, and anti-aliased edges. `build_figure` turns a `Pose` into a list of drawing operations and
-their bounding box; `draw_figure` paints them on a frame and `draw_silhouette` rasterises the outline into a
-mask (for visibility), so both always agree.
+between the legs, and anti-aliased edges; with jointed arms, also by a pose model (arm bones of human length,
+the elbow where they meet, a palm and thumb). `build_figure` turns a `Pose` into a `Figure` (drawing operations,
+outline, box, arm joints; `vision.synthetic.figure_ops`), which `draw_figure` paints on a frame and
+`draw_silhouette` rasterises into a mask (for visibility), so both always agree.
 
 All coordinates are frame pixels (float); they are drawn at 1/16 pixel precision (OpenCV ``shift=4``).
 """
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
-from typing import Final, Literal, NamedTuple
+from dataclasses import dataclass
+from typing import Final, Literal
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+from vision.synthetic.figure_ops import SCALE, SHIFT, ArmJoints, Figure, Point
 from vision.synthetic.look import BGR, Look
 
 logger = logging.getLogger(__name__)
@@ -27,38 +29,6 @@ logger = logging.getLogger(__name__)
 Facing = Literal["left", "right", "toward", "away"]
 """Which way the shopper faces in the image: walking left or right (seen from the side), or towards or
 away from the camera (a shopper at a shelf faces away, showing their back)."""
-
-SHIFT: Final = 4
-SCALE: Final = 1 << SHIFT
-
-Point = tuple[float, float]
-
-
-class Line(NamedTuple):
-    """A stroke from ``a`` to ``b`` with round ends."""
-
-    a: Point
-    b: Point
-    thickness: int
-    colour: BGR
-
-
-class Poly(NamedTuple):
-    """A filled polygon."""
-
-    points: list[Point]
-    colour: BGR
-
-
-class Ellipse(NamedTuple):
-    """A filled axis-aligned ellipse."""
-
-    centre: Point
-    axes: Point
-    colour: BGR
-
-
-Op = Line | Poly | Ellipse
 
 
 @dataclass(frozen=True)
@@ -75,6 +45,8 @@ class Pose:
         reach_side: -1 for the arm on the image's left, +1 for the right one.
         extension: How far the reach has got, 0 (arm down) to 1 (hand at ``reach``).
         carrying: Colour of an item held in the hand, or None.
+        width_px: Size scale of the body across the image (what ``height_px`` would be seen side-on); None =
+            ``height_px``. Smaller ``height_px`` than this draws a body foreshortened from above.
     """
 
     foot: Point
@@ -86,49 +58,17 @@ class Pose:
     reach_side: int = 1
     extension: float = 0.0
     carrying: BGR | None = None
+    width_px: float | None = None
 
 
-@dataclass
-class Figure:
-    """Drawing operations of one posed figure and the box around them.
+def person_sides(facing: Facing) -> tuple[int, int]:
+    """Image sides (-1 left, +1 right, as `Figure.arms` keys them) of the person's (left, right) arm.
 
-    Attributes:
-        ops: Operations in painting order.
-        silhouette: The operations whose union is the figure's outline.
-        bbox: (x1, y1, x2, y2) around every operation, frame pixels, unclipped.
+    Facing the camera, their left arm is on the image's right; with their back to it, on the left. Seen
+    from the side the figure keeps the back view's order: walking right, their left arm is the far one (image
+    left); walking left, it is the near one, also drawn on the image's left.
     """
-
-    ops: list[Op] = field(default_factory=list)
-    silhouette: list[Op] = field(default_factory=list)
-    bbox: list[float] = field(default_factory=lambda: [math.inf, math.inf, -math.inf, -math.inf])
-
-    def _grow(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        box = self.bbox
-        box[0], box[1] = min(box[0], x0), min(box[1], y0)
-        box[2], box[3] = max(box[2], x1), max(box[3], y1)
-
-    def line(self, a: Point, b: Point, thickness: float, colour: BGR, *, outline: bool = False) -> None:
-        op = Line(a, b, max(1, round(thickness)), colour)
-        self.ops.append(op)
-        if outline:
-            r = thickness / 2.0
-            self.silhouette.append(op)
-            self._grow(min(a[0], b[0]) - r, min(a[1], b[1]) - r, max(a[0], b[0]) + r, max(a[1], b[1]) + r)
-
-    def poly(self, points: list[Point], colour: BGR, *, outline: bool = False) -> None:
-        op = Poly(points, colour)
-        self.ops.append(op)
-        if outline:
-            self.silhouette.append(op)
-            xs, ys = [p[0] for p in points], [p[1] for p in points]
-            self._grow(min(xs), min(ys), max(xs), max(ys))
-
-    def ellipse(self, centre: Point, axes: Point, colour: BGR, *, outline: bool = False) -> None:
-        op = Ellipse(centre, axes, colour)
-        self.ops.append(op)
-        if outline:
-            self.silhouette.append(op)
-            self._grow(centre[0] - axes[0], centre[1] - axes[1], centre[0] + axes[0], centre[1] + axes[1])
+    return (1, -1) if facing == "toward" else (-1, 1)
 
 
 def _shade(colour: BGR, factor: float) -> BGR:
@@ -152,17 +92,22 @@ def _limb(fig: Figure, a: Point, b: Point, colour: BGR, thickness: float) -> Non
 
 
 class _Body:
-    """Joint positions of one pose, derived from the foot point, height and facing."""
+    """Joint positions of one pose, derived from the foot point, height and facing.
 
-    def __init__(self, pose: Pose, look: Look) -> None:
-        self.pose, self.look = pose, look
+    ``h`` scales heights above the feet (the body's length in the image), ``w`` sizes and offsets across
+    it (limb thickness, widths, the head); they are equal unless the body is seen foreshortened from above.
+    """
+
+    def __init__(self, pose: Pose, look: Look, jointed: bool) -> None:
+        self.pose, self.look, self.jointed = pose, look, jointed
         self.h = pose.height_px
+        self.w = pose.width_px if pose.width_px is not None else pose.height_px
         self.fx, self.fy = pose.foot
         self.turn = {"left": -0.85, "right": 0.85}.get(pose.facing, 0.0)
         self.side_view = abs(self.turn) > 0.5
         self.swing = math.sin(pose.gait_phase) if pose.walking else 0.0
-        self.shoulder = 0.125 * look.shoulders * (1 - 0.3 * abs(self.turn)) * self.h
-        self.hip = 0.095 * (1 - 0.35 * abs(self.turn)) * self.h
+        self.shoulder = 0.125 * look.shoulders * (1 - 0.3 * abs(self.turn)) * self.w
+        self.hip = 0.095 * (1 - 0.35 * abs(self.turn)) * self.w
 
     def y(self, fraction: float) -> float:
         """Image y of a height given as a fraction of the body height above the feet."""
@@ -170,23 +115,23 @@ class _Body:
 
 
 def _legs(fig: Figure, body: _Body) -> None:
-    h, look, turn = body.h, body.look, body.turn
+    h, w, look, turn = body.h, body.w, body.look, body.turn
     at = abs(turn)
     lower = look.legwear if look.bottom_style == "skirt" else look.bottom
     for side in (-1, 1):
         s = body.swing * at * side
         hip = (body.fx + side * body.hip * 0.5 * (1 - 0.6 * at), body.y(0.5))
         angle = s * 0.45 + side * 0.105 * (1 - at)
-        knee = (hip[0] + math.sin(angle) * 0.24 * h, hip[1] + math.cos(angle) * 0.24 * h)
+        knee = (hip[0] + math.sin(angle) * 0.24 * w, hip[1] + math.cos(angle) * 0.24 * h)
         lift = 0.03 * h * max(0.0, body.swing * side) if body.pose.walking and not body.side_view else 0.0
         bend = 0.3 * max(0.0, s) * (1 if turn >= 0 else -1)
-        ankle = (knee[0] + math.sin(angle - bend) * 0.23 * h, min(body.fy - 0.03 * h - lift, knee[1] + 0.23 * h))
+        ankle = (knee[0] + math.sin(angle - bend) * 0.23 * w, min(body.fy - 0.03 * h - lift, knee[1] + 0.23 * h))
         upper = look.bottom if look.bottom_style == "trousers" else lower
-        _limb(fig, hip, knee, upper, 0.105 * h)
-        _limb(fig, knee, ankle, lower, 0.084 * h)
-        toe = 0.025 * h * (1 if turn > 0 else -1 if turn < 0 else 0)
-        shoe_w = 0.05 * h if body.side_view else 0.036 * h
-        fig.ellipse((ankle[0] + toe, ankle[1] + 0.012 * h), (shoe_w, 0.024 * h), look.shoes, outline=True)
+        _limb(fig, hip, knee, upper, 0.105 * w)
+        _limb(fig, knee, ankle, lower, 0.084 * w)
+        toe = 0.025 * w * (1 if turn > 0 else -1 if turn < 0 else 0)
+        shoe_w = 0.05 * w if body.side_view else 0.036 * w
+        fig.ellipse((ankle[0] + toe, ankle[1] + 0.012 * h), (shoe_w, 0.024 * w), look.shoes, outline=True)
     if look.bottom_style == "skirt":
         fx, sh = body.fx, body.hip
         skirt = [
@@ -220,127 +165,177 @@ def _torso(fig: Figure, body: _Body) -> None:
         ],
         top,
     )
-    cap = (0.045 * body.h, 0.03 * body.h)
+    cap = (0.045 * body.w, 0.03 * body.w)
     fig.ellipse((fx - sw * 0.82, body.y(0.795)), cap, top, outline=True)
     fig.ellipse((fx + sw * 0.82, body.y(0.795)), cap, _shade(top, 0.86), outline=True)
 
 
-def _arm(fig: Figure, body: _Body, side: int) -> None:
-    pose, look, h = body.pose, body.look, body.h
+UPPER_ARM: Final = 0.186
+"""Shoulder to elbow, share of body height (anthropometric tables: 0.186, forearm 0.146, hand 0.108)."""
+
+FOREARM: Final = 0.146
+HAND: Final = 0.108
+
+
+def _unit(a: Point, b: Point) -> tuple[float, float, float]:
+    """(ux, uy, length) of the vector from ``a`` to ``b`` (a downward unit vector when they coincide)."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length = math.hypot(dx, dy)
+    return (dx / length, dy / length, length) if length > 1e-9 else (0.0, 1.0, 0.0)
+
+
+def _elbow(shoulder: Point, wrist: Point, size: float, side: int) -> Point:
+    """Where the elbow of an arm from ``shoulder`` to ``wrist`` is: the two arm bones (`UPPER_ARM`,
+    `FOREARM` of ``size``) meet there, the bend outwards (``side``) and down, as an arm reaching forward bends.
+
+    A wrist farther than the arm is long (in the picture) stretches it straight; one nearer than the arm can
+    fold (pointing at the camera, or away from it, foreshortened) folds it as far as it goes.
+    """
+    upper, fore = UPPER_ARM * size, FOREARM * size
+    ux, uy, d = _unit(shoulder, wrist)
+    if d >= upper + fore:
+        share = upper / (upper + fore)
+        return (shoulder[0] + ux * d * share, shoulder[1] + uy * d * share)
+    d = max(d, upper - fore + 1e-3 * size)
+    along = (upper * upper - fore * fore + d * d) / (2.0 * d)
+    across = math.sqrt(max(0.0, upper * upper - along * along))
+    nx, ny = -uy, ux
+    if nx * side + ny * 0.5 < 0:
+        nx, ny = -nx, -ny
+    return (shoulder[0] + ux * along + nx * across, shoulder[1] + uy * along + ny * across)
+
+
+def _arm_joints(body: _Body, side: int) -> ArmJoints:
+    """Shoulder, elbow, wrist and hand of the arm on image side ``side``: hanging (swinging in a walk), or
+    reaching towards ``pose.reach`` as far as ``pose.extension``.
+
+    Simple arms put the wrist on the target and bend the elbow by a fixed offset; jointed arms put the hand
+    on it, keep the arm bones' lengths (`UPPER_ARM`, `FOREARM`) and bend the elbow where they meet.
+    """
+    pose, h, w = body.pose, body.h, body.w
     shoulder = (body.fx + side * body.shoulder * 0.88, body.y(0.8))
     s = body.swing * abs(body.turn) * side
-    elbow = (shoulder[0] + side * 0.03 * h + s * 0.06 * h, body.y(0.63))
-    hand = (shoulder[0] + side * 0.048 * h + s * 0.13 * h, body.y(0.465))
-    if pose.reach is not None and side == pose.reach_side and pose.extension > 0:
+    elbow = (shoulder[0] + side * 0.03 * w + s * 0.06 * w, body.y(0.63))
+    wrist = (shoulder[0] + side * 0.048 * w + s * 0.13 * w, body.y(0.465))
+    reaching = pose.reach is not None and side == pose.reach_side and pose.extension > 0
+    if not body.jointed:
+        if pose.reach is not None and reaching:
+            e = pose.extension
+            wrist = (wrist[0] + (pose.reach[0] - wrist[0]) * e, wrist[1] + (pose.reach[1] - wrist[1]) * e)
+            elbow = ((shoulder[0] + wrist[0]) / 2 + side * 0.03 * w, (shoulder[1] + wrist[1]) / 2 + 0.03 * h)
+        return ArmJoints(shoulder, elbow, wrist, (wrist[0], wrist[1] + 0.018 * h))
+    ux, uy, _ = _unit(elbow, wrist)
+    hand = (wrist[0] + ux * HAND * h / 2.0, wrist[1] + uy * HAND * h / 2.0)
+    if pose.reach is not None and reaching:
         e = pose.extension
         hand = (hand[0] + (pose.reach[0] - hand[0]) * e, hand[1] + (pose.reach[1] - hand[1]) * e)
-        elbow = ((shoulder[0] + hand[0]) / 2 + side * 0.03 * h, (shoulder[1] + hand[1]) / 2 + 0.03 * h)
+        ux, uy, _ = _unit(shoulder, hand)
+        wrist = (hand[0] - ux * HAND * w / 2.0, hand[1] - uy * HAND * w / 2.0)
+        elbow = _elbow(shoulder, wrist, w, side)
+    return ArmJoints(shoulder, elbow, wrist, hand)
+
+
+def _hand(fig: Figure, joints: ArmJoints, skin: BGR, size: float, side: int) -> None:
+    """A palm along the forearm's line from the wrist, and a thumb beside it (jointed arms)."""
+    ux, uy, _ = _unit(joints.wrist, joints.hand)
+    angle = math.degrees(math.atan2(uy, ux))
+    fig.ellipse(joints.hand, (HAND * size / 2.0, 0.026 * size), skin, outline=True, angle=angle)
+    base = (joints.wrist[0] + ux * 0.02 * size, joints.wrist[1] + uy * 0.02 * size)
+    tip = (base[0] + (ux - uy * side) * 0.035 * size, base[1] + (uy + ux * side) * 0.035 * size)
+    fig.line(base, tip, 0.016 * size, _shade(skin, 0.85), outline=True)
+
+
+def _arm(fig: Figure, body: _Body, side: int) -> None:
+    pose, look, w = body.pose, body.look, body.w
+    start = len(fig.ops)
+    joints = _arm_joints(body, side)
+    fig.arms[side] = joints
     forearm = look.skin if look.top_style == "short_sleeve" else look.top
-    _limb(fig, shoulder, elbow, look.top, 0.07 * h)
-    _limb(fig, elbow, hand, forearm, 0.058 * h)
-    fig.ellipse((hand[0], hand[1] + 0.018 * h), (0.024 * h, 0.032 * h), look.skin, outline=True)
-    holds = pose.carrying is not None and (side == pose.reach_side)
-    if holds and pose.carrying is not None:
-        w, ih = 0.04 * h, 0.06 * h
-        cx, cy = hand[0] + side * 0.02 * h, hand[1] + 0.03 * h
-        box = [(cx - w, cy - ih), (cx + w, cy - ih), (cx + w, cy + ih), (cx - w, cy + ih)]
+    _limb(fig, joints.shoulder, joints.elbow, look.top, 0.07 * w)
+    _limb(fig, joints.elbow, joints.wrist, forearm, 0.058 * w)
+    if body.jointed:
+        _hand(fig, joints, look.skin, w, side)
+        cx, cy = joints.hand[0] + side * 0.02 * w, joints.hand[1] + 0.01 * w
+    else:
+        fig.ellipse(joints.hand, (0.024 * w, 0.032 * w), look.skin, outline=True)
+        cx, cy = joints.wrist[0] + side * 0.02 * w, joints.wrist[1] + 0.03 * w
+    if pose.carrying is not None and side == pose.reach_side:
+        iw, ih = 0.04 * w, 0.06 * w
+        box = [(cx - iw, cy - ih), (cx + iw, cy - ih), (cx + iw, cy + ih), (cx - iw, cy + ih)]
         fig.poly(box, _shade(pose.carrying, 0.6), outline=True)
         fig.poly([(x * 0.8 + cx * 0.2, y * 0.8 + cy * 0.2) for x, y in box], pose.carrying)
+    fig.mark(f"arm{side:+d}", start)
 
 
 def _head(fig: Figure, body: _Body) -> None:
-    look, h, turn = body.look, body.h, body.turn
+    look, w, turn = body.look, body.w, body.turn
     back = body.pose.facing == "away"
-    fig.line((body.fx, body.y(0.83)), (body.fx, body.y(0.875)), 0.05 * h, _shade(look.skin, 0.8), outline=True)
-    centre = (body.fx + 0.015 * h * turn, body.y(0.93))
+    fig.line((body.fx, body.y(0.83)), (body.fx, body.y(0.875)), 0.05 * w, _shade(look.skin, 0.8), outline=True)
+    centre = (body.fx + 0.015 * w * turn, body.y(0.93))
     if look.hair_style == "long":
         _long_hair(fig, body, centre, back)
-    fig.ellipse(centre, (0.053 * h, 0.067 * h), _shade(look.skin, 0.75), outline=True)
+    fig.ellipse(centre, (0.053 * w, 0.067 * w), _shade(look.skin, 0.75), outline=True)
     if back:
         for d in (-1, 1):  # ears
-            ear = (centre[0] + d * 0.052 * h, centre[1] + 0.004 * h)
-            fig.ellipse(ear, (0.011 * h, 0.018 * h), look.skin, outline=True)
-        fig.ellipse((centre[0], centre[1] - 0.012 * h), (0.056 * h, 0.06 * h), look.hair, outline=True)
+            ear = (centre[0] + d * 0.052 * w, centre[1] + 0.004 * w)
+            fig.ellipse(ear, (0.011 * w, 0.018 * w), look.skin, outline=True)
+        fig.ellipse((centre[0], centre[1] - 0.012 * w), (0.056 * w, 0.06 * w), look.hair, outline=True)
     else:
-        fig.ellipse((centre[0] - 0.005 * h, centre[1]), (0.047 * h, 0.062 * h), look.skin)
+        fig.ellipse((centre[0] - 0.005 * w, centre[1]), (0.047 * w, 0.062 * w), look.skin)
         fig.ellipse(
-            (centre[0] - 0.02 * h * turn, centre[1] - 0.033 * h), (0.056 * h, 0.036 * h), look.hair, outline=True
+            (centre[0] - 0.02 * w * turn, centre[1] - 0.033 * w), (0.056 * w, 0.036 * w), look.hair, outline=True
         )
-        _face(fig, centre, h, turn)
+        _face(fig, centre, w, turn)
     if look.hair_style == "bun":
         fig.ellipse(
-            (centre[0] - 0.03 * h * turn, centre[1] - 0.07 * h), (0.025 * h, 0.022 * h), look.hair, outline=True
+            (centre[0] - 0.03 * w * turn, centre[1] - 0.07 * w), (0.025 * w, 0.022 * w), look.hair, outline=True
         )
 
 
 def _long_hair(fig: Figure, body: _Body, centre: Point, back: bool) -> None:
     """Hair down to the shoulders, behind the head: one fall seen from behind or the side, two from the front."""
-    h, turn, hair = body.h, body.turn, body.look.hair
+    w, turn, hair = body.w, body.turn, body.look.hair
     if back or body.side_view:
-        fig.ellipse((centre[0] - 0.03 * h * turn, body.y(0.87)), (0.058 * h, 0.075 * h), hair, outline=True)
+        fig.ellipse((centre[0] - 0.03 * w * turn, body.y(0.87)), (0.058 * w, 0.075 * w), hair, outline=True)
         return
     for d in (-1, 1):
-        fig.ellipse((centre[0] + d * 0.05 * h, body.y(0.9)), (0.02 * h, 0.055 * h), hair, outline=True)
+        fig.ellipse((centre[0] + d * 0.05 * w, body.y(0.9)), (0.02 * w, 0.055 * w), hair, outline=True)
 
 
-def _face(fig: Figure, centre: Point, h: float, turn: float) -> None:
-    eye_x = centre[0] + 0.02 * h * turn
+def _face(fig: Figure, centre: Point, size: float, turn: float) -> None:
+    eye_x = centre[0] + 0.02 * size * turn
     for d in (-1, 1):
         if abs(turn) < 0.5 or d * turn > 0:
-            fig.ellipse((eye_x + d * 0.02 * h, centre[1] - 0.003 * h), (0.007 * h, 0.005 * h), (40, 40, 50))
-    fig.ellipse((eye_x, centre[1] + 0.035 * h), (0.014 * h, 0.005 * h), (70, 80, 130))
+            fig.ellipse((eye_x + d * 0.02 * size, centre[1] - 0.003 * size), (0.007 * size, 0.005 * size), (40, 40, 50))
+    fig.ellipse((eye_x, centre[1] + 0.035 * size), (0.014 * size, 0.005 * size), (70, 80, 130))
 
 
-def build_figure(look: Look, pose: Pose) -> Figure:
+def build_figure(look: Look, pose: Pose, *, jointed_arms: bool = False) -> Figure:
     """The drawing operations of a shopper in a pose, back to front.
 
     In a side view the far arm goes behind the torso; a reaching arm is always drawn last, over the body.
+    ``jointed_arms`` draws anatomical arms (see `_arm_joints`) with a palm and thumb, which a pose model
+    localises; the default keeps the original simple arms.
     """
-    body = _Body(pose, look)
+    body = _Body(pose, look, jointed_arms)
     fig = Figure()
     reach_side = pose.reach_side if pose.reach is not None and pose.extension > 0 else 0
     far = -1 if body.turn > 0 else 1
     if body.side_view and far != reach_side:
         _arm(fig, body, far)
+    start = len(fig.ops)
     _legs(fig, body)
     _torso(fig, body)
+    fig.mark("body", start)
     for side in (-1, 1):
         if side != reach_side and not (body.side_view and side == far):
             _arm(fig, body, side)
+    start = len(fig.ops)
     _head(fig, body)
+    fig.mark("body", start)
     if reach_side:
         _arm(fig, body, reach_side)
     return fig
-
-
-def _fixed(point: Point, dx: float, dy: float) -> tuple[int, int]:
-    return round((point[0] + dx) * SCALE), round((point[1] + dy) * SCALE)
-
-
-def _paint(image: npt.NDArray[np.uint8], ops: list[Op], origin: Point, colour: BGR | None) -> None:
-    """Paint ``ops`` shifted by ``-origin``; with ``colour`` set, in that colour and without anti-aliasing."""
-    dx, dy = -origin[0], -origin[1]
-    line_type = cv2.LINE_AA if colour is None else cv2.LINE_8
-    for op in ops:
-        paint = op.colour if colour is None else colour
-        if isinstance(op, Line):
-            cv2.line(image, _fixed(op.a, dx, dy), _fixed(op.b, dx, dy), paint, op.thickness, line_type, SHIFT)
-        elif isinstance(op, Poly):
-            pts = np.array([_fixed(p, dx, dy) for p in op.points], np.int32)
-            cv2.fillPoly(image, [pts], paint, line_type, SHIFT)
-        else:
-            size = (max(1, round(op.axes[0] * SCALE)), max(1, round(op.axes[1] * SCALE)))
-            cv2.ellipse(image, _fixed(op.centre, dx, dy), size, 0, 0, 360, paint, -1, line_type, SHIFT)
-
-
-def draw_figure(image: npt.NDArray[np.uint8], figure: Figure) -> None:
-    """Paint the figure on a BGR frame, anti-aliased, in place."""
-    _paint(image, figure.ops, (0.0, 0.0), None)
-
-
-def draw_silhouette(mask: npt.NDArray[np.uint8], figure: Figure, origin: Point, value: int = 255) -> None:
-    """Rasterise the figure's outline into ``mask`` (single channel) whose pixel (0, 0) is frame ``origin``."""
-    _paint(mask, figure.silhouette, origin, (value, value, value))
 
 
 SHADOW_DEPTH: Final = 0.35
@@ -349,8 +344,8 @@ SHADOW_DEPTH: Final = 0.35
 
 def draw_shadow(image: npt.NDArray[np.uint8], pose: Pose) -> None:
     """Darken a soft ellipse of floor under the feet (people stand on the floor, not float over it)."""
-    h = pose.height_px
-    ax, ay = 0.2 * h, 0.035 * h
+    w = pose.width_px if pose.width_px is not None else pose.height_px
+    ax, ay = 0.2 * w, 0.035 * w
     x0, y0 = math.floor(pose.foot[0] - ax) - 2, math.floor(pose.foot[1] - ay) - 2
     x1, y1 = math.ceil(pose.foot[0] + ax) + 2, math.ceil(pose.foot[1] + ay) + 2
     H, W = image.shape[:2]

@@ -1,8 +1,9 @@
 """The store in front of the camera: shelf units and their spots, standing zones, lanes and fixtures.
 
 Built once per scenario from its `LayoutSpec` and camera preset. Everything here is geometry in world metres
-and undistorted frame pixels; `SceneLayout.to_frame` applies the lens distortion (when there is one) so zone
-outlines and spot boxes match the frames that are finally written.
+and undistorted frame pixels; `SceneLayout.to_frame` applies the camera's motion (jitter and drift) and the
+lens distortion (when there are any) so truth, zone outlines and spot boxes match the frames that are
+finally written. Zones and spots use the first frame's geometry: a user draws zones once, on a still.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from vision.synthetic.camera import VIEW_PRESETS, LensDistortion, PinholeCamera, Points, ViewPreset
+from vision.synthetic.camera import VIEW_PRESETS, FisheyeLens, Lens, LensDistortion, PinholeCamera, Points, ViewPreset
 from vision.synthetic.scenario import (
     FixtureSpec,
     Scenario,
@@ -26,6 +27,7 @@ from vision.synthetic.scenario import (
     parse_spot,
     spot_ids,
 )
+from vision.synthetic.shake import CameraMotion
 
 logger = logging.getLogger(__name__)
 
@@ -154,14 +156,22 @@ class SceneLayout:
         self.width, self.height = cam.width, cam.height
         self.preset: ViewPreset = VIEW_PRESETS[cam.view]
         self.camera = PinholeCamera(cam.width, cam.height, self.preset)
-        k1 = cam.effects.lens_k1
-        self.lens = LensDistortion(cam.width, cam.height, k1) if k1 > 0 else None
+        self.lens = self._lens(scenario)
+        self.motion = CameraMotion(cam.effects, cam.fps, scenario.seed)
+        self.reference_offset = self.motion.offset(0)
         self.shelf_z = self.preset.shelf_z_m
         self.shelves = self._place_shelves(scenario)
         self.fixtures = tuple(self._place_fixture(f) for f in scenario.layout.fixtures)
         problems = self._view_problems()
         if problems:
             raise ScenarioError(problems, scenario.name)
+
+    def _lens(self, scenario: Scenario) -> Lens | None:
+        cam = scenario.camera
+        if self.preset.fisheye:
+            return FisheyeLens(cam.width, cam.height, self.camera.focal_px)
+        k1 = cam.effects.lens_k1
+        return LensDistortion(cam.width, cam.height, k1) if k1 > 0 else None
 
     def _place_shelves(self, scenario: Scenario) -> tuple[ShelfUnit, ...]:
         specs = scenario.layout.shelves
@@ -222,9 +232,18 @@ class SceneLayout:
                 return unit
         raise KeyError(f"no shelf {shelf_id!r}; shelves: {', '.join(u.spec.id for u in self.shelves)}")
 
-    def to_frame(self, points_px: npt.ArrayLike) -> Points:
-        """Undistorted pixel positions -> positions in the written (possibly lens-distorted) frames."""
+    def to_frame(self, points_px: npt.ArrayLike, index: int | None = None) -> Points:
+        """Drawn (pinhole) pixel positions -> positions in the written frames.
+
+        Args:
+            points_px: (..., 2) positions where things are drawn.
+            index: Frame whose camera offset (jitter, drift) applies; None = the first frame's, where zones
+                are drawn.
+        """
+        dx, dy = self.reference_offset if index is None else self.motion.offset(index)
         pts = np.asarray(points_px, np.float64)
+        if dx or dy:
+            pts = pts + np.array([dx, dy])
         return self.lens.distort_points(pts) if self.lens is not None else pts
 
     def normalised(self, points_px: npt.ArrayLike) -> Points:

@@ -3,8 +3,9 @@
 A reference is what follows ``synthetic:`` in a camera source, or what ``shelfsight synth`` takes:
 
 * a library name: ``one_takes_item`` (``vision/synthetic/library/one_takes_item.yaml``);
-* a random scenario: ``random-7`` (seed 7, default rates), or ``random?seed=7&arrivals_per_min=8&window_s=120``
-  with any `CrowdSpec` field and ``view=high_oblique``;
+* a random scenario: ``random-7`` (seed 7, default rates, a real camera's faults drawn from the seed), or
+  ``random?seed=7&arrivals_per_min=8&window_s=120`` with any `CrowdSpec` rate, ``view=high_oblique`` (or
+  ``eye_level``, ``overhead_fisheye``) and ``clean=1`` (a perfect camera, as before the faults);
 * a path to a scenario YAML file (for ``shelfsight synth`` only).
 """
 
@@ -49,10 +50,14 @@ def library_scenario(name: str) -> Scenario:
     return load_scenario_text(entry.read_text(encoding="utf-8"), f"library/{name}.yaml")
 
 
+CLEAN_VALUES: Final = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
 def _random_from_query(query: str) -> Scenario:
-    fields = {f.name: f.type for f in dataclasses.fields(CrowdSpec)}
+    fields = {f.name: f.type for f in dataclasses.fields(CrowdSpec) if f.name not in ("first_id", "standing_at_start")}
     values: dict[str, Any] = {}
-    view: ViewKind = "eye_level"
+    view: ViewKind | None = None
+    clean = False
     seed: int | None = None
     for key, raw in parse_qsl(query, keep_blank_values=True, strict_parsing=False):
         if key == "view":
@@ -60,8 +65,13 @@ def _random_from_query(query: str) -> Scenario:
                 raise ScenarioError([f"view: must be one of {', '.join(get_args(ViewKind))}, got {raw!r}"], RANDOM)
             view = raw  # type: ignore[assignment]
             continue
-        if key not in fields or key == "first_id":
-            raise ScenarioError([f"{key}: unknown parameter; use seed, view or {', '.join(fields)}"], RANDOM)
+        if key == "clean":
+            if raw.lower() not in CLEAN_VALUES:
+                raise ScenarioError([f"clean: must be 1 or 0 (true or false), got {raw!r}"], RANDOM)
+            clean = CLEAN_VALUES[raw.lower()]
+            continue
+        if key not in fields:
+            raise ScenarioError([f"{key}: unknown parameter; use seed, view, clean or {', '.join(fields)}"], RANDOM)
         try:
             number: float | int = int(raw) if key == "seed" else float(raw)
         except ValueError:
@@ -72,7 +82,7 @@ def _random_from_query(query: str) -> Scenario:
             values[key] = number
     if seed is None:
         raise ScenarioError(["seed: a random scenario needs a seed, e.g. random?seed=7"], RANDOM)
-    return random_scenario(seed, dataclasses.replace(CrowdSpec(), **values), view=view)
+    return random_scenario(seed, dataclasses.replace(CrowdSpec(), **values), view=view, clean=clean)
 
 
 def resolve_scenario(ref: str) -> Scenario:

@@ -205,6 +205,14 @@ class _Planner:
             self.leave(None)
 
 
+def time_to_first_stop(spec: ShopperSpec, layout: SceneLayout) -> float:
+    """Seconds from entering to standing still for the first time (the end of the first walk)."""
+    planner = _Planner(spec, layout)
+    planner.run(spec.script)
+    first = next((s for s in planner.segments if s.kind == "stand"), planner.segments[0])
+    return first.t0 - spec.enter_s
+
+
 def plan_shopper(spec: ShopperSpec, look: Look, layout: SceneLayout) -> ShopperPlan:
     """Lay a shopper's script out in time and space.
 

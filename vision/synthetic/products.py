@@ -4,12 +4,18 @@ A facing is drawn inside its spot's pixel quad (bilinear in the quad, which is e
 seen by a pinhole camera), inset from the spot's edges so that restoring the spot's box to bare backing never
 touches a neighbour. Shapes are boxes, bottles, cans, jars and bags in varied colours, sizes and label
 patterns: small, square-ish and colourful, nothing a person detector mistakes for a person.
+
+With ``detail`` > 0 (`LayoutSpec.packaging_detail`) each facing also gets what real packaging has: lines of
+fine print, thin stripes, a barcode and a small logo, one pixel wide, so that a camera shaking by a pixel
+changes many pixels (as it does on a real shelf). The extra pattern is seeded by the product's own look, so
+a product looks the same in every spot and every frame.
 """
 
 from __future__ import annotations
 
 import colorsys
 import logging
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -130,8 +136,86 @@ def _label(
             cv2.line(image, m(s0 + 0.1, tt), m(s1 - 0.1, tt), _shade(look.colour, 0.5), 1, cv2.LINE_AA, SHIFT)
 
 
-def draw_product(image: npt.NDArray[np.uint8], look: ProductLook, quad: Points) -> None:
-    """Draw a facing into a spot whose compartment is the pixel quad ``quad`` (TL, TR, BR, BL), in place."""
+def _fine_print(
+    image: npt.NDArray[np.uint8],
+    m: _QuadMap,
+    box: tuple[float, float, float, float],
+    ink: BGR,
+    rng: np.random.Generator,
+    rows: int,
+) -> None:
+    """Rows of short one-pixel strokes (words of small text) within (s0, t0, s1, t1)."""
+    s0, t0, s1, t1 = box
+    for r in range(rows):
+        t = t0 + (t1 - t0) * (r + 0.5) / rows
+        s = s0 + float(rng.uniform(0.0, 0.08))
+        while s < s1 - 0.06:
+            word = float(rng.uniform(0.06, 0.22))
+            end = min(s + word, s1)
+            cv2.line(image, m(s, t), m(end, t), ink, 1, cv2.LINE_AA, SHIFT)
+            s = end + float(rng.uniform(0.04, 0.08))
+
+
+def _barcode(
+    image: npt.NDArray[np.uint8], m: _QuadMap, box: tuple[float, float, float, float], rng: np.random.Generator
+) -> None:
+    """A white patch with black bars of seeded widths."""
+    s0, t0, s1, t1 = box
+    _fill(image, m.rect(s0, t0, s1, t1), (238, 238, 238))
+    s = s0 + 0.02
+    while s < s1 - 0.03:
+        width = float(rng.choice([0.012, 0.02, 0.035]))
+        _fill(image, m.rect(s, t0 + 0.01, min(s + width, s1 - 0.02), t1 - 0.01), (25, 25, 25))
+        s += width + float(rng.choice([0.015, 0.025]))
+
+
+def _detail(
+    image: npt.NDArray[np.uint8], m: _QuadMap, look: ProductLook, body: tuple[float, float, float, float], detail: float
+) -> None:
+    """Dense packaging on the facing's body (s0, t0, s1, t1): stripes, fine print, a logo and a barcode."""
+    rng = np.random.default_rng(zlib.crc32(repr(look).encode("ascii")))
+    s0, t0, s1, t1 = body
+    dark, light = _shade(look.colour, 0.45), _shade(look.label, 1.0)
+    if rng.random() < detail:  # thin stripes across the body
+        step = float(rng.uniform(0.05, 0.09))
+        stripe = _shade(look.accent, 1.15)
+        for k in range(int((t1 - t0) / step)):
+            t = t0 + (k + 0.5) * step
+            cv2.line(image, m(s0, t), m(s1, t + float(rng.uniform(-0.03, 0.03))), stripe, 1, cv2.LINE_AA, SHIFT)
+    rows = max(1, round(detail * float(rng.uniform(3, 7))))
+    top = t0 + (t1 - t0) * float(rng.uniform(0.05, 0.2))
+    _fine_print(image, m, (s0 + 0.04, top, s1 - 0.04, top + (t1 - t0) * 0.35), dark, rng, rows)
+    _fine_print(image, m, (s0 + 0.06, t1 - (t1 - t0) * 0.3, s1 - 0.06, t1 - 0.04), light, rng, max(1, rows // 2))
+    if rng.random() < 0.5 + 0.5 * detail:  # a small round or square logo
+        cs, ct, r = s0 + (s1 - s0) * float(rng.uniform(0.25, 0.75)), t0 + (t1 - t0) * 0.55, (s1 - s0) * 0.12
+        if rng.random() < 0.5:  # a disc (an octagon in the facing's coordinates)
+            angles = np.linspace(0.0, 2.0 * np.pi, 8, endpoint=False)
+            disc = [m(cs + r * float(np.cos(a)), ct + r * float(np.sin(a))) for a in angles]
+            _fill(image, np.array(disc, np.int32), look.label)
+        _fill(image, m.rect(cs - r / 2, ct - r / 2, cs + r / 2, ct + r / 2), look.accent)
+    if rng.random() < detail:
+        bw = (s1 - s0) * 0.42
+        bs = s0 + 0.03 if rng.random() < 0.5 else s1 - 0.03 - bw
+        _barcode(image, m, (bs, t1 - 0.16, bs + bw, t1 - 0.02), rng)
+
+
+def draw_product(image: npt.NDArray[np.uint8], look: ProductLook, quad: Points, detail: float = 0.0) -> None:
+    """Draw a facing into a spot whose compartment is the pixel quad ``quad`` (TL, TR, BR, BL), in place.
+
+    Args:
+        image: BGR image to draw on.
+        look: The product.
+        quad: The compartment's corners, pixels of ``image``.
+        detail: Packaging detail, 0 (plain) to 1 (dense fine print, stripes, barcode, logo).
+    """
+    _draw_shape(image, look, quad)
+    if detail > 0:
+        s0, s1 = 0.5 - look.width / 2, 0.5 + look.width / 2
+        _detail(image, _QuadMap(quad), look, (s0, 1.0 - look.height + 0.06, s1, 0.97), detail)
+
+
+def _draw_shape(image: npt.NDArray[np.uint8], look: ProductLook, quad: Points) -> None:
+    """The facing's shape, colours and label band (the plain look)."""
     m = _QuadMap(quad)
     s0, s1 = 0.5 - look.width / 2, 0.5 + look.width / 2
     top = 1.0 - look.height

@@ -1,13 +1,19 @@
-"""Composing frames of a story: background, shelf state, shoppers and fixtures back to front, then effects.
+"""Composing frames of a story: background, shelf state, shoppers and fixtures back to front, then the camera.
 
 `Renderer.render(index)` draws frame ``index`` from scratch (the shelf canvas only redraws spots that
 changed), so frames can be drawn in any order with identical pixels. Each frame comes with its truth: every
-shopper whose figure has pixels in the frame, their box, and their visibility.
+shopper whose figure has pixels in the frame, their box, their visibility, and their arms (wrists, hands,
+which are seen, which reach).
 
 Visibility is measured with a label buffer: while shoppers and fixtures are painted from the back, each
 shopper's silhouette is written into the buffer with the shopper's slot number (a fixture writes 0), so a
 later, nearer figure overwrites what it hides. A shopper's visibility is the share of their whole silhouette
-(including any part outside the frame) whose slot number is still there at the end.
+(including any part outside the frame) whose slot number is still there at the end; a wrist is seen when its
+own pixel still holds the shopper's slot and it lands inside the written frame.
+
+Everything is drawn through the pinhole camera with the camera still; the camera's effects then move and
+warp the picture (`vision.synthetic.effects`), and truth points follow through `SceneLayout.to_frame`. With
+H.264 on, frames come from `vision.synthetic.h264.H264Stream`, which encodes each group of pictures in order.
 """
 
 from __future__ import annotations
@@ -23,8 +29,11 @@ import numpy as np
 import numpy.typing as npt
 
 from vision.synthetic.background import FixtureLayer, ShelfCanvas, draw_background, paint_fixture
+from vision.synthetic.blur import draw_figure_blurred
 from vision.synthetic.effects import Effects
-from vision.synthetic.figure import Figure, Pose, build_figure, draw_figure, draw_shadow, draw_silhouette
+from vision.synthetic.figure import Pose, build_figure, draw_shadow, person_sides
+from vision.synthetic.figure_ops import Figure, PartKey, Point, draw_figure, draw_silhouette
+from vision.synthetic.h264 import H264Packet, H264Settings, H264Stream
 from vision.synthetic.motion import ShopperPlan, ShopperState
 from vision.synthetic.story import Story
 
@@ -34,6 +43,26 @@ Image = npt.NDArray[np.uint8]
 
 FIXTURE_STREAM: Final = 4242
 """Random stream of fixture decorations (separate from the scenario's other streams)."""
+
+EDGE_SAMPLES: Final = 9
+"""Points per box edge sent through a lens: a distorted straight edge bows, so its corners are not enough."""
+
+
+@dataclass(frozen=True)
+class ArmTruth:
+    """Both arms of every shopper in a frame; side 0 is the person's left arm, 1 their right.
+
+    Attributes:
+        wrists: (n, 2, 2) float32 (x, y) of each wrist (where the forearm meets the hand) in the written frame.
+        hands: (n, 2, 2) float32 (x, y) of each hand's centre in the written frame.
+        visible: (n, 2) bool: the wrist is inside the frame and not hidden by another shopper or a fixture.
+        reaching: (n, 2) bool: that arm is reaching into a shelf (moving out, on the spot, or back).
+    """
+
+    wrists: npt.NDArray[np.float32]
+    hands: npt.NDArray[np.float32]
+    visible: npt.NDArray[np.bool_]
+    reaching: npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -45,21 +74,29 @@ class FrameTruth:
         boxes: (n, 4) float32 (x1, y1, x2, y2) of each whole figure in the written frame, clipped to it.
         visibility: (n,) float32 share of each figure's pixels not hidden by nearer shoppers, fixtures or the
             frame edge, 0..1.
+        reference_boxes: (n, 4) float32 boxes in the first frame's geometry (without the camera's jitter and
+            drift since then), clipped: what the zones, drawn on the first frame, are compared with. None =
+            the same as ``boxes``.
+        arms: Wrists and hands, or None (a truth built by hand).
     """
 
     shopper_ids: npt.NDArray[np.int64]
     boxes: npt.NDArray[np.float32]
     visibility: npt.NDArray[np.float32]
+    reference_boxes: npt.NDArray[np.float32] | None = None
+    arms: ArmTruth | None = None
 
 
 @dataclass(frozen=True)
 class RenderedFrame:
-    """One rendered frame: index (0-based), scene time, the BGR image and its truth."""
+    """One rendered frame: index (0-based), scene time, the BGR image, its truth, and its H.264 packet (when
+    the camera encodes)."""
 
     index: int
     t_s: float
     image: Image
     truth: FrameTruth
+    packet: H264Packet | None = None
 
 
 @dataclass
@@ -70,7 +107,22 @@ class _Drawn:
     slot: int
     total: int
     roi: tuple[int, int, int, int]
-    bbox: tuple[float, float, float, float]
+    figure: Figure
+    pose: Pose
+
+
+def _edge_points(boxes: npt.NDArray[np.float64], samples: int) -> npt.NDArray[np.float64]:
+    """(n, 4 * samples, 2) points along the edges of (n, 4) boxes (x1, y1, x2, y2)."""
+    u = np.linspace(0.0, 1.0, samples)
+    x1, y1, x2, y2 = (boxes[:, i : i + 1] for i in range(4))
+    xs = x1 + (x2 - x1) * u
+    ys = y1 + (y2 - y1) * u
+    one = np.ones_like(u)
+    top = np.stack([xs, y1 * one], axis=-1)
+    bottom = np.stack([xs, y2 * one], axis=-1)
+    left = np.stack([x1 * one, ys], axis=-1)
+    right = np.stack([x2 * one, ys], axis=-1)
+    return np.concatenate([top, bottom, left, right], axis=1)
 
 
 class Renderer:
@@ -86,13 +138,20 @@ class Renderer:
         self.layout = layout
         self.size = (layout.width, layout.height)
         spots = {(u.spec.id, sid): spot for u in layout.shelves for sid, spot in u.spots.items()}
-        self.canvas = ShelfCanvas(draw_background(layout), spots)
+        detail = story.scenario.layout.packaging_detail
+        self.canvas = ShelfCanvas(draw_background(layout), spots, detail)
         rng = np.random.default_rng([story.scenario.seed, FIXTURE_STREAM])
         layers = (paint_fixture(layout, f, rng) for f in layout.fixtures)
         self.fixtures: tuple[FixtureLayer, ...] = tuple(f for f in layers if f is not None)
         cam = story.scenario.camera
-        self.effects = Effects(cam.effects, cam.width, cam.height, story.scenario.seed, layout.lens)
+        duration = story.frame_count / story.fps
+        self.effects = Effects(cam.effects, self.size, story.scenario.seed, layout.lens, layout.motion, duration)
         self._labels = np.zeros((layout.height, layout.width), np.uint8)
+        self.jointed = story.scenario.arms == "jointed"
+        self.stream: H264Stream | None = None
+        if cam.effects.h264_kbps is not None:
+            settings = H264Settings.for_camera(cam.width, cam.height, cam.fps, cam.effects.h264_kbps, cam.effects.gop_s)
+            self.stream = H264Stream(settings, self.render_uncompressed)
 
     @property
     def frame_count(self) -> int:
@@ -101,12 +160,16 @@ class Renderer:
 
     def _pose(self, plan: ShopperPlan, state: ShopperState, t: float) -> Pose:
         camera = self.layout.camera
-        foot, head = camera.project([[state.x_m, 0.0, state.z_m], [state.x_m, plan.look.height_m, state.z_m]])
+        height_m = plan.look.height_m
+        foot, head = camera.project([[state.x_m, 0.0, state.z_m], [state.x_m, height_m, state.z_m]])
         reach = None
         if state.reach is not None:
             u, v = camera.project(state.reach.target_m)
             reach = (float(u), float(v))
         item = self.story.carrying(plan.spec.id, t)
+        width = None
+        if self.layout.preset.foreshorten:
+            width = camera.scale_px(height_m / 2.0, state.z_m) * height_m
         return Pose(
             foot=(float(foot[0]), float(foot[1])),
             height_px=float(foot[1] - head[1]),
@@ -117,9 +180,28 @@ class Renderer:
             reach_side=state.reach.side if state.reach is not None else 1,
             extension=state.extension,
             carrying=item.colour if item is not None else None,
+            width_px=width,
         )
 
-    def _label_figure(self, figure: Figure, shopper_id: int, slot: int) -> _Drawn | None:
+    def _blur_shifts(self, plan: ShopperPlan, t: float) -> dict[PartKey, Point]:
+        """How far the body (by its feet) and each arm (by its hand) move while the shutter is open, pixels."""
+        half = self.story.scenario.camera.effects.motion_blur / self.story.fps / 2.0
+        before, after = plan.state_at(t - half), plan.state_at(t + half)
+        if before is None or after is None:
+            return {}
+        a = self._pose(plan, before, t - half)
+        b = self._pose(plan, after, t + half)
+        shifts: dict[PartKey, Point] = {"body": (b.foot[0] - a.foot[0], b.foot[1] - a.foot[1])}
+        arms_a, arms_b = (
+            build_figure(plan.look, a, jointed_arms=self.jointed).arms,
+            build_figure(plan.look, b, jointed_arms=self.jointed).arms,
+        )
+        for side in arms_a.keys() & arms_b.keys():
+            ha, hb = arms_a[side].hand, arms_b[side].hand
+            shifts[f"arm{side:+d}"] = (hb[0] - ha[0], hb[1] - ha[1])
+        return shifts
+
+    def _label_figure(self, figure: Figure, pose: Pose, shopper_id: int, slot: int) -> _Drawn | None:
         x0, y0 = math.floor(figure.bbox[0]) - 1, math.floor(figure.bbox[1]) - 1
         x1, y1 = math.ceil(figure.bbox[2]) + 1, math.ceil(figure.bbox[3]) + 1
         w, h = self.size
@@ -133,8 +215,7 @@ class Renderer:
         if total == 0 or not inside.any():
             return None
         self._labels[cy0:cy1, cx0:cx1][inside > 0] = slot
-        bbox = (figure.bbox[0], figure.bbox[1], figure.bbox[2], figure.bbox[3])
-        return _Drawn(shopper_id, slot, total, (cx0, cy0, cx1, cy1), bbox)
+        return _Drawn(shopper_id, slot, total, (cx0, cy0, cx1, cy1), figure, pose)
 
     def _paste_fixture(self, frame: Image, layer: FixtureLayer) -> None:
         x0, y0, x1, y1 = layer.roi
@@ -150,51 +231,86 @@ class Renderer:
         items += [(layer.z_m, -i - 1, layer, None) for i, layer in enumerate(self.fixtures)]
         items.sort(key=lambda item: (-item[0], item[1]))
         drawn: list[_Drawn] = []
+        blur = self.story.scenario.camera.effects.motion_blur > 0
         for _, _, thing, state in items:
             if isinstance(thing, FixtureLayer):
                 self._paste_fixture(frame, thing)
                 continue
             assert state is not None
             pose = self._pose(thing, state, t)
-            figure = build_figure(thing.look, pose)
+            figure = build_figure(thing.look, pose, jointed_arms=self.jointed)
             draw_shadow(frame, pose)
-            draw_figure(frame, figure)
-            labelled = self._label_figure(figure, thing.spec.id, len(drawn) + 1)
+            if blur:
+                draw_figure_blurred(frame, figure, self._blur_shifts(thing, t))
+            else:
+                draw_figure(frame, figure)
+            labelled = self._label_figure(figure, pose, thing.spec.id, len(drawn) + 1)
             if labelled is not None:
                 drawn.append(labelled)
         return drawn
 
-    def _truth(self, drawn: list[_Drawn]) -> FrameTruth:
+    def _boxes(self, drawn: list[_Drawn], index: int | None) -> npt.NDArray[np.float32]:
+        """(n, 4) figure boxes in frame ``index``'s geometry (None: the first frame's), clipped to the frame."""
         w, h = self.size
+        if not drawn:
+            return np.zeros((0, 4), np.float32)
+        raw = np.array([d.figure.bbox for d in drawn], np.float64)
+        samples = 2 if self.layout.lens is None else EDGE_SAMPLES
+        pts = self.layout.to_frame(_edge_points(raw, samples), index)
+        boxes = np.concatenate([pts.min(axis=1), pts.max(axis=1)], axis=1)
+        return np.asarray(np.clip(boxes, 0.0, [w, h, w, h]), np.float32)
+
+    def _arms(self, drawn: list[_Drawn], index: int) -> ArmTruth:
+        n = len(drawn)
+        w, h = self.size
+        wrists, hands = np.zeros((n, 2, 2), np.float64), np.zeros((n, 2, 2), np.float64)
+        seen, reaching = np.zeros((n, 2), bool), np.zeros((n, 2), bool)
+        for i, d in enumerate(drawn):
+            pose = d.pose
+            reach_side = pose.reach_side if pose.reach is not None and pose.extension > 0 else 0
+            for person, side in enumerate(person_sides(pose.facing)):
+                joints = d.figure.arms[side]
+                wrists[i, person], hands[i, person] = joints.wrist, joints.hand
+                x, y = round(joints.wrist[0]), round(joints.wrist[1])
+                seen[i, person] = 0 <= x < w and 0 <= y < h and self._labels[y, x] == d.slot
+                reaching[i, person] = side == reach_side
+        wrists = self.layout.to_frame(wrists, index)
+        hands = self.layout.to_frame(hands, index)
+        inside = (wrists[..., 0] >= 0) & (wrists[..., 0] < w) & (wrists[..., 1] >= 0) & (wrists[..., 1] < h)
+        return ArmTruth(wrists.astype(np.float32), hands.astype(np.float32), seen & inside, reaching)
+
+    def _truth(self, drawn: list[_Drawn], index: int) -> FrameTruth:
         ids = np.array([d.shopper_id for d in drawn], np.int64)
         vis = np.zeros(len(drawn), np.float32)
-        corners = np.zeros((len(drawn), 4, 2), np.float64)
         for i, d in enumerate(drawn):
             x0, y0, x1, y1 = d.roi
             visible = int(np.count_nonzero(self._labels[y0:y1, x0:x1] == d.slot))
             vis[i] = min(1.0, visible / d.total)
-            bx0, by0, bx1, by1 = d.bbox
-            corners[i] = [[bx0, by0], [bx1, by0], [bx1, by1], [bx0, by1]]
-        pts = self.layout.to_frame(corners.reshape(-1, 2)).reshape(-1, 4, 2)
-        boxes = np.concatenate([pts.min(axis=1), pts.max(axis=1)], axis=1) if len(drawn) else np.zeros((0, 4))
-        clipped = np.clip(boxes, 0.0, [w, h, w, h]).astype(np.float32)
-        return FrameTruth(ids, clipped, np.round(vis, 4))
+        boxes = self._boxes(drawn, index)
+        reference = self._boxes(drawn, None) if self.layout.motion.active else None
+        return FrameTruth(ids, boxes, np.round(vis, 4), reference, self._arms(drawn, index))
+
+    def render_uncompressed(self, index: int) -> RenderedFrame:
+        """Frame ``index`` with every effect but H.264 (what the camera's encoder is given)."""
+        t = self.story.frame_time(index)
+        self.canvas.apply(self.story.shelf_state_at(t))
+        frame = self.canvas.image.copy()
+        self._labels.fill(0)
+        drawn = self._draw_scene(frame, t)
+        truth = self._truth(drawn, index)
+        return RenderedFrame(index, t, self.effects.apply(frame, index, t), truth)
 
     def render(self, index: int) -> RenderedFrame:
-        """Draw frame ``index`` (0-based) with its truth.
+        """Draw frame ``index`` (0-based) with its truth (and, with H.264 on, as the camera's stream carries it).
 
         Raises:
             IndexError: When ``index`` is outside the story's frames.
         """
         if not 0 <= index < self.frame_count:
             raise IndexError(f"frame {index} is outside 0..{self.frame_count - 1}")
-        t = self.story.frame_time(index)
-        self.canvas.apply(self.story.shelf_state_at(t))
-        frame = self.canvas.image.copy()
-        self._labels.fill(0)
-        drawn = self._draw_scene(frame, t)
-        truth = self._truth(drawn)
-        return RenderedFrame(index, t, self.effects.apply(frame, index, t), truth)
+        if self.stream is not None:
+            return self.stream.frame(index)
+        return self.render_uncompressed(index)
 
     def frames(self, start: int = 0, stop: int | None = None, step: int = 1) -> Iterator[RenderedFrame]:
         """Render frames ``start, start + step, ...`` below ``stop`` (default: the end)."""

@@ -18,13 +18,17 @@ from typing import Final, Literal
 
 logger = logging.getLogger(__name__)
 
-ViewKind = Literal["eye_level", "high_oblique"]
-"""Camera presets: a camera just above head height looking across the aisle, or a high one looking down."""
+ViewKind = Literal["eye_level", "high_oblique", "overhead_fisheye"]
+"""Camera presets: a camera just above head height looking across the aisle, a high one looking down, or a
+ceiling camera pitched steeply down through a fisheye lens."""
 
 ReachAction = Literal["touch", "take", "return"]
 """What a reach does: nothing lasting, remove the facing into the hand, or put the held item on the spot."""
 
 Side = Literal["left", "right"]
+
+ArmStyle = Literal["simple", "jointed"]
+"""How shoppers' arms are drawn: the original simple arms, or jointed ones a pose model localises."""
 
 DEFAULT_START_EPOCH_S: Final = 1_767_603_600.0
 """2026-01-05T09:00:00Z: scene time 0 of every scenario unless it says otherwise (events need real dates)."""
@@ -50,7 +54,9 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class EffectsSpec:
-    """Camera imperfections applied after drawing, all off by default.
+    """Camera imperfections, all off by default (a random scenario draws realistic ones from its seed).
+
+    Every effect is a seeded function of the frame index, so frames render the same in any order.
 
     Attributes:
         noise_sigma: Standard deviation of additive sensor noise, grey levels (0-255 scale).
@@ -60,6 +66,20 @@ class EffectsSpec:
         jpeg_quality: Re-encode every frame as JPEG at this quality (compression artefacts); None = off.
         lens_k1: Radial distortion coefficient; > 0 bends straight lines outwards (barrel, as wide CCTV
             lenses do), 0 = a perfect pinhole.
+        jitter_px: Camera shake: the whole image moves by up to this many pixels per axis, a smooth wobble
+            plus a per-frame tremble (a pole-mounted camera in moving air; 0.3-2 px in real stores).
+        drift_px: Slow drift of the view (a sagging mount, a dome turning), pixels at its farthest; it starts at
+            0 on the first frame, where the zones were drawn.
+        drift_period_s: Seconds of one drift cycle out to ``drift_px`` and back.
+        h264_kbps: Encode and decode every frame with H.264 (x264) at this bitrate, kbit/s (CCTV: 500-2000 at
+            640x480); None = off. The written video is then that H.264 stream.
+        gop_s: Seconds between H.264 keyframes (a group of pictures, encoded on its own).
+        exposure_steps_per_min: Auto-exposure steps a minute: the gain jumps when the scene's brightness
+            changes (a shopper in dark or bright clothes comes close), then settles.
+        exposure_step: Size of the largest step, relative gain (0.15 = +-15 %); each step is 60-100 % of it.
+        exposure_settle_s: Time constant with which the gain moves to a new level, seconds.
+        motion_blur: Exposure time as a share of the frame interval (0.5 = 1/20 s at 10 fps): moving arms and
+            walking shoppers are smeared along their motion over it; 0 = a frozen instant.
     """
 
     noise_sigma: float = 0.0
@@ -68,6 +88,15 @@ class EffectsSpec:
     lighting_period_s: float = 20.0
     jpeg_quality: int | None = None
     lens_k1: float = 0.0
+    jitter_px: float = 0.0
+    drift_px: float = 0.0
+    drift_period_s: float = 60.0
+    h264_kbps: float | None = None
+    gop_s: float = 1.0
+    exposure_steps_per_min: float = 0.0
+    exposure_step: float = 0.15
+    exposure_settle_s: float = 0.3
+    motion_blur: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -118,11 +147,21 @@ class FixtureSpec:
 
 @dataclass(frozen=True)
 class LayoutSpec:
-    """Shelf units along the back wall, and fixtures on the floor."""
+    """Shelf units along the back wall, and fixtures on the floor.
+
+    Attributes:
+        shelves: The units, left to right.
+        fixtures: Bins and pillars on the floor.
+        gap_m: Gap between neighbouring units.
+        packaging_detail: How busy the product faces are, 0-1: 0 plain blocks with a label band, 1 fine text
+            lines, stripes, barcodes and small logos on every facing (real packaging, where a 1 px camera shake
+            changes many pixels).
+    """
 
     shelves: tuple[ShelfSpec, ...]
     fixtures: tuple[FixtureSpec, ...] = ()
     gap_m: float = 0.15
+    packaging_detail: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -176,7 +215,8 @@ class ShopperSpec:
 
     Attributes:
         id: Positive integer, unique in the scenario: the MOT track id, and ``gt-{id}`` the shopper id.
-        enter_s: Scene time the shopper starts walking in from off-screen.
+        enter_s: Scene time the shopper starts walking in from off-screen; negative when they came in before
+            the video starts (at scene time 0 they are ``-enter_s`` seconds into their script).
         side: Side of the image they walk in from.
         lane_m: Distance from the shelves of the lane they enter and leave along; None = the middle lane.
         speed_mps: Walking speed.
@@ -208,6 +248,8 @@ class CrowdSpec:
         take_share: Share of reaches that take an item (the rest only touch).
         return_share: Share of takes put back again (some in another spot).
         first_id: Id of the first crowd shopper (ids count up from it).
+        standing_at_start: Shoppers already standing at a shelf when the video starts (mid-visit, maybe
+            mid-reach), added after the arrivals.
     """
 
     seed: int = 0
@@ -218,6 +260,7 @@ class CrowdSpec:
     take_share: float = 0.5
     return_share: float = 0.3
     first_id: int = 1
+    standing_at_start: int = 0
 
 
 @dataclass(frozen=True)
@@ -245,6 +288,10 @@ class Scenario:
         shoppers: Scripted shoppers.
         crowd: A random crowd added to the scripted shoppers.
         dwell: Dwell rules of the standing zones.
+        arms: ``simple``: the hand a small blob at the wrist, the elbow bent by a fixed offset (the original
+            look, kept for the library); ``jointed``: anatomical arm bones with the elbow bent where they meet,
+            a palm and thumb along the forearm and the hand (not the wrist) on the reached spot, so that a real
+            pose model finds the wrists (docs/synthetic.md has its recall).
     """
 
     name: str
@@ -258,6 +305,7 @@ class Scenario:
     shoppers: tuple[ShopperSpec, ...] = ()
     crowd: CrowdSpec | None = None
     dwell: DwellSpec = field(default_factory=DwellSpec)
+    arms: ArmStyle = "simple"
 
 
 def spot_ids(shelf: ShelfSpec) -> list[str]:

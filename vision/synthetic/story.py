@@ -19,7 +19,7 @@ import numpy as np
 from vision.synthetic.checks import check_scenario
 from vision.synthetic.layout import ARM_REACH_M, SceneLayout
 from vision.synthetic.look import Look, random_look
-from vision.synthetic.motion import ReachPlan, ShopperPlan, plan_shopper
+from vision.synthetic.motion import ReachPlan, ShopperPlan, plan_shopper, time_to_first_stop
 from vision.synthetic.products import ProductLook, stock_shelf
 from vision.synthetic.random_scenario import crowd_shoppers
 from vision.synthetic.scenario import Scenario, ScenarioError, ShopperSpec, spot_ids
@@ -134,7 +134,13 @@ def _all_shoppers(
     shoppers = scenario.shoppers
     if scenario.crowd is not None:
         filled = {key for key, product in initial.items() if product is not None}
-        crowd = crowd_shoppers(scenario.crowd, scenario.layout.shelves, filled, layout.preset.lanes_m)
+        crowd = crowd_shoppers(
+            scenario.crowd,
+            scenario.layout.shelves,
+            filled,
+            layout.preset.lanes_m,
+            lambda spec: time_to_first_stop(spec, layout),
+        )
         clash = {s.id for s in shoppers} & {s.id for s in crowd}
         if clash:
             raise ScenarioError(

@@ -7,13 +7,18 @@ Conventions (docs/synthetic.md has the full text):
 * Shoppers are ``gt-{id}`` (`shopper_id_for` with camera ``gt``); times are the scenario's start epoch plus
   scene time; event ids come from `event_id_for`, so the same scenario always gives the same ids.
 * Reach events span the arm's movement (start to back down). A pick-up's item leaves the shelf, and a
-  put-back's arrives, at the middle of the reach.
-* Visits follow the scenario's dwell rules applied to the true boxes: a shopper is in a standing zone in a
-  frame when the bottom-centre of their box lies in the zone's outline; runs of such frames separated by
-  at most ``exit_grace_s`` are one visit, from the first frame inside to the first frame outside. Visits
-  shorter than ``entry_debounce_s`` are ignored, those shorter than ``min_dwell_s`` are pass-bys (listed in
-  the summary), the rest are dwells. Every visit of at least ``entry_debounce_s`` also has a ``dwell_started``
-  event, ``entry_debounce_s`` after entry.
+  put-back's arrives, at the middle of the reach. A reach whose middle came before the video started is no
+  event (nobody could see it); one under way at the start begins with the video.
+* Visits follow the scenario's dwell rules applied to the true boxes in the first frame's geometry (the
+  camera's jitter and drift since then taken out, as the zones were drawn on the first frame): a shopper is in
+  a standing zone in a frame when the bottom-centre of their box lies in the zone's outline; runs of such
+  frames separated by at most ``exit_grace_s`` are one visit, from the first frame inside to the first frame
+  outside (a shopper standing there when the video starts is inside from frame 1). Visits shorter than
+  ``entry_debounce_s`` are ignored, those shorter than ``min_dwell_s`` are pass-bys (listed in the summary),
+  the rest are dwells. Every visit of at least ``entry_debounce_s`` also has a ``dwell_started`` event,
+  ``entry_debounce_s`` after entry (`vision.synthetic.true_events`).
+* Wrists (``gt/wrists.txt``): per frame, shopper and arm (the person's left and right), the wrist and the hand's
+  centre in frame pixels after every camera fault, whether the wrist is seen, and whether that arm reaches.
 """
 
 from __future__ import annotations
@@ -22,41 +27,40 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Final
-from uuid import UUID
 
 import numpy as np
 import numpy.typing as npt
 
 from vision.events.contract import (
     AnyEvent,
-    DwellEvent,
-    DwellStartedEvent,
     PickupEvent,
     PutbackEvent,
-    ShelfSpot,
-    TouchEvent,
 )
-from vision.events.ids import event_id_for, shopper_id_for
-from vision.synthetic.motion import ReachPlan
 from vision.synthetic.render import RenderedFrame
-from vision.synthetic.story import ReachOutcome, Story
+from vision.synthetic.story import Story
+from vision.synthetic.true_events import Visit, reach_events, true_shopper_id, visit_events
 
 logger = logging.getLogger(__name__)
-
-TRUTH_CAMERA: Final = "gt"
-"""Prefix of true shopper ids: ``gt-3`` is shopper 3 (`shopper_id_for(camera_id="gt", track_id=3)`)."""
 
 MOT_CLASS_PEDESTRIAN: Final = 1
 
 
 @dataclass(frozen=True)
 class MotRow:
-    """One shopper in one frame: 1-based frame number, id, box (x1, y1, x2, y2) in pixels, visibility."""
+    """One shopper in one frame: 1-based frame number, id, box (x1, y1, x2, y2) in pixels, visibility, and
+    the box in the first frame's geometry (None = ``box``; the camera did not move)."""
 
     frame: int
     shopper_id: int
     box: tuple[float, float, float, float]
     visibility: float
+    reference_box: tuple[float, float, float, float] | None = None
+
+    @property
+    def foot(self) -> tuple[float, float]:
+        """Bottom-centre of the box in the first frame's geometry: where zones see the shopper stand."""
+        x1, _, x2, y2 = self.reference_box or self.box
+        return ((x1 + x2) / 2.0, y2)
 
     def line(self) -> str:
         """The MOTChallenge text line ``frame,id,left,top,width,height,conf,class,visibility``."""
@@ -67,23 +71,40 @@ class MotRow:
         )
 
 
+WRISTS_HEADER: Final = "frame,id,side,x,y,visible,reaching,hand_x,hand_y"
+"""Columns of ``gt/wrists.txt``."""
+
+
 @dataclass(frozen=True)
-class Visit:
-    """One visit of a shopper to a standing zone, in frames [first, end) and epoch seconds."""
+class WristRow:
+    """One arm of one shopper in one frame (1-based frame number).
 
+    Attributes:
+        frame: 1-based frame number.
+        shopper_id: The shopper's id.
+        side: ``left`` or ``right``: the person's own side.
+        wrist: (x, y) of the wrist, frame pixels.
+        hand: (x, y) of the hand's centre, frame pixels.
+        visible: The wrist is in the frame and not hidden by another shopper or a fixture.
+        reaching: That arm is reaching into a shelf.
+    """
+
+    frame: int
     shopper_id: int
-    zone_id: str
-    shelf_id: str
-    first: int
-    end: int
-    ts_start: float
-    ts_end: float
-    occluded_s: float
+    side: str
+    wrist: tuple[float, float]
+    hand: tuple[float, float]
+    visible: bool
+    reaching: bool
 
-    @property
-    def dwell_s(self) -> float:
-        """Visit length, seconds (rounded to the microsecond, as the times are)."""
-        return round(self.ts_end - self.ts_start, 6)
+    def line(self) -> str:
+        """The CSV line in `WRISTS_HEADER` order."""
+        x, y = self.wrist
+        hx, hy = self.hand
+        return (
+            f"{self.frame},{self.shopper_id},{self.side},{x:.2f},{y:.2f},{int(self.visible)},{int(self.reaching)},"
+            f"{hx:.2f},{hy:.2f}"
+        )
 
 
 @dataclass
@@ -95,21 +116,22 @@ class GroundTruth:
         events: True events sorted by ``ts``, then type and id.
         visits: Every visit (dwells and pass-bys) in time order.
         summary: The truth summary (``truth.json``).
+        wrists: Both arms of every MOT row, in the same order (left, then right).
     """
 
     rows: list[MotRow] = field(default_factory=list)
     events: list[AnyEvent] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    wrists: list[WristRow] = field(default_factory=list)
 
     def mot_text(self) -> str:
         """The rows as a MOTChallenge ``gt.txt``."""
         return "".join(row.line() + "\n" for row in self.rows)
 
-
-def true_shopper_id(shopper: int) -> str:
-    """The anonymous id of a true shopper: ``gt-{id}``."""
-    return shopper_id_for(camera_id=TRUTH_CAMERA, track_id=shopper)
+    def wrists_text(self) -> str:
+        """The wrist rows as CSV with a header (``gt/wrists.txt``)."""
+        return WRISTS_HEADER + "\n" + "".join(row.line() + "\n" for row in self.wrists)
 
 
 def points_in_polygon(points: npt.NDArray[np.float64], polygon: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
@@ -134,6 +156,7 @@ class TruthBuilder:
     def __init__(self, story: Story) -> None:
         self.story = story
         self.rows: list[MotRow] = []
+        self.wrists: list[WristRow] = []
         self._expected = 0
 
     def add(self, frame: RenderedFrame) -> None:
@@ -148,10 +171,25 @@ class TruthBuilder:
         truth = frame.truth
         order = np.argsort(truth.shopper_ids, kind="stable")
         for i in order:
-            x1, y1, x2, y2 = (round(float(v), 2) for v in truth.boxes[i])
-            self.rows.append(
-                MotRow(frame.index + 1, int(truth.shopper_ids[i]), (x1, y1, x2, y2), float(truth.visibility[i]))
-            )
+            sid = int(truth.shopper_ids[i])
+            reference = None if truth.reference_boxes is None else _box(truth.reference_boxes[i])
+            self.rows.append(MotRow(frame.index + 1, sid, _box(truth.boxes[i]), float(truth.visibility[i]), reference))
+            arms = truth.arms
+            if arms is None:
+                continue
+            for side, name in enumerate(("left", "right")):
+                wrist, hand = arms.wrists[i, side], arms.hands[i, side]
+                self.wrists.append(
+                    WristRow(
+                        frame.index + 1,
+                        sid,
+                        name,
+                        (round(float(wrist[0]), 2), round(float(wrist[1]), 2)),
+                        (round(float(hand[0]), 2), round(float(hand[1]), 2)),
+                        bool(arms.visible[i, side]),
+                        bool(arms.reaching[i, side]),
+                    )
+                )
 
     def finish(self) -> GroundTruth:
         """Visits, events and summary from the frames added so far (all of them).
@@ -166,7 +204,13 @@ class TruthBuilder:
             visit_events(self.story, visits) + reach_events(self.story),
             key=lambda e: (e.ts, e.type, str(e.event_id)),
         )
-        return GroundTruth(self.rows, events, visits, summarise(self.story, self.rows, visits, events))
+        summary = summarise(self.story, self.rows, visits, events)
+        return GroundTruth(self.rows, events, visits, summary, self.wrists)
+
+
+def _box(values: npt.NDArray[np.float32]) -> tuple[float, float, float, float]:
+    x1, y1, x2, y2 = (round(float(v), 2) for v in values)
+    return (x1, y1, x2, y2)
 
 
 def _zone_outlines(story: Story) -> list[tuple[str, str, npt.NDArray[np.float64]]]:
@@ -186,7 +230,8 @@ def _runs(frames: list[int], grace_frames: float) -> list[tuple[int, int]]:
 
 
 def find_visits(story: Story, rows: list[MotRow]) -> list[Visit]:
-    """Every visit to a standing zone of at least the entry debounce, from the true boxes' foot points."""
+    """Every visit to a standing zone of at least the entry debounce, from the true boxes' foot points (in the
+    first frame's geometry, where the zones were drawn)."""
     fps, epoch, rules = story.fps, story.scenario.start_epoch_s, story.scenario.dwell
     by_shopper: dict[int, list[MotRow]] = defaultdict(list)
     for row in rows:
@@ -194,8 +239,7 @@ def find_visits(story: Story, rows: list[MotRow]) -> list[Visit]:
     visits = []
     for zone_id, shelf_id, outline in _zone_outlines(story):
         for sid, shopper_rows in sorted(by_shopper.items()):
-            boxes = np.array([r.box for r in shopper_rows], np.float64)
-            feet = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 3]], axis=1)
+            feet = np.array([r.foot for r in shopper_rows], np.float64)
             inside = points_in_polygon(feet, outline)
             frames = [r.frame - 1 for r, hit in zip(shopper_rows, inside, strict=True) if hit]
             hidden = {r.frame - 1 for r in shopper_rows if r.visibility <= 0.0}
@@ -207,112 +251,6 @@ def find_visits(story: Story, rows: list[MotRow]) -> list[Visit]:
                 ts_start, ts_end = round(epoch + first / fps, 6), round(epoch + end / fps, 6)
                 visits.append(Visit(sid, zone_id, shelf_id, first, end, ts_start, ts_end, round(unseen / fps, 6)))
     return sorted(visits, key=lambda v: (v.ts_start, v.shopper_id, v.zone_id))
-
-
-def visit_events(story: Story, visits: list[Visit]) -> list[AnyEvent]:
-    """``dwell_started`` for every visit, ``dwell`` for those of at least ``min_dwell_s``."""
-    scenario = story.scenario
-    store, camera = scenario.store_id, scenario.camera.camera_id
-    events: list[AnyEvent] = []
-    for v in visits:
-        shopper = true_shopper_id(v.shopper_id)
-        started_id = event_id_for(
-            store_id=store,
-            camera_id=camera,
-            type="dwell_started",
-            shopper_id=shopper,
-            ts_start=v.ts_start,
-            extra=v.zone_id,
-        )
-        events.append(
-            DwellStartedEvent(
-                event_id=started_id,
-                store_id=store,
-                camera_id=camera,
-                confidence=1.0,
-                shopper_id=shopper,
-                ts=round(v.ts_start + scenario.dwell.entry_debounce_s, 6),
-                ts_start=v.ts_start,
-                zone_id=v.zone_id,
-                shelf_id=v.shelf_id,
-            )
-        )
-        if v.dwell_s < scenario.dwell.min_dwell_s:
-            continue
-        dwell_id = event_id_for(
-            store_id=store, camera_id=camera, type="dwell", shopper_id=shopper, ts_start=v.ts_start, extra=v.zone_id
-        )
-        events.append(
-            DwellEvent(
-                event_id=dwell_id,
-                store_id=store,
-                camera_id=camera,
-                confidence=1.0,
-                shopper_id=shopper,
-                ts=v.ts_end,
-                ts_start=v.ts_start,
-                ts_end=v.ts_end,
-                zone_id=v.zone_id,
-                shelf_id=v.shelf_id,
-                dwell_s=v.dwell_s,
-                occluded_s=min(v.occluded_s, v.dwell_s),
-            )
-        )
-    return events
-
-
-def _spot(story: Story, shelf_id: str, spot_id: str) -> ShelfSpot:
-    layout = story.layout
-    return ShelfSpot(spot_id=spot_id, box=layout.spot_box(layout.shelf(shelf_id).spots[spot_id]))
-
-
-def _reach_event(story: Story, outcome: ReachOutcome, pickup_ids: dict[ReachPlan, UUID]) -> AnyEvent:
-    scenario, reach = story.scenario, outcome.reach
-    epoch = scenario.start_epoch_s
-    ts_start, ts_end = round(epoch + reach.t_start, 6), round(epoch + reach.t_end, 6)
-    shopper = true_shopper_id(outcome.shopper_id)
-    common: dict[str, Any] = {
-        "store_id": scenario.store_id,
-        "camera_id": scenario.camera.camera_id,
-        "confidence": 1.0,
-        "ts": ts_end,
-        "ts_start": ts_start,
-        "ts_end": ts_end,
-        "shopper_id": shopper,
-        "shelf_id": reach.shelf_id,
-        "spot": _spot(story, reach.shelf_id, reach.spot_id),
-    }
-    event_id = event_id_for(
-        store_id=scenario.store_id,
-        camera_id=scenario.camera.camera_id,
-        type=_TYPES[reach.action],
-        shopper_id=shopper,
-        ts_start=ts_start,
-        extra=f"{reach.shelf_id}/{reach.spot_id}",
-    )
-    if reach.action == "touch":
-        return TouchEvent(event_id=event_id, zone_id=story.layout.shelf(reach.shelf_id).standing_zone_id, **common)
-    if reach.action == "take":
-        return PickupEvent(event_id=event_id, **common)
-    take = outcome.take
-    misplaced = take is None or (take.shelf_id, take.spot_id) != (reach.shelf_id, reach.spot_id)
-    pickup_id = pickup_ids.get(take) if take is not None else None
-    return PutbackEvent(event_id=event_id, pickup_event_id=pickup_id, misplaced=misplaced, **common)
-
-
-_TYPES: Final = {"touch": "touch", "take": "pickup", "return": "putback"}
-
-
-def reach_events(story: Story) -> list[AnyEvent]:
-    """A touch, pickup or putback event for every reach; each putback names the pickup it reverses."""
-    pickup_ids: dict[ReachPlan, UUID] = {}
-    events: list[AnyEvent] = []
-    for outcome in story.outcomes:
-        event = _reach_event(story, outcome, pickup_ids)
-        if isinstance(event, PickupEvent):
-            pickup_ids[outcome.reach] = event.event_id
-        events.append(event)
-    return events
 
 
 def _counts(story: Story, rows: list[MotRow], visits: list[Visit], events: list[AnyEvent]) -> dict[str, int]:

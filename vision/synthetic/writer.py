@@ -2,10 +2,11 @@
 
 Layout of the folder (a MOTChallenge sequence plus shelfsight files)::
 
-    video.mp4          the frames (mp4v), unless video=False
+    video.mp4          the frames (mp4v; the camera's own H.264 stream when it encodes), unless video=False
     edge_config.yaml   the camera and its zones, loadable by edge_config.load_config
     seqinfo.ini        MOTChallenge sequence info (name, frame rate, length, size)
     gt/gt.txt          true boxes, MOTChallenge format
+    gt/wrists.txt      true wrists and hands, CSV ``frame,id,side,x,y,visible,reaching,hand_x,hand_y``
     events.jsonl       true events, one v1 event per line (vision.events.codec JSON)
     truth.json         counts, shoppers, pass-bys, spot boxes, takes
     scenario.yaml      the scenario as rendered (a random crowd written out shopper by shopper)
@@ -24,7 +25,8 @@ import cv2
 import yaml
 
 from vision.events.codec import to_json
-from vision.synthetic.render import Renderer
+from vision.synthetic.h264 import H264File
+from vision.synthetic.render import RenderedFrame, Renderer
 from vision.synthetic.scenario_io import dump_scenario
 from vision.synthetic.story import Story
 from vision.synthetic.truth import GroundTruth, TruthBuilder
@@ -46,6 +48,7 @@ class SynthOutputs:
     edge_config: Path
     seqinfo: Path
     gt: Path
+    wrists: Path
     events: Path
     truth_json: Path
     scenario: Path
@@ -129,24 +132,45 @@ def write_outputs(
     (folder / "gt").mkdir(exist_ok=True)
     renderer, builder = Renderer(story), TruthBuilder(story)
     video_path = folder / "video.mp4" if video else None
-    writer = None
-    if video_path is not None:
-        size = (story.layout.width, story.layout.height)
-        writer = cv2.VideoWriter(str(video_path), cv2.VideoWriter.fourcc(*VIDEO_FOURCC), story.fps, size)
-        if not writer.isOpened():
-            raise OSError(f"cannot open {video_path} for writing (no {VIDEO_FOURCC} encoder in this OpenCV build?)")
+    write, close = _video_writer(renderer, video_path)
     try:
         for frame in renderer.frames():
             builder.add(frame)
-            if writer is not None:
-                writer.write(frame.image)
+            write(frame)
             if progress is not None:
                 progress(frame.index + 1)
     finally:
-        if writer is not None:
-            writer.release()
+        close()
     truth = builder.finish()
     return _write_files(story, folder, truth, source or f"synthetic:{story.scenario.name}", video_path)
+
+
+def _video_writer(renderer: Renderer, path: Path | None) -> tuple[Callable[[RenderedFrame], None], Callable[[], None]]:
+    """(write a frame, close) for ``path``: the camera's H.264 packets as they are, else mp4v; no-ops for None.
+
+    Raises:
+        OSError: When OpenCV cannot open the mp4v file.
+    """
+    if path is None:
+        return (lambda _: None), (lambda: None)
+    if renderer.stream is not None:
+        h264 = H264File(path, renderer.stream.settings)
+
+        def write_packet(frame: RenderedFrame) -> None:
+            if frame.packet is None:
+                raise RuntimeError(f"frame {frame.index} of an H.264 camera has no packet")
+            h264.write(frame.packet)
+
+        return write_packet, h264.close
+    size = (renderer.layout.width, renderer.layout.height)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*VIDEO_FOURCC), renderer.story.fps, size)
+    if not writer.isOpened():
+        raise OSError(f"cannot open {path} for writing (no {VIDEO_FOURCC} encoder in this OpenCV build?)")
+
+    def write_image(frame: RenderedFrame) -> None:
+        writer.write(frame.image)
+
+    return write_image, writer.release
 
 
 def _write_files(story: Story, folder: Path, truth: GroundTruth, source: str, video: Path | None) -> SynthOutputs:
@@ -154,6 +178,7 @@ def _write_files(story: Story, folder: Path, truth: GroundTruth, source: str, vi
         "edge_config": folder / "edge_config.yaml",
         "seqinfo": folder / "seqinfo.ini",
         "gt": folder / "gt" / "gt.txt",
+        "wrists": folder / "gt" / "wrists.txt",
         "events": folder / "events.jsonl",
         "truth_json": folder / "truth.json",
         "scenario": folder / "scenario.yaml",
@@ -161,6 +186,7 @@ def _write_files(story: Story, folder: Path, truth: GroundTruth, source: str, vi
     paths["edge_config"].write_text(edge_config_yaml(story, source), encoding="utf-8")
     paths["seqinfo"].write_text(seqinfo_text(story), encoding="utf-8")
     paths["gt"].write_text(truth.mot_text(), encoding="utf-8")
+    paths["wrists"].write_text(truth.wrists_text(), encoding="utf-8")
     paths["events"].write_text("".join(to_json(e) + "\n" for e in truth.events), encoding="utf-8")
     paths["truth_json"].write_text(json.dumps(truth.summary, indent=2) + "\n", encoding="utf-8")
     paths["scenario"].write_text(dump_scenario(story.scenario), encoding="utf-8")

@@ -16,7 +16,16 @@ from vision.synthetic.scenario import CrowdSpec, Scenario
 from vision.synthetic.story import build_story
 from vision.synthetic.writer import write_outputs
 
-FILES = ("video.mp4", "gt/gt.txt", "events.jsonl", "truth.json", "edge_config.yaml", "scenario.yaml", "seqinfo.ini")
+FILES = (
+    "video.mp4",
+    "gt/gt.txt",
+    "gt/wrists.txt",
+    "events.jsonl",
+    "truth.json",
+    "edge_config.yaml",
+    "scenario.yaml",
+    "seqinfo.ini",
+)
 
 
 def frame_hashes(scenario: Scenario, step: int = 1) -> list[str]:
@@ -33,9 +42,10 @@ def file_hashes(folder: Path) -> dict[str, str]:
     [
         library_scenario("two_cross_and_occlude"),
         library_scenario("oblique_effects"),  # noise, blur, drift, lens distortion, JPEG
-        random_scenario(42, CrowdSpec(arrivals_per_min=20, window_s=20)),
+        library_scenario("camera_faults"),  # fisheye, jitter, drift, H.264, exposure steps, motion blur
+        random_scenario(42, CrowdSpec(arrivals_per_min=20, window_s=20)),  # the faults drawn from the seed
     ],
-    ids=["two_cross_and_occlude", "oblique_effects", "random-42"],
+    ids=["two_cross_and_occlude", "oblique_effects", "camera_faults", "random-42"],
 )
 def test_two_runs_write_identical_files(scenario: Scenario, tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
@@ -54,8 +64,9 @@ def test_frames_are_identical_across_runs_and_differ_across_seeds() -> None:
     assert different == len(frame_hashes(scenario, 7))
 
 
-def test_frames_do_not_depend_on_render_order() -> None:
-    story = build_story(library_scenario("one_takes_and_returns"))
+@pytest.mark.parametrize("name", ["one_takes_and_returns", "camera_faults"])
+def test_frames_do_not_depend_on_render_order(name: str) -> None:
+    story = build_story(library_scenario(name))
     in_order = {f.index: f for f in Renderer(story).frames()}
     jumping = Renderer(story)
     for index in [120, 3, 77, 150, 0, 60, 59, 157, 100]:  # across the take and the put-back, backwards too
@@ -63,3 +74,6 @@ def test_frames_do_not_depend_on_render_order() -> None:
         assert np.array_equal(frame.image, in_order[index].image), index
         assert np.array_equal(frame.truth.boxes, in_order[index].truth.boxes)
         assert np.array_equal(frame.truth.visibility, in_order[index].truth.visibility)
+        arms, expected = frame.truth.arms, in_order[index].truth.arms
+        assert arms is not None and expected is not None
+        assert np.array_equal(arms.wrists, expected.wrists) and np.array_equal(arms.visible, expected.visible)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from vision.synthetic.figure import Facing, Pose, build_figure, draw_figure, draw_silhouette
+from vision.synthetic.figure import FOREARM, HAND, UPPER_ARM, Facing, Pose, build_figure, person_sides
+from vision.synthetic.figure_ops import draw_figure, draw_silhouette
 from vision.synthetic.look import Look, random_look
 
 LOOK = random_look(np.random.default_rng(3))
@@ -75,3 +79,53 @@ def test_walking_moves_the_legs_and_standing_does_not() -> None:
 
     assert np.count_nonzero(legs(0.5, True) ^ legs(2.5, True)) > 500
     assert np.count_nonzero(legs(0.5, False) ^ legs(2.5, False)) == 0
+
+
+@pytest.mark.parametrize(("target", "side"), [((420.0, 250.0), 1), ((230.0, 300.0), -1), ((330.0, 215.0), 1)])
+def test_a_jointed_reach_puts_the_hand_on_the_target_and_keeps_the_arm_bones(
+    target: tuple[float, float], side: int
+) -> None:
+    pose = Pose(foot=(320.0, 420.0), height_px=220.0, facing="away", reach=target, reach_side=side, extension=1.0)
+    figure = build_figure(LOOK, pose, jointed_arms=True)
+    arm = figure.arms[side]
+    assert arm.hand == pytest.approx(target)  # the hand, not the wrist, is on the spot
+    assert math.dist(arm.wrist, arm.hand) == pytest.approx(HAND * 220.0 / 2.0)
+    upper, fore = math.dist(arm.shoulder, arm.elbow), math.dist(arm.elbow, arm.wrist)
+    if math.dist(arm.shoulder, arm.wrist) < (UPPER_ARM + FOREARM) * 220.0:  # within reach: bent, bones kept
+        assert (upper, fore) == pytest.approx((UPPER_ARM * 220.0, FOREARM * 220.0), rel=1e-6)
+    else:  # beyond: stretched straight towards it
+        assert upper + fore == pytest.approx(math.dist(arm.shoulder, arm.wrist))
+    canvas = np.zeros((480, 640), np.uint8)
+    draw_silhouette(canvas, figure, (0.0, 0.0))
+    assert canvas[round(target[1]), round(target[0])]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    x=st.floats(-200.0, 200.0),
+    y=st.floats(-300.0, 100.0),
+    extension=st.floats(0.0, 1.0),
+    side=st.sampled_from([-1, 1]),
+    squash=st.floats(0.4, 1.0),
+)
+def test_a_jointed_arm_never_leaves_the_body_and_its_target(
+    x: float, y: float, extension: float, side: int, squash: float
+) -> None:
+    # Any target, even one the picture puts right on the shoulder (an arm reaching straight away from a
+    # camera overhead): the elbow stays within an arm's length of the shoulder, the box stays near the body.
+    target = (320.0 + x, 380.0 + y)
+    pose = Pose(foot=(320.0, 420.0), height_px=220.0 * squash, facing="away", reach=target, reach_side=side,
+                extension=extension, width_px=220.0)  # fmt: skip
+    figure = build_figure(LOOK, pose, jointed_arms=True)
+    arm = figure.arms[side]
+    reach = max(UPPER_ARM * 220.0, math.dist(arm.shoulder, arm.wrist))  # bent, or stretched towards the wrist
+    assert math.dist(arm.shoulder, arm.elbow) <= reach + 1e-6
+    hull = [min(320.0 - 80, target[0] - 40), min(420.0 - 220.0 * squash - 40, target[1] - 40),
+            max(320.0 + 80, target[0] + 40), max(420.0 + 20, target[1] + 40)]  # fmt: skip
+    x1, y1, x2, y2 = figure.bbox
+    assert hull[0] <= x1 and hull[1] <= y1 and x2 <= hull[2] and y2 <= hull[3]
+
+
+def test_person_sides_follow_the_facing() -> None:
+    assert person_sides("toward") == (1, -1)  # their left arm on the image's right
+    assert person_sides("away") == person_sides("left") == person_sides("right") == (-1, 1)

@@ -1,7 +1,8 @@
 """The real COCO detector sees the synthetic shoppers as people, and nothing else as a person.
 
 The acceptance floor: over the scenario library (every 5th frame), recall >= 0.90 of shoppers at least 70%
-visible and precision >= 0.95, at IoU 0.5 with one-to-one matching, YOLOX-Nano at conf 0.3, NMS 0.45.
+visible and precision >= 0.95, at IoU 0.5 with one-to-one matching, YOLOX-Nano at conf 0.3, NMS 0.45. Seen from
+the ceiling through a fisheye with every camera fault, the floor is recall >= 0.85 (measured: 0.91).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import pytest
 from tests.builders import make_dets
 from vision.detector.onnx import DetectorSettings, OnnxDetector
 from vision.synthetic.library import library_names, library_scenario
+from vision.synthetic.random_scenario import random_scenario
 from vision.synthetic.realism import RealismCounts, match_boxes, measure_realism, score_frame
 from vision.synthetic.render import FrameTruth, RenderedFrame, Renderer
 from vision.synthetic.story import build_story
 
 RECALL_FLOOR = 0.90
 PRECISION_FLOOR = 0.95
+OVERHEAD_RECALL_FLOOR = 0.85
 STEP = 5
 
 
@@ -39,6 +42,15 @@ def test_library_meets_the_realism_floor(detector: OnnxDetector) -> None:
     assert total.recall >= RECALL_FLOOR, report
     assert total.precision >= PRECISION_FLOOR, report
     assert per_scenario["empty_aisle"].detections == 0  # shelves, products and floor are never a person
+
+
+def test_the_detector_finds_shoppers_seen_from_the_ceiling_through_a_fisheye(detector: OnnxDetector) -> None:
+    scenario = random_scenario(301, view="overhead_fisheye")  # with the camera faults drawn from seed 301
+    assert scenario.camera.effects.h264_kbps is not None and scenario.camera.effects.jitter_px > 0
+    counts = measure_realism(Renderer(build_story(scenario)), detector.detect, step=STEP)
+    assert counts.visible > 100
+    assert counts.recall >= OVERHEAD_RECALL_FLOOR, (counts.recall, counts.visible)
+    assert counts.precision >= PRECISION_FLOOR, (counts.precision, counts.detections)
 
 
 def _frame(boxes: list[list[float]], visibility: list[float]) -> RenderedFrame:

@@ -69,7 +69,7 @@ def test_busy_hour_has_at_least_30_shoppers() -> None:
     assert story.frame_count / story.fps <= 300  # a shortened "hour": a few minutes
 
 
-@pytest.mark.parametrize("name", [*sorted(REQUIRED_LIBRARY), "oblique_effects", "one_misplaces_item"])
+@pytest.mark.parametrize("name", [*sorted(REQUIRED_LIBRARY), "oblique_effects", "one_misplaces_item", "camera_faults"])
 def test_yaml_round_trip_gives_an_equal_scenario(name: str) -> None:
     scenario = library_scenario(name)
     assert scenario_from_dict(yaml.safe_load(dump_scenario(scenario))) == scenario
@@ -112,6 +112,18 @@ def test_expanded_random_crowd_round_trips_and_renders_the_same_shoppers() -> No
         (with_overlay(shoppers=[{"id": 0}]), "shoppers[0].id: must be >= 1"),
         (with_overlay(shoppers=[{"id": 2}, {"id": 2}]), "shoppers[1].id: id 2 is used by another shopper"),
         (with_overlay(crowd={"arrivals_per_min": -1}), "crowd.arrivals_per_min: must be within 0..120"),
+        (with_overlay(crowd={"standing_at_start": 9}), "crowd.standing_at_start: must be within 0..4, got 9"),
+        (with_overlay(camera={"effects": {"jitter_px": 20}}), "camera.effects.jitter_px: must be within 0..8, got 20"),
+        (with_overlay(camera={"effects": {"h264_kbps": 10}}), "camera.effects.h264_kbps: must be within 50..50000"),
+        (with_overlay(camera={"effects": {"h264_kbps": 800, "jpeg_quality": 70}}),
+         "give jpeg_quality or h264_kbps, not both"),
+        (with_overlay(camera={"width": 641, "effects": {"h264_kbps": 800}}), "H.264 needs an even width and height"),
+        (with_overlay(camera={"view": "overhead_fisheye", "effects": {"lens_k1": 0.1}}),
+         "the overhead_fisheye view has its own fisheye lens"),
+        (with_overlay(camera={"view": "ceiling"}), "camera.view: must be one of eye_level, high_oblique, overhead"),
+        (with_overlay(layout={"shelves": [{"id": "a"}], "packaging_detail": 2}), "layout.packaging_detail: must be"),
+        (with_overlay(arms="bony"), "arms: must be one of simple, jointed, got 'bony'"),
+        (with_overlay(shoppers=[{"id": 1, "enter_s": -4000}]), "shoppers[0].enter_s: must be within -3600..86400"),
     ],
 )  # fmt: skip
 def test_mistakes_are_named_with_their_path(data: dict[str, Any], message: str) -> None:
@@ -184,10 +196,12 @@ def test_a_layout_wider_than_the_view_is_refused() -> None:
 @pytest.mark.parametrize("seed", [0, 7, 123])
 def test_random_scenario_is_a_function_of_its_seed(seed: int) -> None:
     rates = CrowdSpec(arrivals_per_min=9, window_s=80)
-    first, second = build_story(random_scenario(seed, rates)), build_story(random_scenario(seed, rates))
+    scenario = random_scenario(seed, rates)
+    first, second = build_story(scenario), build_story(random_scenario(seed, rates))
     assert [p.spec for p in first.shoppers] == [p.spec for p in second.shoppers]
     assert first.initial == second.initial
-    assert len(first.shoppers) == round(9 * 80 / 60)
+    assert scenario.crowd is not None
+    assert len(first.shoppers) == round(9 * 80 / 60) + scenario.crowd.standing_at_start
     other = build_story(random_scenario(seed + 1, rates))
     assert [p.spec for p in other.shoppers] != [p.spec for p in first.shoppers]
 
@@ -196,26 +210,32 @@ def test_random_rates_shape_the_crowd() -> None:
     everyone_takes = CrowdSpec(arrivals_per_min=20, window_s=60, stop_share=1, reach_share=1, take_share=1,
                                return_share=0)  # fmt: skip
     nobody_stops = dataclasses.replace(everyone_takes, stop_share=0)
-    takers = build_story(random_scenario(5, everyone_takes))
-    passers = build_story(random_scenario(5, nobody_stops))
+    takers = build_story(random_scenario(5, everyone_takes, clean=True))
+    passers = build_story(random_scenario(5, nobody_stops, clean=True))
     assert sum(o.reach.action == "take" for o in takers.outcomes) == len(takers.shoppers)
     assert passers.outcomes == ()
 
 
 @pytest.mark.parametrize(
-    ("ref", "name", "shoppers"),
+    ("ref", "name", "arrivals", "view"),
     [
-        ("one_takes_item", "one_takes_item", 1),
-        ("synthetic:one_dwells", "one_dwells", 1),
-        ("random-7", "random-7", 6),
-        ("synthetic:random?seed=7&arrivals_per_min=3&window_s=40", "random-7", 2),
-        ("random?seed=3&view=high_oblique", "random-3", 6),
+        ("one_takes_item", "one_takes_item", 1, "eye_level"),
+        ("synthetic:one_dwells", "one_dwells", 1, "eye_level"),
+        ("random-7", "random-7", 6, None),
+        ("synthetic:random?seed=7&arrivals_per_min=3&window_s=40", "random-7", 2, None),
+        ("random?seed=3&view=high_oblique", "random-3", 6, "high_oblique"),
+        ("random?seed=3&view=overhead_fisheye&clean=1", "random-3", 6, "overhead_fisheye"),
+        ("random?seed=7&clean=1", "random-7", 6, "eye_level"),
     ],
 )
-def test_scenario_references_resolve(ref: str, name: str, shoppers: int) -> None:
+def test_scenario_references_resolve(ref: str, name: str, arrivals: int, view: str | None) -> None:
     scenario = resolve_scenario(ref)
     assert scenario.name == name
-    assert len(build_story(scenario).shoppers) == shoppers
+    in_place = scenario.crowd.standing_at_start if scenario.crowd is not None else 0
+    assert len(build_story(scenario).shoppers) == arrivals + in_place
+    assert view is None or scenario.camera.view == view
+    if scenario.crowd is not None:  # random: a real camera's faults unless clean=1
+        assert (scenario.camera.effects.h264_kbps is None) == ("clean=1" in ref)
 
 
 @pytest.mark.parametrize(
@@ -225,7 +245,8 @@ def test_scenario_references_resolve(ref: str, name: str, shoppers: int) -> None
         ("random?arrivals_per_min=3", ScenarioError, "needs a seed"),
         ("random?seed=1&crowd=9", ScenarioError, "crowd: unknown parameter"),
         ("random?seed=x", ScenarioError, "seed: expected a number, got 'x'"),
-        ("random?seed=1&view=top", ScenarioError, "view: must be one of eye_level, high_oblique"),
+        ("random?seed=1&view=top", ScenarioError, "view: must be one of eye_level, high_oblique, overhead_fisheye"),
+        ("random?seed=1&clean=maybe", ScenarioError, "clean: must be 1 or 0"),
     ],
 )
 def test_bad_references_say_what_is_known(ref: str, error: type[Exception], message: str) -> None:

@@ -13,8 +13,11 @@ from edge_config import load_config_text
 from vision.events import from_json, to_json
 from vision.events.contract import DwellEvent, DwellStartedEvent, PickupEvent, PutbackEvent, TouchEvent
 from vision.synthetic.library import library_names
+from vision.synthetic.random_scenario import random_scenario
+from vision.synthetic.scenario import CrowdSpec
 from vision.synthetic.synthesis import Synthesis, synthesize
-from vision.synthetic.truth import MotRow, points_in_polygon, true_shopper_id
+from vision.synthetic.true_events import true_shopper_id
+from vision.synthetic.truth import MotRow, points_in_polygon
 from vision.synthetic.writer import edge_config_yaml
 
 SCENARIOS = library_names()
@@ -45,8 +48,8 @@ def frame_of(syn: Synthesis, ts: float) -> int:
 
 
 def foot(row: MotRow) -> np.ndarray:
-    x1, _, x2, y2 = row.box
-    return np.array([[(x1 + x2) / 2, y2]])
+    """The box's bottom-centre where the zones see it: in the first frame's geometry (the camera may move)."""
+    return np.array([row.foot])
 
 
 def overlaps(box: tuple[float, float, float, float], other: np.ndarray) -> bool:
@@ -63,6 +66,7 @@ EXPECTED = {
     "one_misplaces_item": (1, 0, 0, 1, 1, 0, 1),
     "two_cross_and_occlude": (2, 0, 1, 1, 0, 1, 0),
     "oblique_effects": (2, 0, 1, 1, 1, 0, 1),
+    "camera_faults": (3, 0, 1, 2, 1, 1, 1),
 }
 
 
@@ -206,3 +210,41 @@ def test_true_events_are_valid_v1_events_with_stable_ids(name: str) -> None:
     assert len({e.event_id for e in events}) == len(events)
     assert all(e.shopper_id.startswith("gt-") for e in events if hasattr(e, "shopper_id"))
     assert [e.ts for e in events] == sorted(e.ts for e in events)
+
+
+@cache
+def in_place() -> Synthesis:
+    """Clean camera, two arrivals, and three shoppers already standing at a shelf when the video starts."""
+    crowd = CrowdSpec(arrivals_per_min=6.0, window_s=20.0, standing_at_start=3)
+    return synthesize(random_scenario(64, crowd, clean=True), keep_every=0)
+
+
+def test_shoppers_in_place_at_the_start_are_seen_and_dwell_from_the_first_frame() -> None:
+    syn = in_place()
+    epoch, rules = syn.story.scenario.start_epoch_s, syn.story.scenario.dwell
+    early = [p for p in syn.story.shoppers if p.t_enter < 0]
+    assert [p.spec.id for p in early] == [3, 4, 5]  # after the two arrivals
+    zones, rows = zone_outlines(syn), rows_by_shopper(syn)
+    for plan in early:
+        state = plan.state_at(0.0)
+        assert state is not None and not state.walking  # standing, not walking in
+        first = rows[true_shopper_id(plan.spec.id)][0]
+        shelf = next(z for z in zones if z.endswith("-front") and points_in_polygon(foot(first), zones[z])[0])
+        visit = next(v for v in syn.truth.visits if v.shopper_id == plan.spec.id)
+        assert (visit.first, visit.ts_start, visit.zone_id) == (0, epoch, shelf)  # from the first frame
+        started = next(e for e in syn.truth.events if isinstance(e, DwellStartedEvent) and e.ts_start == epoch
+                       and e.shopper_id == true_shopper_id(plan.spec.id))  # fmt: skip
+        assert started.ts == epoch + rules.entry_debounce_s
+
+
+def test_a_reach_under_way_at_the_start_begins_with_the_video_and_none_before_it_counts() -> None:
+    syn = in_place()
+    epoch = syn.story.scenario.start_epoch_s
+    reaches = [e for e in syn.truth.events if isinstance(e, PickupEvent | PutbackEvent | TouchEvent)]
+    assert all(e.ts_start >= epoch for e in reaches)
+    under_way = [o for o in syn.story.outcomes if o.reach.t_start < 0]
+    assert under_way, "seed 64 puts two shoppers mid-reach at the start"
+    for outcome in under_way:
+        assert outcome.reach.t_peak >= 0  # the item moves in view
+        event = next(e for e in reaches if e.shopper_id == true_shopper_id(outcome.shopper_id))
+        assert event.ts_start == epoch and event.ts_end == round(epoch + outcome.reach.t_end, 6)
