@@ -1,9 +1,10 @@
 """Event accuracy on synthetic scenarios: render, run the offline pipeline, score against the truth.
 
 For each scenario (a library name or ``random-SEED``): the synthetic store writes the video, the edge config,
-the MOT truth and the true events; ``run_offline`` (real detector + tracker + event engine) produces events
-and tracks; predicted shoppers are mapped to true ones through the track association; then precision,
-recall and F1 per event type and the dwell-duration error.
+the MOT truth and the true events; ``run_offline`` produces events and tracks with the pipeline an edge box runs
+(the camera's detector and tracker settings, ReID, and a pose model: BlazePose full by default, ``--pose none``
+for the motion fallback); predicted shoppers are mapped to true ones through the track association; then
+precision, recall and F1 per event type and the dwell-duration error.
 
 Random scenarios come through a real store camera's faults, drawn from each seed (jitter and drift, H.264 at
 a CCTV bitrate, noise, exposure steps, motion blur, dense packaging, shoppers in place at the start, and the
@@ -27,10 +28,11 @@ import numpy as np
 
 from bench.report import write_section
 from edge_config import load_config
-from models.registry import resolve_model
+from edge_config.pose import DEFAULT_POSE_MODEL, PoseConfig
+from pipeline.assembly import DetectorKey, build_detector, build_pose, build_tracker, detector_key
 from pipeline.offline import OfflineRun, run_offline
 from pipeline.sources import open_file
-from vision.detector.onnx import DetectorSettings, OnnxDetector
+from vision.detector.onnx import OnnxDetector
 from vision.evaluation.event_metrics import EventScores, associate_tracks, score_events, shopper_mapping
 from vision.events.codec import from_json
 from vision.events.contract import AnyEvent
@@ -39,10 +41,9 @@ from vision.synthetic.random_scenario import random_scenario
 from vision.synthetic.scenario import Scenario
 from vision.synthetic.story import build_story
 from vision.synthetic.writer import write_outputs
-from vision.tracking.bytetrack import ByteTracker, TrackerSettings
-from vision.tracking.ids import IdCounter
-from vision.tracking.reid import OnnxReid
-from vision.tracking.relink import FragmentRelinker, RelinkSettings
+
+DEFAULT_POSE = DEFAULT_POSE_MODEL
+"""The harness measures what an edge box with a pose model does (``--pose none``: the motion fallback)."""
 
 TYPES = ("dwell", "touch", "pickup", "putback")
 
@@ -67,21 +68,29 @@ def scenario_for(ref: str, *, clean: bool) -> Scenario:
 
 
 def evaluate(
-    ref: str, folder: Path, detector: OnnxDetector, reid: OnnxReid | None, *, clean: bool = False
+    ref: str,
+    folder: Path,
+    detectors: dict[DetectorKey, OnnxDetector],
+    *,
+    clean: bool = False,
+    pose: str | None = DEFAULT_POSE,
 ) -> EventScores:
-    """Render scenario ``ref`` into ``folder`` (a random one without faults when ``clean``), run the pipeline,
-    and score it."""
+    """Render scenario ``ref`` into ``folder`` (a random one without faults when ``clean``), run the pipeline as an
+    edge box would (the camera's tracker settings, ReID, the pose model ``pose`` or none), and score it."""
     outputs = write_outputs(build_story(scenario_for(ref, clean=clean)), folder / "truth")
     config = load_config(outputs.edge_config)
     camera = config.cameras[0]
-    tracker = ByteTracker(
-        TrackerSettings(), id_counter=IdCounter(), camera_id=camera.id,
-        relinker=FragmentRelinker(RelinkSettings(), reid),
-    )  # fmt: skip
+    if pose is not None:
+        camera = camera.model_copy(update={"pose": PoseConfig(model=pose)})
+    tracker_config = config.tracker_for(camera.id)
+    key = detector_key(camera, tracker_config, config_dir=outputs.edge_config.parent, models_dir=None)
+    detector = detectors.get(key) or detectors.setdefault(key, build_detector(key))
+    tracker = build_tracker(camera, tracker_config, models_dir=None)
     start = json.loads(outputs.truth_json.read_text())["start_epoch_s"]
     assert outputs.video is not None
     source = open_file(camera.id, outputs.video, replay=True, start_epoch=start)
-    run = OfflineRun(source, outputs.video.name, config, camera, detector, tracker, folder / "pred")
+    pose_model = build_pose(camera, config_dir=outputs.edge_config.parent, models_dir=None)
+    run = OfflineRun(source, outputs.video.name, config, camera, detector, tracker, folder / "pred", pose=pose_model)
     result = run_offline(run)
     truth, predicted = _events(outputs.events), _events(result.events_path)
     association = associate_tracks(_mot(outputs.gt), _mot(result.tracks_path))
@@ -123,17 +132,20 @@ def main() -> None:
     parser.add_argument(
         "--clean", action="store_true", help="Random scenarios with a perfect camera (no faults), as before."
     )
+    parser.add_argument(
+        "--pose", default=DEFAULT_POSE, help="Pose model of the camera (a manifest name or path); 'none': motion."
+    )
     args = parser.parse_args()
     refs = list(args.scenarios) + [f"random-{args.first_seed + i}" for i in range(args.random)]
-    detector = OnnxDetector(resolve_model("yolox_nano_416"), DetectorSettings(conf_threshold=0.1, max_batch=4))
-    reid = OnnxReid(resolve_model("reid_retail_0287"))
+    pose = None if args.pose == "none" else args.pose
+    detectors: dict[DetectorKey, OnnxDetector] = {}
     lines = ["| scenario | dwell F1 (tp/true/pred) | touch F1 | pickup F1 | putback F1 | dwell err median s |",
              "|---|---|---|---|---|---|"]  # fmt: skip
     all_scores = []
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
         for ref in refs:
-            scores = evaluate(ref, root / ref, detector, reid, clean=args.clean)
+            scores = evaluate(ref, root / ref, detectors, clean=args.clean, pose=pose)
             all_scores.append(scores)
             lines.append(_row(ref, scores))
             print(lines[-1], flush=True)
@@ -141,6 +153,7 @@ def main() -> None:
     lines.append(_row("**all (pooled)**", total))
     p90 = total.dwell_error_p90_s
     camera = "a perfect camera (--clean)" if args.clean else "the camera faults drawn from each seed"
+    camera += f"; pose model: {args.pose}"
     table = (
         "\n".join(lines)
         + f"\n\nDwell duration error: median {total.dwell_error_median_s} s, p90 {p90} s. Random scenarios: {camera}."
@@ -149,7 +162,7 @@ def main() -> None:
     if args.write:
         out = Path(__file__).parent / "results" / "events_accuracy.json"
         out.parent.mkdir(exist_ok=True)
-        results = {"scenarios": refs, "clean": args.clean, "pooled": total.as_dict()}
+        results = {"scenarios": refs, "clean": args.clean, "pose": args.pose, "pooled": total.as_dict()}
         out.write_text(json.dumps(results, indent=2) + "\n")
         write_section("events_accuracy", table)
 
