@@ -194,8 +194,8 @@ def main() -> None:
         out.parent.mkdir(exist_ok=True)
         out.write_text(json.dumps({"machine": facts, "settings": settings, "rows": rows}, indent=2) + "\n")
         note = (
-            f"BlazePose full on true boxes, {args.arms} arms, seeds {args.seeds}, every {args.step}th frame; "
-            f"found = within {NEAR} x box height; confident = also visibility >= {SCORE}."
+            f"BlazePose full on true boxes, {args.arms} arms, seeds {args.seeds}, frames 0, {args.step}, "
+            f"{2 * args.step}, ...; found = within {NEAR} x box height; confident = also visibility >= {SCORE}."
         )
         write_section("wrist_truth", note + "\n\n" + table)
 

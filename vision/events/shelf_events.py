@@ -216,7 +216,7 @@ class ShelfEventMachine:
         for check in list(self._checks):
             if check not in self._checks:
                 continue  # paired and closed by an earlier check this frame
-            look = self.states[check.reach.shelf_id].examine(check.box, t)
+            look = self.states[check.reach.shelf_id].examine(check.box, t, core=check.reach.hand_box)
             if not look.visible:
                 check.looks, check.looking_since = [], None
                 if t - check.reach.end > self.settings.touch_timeout_s:

@@ -54,6 +54,8 @@ class ShelfStateSettings:
             as well. Lower counts compression noise and residual jitter on fine print; higher misses an item
             replaced by one of similar texture.
         structure_window: Side of the structure window, working pixels.
+        strong_diff_threshold: A colour difference this large makes a pixel different whatever its structure: a
+            plain facing taken from plain backing changes colour, not texture. Compression noise stays far below.
         blur_sigma: Blur (working pixels) of the grey images the structure is compared on: fine print a pixel
             apart decorrelates under sub-pixel jitter; a facing's edges and label do not.
         jitter_radius: Working pixels of residual misregistration that a colour difference must exceed.
@@ -61,7 +63,8 @@ class ShelfStateSettings:
         occluder_margin_px: Person boxes are grown by this many frame pixels (arms, shadows) before masking.
         head_room: And their tops by this share of their height: detectors often cut off the top of the head.
         border_px: Frame pixels around a person box (after the margin) where nothing is learned either: a shopper
-            standing right beside a spot is about to reach into it.
+            standing right beside a spot is about to reach into it, and a box misses a sleeve or a bag.
+        border_share: The same border as a share of the box's height, where that is wider.
         drift_blend: Per-frame blend of unchanged, settled pixels into the stable picture (lighting drift).
         relearn_s: A lasting difference that no reach or check holds is learned after this long in view: an item
             moved with no reach seen, or a shopper who stood there when the stream started.
@@ -83,12 +86,14 @@ class ShelfStateSettings:
     diff_threshold: float = 22.0
     structure_threshold: float = 0.35
     structure_window: int = 7
+    strong_diff_threshold: float = 30.0
     blur_sigma: float = 1.0
     jitter_radius: int = 0
     min_change_px: int = 40
     occluder_margin_px: float = 4.0
     head_room: float = 0.08
     border_px: float = 6.0
+    border_share: float = 0.05
     drift_blend: float = 0.05
     relearn_s: float = 4.0
     motion_threshold: float = 20.0
@@ -310,7 +315,9 @@ class ShelfState:
         diff = shifted_difference(corrected, self.stable, settings.jitter_radius)
         assert self._stable_grey is not None
         structure = structure_difference(image_grey, self._stable_grey, settings.structure_window)  # gain-free
-        different = (diff > settings.diff_threshold) & (structure > settings.structure_threshold) & self.inside
+        # A different structure, or a colour far off (a plain facing taken from plain backing keeps "flat" structure).
+        different = (diff > settings.diff_threshold) & (structure > settings.structure_threshold)
+        different = (different | (diff > settings.strong_diff_threshold)) & self.inside
         if find_arms:
             arm = self._arm_pixels(different & ~in_box, strips, t)
             self.arms = self._arm_boxes(boxes, arm, moved & in_box & ~shared)
@@ -322,7 +329,9 @@ class ShelfState:
         since[~quiet] = np.inf
         np.copyto(since, t, where=quiet & np.isinf(since))
         settled = (t - since) >= settings.settle_s
-        near = self._box_mask(self._work_boxes(person_boxes, settings.occluder_margin_px + settings.border_px))
+        heights = person_boxes[:, 3] - person_boxes[:, 1] if len(person_boxes) else np.zeros(0, np.float32)
+        border = np.maximum(settings.border_px, settings.border_share * heights)[:, None] * np.array([-1, -1, 1, 1])
+        near = self._box_mask(self._work_boxes(person_boxes + border.astype(np.float32), settings.occluder_margin_px))
         held_mask = self._box_mask(np.array([self.work_box(b) for b in held], np.int64).reshape(-1, 4))
         learnable = settled & ~near & ~held_mask & self.inside
         self._learn(image, learnable, different, t)
@@ -413,8 +422,9 @@ class ShelfState:
 
     # -- spots ----------------------------------------------------------------------------------------------
 
-    def examine(self, box: Box, t: float) -> SpotLook:
-        """What the last frame shows of the spot ``box`` (reference pixels) against the stable picture."""
+    def examine(self, box: Box, t: float, core: Box | None = None) -> SpotLook:
+        """What the last frame shows of the spot ``box`` (reference pixels) against the stable picture; with
+        ``core`` (where the hand was, inside ``box``), only a change that reaches into it counts."""
         x1, y1, x2, y2 = self.work_box(box)
         inside = self.inside[y1:y2, x1:x2]
         if x2 <= x1 or y2 <= y1 or not inside.any():
@@ -428,7 +438,14 @@ class ShelfState:
             return SpotLook(visible=True, known=known)
         grouped = cv2.dilate(changed.view(np.uint8), GROUPING_KERNEL)  # parts a pixel apart are one change
         count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
-        best = max(range(1, count), key=lambda label: int(stats[label, cv2.CC_STAT_AREA]))
+        candidates = list(range(1, count))
+        if core is not None:
+            cx1, cy1, cx2, cy2 = self.work_box(core)
+            hit = np.unique(labels[max(0, cy1 - y1) : max(0, cy2 - y1), max(0, cx1 - x1) : max(0, cx2 - x1)])
+            candidates = [label for label in candidates if label in set(hit.tolist())]
+        if not candidates:
+            return SpotLook(visible=True, known=known)
+        best = max(candidates, key=lambda label: int(stats[label, cv2.CC_STAT_AREA]))
         region = (labels == best) & changed
         ys, xs = np.nonzero(region)
         if len(xs) < self.settings.min_change_px:

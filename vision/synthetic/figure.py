@@ -251,6 +251,9 @@ def _arm(fig: Figure, body: _Body, side: int) -> None:
     joints = _arm_joints(body, side)
     fig.arms[side] = joints
     forearm = look.skin if look.top_style == "short_sleeve" else look.top
+    if body.jointed:  # a dark contour parts the arm from a torso or shelf of its own colour
+        fig.line(joints.shoulder, joints.elbow, 0.07 * w + 2.0, _shade(look.top, 0.45), outline=True)
+        fig.line(joints.elbow, joints.wrist, 0.058 * w + 2.0, _shade(forearm, 0.45), outline=True)
     _limb(fig, joints.shoulder, joints.elbow, look.top, 0.07 * w)
     _limb(fig, joints.elbow, joints.wrist, forearm, 0.058 * w)
     if body.jointed:

@@ -153,9 +153,9 @@ class H264Stream:
         self._last: RenderedFrame | None = None
 
     def frame(self, index: int) -> RenderedFrame:
-        """Frame ``index`` after the H.264 round trip, with its packet."""
+        """Frame ``index`` after the H.264 round trip, with its packet (a fresh image array every call)."""
         if self._last is not None and self._last.index == index:
-            return self._last
+            return replace(self._last, image=self._last.image.copy())
         start = index - index % self.settings.gop_frames
         if self._codec is None or self._start != start or self._codec.count > index - start:
             self._codec, self._start = GopCodec(self.settings), start
@@ -164,7 +164,7 @@ class H264Stream:
             image, packet = self._codec.roundtrip(raw.image)
             if raw.index == index:
                 self._last = replace(raw, image=image, packet=packet)
-                return self._last
+                return replace(self._last, image=image.copy())
 
 
 class H264File:

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from vision.synthetic.library import library_scenario
+from vision.synthetic.library import library_scenario, resolve_scenario
 from vision.synthetic.render import Renderer
 from vision.synthetic.source import SyntheticSource
 from vision.synthetic.story import build_story
@@ -59,6 +59,18 @@ def test_frames_are_the_rendered_frames() -> None:
     for frame in itertools.islice(source, 0, 40, 13):
         assert np.array_equal(frame.image, renderer.render(frame.seq).image)
         assert frame.camera_id == "cam7" and frame.captured_at == pytest.approx(1_800_000_000.0 + frame.seq / 10)
+
+
+def test_a_live_camera_with_faults_hands_out_its_h264_frames() -> None:
+    scenario = resolve_scenario("synthetic:random?seed=5&window_s=6")  # faults drawn from seed 5, H.264 on
+    renderer = Renderer(build_story(scenario))
+    assert renderer.stream is not None
+    source = SyntheticSource(scenario, realtime=False, loop=True)
+    played = list(itertools.islice(source, renderer.frame_count + 12))
+    for frame in played[: renderer.frame_count : 7] + played[-12::5]:  # and again after looping round
+        index = frame.seq % renderer.frame_count
+        assert np.array_equal(frame.image, renderer.render(index).image)  # decoded H.264, as in video.mp4
+        assert not np.array_equal(frame.image, renderer.render_uncompressed(index).image)
 
 
 def test_looping_source_keeps_counting() -> None:
