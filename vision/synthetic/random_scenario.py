@@ -86,19 +86,29 @@ class _SpotPool:
         return None
 
 
+REACH_OFFSET_M: Final = 0.55
+"""How far to the side of a spot a crowd shopper stands to reach it, metres. Seen from across the aisle a reach
+straight ahead is hidden by the shopper's own body, and one to a spot just beside a hanging hand barely moves it;
+half a metre to the side, the arm is seen stretched out to the spot (`Walk.offset_m` defaults to 0.35)."""
+
+
+def _walk_to(shelf: str, spot: str) -> Walk:
+    return Walk(shelf=shelf, spot=spot, offset_m=REACH_OFFSET_M)
+
+
 def _wait(rng: np.random.Generator, low: float, high: float) -> Wait:
     return Wait(round(float(rng.uniform(low, high)), 2))
 
 
 def _take_script(rng: np.random.Generator, crowd: CrowdSpec, shelf: str, spot: str, pool: _SpotPool) -> list[Step]:
-    steps: list[Step] = [Walk(shelf=shelf, spot=spot), _wait(rng, 0.8, 3.0), Reach(spot=spot, action="take")]
+    steps: list[Step] = [_walk_to(shelf, spot), _wait(rng, 0.8, 3.0), Reach(spot=spot, action="take")]
     steps.append(_wait(rng, 1.0, 4.0))
     if rng.random() < crowd.return_share:
         target = spot
         if rng.random() < MISPLACE_SHARE:
             target = pool.take_empty(shelf) or spot
         if target != spot:
-            steps.append(Walk(shelf=shelf, spot=target))
+            steps.append(_walk_to(shelf, target))
         steps += [Reach(spot=target, action="return"), _wait(rng, 0.5, 2.0)]
     return steps
 
@@ -114,7 +124,7 @@ def _stop_script(
         return _take_script(rng, crowd, shelf.id, spot, pool)
     ids = spot_ids(shelf)
     touched = ids[int(rng.integers(len(ids)))]
-    steps: list[Step] = [Walk(shelf=shelf.id, spot=touched), _wait(rng, 1.0, 4.0)]
+    steps: list[Step] = [_walk_to(shelf.id, touched), _wait(rng, 1.0, 4.0)]
     return [*steps, Reach(spot=touched, action="touch"), _wait(rng, 1.0, 5.0)]
 
 
