@@ -6,7 +6,8 @@ bounded and events are never what gets lost. Replay waits instead, so every fram
 
 Watchdog: a source that fails to open, stalls past the read timeout, or ends (live) is reopened with
 exponential backoff, and the camera's status goes offline, then online when frames flow again, or
-degraded while more than a fifth of its frames are being dropped.
+degraded while more than a fifth of its frames are being dropped. Live, the first thing a capture says is
+``offline`` ("starting"), so a camera that never opens shows as offline, not as nothing at all.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ DEGRADED_WINDOW = 50
 """Frames over which the drop share is judged (10 s at 5 fps)."""
 DEGRADED_SHARE = 0.2
 STATUS_SEND_TIMEOUT_S = 10.0
+STARTING = "starting: no frames yet"
 
 
 class Backoff:
@@ -68,6 +70,8 @@ class CaptureStage:
 
     def run(self) -> int:
         backoff, opened_once = Backoff(), False
+        if not self.spec.replay:
+            self._set_status("offline", STARTING, time.time(), force=True)
         while not self.stopper.stopped:
             try:
                 source = open_source(self.camera, config_dir=self.spec.config_path.parent, replay=self.spec.replay)
@@ -135,8 +139,8 @@ class CaptureStage:
         elif self.status == "degraded" and share < DEGRADED_SHARE / 2:
             self._set_status("online", "keeping up again", ts)
 
-    def _set_status(self, status: str, reason: str, ts: float) -> None:
-        if status == self.status:
+    def _set_status(self, status: str, reason: str, ts: float, *, force: bool = False) -> None:
+        if status == self.status and not force:
             return
         self.status = status
         self.counters["online"] = 1 if status == "online" else 0
