@@ -217,6 +217,7 @@ class Supervisor:
         process.start()
         with self.lock:
             stage.process, stage.started_at, stage.restart_at = process, time.monotonic(), None
+            stage.beat_at, stage.counters = None, {}  # a dead process's counters are not the new one's
         logger.info("stage=%s started pid=%s", stage.spec.name, process.pid)
 
     def _watch(self) -> None:

@@ -36,13 +36,15 @@ def _garbage(topic: bytes) -> list[list[bytes]]:
     ]
 
 
-def _send_garbage(endpoint: str, context: zmq.Context[zmq.Socket[bytes]]) -> int:
-    """Send the garbage and leave the socket open (the context's ``destroy`` closes it once everything is
-    counted): ZeroMQ discards what a receiver at its high-water mark has not taken yet when the sender
-    disconnects, whatever the sender's linger, and the count below would then wait for messages never received."""
+def _send_garbage(endpoint: str, context: zmq.Context[zmq.Socket[bytes]], keep: list[zmq.Socket[bytes]]) -> int:
+    """Send the garbage and keep the socket open (in ``keep``; the context's ``destroy`` closes it once everything
+    is counted): ZeroMQ discards what a receiver at its high-water mark has not taken yet when the sender
+    disconnects, whatever the sender's linger, and the count below would then wait for messages never received.
+    (A socket no longer referenced is closed by the garbage collector: hence ``keep``.)"""
     socket = context.socket(zmq.PUSH)
     socket.setsockopt(zmq.LINGER, 0)
     socket.connect(endpoint)
+    keep.append(socket)
     messages = _garbage(b"shelfsight/demo-store/aisle-cam/frames")
     for message in messages:
         socket.send_multipart(message)
@@ -60,12 +62,13 @@ def test_live_box_survives_garbage_kills_and_stops_cleanly(tmp_path: Path) -> No
         # Garbage on every socket: counted and dropped, nothing dies.
         layout = tmp_path / "run"
         context = zmq.Context()
+        senders: list[zmq.Socket[bytes]] = []
         sent = {
-            "detector": _send_garbage(f"ipc://{layout / 'frames'}", context),
-            "events:aisle-cam": _send_garbage(f"ipc://{layout / 'det-aisle-cam'}", context),
-            "publisher": _send_garbage(f"ipc://{layout / 'wake'}", context),
+            "detector": _send_garbage(f"ipc://{layout / 'frames'}", context, senders),
+            "events:aisle-cam": _send_garbage(f"ipc://{layout / 'det-aisle-cam'}", context, senders),
+            "publisher": _send_garbage(f"ipc://{layout / 'wake'}", context, senders),
         }
-        heartbeat_garbage = _send_garbage(f"ipc://{layout / 'heartbeat'}", context)
+        heartbeat_garbage = _send_garbage(f"ipc://{layout / 'heartbeat'}", context, senders)
         for stage, count in sent.items():
             wait_for(lambda s=stage, n=count: box.counter(s, "bad_messages_total") >= n, timeout_s=60,
                      what=f"{stage} to count {count} bad messages: {box.stage(stage)}\n{box.tail()}")  # fmt: skip
