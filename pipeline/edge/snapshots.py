@@ -44,7 +44,8 @@ class EventSnapshots:
     def __init__(
         self, folder: Path, privacy: PrivacyConfig, *, person_class: int = 0, clock: Callable[[], float] = time.time
     ) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # a full disk: each save then fails and is counted, the stage runs on
+            folder.mkdir(parents=True, exist_ok=True)
         self.folder, self.privacy, self.person_class, self.clock = folder, privacy, person_class, clock
         self.written = 0
         self.failed = 0
@@ -61,13 +62,14 @@ class EventSnapshots:
         written = 0
         for event in wanted:
             path = self.folder / f"{round(event.ts * 1000)}-{event.type}-{event.event_id}.jpg"
-            if cv2.imwrite(str(path), frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]):
+            if _write_jpeg(path, frame):
                 written += 1
-            else:
-                self.failed += 1
-                path.unlink(missing_ok=True)  # a partly written file on a full disk
-                if self.failed == 1:
-                    logger.warning("cannot write audit frame %s (disk full?); skipping audit frames", path)
+                continue
+            self.failed += 1
+            with contextlib.suppress(OSError):  # a partly written file on a full disk
+                path.unlink(missing_ok=True)
+            if self.failed == 1:
+                logger.warning("cannot write audit frame %s (disk full?); skipping audit frames", path)
         self.written += written
         return written
 
@@ -86,3 +88,10 @@ class EventSnapshots:
                     removed += 1
         self.expired += removed
         return removed
+
+
+def _write_jpeg(path: Path, image: Image) -> bool:
+    try:
+        return bool(cv2.imwrite(str(path), image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]))
+    except cv2.error:
+        return False

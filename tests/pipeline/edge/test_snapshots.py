@@ -61,7 +61,7 @@ def test_frames_are_deleted_after_the_retention(tmp_path: Path) -> None:
 
 
 def test_an_unwritable_folder_skips_frames_without_failing(tmp_path: Path) -> None:
-    snapshots = EventSnapshots(tmp_path / "frames", PrivacyConfig(store_frames=True))
-    (tmp_path / "frames").rmdir()
+    (tmp_path / "file").write_text("a file where the folder should be")
+    snapshots = EventSnapshots(tmp_path / "file" / "frames", PrivacyConfig(store_frames=True))  # cannot be made
     assert snapshots.save([sample_event("pickup")], _frame(), PERSON) == 0
     assert snapshots.failed == 1
