@@ -12,7 +12,13 @@ import yaml
 from pydantic import ValidationError
 
 from edge_config.camera import DEFAULT_MODEL
-from edge_config.checks import check_model_files, check_model_refs, check_pose_model_refs
+from edge_config.checks import (
+    check_certificate,
+    check_model_files,
+    check_model_refs,
+    check_pose_model_refs,
+    check_sources,
+)
 from edge_config.crossref import refs_from_raw, store_findings
 from edge_config.messages import finding_from_error
 from edge_config.pose import DEFAULT_POSE_MODEL
@@ -23,6 +29,7 @@ from edge_config.yaml_source import YamlDocument, line_of, parse_yaml, syntax_fi
 logger = logging.getLogger(__name__)
 
 START_FROM_DEMO = "start from edge_config/demo.yaml"
+TOO_DEEP = "the file nests lists or mappings deeper than can be read (an edge config is at most a few levels deep)"
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,13 @@ class _Outcome:
 
 def _validate_text(text: str) -> _Outcome:
     """Parse and validate, collecting YAML key, field and cross-reference findings in one pass."""
+    try:
+        return _validate_document(text)
+    except RecursionError:  # PyYAML's composer and the checks recurse per level: 100,000 "[" would crash them
+        return _Outcome(None, [Finding((), TOO_DEEP, START_FROM_DEMO, line=1)], None)
+
+
+def _validate_document(text: str) -> _Outcome:
     try:
         document = parse_yaml(text)
     except yaml.YAMLError as exc:
@@ -132,15 +146,20 @@ def load_config(path: str | os.PathLike[str]) -> EdgeConfig:
     return load_config_text(text, source=str(path))
 
 
-def check_config(path: str | os.PathLike[str], models_dir: Path | None = None) -> list[ConfigProblem]:
-    """Every problem of a config file, including model files missing on this machine.
+def check_config(
+    path: str | os.PathLike[str], models_dir: Path | None = None, warnings: list[str] | None = None
+) -> list[ConfigProblem]:
+    """Every problem of a config file, including what this machine lacks (see `edge_config.checks`): model
+    files missing, empty or of the wrong kind, unknown synthetic scenarios, videos that do not decode, a CURVE
+    certificate that does not load. Each of those would otherwise make a stage fail at every restart.
 
     Never stops at the first problem: YAML duplicate keys, field errors, cross-reference errors and
-    missing models are all collected, so one run of ``shelfsight config check`` shows everything to fix.
+    machine problems are all collected, so one run of ``shelfsight config check`` shows everything to fix.
 
     Args:
         path: The YAML file.
         models_dir: Folder of manifest models; None means the ``SHELFSIGHT_MODELS_DIR`` setting.
+        warnings: Where to append what works but deserves a look (a truncated video), one line each.
 
     Returns:
         The problems sorted by line; empty when the file is good.
@@ -152,7 +171,11 @@ def check_config(path: str | os.PathLike[str], models_dir: Path | None = None) -
     outcome = _validate_text(text)
     config_dir = path.parent
     if outcome.config is not None:
-        extra = check_model_files(outcome.config, config_dir=config_dir, models_dir=models_dir)
+        extra = [
+            *check_model_files(outcome.config, config_dir=config_dir, models_dir=models_dir),
+            *check_sources(outcome.config, config_dir=config_dir, warnings=warnings),
+            *check_certificate(outcome.config, config_dir=config_dir),
+        ]
     elif outcome.document is not None:
         refs = _raw_model_refs(outcome.document.data, outcome.findings)
         pose_refs = _raw_model_refs(outcome.document.data, outcome.findings, pose=True)

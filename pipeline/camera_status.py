@@ -5,6 +5,9 @@ from __future__ import annotations
 from vision.events.contract import CameraStatusEvent
 from vision.events.ids import event_id_for
 
+MAX_REASON_CHARS = 200
+"""The contract's limit; a longer cause (an error naming a long stream address) is shortened, not refused."""
+
 
 def camera_status_event(
     *, store_id: str, camera_id: str, status: str, reason: str, ts: float, fps: float | None = None
@@ -15,7 +18,7 @@ def camera_status_event(
         store_id: The store.
         camera_id: The camera.
         status: ``online``, ``offline`` or ``degraded``.
-        reason: Short cause, e.g. "stream opened" or "end of file".
+        reason: Short cause, e.g. "stream opened" or "end of file"; cut to `MAX_REASON_CHARS`.
         ts: When the status began, UTC epoch seconds.
         fps: Frames per second being processed, when known.
     """
@@ -29,7 +32,7 @@ def camera_status_event(
             "ts": ts,
             "confidence": 1.0,
             "status": status,
-            "reason": reason,
+            "reason": reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 3] + "...",
             "fps": fps,
         }
     )

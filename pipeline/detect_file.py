@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from vision.detections import FrameDetections
 from vision.detector.onnx import OnnxDetector
 from vision.draw import draw_detections
+from vision.privacy import blur_heads
 from vision.video import batched, is_image, iter_video, open_video, read_image
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ class DetectRun:
         detector: The detector to run.
         batch: Frames per detector call.
         annotate: Also write the annotated image or video.
+        blur_heads: Pixelate people's heads in the annotated copy (`vision.privacy`): a frame that leaves the
+            process shows no face unless asked for.
     """
 
     source: Path
@@ -44,6 +47,7 @@ class DetectRun:
     detector: OnnxDetector
     batch: int = 4
     annotate: bool = True
+    blur_heads: bool = True
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ def _detect_image(run: DetectRun, jsonl: IO[str]) -> tuple[int, int, Path | None
     annotated = None
     if run.annotate:
         annotated = run.out_dir / f"{run.source.stem}.annotated{run.source.suffix}"
-        cv2.imwrite(str(annotated), draw_detections(image, dets, names))
+        cv2.imwrite(str(annotated), draw_detections(_redacted(run, image, dets), dets, names))
     return 1, len(dets), annotated
 
 
@@ -132,7 +136,7 @@ def _detect_video(run: DetectRun, jsonl: IO[str]) -> tuple[int, int, Path | None
                 for (index, position, frame), dets in zip(batch, results, strict=True):
                     jsonl.write(json.dumps(detection_record(index, position, dets, names)) + "\n")
                     if writer is not None:
-                        writer.write(draw_detections(frame, dets, names))
+                        writer.write(draw_detections(_redacted(run, frame, dets), dets, names))
                     boxes += len(dets)
                 frames += len(batch)
                 progress.update(task, advance=len(batch))
@@ -140,3 +144,7 @@ def _detect_video(run: DetectRun, jsonl: IO[str]) -> tuple[int, int, Path | None
         if writer is not None:
             writer.release()
     return frames, boxes, annotated
+
+
+def _redacted(run: DetectRun, image: Image, dets: FrameDetections) -> Image:
+    return blur_heads(image, dets, run.detector.layout.person_class) if run.blur_heads else image

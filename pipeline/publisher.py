@@ -25,6 +25,10 @@ from pipeline.transport.messages import Ack, EventBatch
 
 logger = logging.getLogger(__name__)
 
+MAX_ACK_BYTES = 64 * 1024
+"""``MAXMSGSIZE`` of the DEALER: acks are a few hundred bytes; a bigger message drops the connection (it
+reconnects) instead of filling the box's memory."""
+
 
 @dataclass(frozen=True)
 class PublisherSettings:
@@ -88,6 +92,7 @@ class EventPublisher:
         self._socket.setsockopt(zmq.LINGER, 0)
         self._socket.setsockopt(zmq.IMMEDIATE, 1)
         self._socket.setsockopt(zmq.SNDTIMEO, 0)
+        self._socket.setsockopt(zmq.MAXMSGSIZE, MAX_ACK_BYTES)
         if settings.curve_server_key is not None and settings.curve_client_keys is not None:
             self._socket.curve_serverkey = settings.curve_server_key
             self._socket.curve_publickey, self._socket.curve_secretkey = settings.curve_client_keys

@@ -13,6 +13,7 @@ Two modes:
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -28,6 +29,8 @@ from vision.frames import Frame
 from vision.synthetic.library import resolve_scenario
 from vision.synthetic.source import SyntheticSource
 from vision.video import SourceError, open_video
+
+logger = logging.getLogger(__name__)
 
 STREAM_OPEN_TIMEOUT_MS = 5000
 STREAM_READ_TIMEOUT_MS = 2000
@@ -167,6 +170,7 @@ def open_file(
                         return
                     yield SourceFrame(Frame(np.asarray(image, np.uint8), camera_id, index, start + position), index,
                                       position)  # fmt: skip
+                warn_if_truncated(camera_id, path, index + 1, info.frame_count)
             finally:
                 capture.release()
 
@@ -176,11 +180,14 @@ def open_file(
 
     def looped() -> Iterator[SourceFrame]:
         nonlocal capture
-        opened, index = time.monotonic(), 0
+        opened, index, first_pass = time.monotonic(), 0, True
         try:
             while True:
                 ok, image = capture.read()
                 if not ok:  # loop the file, as a demo camera
+                    if first_pass:
+                        warn_if_truncated(camera_id, path, index, info.frame_count)
+                        first_pass = False
                     capture.release()
                     capture, _ = open_video(path)
                     ok, image = capture.read()
@@ -195,6 +202,14 @@ def open_file(
             capture.release()
 
     return OpenedSource(looped(), fps, size, finite=False)
+
+
+def warn_if_truncated(camera_id: str, path: Path, read: int, declared: int) -> None:
+    """Say so when a file ends before the frames its container declares (a cut-off copy): the events then cover
+    only what was read."""
+    if 0 <= read < declared:
+        logger.warning("camera=%s %s: read %d of the %d frames it declares; the file looks truncated",
+                       camera_id, path, read, declared)  # fmt: skip
 
 
 def _open_stream(camera_id: str, source: str | int) -> OpenedSource:

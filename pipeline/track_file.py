@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from vision.detector.onnx import OnnxDetector
 from vision.draw import draw_detections
+from vision.privacy import blur_heads
 from vision.tracking.bytetrack import ByteTracker, TrackerSettings
 from vision.tracking.ids import IdCounter
 from vision.tracking.mot import MotWriter
@@ -45,6 +46,7 @@ class TrackRun:
         camera_id: Camera name put on the frames.
         batch: Frames per detector call.
         annotate: Also write the annotated video.
+        blur_heads: Pixelate people's heads in the annotated video (`vision.privacy`).
     """
 
     source: Path
@@ -56,6 +58,7 @@ class TrackRun:
     camera_id: str = "file"
     batch: int = 4
     annotate: bool = True
+    blur_heads: bool = True
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,8 @@ def track_file(run: TrackRun) -> TrackResult:
                     if tracks.tracker_id is not None:
                         ids.update(tracks.tracker_id.tolist())
                     if writer is not None:
-                        writer.write(draw_detections(frame, tracks, names))
+                        shown = blur_heads(frame, tracks, run.detector.layout.person_class) if run.blur_heads else frame
+                        writer.write(draw_detections(shown, tracks, names))
                 frames += len(batch)
                 progress.update(task, advance=len(batch))
             boxes = mot.rows

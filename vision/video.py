@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,46 @@ def open_video(path: Path) -> tuple[cv2.VideoCapture, VideoInfo]:
         height=int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
     )
     return capture, info
+
+
+@dataclass(frozen=True)
+class VideoProbe:
+    """How much of a video decodes.
+
+    Attributes:
+        declared: Frames the container says it holds (0 when it does not say).
+        readable: Frames that decoded, counted from the start.
+        complete: The count reached the end of the stream (False when the time budget ran out first).
+    """
+
+    declared: int
+    readable: int
+    complete: bool
+
+    @property
+    def truncated(self) -> bool:
+        """The stream ends before the frames its container declares: a cut-off copy or an interrupted recording."""
+        return self.complete and 0 < self.readable < self.declared
+
+
+def probe_video(path: Path, *, budget_s: float = 30.0) -> VideoProbe:
+    """Count the frames of ``path`` that decode (``grab``: no colour conversion), for at most ``budget_s`` seconds.
+
+    Raises:
+        SourceError: When the file cannot be opened.
+    """
+    capture, info = open_video(path)
+    deadline = time.monotonic() + budget_s
+    readable, complete = 0, False
+    try:
+        while time.monotonic() < deadline:
+            if not capture.grab():
+                complete = True
+                break
+            readable += 1
+    finally:
+        capture.release()
+    return VideoProbe(info.frame_count, readable, complete)
 
 
 def iter_video(capture: cv2.VideoCapture) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:

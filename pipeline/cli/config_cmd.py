@@ -46,9 +46,14 @@ def check(
 ) -> None:
     """Validate FILE and report every problem as FILE:LINE: key.path: message (fix: ...).
 
-    Exits 0 when the file is good, 1 when it has problems.
+    Besides the file itself it checks what this machine must have: the model files (present, and detection
+    models), synthetic scenarios, video files that decode, the CURVE certificate. Warnings (a truncated video)
+    go to stderr and do not fail the check. Exits 0 when the file is good, 1 when it has problems.
     """
-    problems = check_config(file, models_dir=models_dir)
+    warnings: list[str] = []
+    problems = check_config(file, models_dir=models_dir, warnings=warnings)
+    for warning in warnings:
+        typer.secho(f"{file}: warning: {warning}", fg=typer.colors.YELLOW, err=True)
     if problems:
         for problem in problems:
             typer.echo(str(problem))

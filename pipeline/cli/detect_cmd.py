@@ -28,6 +28,9 @@ def detect(
     batch: Annotated[int, typer.Option(min=1, help="Frames per inference call.")] = 4,
     threads: Annotated[int, typer.Option(min=0, help="ONNX Runtime intra-op threads (0 = all cores).")] = 1,
     annotate: Annotated[bool, typer.Option(help="Write the annotated image/video.")] = True,
+    blur_heads: Annotated[
+        bool, typer.Option(help="Pixelate people's heads in the annotated copy (privacy; off only for debugging).")
+    ] = True,
 ) -> None:
     """Detect people in an image or video; write an annotated copy and the boxes as JSON lines."""
     kept = None if all_classes else tuple(classes or [0])
@@ -35,7 +38,9 @@ def detect(
         conf_threshold=conf, nms_iou=iou, classes=kept, max_batch=batch, intra_op_threads=threads
     )
     detector = load_detector(model, models_dir, settings)
-    result = detect_file(DetectRun(source=source, out_dir=out, detector=detector, batch=batch, annotate=annotate))
+    result = detect_file(
+        DetectRun(source=source, out_dir=out, detector=detector, batch=batch, annotate=annotate, blur_heads=blur_heads)
+    )
     summary = {
         "source": str(source),
         "frames": result.frames,

@@ -39,6 +39,9 @@ def run(
     reid: Annotated[bool, typer.Option(help="Re-link occluded shoppers by appearance (ReID model).")] = True,
     drain_timeout: Annotated[float, typer.Option(min=0.0, help="Replay: seconds to let the spool drain.")] = 60.0,
     run_dir: Annotated[Path | None, typer.Option(help="Folder of the stages' ipc sockets [default: temp].")] = None,
+    spool_audit: Annotated[
+        bool, typer.Option(hidden=True, help="Keep every spooled event id in the spool (benchmarks: what was made).")
+    ] = False,
 ) -> None:
     """Run every stage as its own process, restart those that die, stop cleanly on SIGTERM or Ctrl-C."""
     import logging
@@ -47,13 +50,17 @@ def run(
     from pipeline.edge.health import HealthServer
     from pipeline.edge.supervisor import EdgeOptions, Supervisor
 
-    problems = check_config(config, models_dir=models_dir)
+    warnings: list[str] = []
+    problems = check_config(config, models_dir=models_dir, warnings=warnings)
     if problems:
         fail("\n".join(str(p) for p in problems), code=2)
+    for warning in warnings:
+        logging.getLogger(__name__).warning("config %s: %s", config, warning)
     level = logging.getLevelName(logging.getLogger().level)
     options = EdgeOptions(
         replay=replay, models_dir=models_dir, spool_dir=spool_dir, detector_threads=detector_threads,
         max_batch=max_batch, reid=reid, log_level=str(level), drain_timeout_s=drain_timeout, run_dir=run_dir,
+        spool_audit=spool_audit,
     )  # fmt: skip
     try:
         supervisor = Supervisor(config, options)
@@ -81,17 +88,23 @@ def status(
     url: Annotated[str, typer.Option(help="The box's health endpoint.")] = f"http://127.0.0.1:{DEFAULT_HEALTH_PORT}",
     as_json: Annotated[bool, typer.Option("--json", help="Print the raw status JSON.")] = False,
 ) -> None:
-    """Show every stage of a running edge box: process, restarts, frames, drops, latency, spool."""
+    """Show every stage of a running edge box: process, restarts, frames, drops, latency, spool; exit 1 on a
+    problem (a stage down, the spool's disk full)."""
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/status", timeout=5) as response:
             state: dict[str, Any] = json.loads(response.read())
     except (urllib.error.URLError, OSError, ValueError) as exc:
         fail(f"no edge runtime answers at {url} ({exc}); is `shelfsight edge run` running?", code=1)
+    from pipeline.edge.health import problems
+
+    found = problems(state)
     if as_json:
         typer.echo(json.dumps(state, indent=2))
     else:
         Console(width=160).print(status_table(state))
-    if not all(stage["alive"] or stage["done"] for stage in state["stages"]):
+        for line in found:
+            typer.secho(f"problem: {line}", fg=typer.colors.RED)
+    if found:
         raise typer.Exit(1)
 
 
@@ -113,6 +126,7 @@ def status_table(state: dict[str, Any]) -> Table:
         counters.setdefault("frames_total", counters.get("frames_sent_total"))
         counters["p99_ms"] = next((counters[k] for k in LATENCIES if k in counters), None)
         alive = "up" if stage["alive"] else ("done" if stage["done"] else f"DOWN ({stage['last_exit']})")
+        alive += ", DISK FULL" if counters.get("disk_full", 0) > 0 else ""
         age = stage["heartbeat_age_s"]
         table.add_row(stage["name"], str(stage["pid"]), alive, str(stage["restarts"]),
                       "-" if age is None else f"{age:.1f}",

@@ -39,6 +39,9 @@ def track(
     batch: Annotated[int, typer.Option(min=1, help="Frames per inference call.")] = 4,
     threads: Annotated[int, typer.Option(min=0, help="ONNX Runtime intra-op threads (0 = all cores).")] = 1,
     annotate: Annotated[bool, typer.Option(help="Write the annotated video.")] = True,
+    blur_heads: Annotated[
+        bool, typer.Option(help="Pixelate people's heads in the annotated copy (privacy; off only for debugging).")
+    ] = True,
 ) -> None:
     """Track people in a video: write <stem>.mot.txt (MOTChallenge) and <stem>.tracked.mp4 with ids."""
     try:
@@ -59,7 +62,7 @@ def track(
             fail(exc, code=2)
     run = TrackRun(
         source=source, out_dir=out, detector=detector, tracker=tracker, relink=relink_settings, reid=appearance,
-        camera_id=camera, batch=batch, annotate=annotate,
+        camera_id=camera, batch=batch, annotate=annotate, blur_heads=blur_heads,
     )  # fmt: skip
     result = track_file(run)
     summary = {

@@ -6,7 +6,8 @@ bounded and events are never what gets lost. Replay waits instead, so every fram
 
 Watchdog: a source that fails to open, stalls past the read timeout, or ends (live) is reopened with
 exponential backoff, and the camera's status goes offline, then online when frames flow again, or
-degraded while more than a fifth of its frames are being dropped.
+degraded while more than a fifth of its frames are being dropped. Live, the first thing a capture says is
+``offline`` ("starting"), so a camera that never opens shows as offline, not as nothing at all.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ REPLAY_LINGER_MS = 120_000
 """How long a replayed source's last frames and end-of-stream may wait in the socket after capture is done: its
 queue holds a dozen frames, and a slow detector (a pose detector at 640 pixels takes 0.13-0.5 s a frame on a
 busy CPU) takes longer than the live 2 s to drain them; losing them would leave the event stage waiting forever."""
+
+STARTING = "starting: no frames yet"
 
 
 class Backoff:
@@ -73,6 +76,8 @@ class CaptureStage:
 
     def run(self) -> int:
         backoff, opened_once = Backoff(), False
+        if not self.spec.replay:
+            self._set_status("offline", STARTING, time.time(), force=True)
         while not self.stopper.stopped:
             try:
                 source = open_source(self.camera, config_dir=self.spec.config_path.parent, replay=self.spec.replay)
@@ -140,8 +145,8 @@ class CaptureStage:
         elif self.status == "degraded" and share < DEGRADED_SHARE / 2:
             self._set_status("online", "keeping up again", ts)
 
-    def _set_status(self, status: str, reason: str, ts: float) -> None:
-        if status == self.status:
+    def _set_status(self, status: str, reason: str, ts: float, *, force: bool = False) -> None:
+        if status == self.status and not force:
             return
         self.status = status
         self.counters["online"] = 1 if status == "online" else 0

@@ -24,7 +24,14 @@ from pipeline.edge.messages import (
     FrameMessage,
     StatusMessage,
 )
-from pipeline.edge.runtime import POLL_MS, HeartbeatSender, LatencyWindow, StageSpec, start_process
+from pipeline.edge.runtime import (
+    MAX_FRAME_MESSAGE_BYTES,
+    POLL_MS,
+    HeartbeatSender,
+    LatencyWindow,
+    StageSpec,
+    start_process,
+)
 from pipeline.transport.envelope import Envelope, MessageError, decode, encode
 from vision.detector.onnx import OnnxDetector
 
@@ -53,6 +60,7 @@ class DetectorStage:
                 self.detectors[key] = build_detector(key)
         self.pull = context.socket(zmq.PULL)
         self.pull.setsockopt(zmq.RCVHWM, 8 if spec.replay else 2)  # per capture: live latency stays short
+        self.pull.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_MESSAGE_BYTES)
         self.pull.bind(spec.layout.frames)
         self.pushes: dict[str, zmq.Socket[bytes]] = {}
         for camera_id in self.keys:
@@ -64,12 +72,16 @@ class DetectorStage:
         self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.latency = LatencyWindow()
         self.counters: dict[str, float] = {"frames_total": 0, "batches_total": 0, "bad_messages_total": 0,
-                                           "undeliverable_total": 0, "queue_depth": 0}  # fmt: skip
+                                           "undeliverable_total": 0, "queue_depth": 0, "errors_total": 0}  # fmt: skip
 
     def run(self) -> int:
         while not self.stopper.stopped:
             if self.pull.poll(POLL_MS):
-                self._step(self._drain())
+                try:
+                    self._step(self._drain())
+                except Exception:  # the loop boundary: one bad batch must not stop every camera's detection
+                    self.counters["errors_total"] += 1
+                    logger.exception("detector failed on a batch; its frames are dropped")
             self.heartbeat.maybe_send({**self.counters, **self.latency.quantiles("detector")})
         return 0
 

@@ -1,14 +1,20 @@
 """The track+events stage: one process per camera, from detections to durable events.
 
-Tracking, the camera's pose model (for shoppers at shelves) and the event engine run through the offline
-runner's `pipeline.camera_steps.CameraSteps`, built by `pipeline.assembly`, fed the same frames (and a pose
-detector's keypoints) in the same order, so a replay gives the offline runner's events, ids included. Events are
+Tracking, the pose model and the event engine are the offline runner's (`pipeline.camera_steps.CameraSteps`),
+fed the same frames (and a pose detector's keypoints) in the same order, so a replay gives the offline runner's
+events, ids included. Events are
 written to the box's disk spool (SQLite, one transaction per frame) before anything else happens to them,
 then the publisher is nudged; a crash after that loses nothing. Camera status messages become
 ``camera_status`` events here, in order with the camera's other events.
 
 On SIGTERM the stage takes what is still queued (briefly), closes open visits, records the camera as
 offline, spools all of it and exits: a restart or an upgrade loses no event.
+
+The camera's status is `pipeline.edge.camera_state`'s: only changes are recorded, a status left open by a
+power cut is closed at the next start, and a full disk makes the camera ``degraded``. While the spool cannot
+store (disk full), events wait in memory, frames are dropped and counted (``frames_dropped_total``), and the
+write is tried again every second; nothing is lost unless the stage is stopped before the disk has room, and
+then the loss is counted (``events_lost_total``) and logged.
 """
 
 from __future__ import annotations
@@ -21,6 +27,14 @@ import zmq
 
 from pipeline.assembly import build_pose, build_tracker
 from pipeline.camera_steps import CameraSteps
+from pipeline.edge.camera_state import (
+    DISK_FREE,
+    DISK_FULL,
+    UNCLEAN_STOP,
+    CameraStatusKeeper,
+    StatusChange,
+    StatusMarks,
+)
 from pipeline.edge.id_blocks import IdBlocks
 from pipeline.edge.messages import (
     DETECTIONS_KIND,
@@ -30,10 +44,18 @@ from pipeline.edge.messages import (
     StatusMessage,
     wake_envelope,
 )
-from pipeline.edge.runtime import POLL_MS, HeartbeatSender, LatencyWindow, StageSpec, start_process
+from pipeline.edge.runtime import (
+    MAX_FRAME_MESSAGE_BYTES,
+    POLL_MS,
+    HeartbeatSender,
+    LatencyWindow,
+    StageSpec,
+    start_process,
+)
+from pipeline.edge.snapshots import EventSnapshots
 from pipeline.logs import camera_logger
 from pipeline.offline import status_event
-from pipeline.spool import Spool, SpooledEvent
+from pipeline.spool import Spool, SpooledEvent, SpoolWriteError
 from pipeline.transport.envelope import Envelope, MessageError, decode, encode
 from vision.detections import FrameDetections
 from vision.events.codec import to_msgpack
@@ -42,6 +64,10 @@ from vision.events.contract import AnyEvent
 logger = logging.getLogger(__name__)
 
 DRAIN_ON_STOP_S = 1.0
+RETRY_SPOOL_S = 1.0
+"""Seconds between attempts to store waiting events while the spool cannot take them."""
+MAX_PENDING_EVENTS = 10_000
+"""Events kept in memory while the spool cannot store them; beyond, the oldest are lost (counted)."""
 
 
 class EventStage:
@@ -51,8 +77,8 @@ class EventStage:
         self.config, self.stopper, context = start_process(spec)
         self.spec, self.camera = spec, spec.camera(self.config)
         self.log = camera_logger(logger, self.camera.id)
-        spool_path = spec.spool_path(self.config)
-        self.ids = None if spec.replay else IdBlocks(spool_path.parent, self.camera.id)
+        self.spool_path = spec.spool_path(self.config)
+        self.ids = None if spec.replay else IdBlocks(self.spool_path.parent, self.camera.id)
         first_id = 1 if self.ids is None else self.ids.first
         tracker = build_tracker(
             self.camera, self.config.tracker_for(self.camera.id), models_dir=spec.models_dir, reid=spec.reid,
@@ -60,9 +86,9 @@ class EventStage:
         )  # fmt: skip
         pose = build_pose(self.camera, config_dir=spec.config_path.parent, models_dir=spec.models_dir)
         self.steps = CameraSteps(config=self.config, camera=self.camera, tracker=tracker, pose=pose)
-        self.spool = Spool(spool_path, max_events=self.config.spool.max_events, max_bytes=self.config.spool.max_bytes)
         self.pull = context.socket(zmq.PULL)
         self.pull.setsockopt(zmq.RCVHWM, 8 if spec.replay else 2)
+        self.pull.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_MESSAGE_BYTES)
         self.pull.bind(spec.layout.detections(self.camera.id))
         self.wake = context.socket(zmq.PUSH)
         self.wake.setsockopt(zmq.SNDHWM, 2)
@@ -73,26 +99,66 @@ class EventStage:
         self.pose_latency = LatencyWindow()
         self.last_t: float | None = None
         self.counters: dict[str, float] = {"frames_total": 0, "events_total": 0, "bad_messages_total": 0,
-                                           "tracks_active": 0}  # fmt: skip
+                                           "tracks_active": 0, "frames_dropped_total": 0, "events_lost_total": 0,
+                                           "errors_total": 0, "disk_full": 0}  # fmt: skip
         if pose is not None:
             self.counters.update(pose_people_total=0, pose_people=0)
+        self.spool: Spool | None = None
+        self.pending: list[SpooledEvent] = []
+        """Events not yet stored: only while the spool cannot take them (a full disk)."""
+        self.spool_failing = False
+        self._retry_at = 0.0
+        self.status = CameraStatusKeeper()
+        self.marks = None if spec.replay else StatusMarks(self.spool_path.parent, self.camera.id)
+        self.snapshots = None
+        if self.config.privacy.store_frames:  # audit frames on this box's disk only; see pipeline.edge.snapshots
+            folder = self.spool_path.parent / "frames" / self.camera.id
+            self.snapshots = EventSnapshots(folder, self.config.privacy)
+        self._flush_pending()  # opens the spool
+        if self.marks is not None:
+            self._close_unclean_stop(self.marks)
+
+    def _close_unclean_stop(self, marks: StatusMarks) -> None:
+        """A previous run that died without recording ``offline`` (power cut, kill -9): record it now, at the last
+        time that run saw frames."""
+        mark = marks.read()
+        if mark is None:
+            return
+        self.status.recorded = "offline"
+        if mark.status != "offline":
+            self._record(StatusChange("offline", UNCLEAN_STOP, mark.alive_at))
 
     def run(self) -> int:
         while not self.stopper.stopped:
-            if self.pull.poll(POLL_MS) and self._handle(self._receive()):
+            if self.pull.poll(POLL_MS) and self._step():
                 return 0  # end of a replayed source
             self._beat()
         deadline = time.monotonic() + DRAIN_ON_STOP_S
         while time.monotonic() < deadline and self.pull.poll(50):
-            if self._handle(self._receive()):
+            if self._step():
                 return 0
         self._finish("edge stopped")
         return 0
 
+    def _step(self) -> bool:
+        """Receive and process one message; the loop boundary: nothing a message does stops the stage."""
+        try:
+            return self._handle(self._receive())
+        except Exception:
+            self.counters["errors_total"] += 1
+            self.log.exception("failed to process a message; it is dropped")
+            return False
+
     def _beat(self, *, force: bool = False) -> None:
+        if self.spool_failing and time.monotonic() >= self._retry_at:
+            self._flush_pending()
         if not (force or self.heartbeat.due):
             return
-        self.counters["spool_events"] = len(self.spool)
+        self.counters["spool_events"] = len(self.spool) if self.spool is not None else 0
+        self.counters["events_pending"] = len(self.pending)
+        if self.snapshots is not None:
+            self.counters["audit_frames_total"] = self.snapshots.written
+            self.counters["audit_frames_failed_total"] = self.snapshots.failed
         latencies = {**self.latency.quantiles("frame_to_spool"), **self.pose_latency.quantiles("pose")}
         self.heartbeat.maybe_send({**self.counters, **latencies}, force=force)
 
@@ -112,12 +178,16 @@ class EventStage:
             if envelope.camera_id != self.camera.id:
                 raise MessageError(f"message for camera {envelope.camera_id!r} reached {self.camera.id!r}")
             if envelope.kind == DETECTIONS_KIND:
-                self._on_detections(DetectionsMessage.from_envelope(envelope, self.config.store_id))
+                message = DetectionsMessage.from_envelope(envelope, self.config.store_id)
+                if self._taking_frames():
+                    self._record(self.status.on_frame(message.stamp.captured_at))
+                    self._on_detections(message)
+                    self._mark_alive(message.stamp.captured_at)
             elif envelope.kind == STATUS_KIND:
                 status = StatusMessage.from_envelope(envelope, self.config.store_id)
                 if status.status == "offline":
                     self._spool(self.steps.flush())  # the stream broke: visits end at the last frame seen
-                self._spool([status_event(self.config, self.camera, status.status, status.ts, status.reason)])
+                self._record(self.status.on_capture(status.status, status.reason, status.ts))
             elif envelope.kind == END_KIND:
                 self._finish(None)
                 return True
@@ -139,6 +209,8 @@ class EventStage:
         if self.ids is not None:  # reserved on disk before any event with a new id is spooled
             self.ids.ensure(self.steps.tracker.id_counter.issued)
         self.last_t = message.stamp.captured_at
+        if self.snapshots is not None:
+            self.snapshots.save(step.events, image, step.tracks)
         self._spool(step.events, origin_at=message.stamp.read_at)
         self.counters["frames_total"] += 1
         self.counters["tracks_active"] = len(step.tracks)
@@ -151,33 +223,94 @@ class EventStage:
 
     def _finish(self, reason: str | None) -> None:
         """Close open visits and record the camera offline: at the end of a replay, or on stop."""
-        events: list[AnyEvent] = list(self.steps.flush())
-        if self.last_t is not None:
-            if reason is None:  # end of a replayed source: as the offline runner says it
-                end = self.last_t + 1 / self.camera.detect_fps
-                events.append(status_event(self.config, self.camera, "offline", end))
-            else:
-                events.append(status_event(self.config, self.camera, "offline", time.time(), reason))
-        self._spool(events)
+        self._spool(self.steps.flush())
+        if reason is None:  # end of a replayed source: as the offline runner says it (its default reason)
+            if self.last_t is not None:
+                self._record(self.status.on_capture("offline", "", self.last_t + 1 / self.camera.detect_fps))
+        else:
+            self._record(self.status.on_capture("offline", reason, time.time()))
+        if self.pending:
+            self.counters["events_lost_total"] += len(self.pending)
+            self.log.error("lost %d events: the spool could not store them before the stage stopped",
+                           len(self.pending))  # fmt: skip
+            self.pending.clear()
         self._beat(force=True)
         self.log.info("finished frames=%d events=%d pose_people=%d", self.counters["frames_total"],
                       self.counters["events_total"], self.counters.get("pose_people_total", 0))  # fmt: skip
+
+    # -- the camera's status ------------------------------------------------------------------------------
+    def _record(self, change: StatusChange | None) -> None:
+        """Spool a status change as a ``camera_status`` event and keep it in the camera's mark."""
+        if change is None:
+            return
+        self._spool([status_event(self.config, self.camera, change.status, change.ts, change.reason)])
+        if self.marks is not None:
+            self.marks.write(change.status, change.ts, now=time.monotonic(), force=True)
+
+    def _mark_alive(self, captured_at: float) -> None:
+        if self.marks is not None and self.status.recorded is not None:
+            self.marks.write(self.status.recorded, captured_at, now=time.monotonic())
+
+    # -- the spool -----------------------------------------------------------------------------------------
+    def _taking_frames(self) -> bool:
+        """False while the spool cannot store events: the frame is dropped (counted) instead of processed."""
+        if self.spool_failing and time.monotonic() >= self._retry_at:
+            self._flush_pending()
+        if self.spool_failing:
+            self.counters["frames_dropped_total"] += 1
+        return not self.spool_failing
 
     def _spool(self, events: list[AnyEvent], origin_at: float | None = None) -> None:
         """Store events durably; ``origin_at`` (epoch s) is when their frame was read, for latency."""
         if not events:
             return
         origin = time.time() if origin_at is None else origin_at
-        self.spool.put(SpooledEvent(str(e.event_id), e.camera_id, to_msgpack(e), origin) for e in events)
-        self.counters["events_total"] += len(events)
-        with contextlib.suppress(zmq.Again):  # a nudge is already waiting
-            self.wake.send_multipart(encode(wake_envelope(self.config.store_id)), flags=zmq.NOBLOCK)
+        self.pending.extend(SpooledEvent(str(e.event_id), e.camera_id, to_msgpack(e), origin) for e in events)
+        if not self.spool_failing:
+            self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        """Store the waiting events (opening the spool if need be); on failure, keep them and stop taking frames."""
+        if len(self.pending) > MAX_PENDING_EVENTS:
+            lost = len(self.pending) - MAX_PENDING_EVENTS
+            del self.pending[:lost]
+            self.counters["events_lost_total"] += lost
+            self.log.error("lost the %d oldest events waiting for the spool", lost)
+        try:
+            if self.spool is None:
+                self.spool = Spool(self.spool_path, max_events=self.config.spool.max_events,
+                                   max_bytes=self.config.spool.max_bytes, audit=self.spec.spool_audit)  # fmt: skip
+            if self.pending:
+                self.spool.put(self.pending)
+        except SpoolWriteError as exc:
+            self._spool_failed(exc)
+            return
+        if self.pending:
+            self.counters["events_total"] += len(self.pending)
+            self.pending.clear()
+            with contextlib.suppress(zmq.Again):  # a nudge is already waiting
+                self.wake.send_multipart(encode(wake_envelope(self.config.store_id)), flags=zmq.NOBLOCK)
+        if self.spool_failing:
+            self.spool_failing, self.counters["disk_full"] = False, 0
+            self.log.warning("the spool stores events again; taking frames")
+            self._record(self.status.on_disk(False, time.time(), DISK_FREE))
+
+    def _spool_failed(self, exc: SpoolWriteError) -> None:
+        self._retry_at = time.monotonic() + RETRY_SPOOL_S
+        if self.spool_failing:
+            return
+        self.spool_failing, self.counters["disk_full"] = True, 1
+        self.log.error("%s: dropping frames until it can; %d events wait in memory", exc, len(self.pending))
+        self._spool(self.steps.flush())  # no frames for a while: visits end at the last frame seen
+        reason = DISK_FULL if exc.disk_full else f"events cannot be stored ({exc}); frames are dropped"
+        self._record(self.status.on_disk(True, time.time(), reason))
 
     def close(self) -> None:
         self.heartbeat.close()
         self.pull.close(linger=0)
         self.wake.close(linger=0)
-        self.spool.close()
+        if self.spool is not None:
+            self.spool.close()
 
 
 def main(spec: StageSpec) -> int:

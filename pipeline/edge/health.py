@@ -4,7 +4,8 @@
                    ``stage`` and ``camera`` labels (``*_total`` as counters, the rest as gauges), plus
                    ``shelfsight_edge_stage_up``, ``..._stage_restarts_total`` and ``..._heartbeat_age_seconds``.
     GET /status    The supervisor's snapshot as JSON (what ``shelfsight edge status`` prints).
-    GET /healthz   200 when every stage that should run is running, else 503.
+    GET /healthz   200 when every stage that should run is running and the spool's disk has room, else 503
+                   with the problems, one a line (see `problems`).
 
 It listens on loopback by default: metrics name cameras and stores, nothing more, but a box need not
 expose them to the shop floor's network.
@@ -65,9 +66,21 @@ class StageCollector(Collector):
         yield from families.values()
 
 
+def problems(state: dict[str, Any]) -> list[str]:
+    """What is wrong with the box, one line each: a stage that should run and does not, a spool that cannot
+    store events or delete acknowledged ones because its disk is full."""
+    found = []
+    for stage in state["stages"]:
+        if not (stage["alive"] or stage["done"]):
+            found.append(f"{stage['name']} is down ({stage['last_exit']})")
+        if stage["counters"].get("disk_full", 0) > 0:
+            found.append(f"{stage['name']}: the spool's disk is full (frames are dropped until it has room)")
+    return found
+
+
 def healthy(state: dict[str, Any]) -> bool:
-    """Every stage that has not finished is alive."""
-    return all(stage["alive"] or stage["done"] for stage in state["stages"])
+    """Nothing in `problems`."""
+    return not problems(state)
 
 
 class HealthServer:
@@ -85,8 +98,9 @@ class HealthServer:
                 elif path == "/status":
                     self._reply(200, json.dumps(snapshot()).encode(), "application/json")
                 elif path == "/healthz":
-                    ok = healthy(snapshot())
-                    self._reply(200 if ok else 503, b"ok\n" if ok else b"a stage is down\n", "text/plain")
+                    found = problems(snapshot())
+                    text = "".join(f"{line}\n" for line in found) or "ok\n"
+                    self._reply(503 if found else 200, text.encode(), "text/plain; charset=utf-8")
                 else:
                     self._reply(404, b"not found: try /metrics, /status or /healthz\n", "text/plain")
 

@@ -4,14 +4,22 @@ Shopper ids are ``{camera}-{track id}`` and a restarted tracker would count from
 would share an id in the aggregator's journeys. Each live event stage therefore reserves a block of ids on
 disk before using it (one small durable write per ``BLOCK`` tracks) and starts above everything reserved
 before: a crash at any moment skips ids, never reuses them. Replays start at 1, as the offline runner does.
+
+When the reservation cannot be written (a full disk), the stage does not stop: it counts from tenths of
+seconds since 1970 instead, above any block a camera reserves, so a later start that reads the old file still
+cannot meet these ids.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import logging
 import time
 from pathlib import Path
+
+from pipeline.durable import write_json_durably
+
+logger = logging.getLogger(__name__)
 
 BLOCK = 100_000
 
@@ -24,6 +32,8 @@ class IdBlocks:
         self.path = folder / f"ids-{camera_id}.json"
         self.first = self._read()
         self.top = self.first
+        self.durable = True
+        """False once a reservation could not be written: ids then count from the clock (module docstring)."""
         self.reserve()
 
     def _read(self) -> int:
@@ -39,12 +49,15 @@ class IdBlocks:
     def reserve(self) -> None:
         """Claim the next block: ids below the new top are never handed out by a later start."""
         self.top += BLOCK
-        temporary = self.path.with_suffix(".tmp")
-        with temporary.open("w") as out:
-            json.dump({"reserved_below": self.top}, out)
-            out.flush()
-            os.fsync(out.fileno())
-        temporary.replace(self.path)
+        if not self.durable:
+            return
+        try:
+            write_json_durably(self.path, {"reserved_below": self.top})
+        except OSError as exc:
+            self.durable = False
+            self.first = max(self.first, int(time.time() * 10))
+            self.top = self.first + BLOCK
+            logger.error("cannot reserve track ids in %s (%s); counting from %d instead", self.path, exc, self.first)
 
     def ensure(self, next_id: int) -> None:
         """Reserve further blocks while ``next_id`` is near the top of what is reserved."""

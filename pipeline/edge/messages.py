@@ -5,7 +5,10 @@ capture -> detector: ``FrameMessage`` (the image travels as a raw buffer, never 
 the frames, to the camera's track+events stage, and turns each frame into a ``DetectionsMessage`` that
 carries the same image buffer on (the event stage reads shelf pixels), and the keypoints of a pose detector.
 
-Every ``from_envelope`` raises ``MessageError`` on anything malformed, so a stage counts and drops it.
+Every ``from_envelope`` raises ``MessageError`` on anything malformed (and on nothing else: see
+`pipeline.transport.envelope.decoder`), so a stage counts and drops it. Times must be finite and inside the
+event contract's range, images at most `MAX_IMAGE_SIDE` pixels a side, boxes and scores finite: a forged
+message can neither crash a stage nor put a NaN into a tracker's state.
 """
 
 from __future__ import annotations
@@ -17,8 +20,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.transport.envelope import Envelope, MessageError
+from pipeline.transport.envelope import (
+    Envelope,
+    MessageError,
+    decoder,
+    expect_kind,
+    finite_number,
+    shown,
+    whole_number,
+)
 from pipeline.transport.topics import Stream, topic
+from vision.events.contract import MAX_TIMESTAMP_S, MIN_TIMESTAMP_S
 from vision.pose.keypoints import LAYOUTS
 
 FRAME_KIND = "frame"
@@ -27,6 +39,10 @@ STATUS_KIND = "status"
 END_KIND = "end"
 WAKE_KIND = "wake"
 CAMERA_STATUSES = ("online", "offline", "degraded")
+MAX_IMAGE_SIDE = 8192
+"""Pixels; an 8K camera fits, a forged 8 x 10^8 "image" does not."""
+MAX_REASON_CHARS = 200
+"""A status reason's length: the event contract's limit."""
 
 Image = npt.NDArray[np.uint8]
 
@@ -51,11 +67,19 @@ class FrameStamp:
         return {"seq": self.seq, "index": self.index, "captured_at": self.captured_at, "read_at": self.read_at}
 
     @classmethod
+    @decoder
     def from_body(cls, body: dict[str, Any]) -> FrameStamp:
-        try:
-            return cls(int(body["seq"]), int(body["index"]), float(body["captured_at"]), float(body["read_at"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise MessageError(f"frame stamp misses or mistypes a field: {exc}") from exc
+        seq, index = whole_number(body.get("seq"), "frame seq"), whole_number(body.get("index"), "frame index")
+        return cls(seq, index, epoch_seconds(body.get("captured_at"), "captured_at"),
+                   epoch_seconds(body.get("read_at"), "read_at"))  # fmt: skip
+
+
+def epoch_seconds(value: Any, what: str) -> float:
+    """``value`` as a UTC epoch time the event contract accepts (2000 to 2100); ``MessageError`` otherwise."""
+    seconds = finite_number(value, what)
+    if not MIN_TIMESTAMP_S <= seconds < MAX_TIMESTAMP_S:
+        raise MessageError(f"{what} must be UTC epoch seconds between 2000 and 2100, got {seconds!r}")
+    return seconds
 
 
 def _image(arrays: tuple[npt.NDArray[Any], ...], at: int) -> Image:
@@ -64,6 +88,8 @@ def _image(arrays: tuple[npt.NDArray[Any], ...], at: int) -> Image:
     image = arrays[at]
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 8:
         raise MessageError(f"image must be (H, W, 3) uint8 with H, W >= 8, got {image.dtype} {image.shape}")
+    if max(image.shape[:2]) > MAX_IMAGE_SIDE:
+        raise MessageError(f"image sides must be at most {MAX_IMAGE_SIDE} pixels, got {image.shape[:2]}")
     return image
 
 
@@ -73,6 +99,8 @@ def _check_keypoints(keypoints: npt.NDArray[Any], n: int) -> None:
         raise MessageError(f"keypoints must be ({n}, K, 3) float32, got {keypoints.dtype} {keypoints.shape}")
     if keypoints.shape[1] not in LAYOUTS:
         raise MessageError(f"keypoints per person must be one of {sorted(LAYOUTS)}, got {keypoints.shape[1]}")
+    if not np.isfinite(keypoints).all():
+        raise MessageError("keypoints must be finite numbers")
 
 
 def _envelope(store_id: str, camera_id: str, stream: Stream, kind: str, seq: int, body: dict[str, Any],
@@ -94,9 +122,9 @@ class FrameMessage:
                          (self.image,))  # fmt: skip
 
     @classmethod
+    @decoder
     def from_envelope(cls, envelope: Envelope, store_id: str) -> FrameMessage:
-        if envelope.kind != FRAME_KIND:
-            raise MessageError(f"expected kind {FRAME_KIND!r}, got {envelope.kind!r}")
+        expect_kind(envelope, FRAME_KIND)
         return cls(store_id, envelope.camera_id, FrameStamp.from_body(envelope.body), _image(envelope.arrays, 0))
 
 
@@ -137,9 +165,9 @@ class DetectionsMessage:
         return _envelope(self.store_id, self.camera_id, Stream.DETECTIONS, DETECTIONS_KIND, seq, body, arrays)
 
     @classmethod
+    @decoder
     def from_envelope(cls, envelope: Envelope, store_id: str) -> DetectionsMessage:
-        if envelope.kind != DETECTIONS_KIND:
-            raise MessageError(f"expected kind {DETECTIONS_KIND!r}, got {envelope.kind!r}")
+        expect_kind(envelope, DETECTIONS_KIND)
         if len(envelope.arrays) not in (4, 5):
             raise MessageError(
                 f"detections need 4 buffers (image, boxes, scores, classes) and optionally keypoints, not "
@@ -149,13 +177,12 @@ class DetectionsMessage:
         n = len(xyxy)
         if xyxy.dtype != np.float32 or xyxy.shape != (n, 4) or confidence.shape != (n,) or class_id.shape != (n,):
             raise MessageError(f"detection columns disagree: {xyxy.shape}, {confidence.shape}, {class_id.shape}")
+        if not (np.isfinite(xyxy).all() and np.isfinite(confidence).all()):
+            raise MessageError("detection boxes and scores must be finite numbers")
         keypoints = envelope.arrays[4] if len(envelope.arrays) == 5 else None
         if keypoints is not None:
             _check_keypoints(keypoints, n)
-        try:
-            detector_ms = float(envelope.body.get("detector_ms", 0.0))
-        except (TypeError, ValueError) as exc:
-            raise MessageError(f"detector_ms is not a number: {exc}") from exc
+        detector_ms = finite_number(envelope.body.get("detector_ms", 0.0), "detector_ms")
         stamp = FrameStamp.from_body(envelope.body)
         scores, classes = confidence.astype(np.float32, copy=False), class_id.astype(np.int64, copy=False)
         return cls(store_id, envelope.camera_id, stamp, image, xyxy, scores, classes, detector_ms, keypoints)
@@ -180,15 +207,15 @@ class StatusMessage:
         return _envelope(self.store_id, self.camera_id, Stream.FRAMES, STATUS_KIND, 0, body)
 
     @classmethod
+    @decoder
     def from_envelope(cls, envelope: Envelope, store_id: str) -> StatusMessage:
         body = envelope.body
         status, reason = body.get("status"), body.get("reason")
-        if status not in CAMERA_STATUSES or not isinstance(reason, str):
-            raise MessageError(f"status must be one of {CAMERA_STATUSES} with a reason, got {str(body)[:80]}")
-        try:
-            return cls(store_id, envelope.camera_id, str(status), reason, float(body["ts"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise MessageError(f"status misses or mistypes ts: {exc}") from exc
+        if not isinstance(status, str) or status not in CAMERA_STATUSES or not isinstance(reason, str):
+            raise MessageError(f"status must be one of {CAMERA_STATUSES} with a reason, got {shown(body)}")
+        if len(reason) > MAX_REASON_CHARS:
+            raise MessageError(f"a status reason has at most {MAX_REASON_CHARS} characters, got {len(reason)}")
+        return cls(store_id, envelope.camera_id, status, reason, epoch_seconds(body.get("ts"), "status ts"))
 
 
 @dataclass(frozen=True)

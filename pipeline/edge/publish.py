@@ -4,6 +4,9 @@ Event stages write the spool and nudge this process on the wake socket; it sends
 (CURVE when keys are configured) and deletes them only once acknowledged (`pipeline.publisher`). While the
 aggregator is away events pile up on disk within the config's bounds and drain when it returns. Anything on
 the wake socket that is not a wake message is counted and dropped.
+
+Its spool holds the disk reserve (`pipeline.disk_reserve`): on a full disk it keeps acknowledging and deleting,
+which is what frees the disk for the event stages. Every few seconds it tidies the spool (`Spool.maintain`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import zmq.auth
 
 from edge_config.store import EdgeConfig
 from pipeline.edge.messages import WAKE_KIND
-from pipeline.edge.runtime import HeartbeatSender, LatencyWindow, StageSpec, start_process
+from pipeline.edge.runtime import MAX_SMALL_MESSAGE_BYTES, HeartbeatSender, LatencyWindow, StageSpec, start_process
 from pipeline.publisher import EventPublisher, PublisherSettings
 from pipeline.spool import Batch, Spool
 from pipeline.transport.envelope import MessageError, decode
@@ -24,6 +27,7 @@ from pipeline.transport.envelope import MessageError, decode
 logger = logging.getLogger(__name__)
 
 IDLE_POLL_MS = 200
+MAINTAIN_EVERY_S = 5.0
 
 
 def publisher_settings(config: EdgeConfig, config_dir: str | None = None) -> PublisherSettings:
@@ -50,16 +54,20 @@ class PublishStage:
         self.config, self.stopper, context = start_process(spec)
         self.spec = spec
         self.spool = Spool(spec.spool_path(self.config), max_events=self.config.spool.max_events,
-                           max_bytes=self.config.spool.max_bytes)  # fmt: skip
+                           max_bytes=self.config.spool.max_bytes, reserve=True,
+                           audit=spec.spool_audit)  # fmt: skip
         self.publisher = EventPublisher(self.spool, publisher_settings(self.config, str(spec.config_path.parent)),
                                         context)  # fmt: skip
         self.latency = LatencyWindow()
         self.publisher.on_acked = self._on_acked
         self.wake = context.socket(zmq.PULL)
         self.wake.setsockopt(zmq.RCVHWM, 100)
+        self.wake.setsockopt(zmq.MAXMSGSIZE, MAX_SMALL_MESSAGE_BYTES)
         self.wake.bind(spec.layout.wake)
         self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.bad_messages = 0
+        self.errors = 0
+        self._maintain_at = 0.0
 
     def _on_acked(self, batch: Batch) -> None:
         now = time.time()
@@ -67,8 +75,16 @@ class PublishStage:
 
     def run(self) -> int:
         while not self.stopper.stopped:
-            if not self.publisher.step() and self.wake.poll(IDLE_POLL_MS):
-                self._drain_wake()
+            try:
+                if not self.publisher.step() and self.wake.poll(IDLE_POLL_MS):
+                    self._drain_wake()
+                if time.monotonic() >= self._maintain_at:
+                    self._maintain_at = time.monotonic() + MAINTAIN_EVERY_S
+                    self.spool.maintain()
+            except Exception:  # the loop boundary: unacknowledged events stay in the spool and go out later
+                self.errors += 1
+                logger.exception("publisher step failed")
+                self.stopper.event.wait(IDLE_POLL_MS / 1000)
             self._beat()
         self._beat(force=True)
         return 0
@@ -95,6 +111,8 @@ class PublishStage:
             "events_acked_total": stats.events_acked, "batches_sent_total": stats.batches_sent,
             "resends_total": stats.resends, "bad_messages_total": self.bad_messages + stats.bad_messages,
             "last_ack_age_s": round(time.time() - stats.last_ack_at, 1) if stats.last_ack_at else -1,
+            "errors_total": self.errors, "acked_undeleted": self.spool.acked_undeleted,
+            "disk_full": int(self.spool.write_error is not None or not self.spool.reserve_held),
         }  # fmt: skip
         self.heartbeat.maybe_send({**counters, **self.latency.quantiles("frame_to_published")}, force=force)
 

@@ -32,6 +32,11 @@ from pipeline.transport.messages import Heartbeat
 
 HEARTBEAT_PERIOD_S = 1.0
 POLL_MS = 100
+MAX_FRAME_MESSAGE_BYTES = 256 * 1024 * 1024
+"""``MAXMSGSIZE`` of the frame and detection sockets: an 8K frame fits; a bigger message drops its sender's
+connection (ZeroMQ reconnects it) instead of taking the box's memory."""
+MAX_SMALL_MESSAGE_BYTES = 1024 * 1024
+"""``MAXMSGSIZE`` of the wake, heartbeat and ack sockets, whose messages are a few hundred bytes."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ class StageSpec:
         max_batch: Most frames per detector call.
         reid: Re-link occluded shoppers by appearance.
         log_level: Logging level of the process.
+        spool_audit: Keep every spooled event id in the spool for good (benchmarks count what was produced).
     """
 
     stage: str
@@ -96,6 +102,7 @@ class StageSpec:
     max_batch: int = 4
     reid: bool = True
     log_level: str = "INFO"
+    spool_audit: bool = False
 
     @property
     def name(self) -> str:

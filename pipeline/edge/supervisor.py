@@ -32,9 +32,9 @@ import zmq
 
 from edge_config import load_config
 from pipeline.edge import capture, detect, events, publish
-from pipeline.edge.runtime import EdgeLayout, StageSpec
-from pipeline.transport.envelope import MessageError, decode
-from pipeline.transport.messages import HEARTBEAT_KIND
+from pipeline.edge.runtime import MAX_SMALL_MESSAGE_BYTES, EdgeLayout, StageSpec
+from pipeline.transport.envelope import MessageError, decode, shown
+from pipeline.transport.messages import Heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ class EdgeOptions:
     log_level: str = "INFO"
     drain_timeout_s: float = 60.0
     run_dir: Path | None = None
+    spool_audit: bool = False
 
 
 @dataclass
@@ -128,6 +129,7 @@ class Supervisor:
             stage="", config_path=self.config_path, layout=self.layout, replay=options.replay,
             models_dir=options.models_dir, spool_dir=options.spool_dir, detector_threads=options.detector_threads,
             max_batch=options.max_batch, reid=options.reid, log_level=options.log_level,
+            spool_audit=options.spool_audit,
         )  # fmt: skip
         cameras = [camera.id for camera in self.config.cameras]
         specs = [
@@ -140,6 +142,7 @@ class Supervisor:
         self.started_at = time.time()
         self.stopping = threading.Event()
         self.bad_heartbeats = 0
+        self.errors = 0
         self.lock = threading.Lock()
         self._context = multiprocessing.get_context("spawn")
         for name, value in MALLOC_ENV.items():  # read by glibc when each spawned stage starts
@@ -151,6 +154,7 @@ class Supervisor:
         context = zmq.Context()
         beats = context.socket(zmq.PULL)
         beats.setsockopt(zmq.RCVHWM, 1000)
+        beats.setsockopt(zmq.MAXMSGSIZE, MAX_SMALL_MESSAGE_BYTES)
         beats.bind(self.layout.heartbeat)
         try:
             for stage in self.stages:
@@ -160,9 +164,14 @@ class Supervisor:
             drain_deadline: float | None = None
             finished_at = 0.0
             while not self.stopping.is_set():
-                if beats.poll(200):
-                    self._take_beats(beats)
-                self._watch()
+                try:
+                    if beats.poll(200):
+                        self._take_beats(beats)
+                    self._watch()
+                except Exception:  # the loop boundary: the box runs on even if one look at it fails
+                    self.errors += 1
+                    logger.exception("supervisor loop failed; going on")
+                    self.stopping.wait(1.0)
                 if self.options.replay and drain_deadline is None and self._replay_finished():
                     drain_deadline, finished_at = time.monotonic() + self.options.drain_timeout_s, time.time()
                 if drain_deadline is not None:
@@ -208,6 +217,7 @@ class Supervisor:
         process.start()
         with self.lock:
             stage.process, stage.started_at, stage.restart_at = process, time.monotonic(), None
+            stage.beat_at, stage.counters = None, {}  # a dead process's counters are not the new one's
         logger.info("stage=%s started pid=%s", stage.spec.name, process.pid)
 
     def _watch(self) -> None:
@@ -245,20 +255,17 @@ class Supervisor:
                 return
             try:
                 envelope = decode(frames)
-                stage_name, counters = envelope.body.get("stage"), envelope.body.get("counters")
-                if envelope.kind != HEARTBEAT_KIND or not isinstance(counters, dict):
-                    raise MessageError("not a heartbeat")
-                name = stage_name if envelope.camera_id == "*" else f"{stage_name}:{envelope.camera_id}"
-                stage = by_name.get(str(name))
+                beat = Heartbeat.from_envelope(envelope)
+                name = beat.stage if beat.camera_id == "*" else f"{beat.stage}:{beat.camera_id}"
+                stage = by_name.get(name)
                 if stage is None:
-                    raise MessageError(f"heartbeat from unknown stage {name!r}")
-                values = {str(k): float(v) for k, v in counters.items() if isinstance(v, int | float)}
-            except (MessageError, TypeError, ValueError) as exc:
+                    raise MessageError(f"heartbeat from unknown stage {shown(name)}")
+            except MessageError as exc:
                 self.bad_heartbeats += 1
                 logger.warning("supervisor dropped a bad heartbeat: %s", exc)
                 continue
             with self.lock:
-                stage.beat_at, stage.counters = envelope.sent_at, values
+                stage.beat_at, stage.counters = envelope.sent_at, dict(beat.counters)
 
     def _replay_finished(self) -> bool:
         return all(stage.done for stage in self.stages if stage.spec.stage == "events")
@@ -277,4 +284,4 @@ class Supervisor:
             stages = [stage.snapshot(now) for stage in self.stages]
         return {"store_id": self.config.store_id, "config": str(self.config_path), "replay": self.options.replay,
                 "uptime_s": round(now - self.started_at, 1), "bad_heartbeats": self.bad_heartbeats,
-                "stages": stages}  # fmt: skip
+                "errors": self.errors, "stages": stages}  # fmt: skip

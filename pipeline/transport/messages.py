@@ -12,13 +12,23 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from pipeline.transport.envelope import Envelope, MessageError
+from pipeline.transport.envelope import (
+    Envelope,
+    MessageError,
+    decoder,
+    expect_kind,
+    finite_number,
+    shown,
+    whole_number,
+)
 from pipeline.transport.topics import Stream, topic
 
 EVENTS_KIND = "events"
 ACK_KIND = "ack"
 HEARTBEAT_KIND = "heartbeat"
 MAX_BATCH_EVENTS = 1000
+MAX_COUNTERS = 256
+"""Most counters one heartbeat may carry: a forged beat cannot grow the supervisor's metrics without bound."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +60,9 @@ class EventBatch:
         )
 
     @classmethod
+    @decoder
     def from_envelope(cls, envelope: Envelope) -> EventBatch:
-        body = envelope.body
-        if envelope.kind != EVENTS_KIND:
-            raise MessageError(f"expected kind {EVENTS_KIND!r}, got {envelope.kind!r}")
+        body = expect_kind(envelope, EVENTS_KIND)
         events, batch_id, store_id = body.get("events"), body.get("batch_id"), body.get("store_id")
         if not isinstance(events, list) or not all(isinstance(e, bytes) for e in events):
             raise MessageError("events must be a list of msgpack byte strings")
@@ -86,17 +95,14 @@ class Ack:
         )  # fmt: skip
 
     @classmethod
+    @decoder
     def from_envelope(cls, envelope: Envelope) -> Ack:
-        body = envelope.body
-        if envelope.kind != ACK_KIND:
-            raise MessageError(f"expected kind {ACK_KIND!r}, got {envelope.kind!r}")
-        try:
-            return cls(
-                str(body["store_id"]), str(body["batch_id"]), int(body["accepted"]),
-                int(body["duplicates"]), int(body["rejected"]),
-            )  # fmt: skip
-        except (KeyError, TypeError, ValueError) as exc:
-            raise MessageError(f"ack misses or mistypes a field: {exc}") from exc
+        body = expect_kind(envelope, ACK_KIND)
+        store_id, batch_id = body.get("store_id"), body.get("batch_id")
+        if not isinstance(store_id, str) or not isinstance(batch_id, str) or not batch_id:
+            raise MessageError(f"ack needs store_id and batch_id as text, got {shown(store_id)}, {shown(batch_id)}")
+        counts = (whole_number(body.get(name), f"ack {name}") for name in ("accepted", "duplicates", "rejected"))
+        return cls(store_id, batch_id, *counts)
 
 
 @dataclass(frozen=True)
@@ -117,3 +123,16 @@ class Heartbeat:
             sent_at=time.time(),
             body={"store_id": self.store_id, "stage": self.stage, "counters": dict(self.counters)},
         )
+
+    @classmethod
+    @decoder
+    def from_envelope(cls, envelope: Envelope) -> Heartbeat:
+        """The beat, with every counter a finite number under a text name (anything else is a bad beat)."""
+        body = expect_kind(envelope, HEARTBEAT_KIND)
+        store_id, stage, counters = body.get("store_id"), body.get("stage"), body.get("counters")
+        if not isinstance(store_id, str) or not isinstance(stage, str) or not isinstance(counters, dict):
+            raise MessageError(f"heartbeat needs store_id, stage and a counters map, got {shown(body)}")
+        if len(counters) > MAX_COUNTERS or not all(isinstance(name, str) for name in counters):
+            raise MessageError(f"heartbeat counters must be at most {MAX_COUNTERS} named numbers")
+        values = {name: finite_number(value, f"counter {shown(name)}") for name, value in counters.items()}
+        return cls(store_id, stage, envelope.camera_id, values)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from models.registry import get_spec
+from models.registry import get_spec, resolve_model
 
 DATA_DIR = Path(__file__).parent / "data"
 DELETE = "__delete__"
@@ -34,7 +34,7 @@ def _base_config() -> dict[str, Any]:
         "cameras": [
             {
                 "id": "cam-1",
-                "source": "synthetic:demo_aisle",
+                "source": "synthetic:one_dwells",
                 "zones": [
                     {"id": "shelf-1", "kind": "shelf", "polygon": copy.deepcopy(SQUARE)},
                     {
@@ -90,13 +90,19 @@ def write_config(tmp_path: Path) -> Callable[[dict[str, Any] | str], Path]:
     return write
 
 
+def place_detector(target: Path) -> Path:
+    """Put the real default detector at ``target`` (a symbolic link): `config check` reads a model's graph, so an
+    empty stand-in would be reported (rightly) as a broken model. Fails when the shared models are missing."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(resolve_model("yolox_nano_416"))
+    return target
+
+
 @pytest.fixture
 def fake_models_dir(tmp_path: Path) -> Path:
-    """A models folder holding a (fake, empty) file for the default manifest model."""
+    """A models folder of its own holding the default manifest model (linked to the shared file)."""
     folder = tmp_path / "models"
-    target = folder / get_spec("yolox_nano_416").file
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(b"")
+    place_detector(folder / get_spec("yolox_nano_416").file)
     return folder
 
 

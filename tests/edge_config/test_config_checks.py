@@ -12,6 +12,7 @@ from edge_config.checks import absolute_model_ref, check_model_files
 from edge_config.loader import check_config
 from edge_config.store import EdgeConfig
 from models.registry import MODELS_DIR_ENV
+from tests.edge_config.conftest import place_detector
 
 
 @pytest.mark.parametrize(
@@ -31,8 +32,7 @@ def test_model_files(
     minimal_store_config: Any, tmp_path: Path, model: str, files: list[str], expected_error: str | None
 ) -> None:
     for name in files:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_bytes(b"")
+        place_detector(tmp_path / name)
     config = EdgeConfig.model_validate(minimal_store_config({"cameras": {0: {"model": model}}}))
     findings = check_model_files(config, config_dir=tmp_path, models_dir=tmp_path / "models")
     if expected_error is None:
@@ -50,7 +50,7 @@ def test_relative_model_path_is_relative_to_the_config_file_not_the_cwd(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path = write_config(minimal_store_config({"cameras": {0: {"model": "person.onnx"}}}))
-    (tmp_path / "person.onnx").write_bytes(b"")
+    place_detector(tmp_path / "person.onnx")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)

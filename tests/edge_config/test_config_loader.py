@@ -148,10 +148,10 @@ MISTAKES = [
         "id: shelf-1",
     ),
     (
-        {"privacy": {"send_frames_to_aggregator": True, "blur_faces": False}},
-        "privacy.blur_faces",
-        "send_frames_to_aggregator needs blur_faces: true",
-        "blur_faces",
+        {"privacy": {"send_frames_to_aggregator": True}},
+        "privacy.send_frames_to_aggregator",
+        "frames never leave the box",
+        "send_frames_to_aggregator",
     ),
     (
         {"aggregator": {"endpoint": "udp://x:1"}},

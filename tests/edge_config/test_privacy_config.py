@@ -1,4 +1,4 @@
-"""Privacy: nothing leaves memory by default, and frames that leave the box are blurred."""
+"""Privacy: nothing leaves memory by default, frames never leave the box, stored frames are blurred."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def test_defaults_keep_frames_on_the_box() -> None:
     ("settings", "expected_error"),
     [
         ({"store_frames": True, "blur_faces": False}, None),
-        ({"send_frames_to_aggregator": True}, None),
-        ({"send_frames_to_aggregator": True, "blur_faces": False}, "needs blur_faces: true"),
+        ({"send_frames_to_aggregator": False}, None),
+        ({"send_frames_to_aggregator": True}, "frames never leave the box"),
+        ({"send_frames_to_aggregator": True, "blur_faces": True}, "frames never leave the box"),
         ({"store_frames": "yes"}, "valid boolean"),
         ({"stored_frames_retention_h": 0}, "greater than 0"),
         ({"stored_frames_retention_h": 24 * 31}, "less than or equal to 720"),

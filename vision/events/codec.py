@@ -12,6 +12,7 @@ message says what was wrong and where. The underlying parser or validation error
 """
 
 import json
+import reprlib
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -30,6 +31,8 @@ _EVENT_TYPE_SET: Final = frozenset(EVENT_TYPES)
 _ONLY_STR: Final = {str}
 
 _MAX_INPUT_REPR: Final = 80
+_BOUNDED_REPR: Final = reprlib.Repr()
+_BOUNDED_REPR.maxlevel, _BOUNDED_REPR.maxstring, _BOUNDED_REPR.maxother = 3, _MAX_INPUT_REPR, _MAX_INPUT_REPR
 """Longest rendering of an offending value in an error message: enough to recognise it, not a dump."""
 
 
@@ -104,6 +107,8 @@ def from_dict(data: object) -> Event:
         return _ADAPTER.validate_python(data if type(data) is dict else dict(data))
     except ValidationError as exc:
         raise EventDecodeError(f"invalid {event_type} event: {_describe(exc)}") from exc
+    except (RecursionError, ValueError, TypeError) as exc:  # untrusted input must never escape as anything else
+        raise EventDecodeError(f"invalid {event_type} event: {type(exc).__name__}") from exc
 
 
 def from_json(data: str | bytes | bytearray) -> Event:
@@ -219,6 +224,7 @@ def _describe(exc: ValidationError) -> str:
 
 
 def _short_repr(value: object) -> str:
-    """``repr(value)`` cut to `_MAX_INPUT_REPR` characters, so a huge payload can't flood the logs."""
-    text = repr(value)
+    """``repr(value)`` cut to `_MAX_INPUT_REPR` characters, so a huge payload can't flood the logs; bounded in
+    depth too (reprlib), so a value nested 1000 deep cannot raise ``RecursionError`` while an error is written."""
+    text = _BOUNDED_REPR.repr(value)
     return text if len(text) <= _MAX_INPUT_REPR else text[: _MAX_INPUT_REPR - 3] + "..."

@@ -3,6 +3,7 @@ the box, plain HTTP to both, and the box's SQLite spool read directly."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -59,12 +60,14 @@ def write_config(
     cameras: tuple[str, ...] | None = None,
     curve: dict[str, str] | None = None,
     camera_keys: dict[str, Any] | None = None,
+    privacy: dict[str, object] | None = None,
 ) -> Path:
     """A copy of ``base`` sending to ``endpoint``, with camera sources replaced from ``sources``, only the
-    ``cameras`` named (default all), CURVE keys (``server_public_key``, ``client_certificate_file``), and
-    ``camera_keys`` set on every camera (``{"model": ..., "pose": {...}}``)."""
+    ``cameras`` named (default all), CURVE keys (``server_public_key``, ``client_certificate_file``), ``camera_keys``
+    set on every camera (``{"model": ..., "pose": {...}}``) and ``privacy`` settings merged in."""
     data = yaml.safe_load(base.read_text())
     data["aggregator"] = {"endpoint": endpoint, **(curve or {})}
+    data["privacy"] = {**data.get("privacy", {}), **(privacy or {})}
     if cameras is not None:
         data["cameras"] = [camera for camera in data["cameras"] if camera["id"] in cameras]
     data.pop("spool", None)
@@ -143,9 +146,11 @@ class Aggregator:
 class EdgeBox:
     """`shelfsight edge run CONFIG` as a subprocess, with its health endpoint on a free port."""
 
-    def __init__(self, config: Path, folder: Path, *, replay: bool, extra: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, config: Path, folder: Path, *, replay: bool, extra: tuple[str, ...] = (), spool: Path | None = None
+    ) -> None:
         self.health = f"http://127.0.0.1:{free_port()}"
-        self.spool = folder / "spool"
+        self.spool = spool or folder / "spool"
         self.log = folder / "edge.log"
         command = [SHELFSIGHT, "--log-level", "INFO", "edge", "run", str(config), "--health-port",
                    self.health.rsplit(":", 1)[1], "--spool-dir", str(self.spool), "--run-dir", str(folder / "run"),
@@ -185,8 +190,10 @@ class EdgeBox:
         return self.log.read_text()[-chars:]
 
     def spooled(self) -> list[AnyEvent]:
-        """Events still in the box's spool (not yet acknowledged), oldest first."""
-        with sqlite3.connect(self.spool / "events.sqlite") as db:
+        """Events still in the box's spool (not yet acknowledged), oldest first; none before the spool exists."""
+        if not (self.spool / "events.sqlite").exists():
+            return []
+        with contextlib.closing(sqlite3.connect(self.spool / "events.sqlite")) as db:
             return [from_msgpack(bytes(row[0])) for row in db.execute("SELECT payload FROM events ORDER BY seq")]
 
 

@@ -37,6 +37,7 @@ def test_rtsp_camera_goes_offline_and_comes_back(tmp_path: Path, rtsp_server: Rt
         box.terminate()
     statuses = [e for e in box.spooled() if isinstance(e, CameraStatusEvent)]
     story = [(e.status, e.reason.split(":")[0]) for e in statuses]
-    assert story[:3] == [("online", "stream opened"), ("offline", "stream lost"), ("online", "stream opened")], story
+    assert story[:4] == [("offline", "starting"), ("online", "stream opened"), ("offline", "stream lost"),
+                         ("online", "stream opened")], story  # fmt: skip
     assert story[-1] == ("offline", "edge stopped"), story
     assert [e.ts for e in statuses] == sorted(e.ts for e in statuses)

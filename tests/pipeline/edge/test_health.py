@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.edge.health import HealthServer, healthy
+from pipeline.edge.health import HealthServer, healthy, problems
 from pipeline.edge.supervisor import describe_exit
 
 
@@ -59,3 +59,18 @@ def test_exit_descriptions() -> None:
     assert describe_exit(-9) == "killed by SIGKILL"
     assert describe_exit(1) == "exit code 1"
     assert describe_exit(None) == "still running"
+
+
+def test_a_full_disk_makes_the_box_unhealthy() -> None:
+    """Issue 14, item 5: a spool that cannot store is a problem in /healthz and `shelfsight edge status`."""
+    state = _snapshot()
+    state["stages"][1]["counters"]["disk_full"] = 1
+    server = HealthServer(lambda: state, port=0)
+    server.start()
+    try:
+        code, text = _get(f"{server.url}/healthz")
+        assert code == 503 and "publisher: the spool's disk is full" in text
+        assert 'shelfsight_edge_disk_full{camera="*",stage="publisher"} 1.0' in _get(f"{server.url}/metrics")[1]
+    finally:
+        server.close()
+    assert problems(state) == ["publisher: the spool's disk is full (frames are dropped until it has room)"]
