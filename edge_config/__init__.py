@@ -2,8 +2,8 @@
 
 Load a file with `load_config` (raises `ConfigError` listing every problem) or check one with
 `check_config` (returns the problems, including missing model files). The sections live one per module:
-`camera`, `zone`, `detector`, `tracker`, `events` (dwell rules and zone anchors), `transport` (aggregator
-and spool), `privacy` and `store` (the root, `EdgeConfig`).
+`camera`, `zone`, `detector`, `tracker`, `events` (dwell rules and zone anchors), `shelf_events` (thresholds of
+the shelf event logic), `transport` (aggregator and spool), `privacy` and `store` (the root, `EdgeConfig`).
 """
 
 from edge_config.base import merge_overrides
@@ -14,6 +14,7 @@ from edge_config.events import DwellRules, ZoneAnchor, merge_dwell_rules
 from edge_config.loader import check_config, load_config, load_config_text
 from edge_config.privacy import PrivacyConfig
 from edge_config.problems import ConfigError, ConfigProblem
+from edge_config.shelf_events import ShelfEventsConfig
 from edge_config.store import EdgeConfig
 from edge_config.tracker import RelinkConfig, TrackerConfig
 from edge_config.transport import AggregatorConfig, SpoolConfig
@@ -30,6 +31,7 @@ __all__ = [
     "EdgeConfig",
     "PrivacyConfig",
     "RelinkConfig",
+    "ShelfEventsConfig",
     "SourceKind",
     "SpoolConfig",
     "TrackerConfig",

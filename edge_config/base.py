@@ -34,6 +34,12 @@ Seconds = Annotated[float, Strict(), Field(ge=0.0, le=MAX_DURATION_S)]
 Fraction = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 """A value in [0, 1]: a score threshold or an IoU."""
 
+Number = Annotated[float, Strict()]
+"""A YAML number (a whole one is taken as a float); the field sets its bounds. A quoted one or a bool is refused."""
+
+Count = Annotated[int, Strict()]
+"""A whole YAML number; the field sets its bounds. 2.5, a quoted "2" or a bool is refused."""
+
 StrictBool = Annotated[bool, Strict()]
 """true or false as YAML writes them; a quoted "no" or a number is refused rather than guessed at."""
 

@@ -15,6 +15,7 @@ from edge_config.crossref import crossref_error, dangling_shelf_links, ref_from_
 from edge_config.detector import DetectorConfig
 from edge_config.model_ref import model_ref_error
 from edge_config.pose import PoseConfig
+from edge_config.shelf_events import ShelfEventsConfig
 from edge_config.tracker import TrackerConfig
 from edge_config.zone import ZoneConfig, ZoneKind
 
@@ -137,6 +138,14 @@ class CameraConfig(ShelfsightModel):
         title="Tracker overrides",
         description=(
             "Overrides of the store-wide tracker settings for this camera; only the keys given here replace them."
+        ),
+    )
+    shelf_events: ShelfEventsConfig | None = Field(
+        default=None,
+        title="Shelf event overrides",
+        description=(
+            "Overrides of the store-wide shelf event settings for this camera; only the keys given here (in each "
+            "sub-section) replace them."
         ),
     )
     zones: list[ZoneConfig] = Field(

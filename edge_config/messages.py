@@ -23,7 +23,15 @@ logger = logging.getLogger(__name__)
 
 DOCS_FIX: Final = "see docs/config.md for every key and its valid values"
 
-_UNITS: Final = {"_s": "seconds", "_fps": "frames per second", "_bytes": "bytes", "_h": "hours", "_px": "pixels"}
+_UNITS: Final = {
+    "_s": "seconds",
+    "_fps": "frames per second",
+    "_bytes": "bytes",
+    "_h": "hours",
+    "_px": "pixels",
+    "_deg": "degrees",
+    "_hps": "box heights per second",
+}
 
 _BOUNDS: Final = {
     "greater_than": (">", "gt"),

@@ -13,6 +13,7 @@ from edge_config.camera import CameraConfig
 from edge_config.crossref import crossref_error, duplicate_camera_ids, duplicate_zone_ids, ref_from_camera
 from edge_config.events import DwellRules, merge_dwell_rules
 from edge_config.privacy import PrivacyConfig
+from edge_config.shelf_events import ShelfEventsConfig
 from edge_config.tracker import TrackerConfig
 from edge_config.transport import AggregatorConfig, SpoolConfig
 from edge_config.zone import ZoneConfig
@@ -47,6 +48,14 @@ class EdgeConfig(ShelfsightModel):
         default_factory=TrackerConfig,
         title="Tracker settings",
         description="Store-wide tracker settings; a camera's own `tracker:` overrides the keys it sets.",
+    )
+    shelf_events: ShelfEventsConfig = Field(
+        default_factory=ShelfEventsConfig,
+        title="Shelf event settings",
+        description=(
+            "Store-wide thresholds of reaches, hands, the shelf's picture, spot checks, registration and hidden "
+            "feet; a camera's own `shelf_events:` overrides the keys it sets."
+        ),
     )
     aggregator: AggregatorConfig = Field(
         default_factory=AggregatorConfig,
@@ -148,6 +157,17 @@ class EdgeConfig(ShelfsightModel):
             KeyError: When no camera has that id.
         """
         return merge_overrides(self.tracker, self.camera(camera_id).tracker)
+
+    def shelf_events_for(self, camera_id: str) -> ShelfEventsConfig:
+        """The effective shelf event settings of a camera: store-wide settings with the camera's overrides applied,
+        key by key within each sub-section.
+
+        Read them through this, never from ``camera.shelf_events`` directly (that holds only the overrides).
+
+        Raises:
+            KeyError: When no camera has that id.
+        """
+        return merge_overrides(self.shelf_events, self.camera(camera_id).shelf_events)
 
 
 def _threshold_key(store: TrackerConfig, camera: TrackerConfig | None, index: int) -> tuple[str | int, ...]:

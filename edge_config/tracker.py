@@ -16,19 +16,16 @@ model constants matched to ByteTrack's, not thresholds to tune per store.
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Final
+from typing import Final
 
-from pydantic import Field, Strict
+from pydantic import Field
 
-from edge_config.base import Fraction, ShelfsightModel, StrictBool
+from edge_config.base import Count, Fraction, Number, ShelfsightModel, StrictBool
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ACTIVATION: Final = 0.5
 """The detector score a box needs to start or confirm a track (see `TrackerConfig.track_activation_threshold`)."""
-
-Number = Annotated[float, Strict()]
-Count = Annotated[int, Strict()]
 
 
 class RelinkConfig(ShelfsightModel):

@@ -1,4 +1,5 @@
-"""Building one camera's detector, tracker and pose model from the edge config, the same way in every runner.
+"""Building one camera's detector, tracker, pose model and event settings from the edge config, the same way in
+every runner.
 
 The offline runner, the edge runtime's stages and the demo all call these, so the same config gives the
 same detections, tracks and events whichever runner processes it.
@@ -11,9 +12,17 @@ from pathlib import Path
 
 from edge_config.camera import CameraConfig
 from edge_config.checks import absolute_model_ref
+from edge_config.store import EdgeConfig
 from edge_config.tracker import RelinkConfig, TrackerConfig
 from models.registry import resolve_model
 from vision.detector.onnx import DetectorSettings, OnnxDetector
+from vision.events.engine import EngineSettings
+from vision.events.feet import FeetSettings
+from vision.events.reach import ReachSettings
+from vision.events.registration import RegistrationSettings
+from vision.events.shelf_events import ShelfEventSettings
+from vision.events.shelf_state import ShelfStateSettings
+from vision.events.wrists import HandSettings
 from vision.pose.blazepose import BlazePoseEstimator, BlazePoseSettings
 from vision.pose.crop import CropSettings
 from vision.pose.selection import SelectionSettings
@@ -94,6 +103,24 @@ def build_tracker(
         tracker_settings(camera, tracker), id_counter=IdCounter(first_id), camera_id=camera.id,
         relinker=FragmentRelinker(relink_settings(tracker.relink), appearance),
     )  # fmt: skip
+
+
+def engine_settings(config: EdgeConfig, camera_id: str) -> EngineSettings:
+    """The event engine's tuning for camera ``camera_id``: its effective ``shelf_events:`` settings
+    (`EdgeConfig.shelf_events_for`, the store's with the camera's overrides), sub-section by sub-section.
+
+    Raises:
+        KeyError: When no camera has that id.
+    """
+    section = config.shelf_events_for(camera_id)
+    return EngineSettings(
+        reach=ReachSettings(**section.reach.model_dump()),
+        hands=HandSettings(**section.hands.model_dump()),
+        shelf_state=ShelfStateSettings(**section.shelf_state.model_dump()),
+        spots=ShelfEventSettings(**section.spots.model_dump()),
+        registration=RegistrationSettings(**section.registration.model_dump()),
+        feet=FeetSettings(**section.feet.model_dump()),
+    )
 
 
 @dataclass(frozen=True)

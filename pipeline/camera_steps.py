@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from edge_config.camera import CameraConfig
 from edge_config.store import EdgeConfig
-from pipeline.assembly import CameraPose
+from pipeline.assembly import CameraPose, engine_settings
 from vision.detections import FrameDetections
 from vision.events.contract import AnyEvent
 from vision.events.engine import CameraEventEngine, build_zones
@@ -27,8 +27,11 @@ logger = logging.getLogger(__name__)
 
 def camera_engine(config: EdgeConfig, camera: CameraConfig, frame_hw: tuple[int, int]) -> CameraEventEngine:
     """The event engine of one camera, its zones scaled to the frame size (height, width pixels), each floor zone
-    with its configured dwell rules, border margin and anchor."""
-    return CameraEventEngine(store_id=config.store_id, camera_id=camera.id, zones=build_zones(config, camera, frame_hw))
+    with its configured dwell rules, border margin and anchor, and the camera's ``shelf_events:`` settings."""
+    return CameraEventEngine(
+        store_id=config.store_id, camera_id=camera.id, zones=build_zones(config, camera, frame_hw),
+        settings=engine_settings(config, camera.id),
+    )  # fmt: skip
 
 
 def pose_annotator(engine: CameraEventEngine, pose: CameraPose) -> PoseAnnotator:

@@ -7,7 +7,7 @@ gives the same events (and event ids) in either.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -17,9 +17,12 @@ from edge_config.store import EdgeConfig
 from vision.detections import FrameDetections
 from vision.events.contract import AnyEvent
 from vision.events.dwell import DwellRule, DwellTracker, FloorZone
-from vision.events.feet import FeetVisibility
-from vision.events.registration import NO_SHIFT, CameraRegistration, CameraShift, to_reference
-from vision.events.shelf_events import ShelfEventMachine
+from vision.events.feet import FeetSettings, FeetVisibility
+from vision.events.reach import ReachSettings
+from vision.events.registration import NO_SHIFT, CameraRegistration, CameraShift, RegistrationSettings, to_reference
+from vision.events.shelf_events import ShelfEventMachine, ShelfEventSettings
+from vision.events.shelf_state import ShelfStateSettings
+from vision.events.wrists import HandSettings
 from vision.zones import Anchor, Zone
 
 FLOOR_KINDS = frozenset({"standing", "aisle", "entrance", "checkout"})
@@ -31,6 +34,30 @@ class CameraZones:
 
     floor: tuple[FloorZone, ...]
     shelves: tuple[Zone, ...]
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Every tuning of one camera's shelf event logic; all default to the built-in values.
+
+    The edge config's ``shelf_events:`` section has one sub-section per attribute, of the same name
+    (`pipeline.assembly.engine_settings` builds this from it).
+
+    Attributes:
+        reach: When a hand in a shelf zone is a reach (`vision.events.reach`).
+        hands: When a pose says an arm is reaching (`vision.events.wrists`).
+        shelf_state: How each shelf's picture is kept and compared (`vision.events.shelf_state`).
+        spots: When a reach's spot is judged, how pick-ups and put-backs are linked (`vision.events.shelf_events`).
+        registration: How each frame's shift against the first is measured (`vision.events.registration`).
+        feet: When a box's feet are hidden (`vision.events.feet`).
+    """
+
+    reach: ReachSettings = field(default_factory=ReachSettings)
+    hands: HandSettings = field(default_factory=HandSettings)
+    shelf_state: ShelfStateSettings = field(default_factory=ShelfStateSettings)
+    spots: ShelfEventSettings = field(default_factory=ShelfEventSettings)
+    registration: RegistrationSettings = field(default_factory=RegistrationSettings)
+    feet: FeetSettings = field(default_factory=FeetSettings)
 
 
 def build_zones(config: EdgeConfig, camera: CameraConfig, frame_size: tuple[int, int]) -> CameraZones:
@@ -61,25 +88,37 @@ class CameraEventEngine:
         store_id: Written into every event.
         camera_id: Written into every event; shopper ids are ``{camera_id}-{track id}``.
         zones: The camera's zones in pixels (``build_zones``).
+        settings: Tuning of the shelf event logic (``pipeline.assembly.engine_settings`` reads it from the config);
+            None for the built-in values.
     """
 
-    def __init__(self, *, store_id: str, camera_id: str, zones: CameraZones) -> None:
+    def __init__(
+        self, *, store_id: str, camera_id: str, zones: CameraZones, settings: EngineSettings | None = None
+    ) -> None:
         self.store_id = store_id
         self.camera_id = camera_id
         self.zones = zones
+        self.settings = tuning = settings or EngineSettings()
         self.dwell = DwellTracker(store_id=store_id, camera_id=camera_id, zones=zones.floor)
         standing = {f.zone.shelf_id: f.zone for f in zones.floor if f.zone.shelf_id is not None}
         self.shelf = ShelfEventMachine(
-            store_id=store_id, camera_id=camera_id, shelves=zones.shelves, standing_zones=standing
+            store_id=store_id,
+            camera_id=camera_id,
+            shelves=zones.shelves,
+            standing_zones=standing,
+            settings=tuning.spots,
+            reach_settings=tuning.reach,
+            state_settings=tuning.shelf_state,
+            hand_settings=tuning.hands,
         )
         self.registration: CameraRegistration | None = None
         if zones.shelves:
             bounds = np.array([zone.bounds for zone in zones.shelves], np.float32)
             low, high = bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)
             region = (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
-            self.registration = CameraRegistration(zones.shelves[0].frame_size, region)
+            self.registration = CameraRegistration(zones.shelves[0].frame_size, region, tuning.registration)
         self.shift: CameraShift = NO_SHIFT
-        self.feet = FeetVisibility()
+        self.feet = FeetVisibility(tuning.feet)
         self._last_t = 0.0
 
     @property

@@ -21,15 +21,16 @@ from tests.vision.events.scene import (
 )
 from vision.events.contract import AnyEvent, PickupEvent, PutbackEvent, TouchEvent
 from vision.events.dwell import DwellRule, FloorZone
-from vision.events.engine import CameraEventEngine, CameraZones
+from vision.events.engine import CameraEventEngine, CameraZones, EngineSettings
+from vision.events.reach import ReachSettings
 from vision.events.shelf_events import ShelfEventSettings
 
 Step = tuple[tuple[int, ...], list[Shopper]]  # (missing facings, shoppers) of one frame
 
 
-def engine() -> CameraEventEngine:
+def engine(settings: EngineSettings | None = None) -> CameraEventEngine:
     zones = CameraZones(floor=(FloorZone(STANDING, DwellRule()),), shelves=(SHELF,))
-    return CameraEventEngine(store_id="s", camera_id="cam1", zones=zones)
+    return CameraEventEngine(store_id="s", camera_id="cam1", zones=zones, settings=settings)
 
 
 def reach(
@@ -47,8 +48,14 @@ def reach(
         yield missing_after, [Shopper(track_id, x, hand)]  # type: ignore[arg-type]
 
 
-def run(steps: list[Step], *, pose: bool = True, faults: dict[str, float] | None = None) -> list[AnyEvent]:
-    machine, events = engine(), []
+def run(
+    steps: list[Step],
+    *,
+    pose: bool = True,
+    faults: dict[str, float] | None = None,
+    settings: EngineSettings | None = None,
+) -> list[AnyEvent]:
+    machine, events = engine(settings), []
     for index, (missing, shoppers) in enumerate(steps):
         t = T0 + index / FPS
         image, frame_tracks = render(missing, shoppers), tracks(shoppers, t, pose=pose)
@@ -105,14 +112,28 @@ def test_hanging_arms_over_the_shelf_are_no_reach() -> None:
     assert run([((), [])] * 5 + [((), [Shopper(1, 150.0)])] * 40) == []
 
 
-def test_a_spot_never_seen_again_is_a_low_confidence_touch_not_a_guess() -> None:
-    """The shopper steps in front of the spot after the reach and stays: it cannot be judged within the timeout."""
+def hidden_spot_script(timeout_s: float) -> list[Step]:
+    """The shopper steps in front of the spot after the reach and stays past ``timeout_s``."""
     steps: list[Step] = [((), [])] * 5 + [((), [Shopper(1, 150.0)])] * 5
     steps += list(reach(1, 150.0, facing_centre(5), (5,)))
     steps += [((5,), [Shopper(1, 150.0 + 5 * i)]) for i in range(12)]  # a slow step sideways, in front of it
-    steps += [((5,), [Shopper(1, 205.0)])] * int((ShelfEventSettings().touch_timeout_s + 2) * FPS)
-    (touch,) = run(steps)
+    return steps + [((5,), [Shopper(1, 205.0)])] * int((timeout_s + 2) * FPS)
+
+
+def test_a_spot_never_seen_again_is_a_low_confidence_touch_not_a_guess() -> None:
+    """The shopper steps in front of the spot after the reach and stays: it cannot be judged within the timeout."""
+    (touch,) = run(hidden_spot_script(ShelfEventSettings().touch_timeout_s))
     assert isinstance(touch, TouchEvent) and touch.confidence == ShelfEventSettings().unseen_confidence
+
+
+def test_the_engine_follows_its_settings() -> None:
+    """What `shelf_events:` in the config sets (via `EngineSettings`) changes the events: a reach shorter than
+    ``reach.min_reach_s`` is none, and an unjudged touch after ``spots.touch_timeout_s`` has
+    ``spots.unseen_confidence``."""
+    assert run(take_script(), settings=EngineSettings(reach=ReachSettings(min_reach_s=3.0))) == []
+    spots = ShelfEventSettings(touch_timeout_s=4.0, unseen_confidence=0.1)
+    (touch,) = run(hidden_spot_script(spots.touch_timeout_s), settings=EngineSettings(spots=spots))
+    assert isinstance(touch, TouchEvent) and touch.confidence == 0.1
 
 
 def test_a_reach_still_going_when_the_stream_ends_is_not_dropped() -> None:
