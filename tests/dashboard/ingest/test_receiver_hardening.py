@@ -88,7 +88,9 @@ def _header(**fields: Any) -> bytes:
 FORGED = [
     [b"t", _header(seq=float("inf"))],  # OverflowError in int(): killed ingest for good before
     [b"t", _header(seq=float("nan"))],
-    [b"t", _header(sent_at=float("-inf"), seq=-(2**63))],  # odd but decodable: an empty batch, acked
+    [b"t", _header(sent_at=float("-inf"))],  # a send time that is no time
+    [b"t", _header(seq=-(2**63))],  # a negative sequence number
+    [b"t", _header(sent_at=-1e300, seq=2**63 - 1)],  # odd but decodable: an empty batch, acked
     [b"t", _header(buffers=[["<f4", [float("inf")]]]), b""],  # an inf array dimension
     [b"t", _header(buffers=[["<f4", [2**62, 2**62]]]), b"\0" * 8],
     [b"t", b"\x91" * 100_000 + b"\xc0"],  # 100,000 nested arrays
