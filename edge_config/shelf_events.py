@@ -521,6 +521,18 @@ class SpotsConfig(ShelfsightModel):
             "weigh by confidence; lower less."
         ),
     )
+    pair_margin: Annotated[float, Strict()] = Field(
+        default=SPOTS.pair_margin,
+        ge=0.0,
+        le=5.0,
+        title="Take-and-return spot margin",
+        description=(
+            "Two reaches of one shopper whose hand regions are this far apart (in widths of the first hand region) "
+            "may still be one spot, for an unseen take-and-return (a pick-up and put-back whose spot was hidden "
+            "in between). Higher pairs reaches to neighbouring facings; lower misses pairs whose hand was furthest "
+            "out at slightly different places."
+        ),
+    )
 
 
 class RegistrationConfig(ShelfsightModel):

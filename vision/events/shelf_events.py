@@ -56,6 +56,8 @@ class ShelfEventSettings:
         spot_margin_px: The hand's region is grown by this many reference pixels before it is looked at.
         standing_margin_px: How far outside its standing zone a shopper's feet may be and still reach the shelf.
         unseen_confidence: Confidence of a touch whose spot could not be judged.
+        pair_margin: Two reaches' hand regions this far apart (in widths of the first hand region) may still be one
+            spot for an unseen take-and-return: the hand is furthest out at a slightly different place each time.
     """
 
     same_spot_window_s: float = 10.0
@@ -66,6 +68,7 @@ class ShelfEventSettings:
     spot_margin_px: float = 6.0
     standing_margin_px: float = 15.0
     unseen_confidence: float = 0.3
+    pair_margin: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -288,7 +291,7 @@ class ShelfEventMachine:
             and 0 <= r2.start - r1.end <= self.settings.same_spot_window_s
             and (first.seen_at is None or first.seen_at > r2.start)
             and second.seen_at is not None
-            and _overlaps(r1.hand_box, r2.hand_box)
+            and _overlaps(r1.hand_box, r2.hand_box, self.settings.pair_margin * (r1.hand_box[2] - r1.hand_box[0]))
         )
 
     def _may_pair_later(self, item: _Unexplained, t: float) -> bool:

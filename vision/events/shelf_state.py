@@ -38,6 +38,9 @@ FloatImage = npt.NDArray[np.float32]
 BoolMask = npt.NDArray[np.bool_]
 Box = tuple[float, float, float, float]
 GROUPING_KERNEL = np.ones((3, 3), np.uint8)
+MIN_CHANGE_SIDE = 3
+"""Working pixels: a change thinner than this is a line (an edge a drifting camera moved in or out of view), not an
+item."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ class ShelfStateSettings:
     strong_diff_threshold: float = 30.0
     blur_sigma: float = 1.0
     jitter_radius: int = 0
-    min_change_px: int = 40
+    min_change_px: int = 20
     occluder_margin_px: float = 4.0
     head_room: float = 0.08
     border_px: float = 6.0
@@ -448,7 +451,7 @@ class ShelfState:
         best = max(candidates, key=lambda label: int(stats[label, cv2.CC_STAT_AREA]))
         region = (labels == best) & changed
         ys, xs = np.nonzero(region)
-        if len(xs) < self.settings.min_change_px:
+        if len(xs) < self.settings.min_change_px or min(np.ptp(xs), np.ptp(ys)) + 1 < MIN_CHANGE_SIDE:
             return SpotLook(visible=True, known=known)
         if int(np.ptp(ys)) + 1 > self.settings.max_change_height * self.person_height:
             return SpotLook(visible=True, known=known, too_tall=True)

@@ -44,11 +44,11 @@ class HandSettings:
     """
 
     min_score: float = 0.3
-    min_angle_deg: float = 35.0
-    min_raise: float = 0.35
+    min_angle_deg: float = 28.0
+    min_raise: float = 0.25
     hand_radius: float = 0.05
     arm_thickness: float = 0.07
-    torso_margin: float = 0.1
+    torso_margin: float = 0.0
     finger_reach: float = 0.6
     forearm_reach: float = 0.35
 
