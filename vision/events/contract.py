@@ -102,7 +102,9 @@ class ShelfSpot(ContractModel):
     The same spot ids will later carry shelf state (filled / empty) for out-of-stock reporting.
     """
 
-    spot_id: Identifier = Field(description="Spot id, unique within its shelf (from the zone config).")
+    spot_id: Identifier = Field(
+        description="Spot id, unique within its shelf: the engine names a spot by its centre (`x0.46y0.38`)."
+    )
     box: tuple[UnitInterval, UnitInterval, UnitInterval, UnitInterval] = Field(
         description="(x1, y1, x2, y2) in normalised 0..1 image coordinates, origin top-left; x1 < x2 and y1 < y2.",
     )

@@ -5,8 +5,9 @@
 * Once every shelf pixel of the spot has been in view and still for ``ShelfStateSettings.settle_s``, it is looked
   at for ``look_s``; a change must be there in most of those looks (it persists). ``removed`` -> ``pickup``,
   ``added`` -> ``putback`` (linked to the pick-up it reverses: one at the same spot within
-  ``same_spot_window_s`` (``misplaced`` False), else the shopper's own latest pick-up within ``return_window_s``
-  (``misplaced`` True)). The change is then taken into the stable picture.
+  ``same_spot_window_s`` (``misplaced`` False), else the shopper's own pick-up within ``return_window_s`` whose colour
+  before it was taken is nearest the colour the put-back left (``misplaced`` True)).
+  The change is then taken into the stable picture.
 * No change seen -> ``touch`` (unless the shopper walked off: ``Reach.walked_off``). Two reaches of one shopper to
   one spot, the second starting before the first one's spot could be seen, and the spot seen unchanged after the
   second: an unseen take-and-return (``pickup`` + ``putback``, confidence 0.5): the facing was back before anyone
