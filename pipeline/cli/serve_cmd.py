@@ -8,13 +8,14 @@ from __future__ import annotations
 import socket
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pipeline.cli.options import fail
 
 if TYPE_CHECKING:
+    from dashboard.settings import DashboardSettings
     from dashboard.storage.base import Store
 
 app = typer.Typer(no_args_is_help=True)
@@ -30,22 +31,55 @@ DbOption = Annotated[
 STARTUP_TOKEN_NAME = "serve-startup"
 
 
+ServeDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="SQLite file (default backend), duckdb:///path, or postgresql:// URL. (default: SHELFSIGHT_DB, "
+        "else shelfsight.db)",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def serve(
-    db: DbOption = "shelfsight.db",
-    ingest: Annotated[str, typer.Option(help="ZeroMQ endpoint edge boxes send batches to.")] = "tcp://127.0.0.1:5560",
+    db: ServeDbOption = None,
+    ingest: Annotated[
+        str | None,
+        typer.Option(
+            help="ZeroMQ endpoint edge boxes send batches to. (default: SHELFSIGHT_INGEST_ENDPOINT, else "
+            "tcp://127.0.0.1:5560)",
+            show_default=False,
+        ),
+    ] = None,
     no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Serve API and pages only.")] = False,
     host: Annotated[str, typer.Option(help="HTTP address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP port (0 picks a free one).", min=0, max=65535)] = 8000,
-    retention_days: Annotated[float, typer.Option(help="Keep raw events this many days.", min=0.001)] = 90.0,
+    retention_days: Annotated[
+        float | None,
+        typer.Option(
+            help="Keep raw events this many days. (default: SHELFSIGHT_RETENTION_DAYS, else 90)",
+            min=0.001,
+            show_default=False,
+        ),
+    ] = None,
     curve_secret_key_file: Annotated[
-        Path | None, typer.Option(help="Server certificate with secret key: makes ingest a CURVE server.")
+        Path | None,
+        typer.Option(
+            help="Server certificate with secret key: makes ingest a CURVE server. "
+            "(default: SHELFSIGHT_CURVE_SECRET_KEY_FILE)"
+        ),
     ] = None,
     curve_public_keys_dir: Annotated[
-        Path | None, typer.Option(help="Folder of allowed edge public keys (*.key).")
+        Path | None,
+        typer.Option(help="Folder of allowed edge public keys (*.key). (default: SHELFSIGHT_CURVE_PUBLIC_KEYS_DIR)"),
     ] = None,
 ) -> None:
-    """Run ingest, the API and the dashboard pages; print the URL and a fresh admin token."""
+    """Run ingest, the API and the dashboard pages; print the URL and a fresh admin token.
+
+    Settings come from SHELFSIGHT_* environment variables (docs/dashboard.md); an option given overrides one.
+    """
     import uvicorn
     from pydantic import ValidationError
 
@@ -54,20 +88,24 @@ def serve(
     from dashboard.ingest.receiver import IngestOptions, IngestReceiver
     from dashboard.services.bus import EventBus
     from dashboard.services.tokens import rotate_startup_token, sign_in_link_session
-    from dashboard.settings import DashboardSettings
     from dashboard.storage import open_store
 
     try:
-        settings = DashboardSettings(
+        settings = serve_settings(
             db=db,
-            ingest_endpoint=None if no_ingest else ingest,
+            ingest_endpoint=ingest,
+            no_ingest=no_ingest,
             retention_days=retention_days,
             curve_secret_key_file=curve_secret_key_file,
             curve_public_keys_dir=curve_public_keys_dir,
         )
         curve = (
-            CurveServerKeys.load(curve_secret_key_file, clients_dir=curve_public_keys_dir, client_keys=())
-            if curve_secret_key_file is not None
+            CurveServerKeys.load(
+                settings.curve_secret_key_file,
+                clients_dir=settings.curve_public_keys_dir,
+                client_keys=settings.curve_public_keys,
+            )
+            if settings.curve_secret_key_file is not None
             else None
         )
         store = open_store(settings.db)
@@ -157,6 +195,20 @@ def tokens_revoke(token_id: str, db: DbOption = "shelfsight.db") -> None:
     finally:
         store.close()
     typer.echo(f"revoked {token_id}")
+
+
+def serve_settings(*, no_ingest: bool = False, **given: Any) -> DashboardSettings:
+    """The server's settings: the environment's (``SHELFSIGHT_*``), with each option that was given on top.
+
+    An option left out is ``None`` and never replaces a setting, so ``SHELFSIGHT_RETENTION_DAYS=30`` holds unless
+    ``--retention-days`` says otherwise; ``--no-ingest`` turns ingest off whatever the environment says.
+    """
+    from dashboard.settings import DashboardSettings
+
+    overrides = {name: value for name, value in given.items() if value is not None}
+    if no_ingest:
+        overrides["ingest_endpoint"] = None
+    return DashboardSettings(**overrides)
 
 
 def _open(db: str) -> Store:

@@ -60,18 +60,20 @@ def _read_lines(stream: io.TextIOBase, lines: queue.Queue[str]) -> None:
         lines.put(line)
 
 
-def start_server(db: str, *, ingest: str, log: Path, port: int = 0, extra_args: Sequence[str] = ()) -> Server:
+def start_server(db: str, *, ingest: str | None, log: Path, port: int = 0, extra_args: Sequence[str] = ()) -> Server:
     """Start `shelfsight serve --db DB --ingest INGEST` on 127.0.0.1 and return once ingest is running.
 
     Args:
         db: Database URL or SQLite path (an existing one is migrated and reused, as on a real restart).
-        ingest: ZeroMQ endpoint to bind.
+        ingest: ZeroMQ endpoint to bind; None leaves the option out (the server's settings decide, and
+            `Server.ingest` is the endpoint it printed).
         log: File for the server's stderr (its log), appended to, so restarts keep one log.
         port: HTTP port; 0 picks a free one.
         extra_args: More `shelfsight serve` options.
     """
+    given = ["--ingest", ingest] if ingest is not None else []
     command = [sys.executable, "-c", "from pipeline.cli import main; main()", "serve", "--db", db,
-               "--ingest", ingest, "--host", "127.0.0.1", "--port", str(port), *extra_args]  # fmt: skip
+               *given, "--host", "127.0.0.1", "--port", str(port), *extra_args]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SHELFSIGHT_LOG_LEVEL": "INFO"}
     log_file = log.open("a")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log_file, text=True)
@@ -80,7 +82,7 @@ def start_server(db: str, *, ingest: str, log: Path, port: int = 0, extra_args: 
     threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
     printed: dict[str, str] = {}
     deadline = time.monotonic() + START_TIMEOUT_S
-    while "admin token" not in printed:
+    while "ingest" not in printed:  # the banner's last line
         if process.poll() is not None:
             log_file.close()
             raise AssertionError(f"serve exited early with {process.returncode}: {log.read_text()[-2000:]}")
@@ -94,7 +96,13 @@ def start_server(db: str, *, ingest: str, log: Path, port: int = 0, extra_args: 
         printed[key] = value.strip()
     url = printed["dashboard"].rstrip("/")
     server = Server(
-        url, ingest, printed["admin token"].split()[0], printed["sign in"].split()[0], process, log, log_file
+        url,
+        printed["ingest"].split()[0],
+        printed["admin token"].split()[0],
+        printed["sign in"].split()[0],
+        process,
+        log,
+        log_file,
     )
     with server.client() as client:
         while True:
