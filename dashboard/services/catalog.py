@@ -1,9 +1,10 @@
 """Which stores and shelves exist, for the routes and pages that name one in their path (unknown: 404).
 
-A store is known when it has events or camera statuses (`Store.stores`); a shelf when its store's events name it
-(`Store.targets`). Both are kept past retention (rollups and the camera log stay), so a shelf whose raw events
-were deleted is still known and still has figures. The aggregator has no configuration of its own listing stores
-or shelves: the edge boxes' events are the catalogue.
+A store is known when it has events or camera statuses (as `Store.stores` lists them, here read for the one
+store: `Store.targets`, `Store.camera_latest`); a shelf when its store's events name it (`Store.targets`). Both
+outlive retention (targets and the camera log stay), so a shelf whose raw events were deleted is still known and
+still has figures. The aggregator has no configuration of its own listing stores or shelves: the edge boxes'
+events are the catalogue.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ def unknown_target(store: Store, store_id: str, shelf_ids: Sequence[str] = ()) -
 
     The message names what is missing and what is known, so a typo is easy to see.
     """
-    stores = store.stores()
-    if store_id not in stores:
-        return f"no store {store_id!r} (stores with data: {_listed(stores)})"
-    shelves = sorted({t.shelf_id for t in store.targets(store_id)})
+    targets = store.targets(store_id)  # read by store id (indexed): the cheap test comes first
+    if not targets and not store.camera_latest(store_id):
+        return f"no store {store_id!r} (stores with data: {_listed(store.stores())})"
+    shelves = sorted({t.shelf_id for t in targets if t.shelf_id})  # "" marks events of a zone without a shelf
     missing = [s for s in dict.fromkeys(shelf_ids) if s not in shelves]
     if missing:
         names = ", ".join(repr(s) for s in missing)
