@@ -16,6 +16,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from dashboard.ingest.receiver import IngestReceiver
 from dashboard.services.bus import EventBus
+from dashboard.services.catalog import unknown_target
 from dashboard.services.tokens import Scope, authorize
 from dashboard.services.windows import TimeWindow
 from dashboard.settings import DashboardSettings
@@ -101,6 +102,28 @@ require_read = _require(Scope.READ)
 require_admin = _require(Scope.ADMIN)
 ReadAccess = Annotated[TokenRecord, Depends(require_read)]
 AdminAccess = Annotated[TokenRecord, Depends(require_admin)]
+
+
+def known_store(store: StoreDep, store_id: str) -> str:
+    """Dependency: the path's ``store_id``, or a 404 naming it when the store has no data."""
+    message = unknown_target(store, store_id)
+    if message is not None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, message)
+    return store_id
+
+
+def known_shelf(store: StoreDep, store_id: str, shelf_id: str) -> str:
+    """Dependency: the path's ``shelf_id``, or a 404 naming the store or shelf that is unknown."""
+    message = unknown_target(store, store_id, [shelf_id])
+    if message is not None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, message)
+    return shelf_id
+
+
+KnownStore = Annotated[str, Depends(known_store)]
+"""A ``{store_id}`` path parameter of a store with data (else 404)."""
+KnownShelf = Annotated[str, Depends(known_shelf)]
+"""A ``{shelf_id}`` path parameter of a shelf of the path's store (else 404)."""
 
 
 def window_of(since: float | None, until: float | None, now: float) -> TimeWindow:

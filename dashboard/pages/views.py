@@ -17,8 +17,9 @@ from fastapi.templating import Jinja2Templates
 from dashboard.deps import TOKEN_COOKIE, ClockDep, SettingsDep, StoreDep, invalid_query, presented_token, window_of
 from dashboard.pages import charts
 from dashboard.pages.static import PLOTLY_JS_URL
-from dashboard.schemas.common import MAX_EPOCH_S
+from dashboard.schemas.times import TIME_HELP, QueryTime
 from dashboard.services.cameras import camera_reports
+from dashboard.services.catalog import unknown_target
 from dashboard.services.live import dwelling_now
 from dashboard.services.metrics import figures as figures_of
 from dashboard.services.shelves import shelf_series, summarize_shelves
@@ -35,10 +36,9 @@ TEMPLATES.env.filters["secs"] = lambda v: "–" if v is None else f"{v:.1f} s"
 DAY_SERIES_AFTER_S = 3 * 86_400
 """Windows longer than this are shown per day, shorter ones per hour."""
 
-PageTime = Annotated[
-    float | None, Query(ge=0, le=MAX_EPOCH_S, description="UTC epoch seconds, 1970 .. 9999-12-31 (like the API).")
-]
-"""A page's ``since`` / ``until``: bounded like the API's, so ``inf`` or ``1e300`` is a 422, not a 500."""
+PageTime = Annotated[QueryTime | None, Query(description=TIME_HELP)]
+"""A page's ``since`` / ``until``: the API's type (epoch seconds or ISO 8601, bounded), so the same link works on
+both and ``inf`` or ``1e300`` is a 422, not a 500; the rule between them is `window_of`'s, like the API's."""
 
 
 def require_page_token(request: Request, store: StoreDep, settings: SettingsDep, clock: ClockDep) -> None:
@@ -67,9 +67,17 @@ def page_window(store: Store, store_id: str, since: float | None, until: float |
     return TimeWindow(end - 86_400, end)
 
 
-def render(request: Request, template: str, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("plotly_js", PLOTLY_JS_URL)
-    return TEMPLATES.TemplateResponse(request, template, context)
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def not_found(request: Request, store: Store, store_id: str, shelf_ids: list[str] | None = None) -> HTMLResponse | None:
+    """A 404 page naming the unknown store or shelf (like the API's 404), or None when both are known."""
+    message = unknown_target(store, store_id, shelf_ids or [])
+    if message is None:
+        return None
+    return render(request, "not_found.html", status_code=404, message=message, stores=store.stores(), store_id=None)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -128,6 +136,8 @@ def overview(
     since: PageTime = None,
     until: PageTime = None,
 ) -> HTMLResponse:
+    if missing := not_found(request, store, store_id):
+        return missing
     now = clock()
     window = page_window(store, store_id, since, until, now)
     summaries = summarize_shelves(store, store_id=store_id, window=window, now=now)
@@ -157,6 +167,8 @@ def shelf_page(
     until: PageTime = None,
     granularity: Granularity | None = None,
 ) -> HTMLResponse:
+    if missing := not_found(request, store, store_id, [shelf_id]):
+        return missing
     now = clock()
     window = page_window(store, store_id, since, until, now)
     summary = summarize_shelves(store, store_id=store_id, window=window, shelf_ids=[shelf_id], now=now)[0]
@@ -189,6 +201,8 @@ def shelf_page(
 
 @protected.get("/stores/{store_id}/shoppers/{shopper_id}", response_class=HTMLResponse)
 def shopper_page(request: Request, store: StoreDep, store_id: str, shopper_id: str) -> HTMLResponse:
+    if missing := not_found(request, store, store_id):
+        return missing
     journey = shopper_journey(store, store_id, shopper_id)
     return render(
         request,
@@ -209,6 +223,8 @@ def cameras_page(
     since: PageTime = None,
     until: PageTime = None,
 ) -> HTMLResponse:
+    if missing := not_found(request, store, store_id):
+        return missing
     now = clock()
     window = page_window(store, store_id, since, until, now)
     reports = camera_reports(store, store_id=store_id, window=window, now=now)

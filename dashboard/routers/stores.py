@@ -6,12 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from dashboard.deps import ClockDep, SettingsDep, StoreDep, invalid_query, require_read, window_of
+from dashboard.deps import (
+    ClockDep,
+    KnownShelf,
+    KnownStore,
+    SettingsDep,
+    StoreDep,
+    invalid_query,
+    require_read,
+    window_of,
+)
 from dashboard.schemas.common import WindowQuery
 from dashboard.schemas.responses import error_responses
 from dashboard.schemas.shelves import CompareOut, SeriesPointOut, ShelfListOut, ShelfSeriesOut, ShelfSummaryOut
 from dashboard.schemas.stores import CameraOut, DwellingNowOut, JourneyOut, StoreOut
 from dashboard.services.cameras import camera_reports
+from dashboard.services.catalog import unknown_target
 from dashboard.services.live import dwelling_now
 from dashboard.services.shelves import shelf_series, summarize_shelves
 from dashboard.services.shoppers import shopper_journey
@@ -31,8 +41,14 @@ def list_stores(store: StoreDep) -> list[StoreOut]:
     return [StoreOut(store_id=s) for s in store.stores()]
 
 
-@router.get("/{store_id}/shelves", response_model=ShelfListOut, tags=[Tag.SHELVES], summary="Shelves ranked")
-def list_shelves(store: StoreDep, clock: ClockDep, store_id: str, window: Window) -> ShelfListOut:
+@router.get(
+    "/{store_id}/shelves",
+    response_model=ShelfListOut,
+    tags=[Tag.SHELVES],
+    summary="Shelves ranked",
+    responses=NOT_FOUND,
+)
+def list_shelves(store: StoreDep, clock: ClockDep, store_id: KnownStore, window: Window) -> ShelfListOut:
     """Every shelf of the store over the window, ranked by engagement rate, then visits."""
     now = clock()
     span = window_of(window.since, window.until, now)
@@ -42,15 +58,25 @@ def list_shelves(store: StoreDep, clock: ClockDep, store_id: str, window: Window
     )
 
 
-@router.get("/{store_id}/shelves/compare", response_model=CompareOut, tags=[Tag.SHELVES], summary="Compare shelves")
+@router.get(
+    "/{store_id}/shelves/compare",
+    response_model=CompareOut,
+    tags=[Tag.SHELVES],
+    summary="Compare shelves",
+    responses=NOT_FOUND,
+)
 def compare_shelves(
     store: StoreDep,
     clock: ClockDep,
-    store_id: str,
+    store_id: KnownStore,
     window: Window,
     shelf: Annotated[list[str], Query(min_length=1, description="Shelf ids (repeat the parameter).")],
 ) -> CompareOut:
-    """The named shelves side by side over the same window (ranked like the shelf list)."""
+    """The named shelves side by side over the same window (ranked like the shelf list); 404 naming any shelf
+    the store does not have."""
+    message = unknown_target(store, store_id, shelf)
+    if message is not None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, message)
     now = clock()
     span = window_of(window.since, window.until, now)
     summaries = summarize_shelves(store, store_id=store_id, window=span, shelf_ids=shelf, now=now)
@@ -66,24 +92,26 @@ def compare_shelves(
     summary="A shelf",
     responses=NOT_FOUND,
 )
-def get_shelf(store: StoreDep, clock: ClockDep, store_id: str, shelf_id: str, window: Window) -> ShelfSummaryOut:
+def get_shelf(store: StoreDep, clock: ClockDep, store_id: str, shelf_id: KnownShelf, window: Window) -> ShelfSummaryOut:
     """One shelf's figures over the window."""
     now = clock()
     span = window_of(window.since, window.until, now)
     summaries = summarize_shelves(store, store_id=store_id, window=span, shelf_ids=[shelf_id], now=now)
-    if not summaries[0].cameras:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no shelf {shelf_id!r} in store {store_id!r}")
     return ShelfSummaryOut.of(summaries[0])
 
 
 @router.get(
-    "/{store_id}/shelves/{shelf_id}/series", response_model=ShelfSeriesOut, tags=[Tag.SHELVES], summary="By time"
+    "/{store_id}/shelves/{shelf_id}/series",
+    response_model=ShelfSeriesOut,
+    tags=[Tag.SHELVES],
+    summary="By time",
+    responses=NOT_FOUND,
 )
 def get_shelf_series(
     store: StoreDep,
     clock: ClockDep,
     store_id: str,
-    shelf_id: str,
+    shelf_id: KnownShelf,
     window: Window,
     granularity: Granularity = Granularity.HOUR,
     tz: Annotated[str, Query(description="IANA time zone for day buckets, e.g. Europe/Paris.")] = "UTC",
@@ -107,8 +135,10 @@ def get_shelf_series(
     )
 
 
-@router.get("/{store_id}/cameras", response_model=list[CameraOut], tags=[Tag.CAMERAS], summary="Cameras")
-def list_cameras(store: StoreDep, clock: ClockDep, store_id: str, window: Window) -> list[CameraOut]:
+@router.get(
+    "/{store_id}/cameras", response_model=list[CameraOut], tags=[Tag.CAMERAS], summary="Cameras", responses=NOT_FOUND
+)
+def list_cameras(store: StoreDep, clock: ClockDep, store_id: KnownStore, window: Window) -> list[CameraOut]:
     """Each camera's latest status, drop-outs and online share over the window."""
     now = clock()
     span = window_of(window.since, window.until, now)
@@ -116,9 +146,15 @@ def list_cameras(store: StoreDep, clock: ClockDep, store_id: str, window: Window
 
 
 @router.get(
-    "/{store_id}/dwelling-now", response_model=list[DwellingNowOut], tags=[Tag.SHOPPERS], summary="Who dwells now"
+    "/{store_id}/dwelling-now",
+    response_model=list[DwellingNowOut],
+    tags=[Tag.SHOPPERS],
+    summary="Who dwells now",
+    responses=NOT_FOUND,
 )
-def get_dwelling_now(store: StoreDep, settings: SettingsDep, clock: ClockDep, store_id: str) -> list[DwellingNowOut]:
+def get_dwelling_now(
+    store: StoreDep, settings: SettingsDep, clock: ClockDep, store_id: KnownStore
+) -> list[DwellingNowOut]:
     """Shoppers whose visit is confirmed (dwell_started) and not yet over (no dwell)."""
     items = dwelling_now(store, store_id=store_id, now=clock(), max_open_s=settings.open_visit_max_s)
     return [DwellingNowOut.of(i) for i in items]
@@ -131,7 +167,7 @@ def get_dwelling_now(store: StoreDep, settings: SettingsDep, clock: ClockDep, st
     summary="A shopper's journey",
     responses=NOT_FOUND,
 )
-def get_journey(store: StoreDep, store_id: str, shopper_id: str) -> JourneyOut:
+def get_journey(store: StoreDep, store_id: KnownStore, shopper_id: str) -> JourneyOut:
     """The shopper's visits in order, each with its touches, pickups and put-backs, and totals."""
     journey = shopper_journey(store, store_id, shopper_id)
     if journey.first_ts is None:

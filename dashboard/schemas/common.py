@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
+from dashboard.schemas.times import MAX_EPOCH_S, TIME_HELP, QueryTime
 from dashboard.services.metrics import ShelfFigures
+from dashboard.services.windows import check_order
 from dashboard.storage.rollup import DWELL_EDGES_S
 
-MAX_EPOCH_S = 253_402_300_799.0
-"""9999-12-31T23:59:59Z: times beyond it (or before 1970) are not camera times, and would overflow storage integers."""
+__all__ = ["MAX_EPOCH_S", "ApiModel", "FiguresOut", "HistogramBin", "TimeBounds", "WindowQuery", "histogram_bins"]
 
 
 class ApiModel(BaseModel):
@@ -17,18 +19,33 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class WindowQuery(ApiModel):
-    """A time window in UTC epoch seconds; missing ends default to the 24 hours before now."""
+class TimeBounds(ApiModel):
+    """``since`` / ``until`` query parameters (`QueryTime`: epoch seconds or ISO 8601, held as UTC epoch seconds),
+    with the one rule between them: when both are given, ``until`` is later than ``since`` (else a 422)."""
 
     # Query-parameter model sharing the query string with other parameters: extras are not errors.
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    since: float | None = Field(
-        default=None, ge=0, le=MAX_EPOCH_S, description="Window start, UTC epoch seconds (inclusive)."
-    )
-    until: float | None = Field(
-        default=None, ge=0, le=MAX_EPOCH_S, description="Window end, UTC epoch seconds (exclusive)."
-    )
+    since: QueryTime | None = None
+    until: QueryTime | None = None
+
+    @field_validator("until")
+    @classmethod
+    def _after_since(cls, until: float | None, info: ValidationInfo) -> float | None:
+        since = info.data.get("since")
+        if until is not None and since is not None:
+            try:
+                check_order(since, until)
+            except ValueError as exc:  # custom error: no "Value error, " prefix, the message stays as written
+                raise PydanticCustomError("value_error", str(exc)) from exc
+        return until
+
+
+class WindowQuery(TimeBounds):
+    """A time window; missing ends default to the 24 hours before now (or before ``until``)."""
+
+    since: QueryTime | None = Field(default=None, description="Window start (inclusive). " + TIME_HELP)
+    until: QueryTime | None = Field(default=None, description="Window end (exclusive). " + TIME_HELP)
 
 
 class FiguresOut(ApiModel):

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from dashboard.schemas.common import MAX_EPOCH_S, ApiModel
+from dashboard.schemas.common import ApiModel, TimeBounds
+from dashboard.schemas.times import TIME_HELP, QueryTime
 from dashboard.storage.base import EventFilter
 from vision.events.contract import Event, EventType
 
 
-class EventQuery(ApiModel):
-    """Feed filters; every one is optional and they combine with AND."""
+class EventQuery(TimeBounds):
+    """Feed filters; every one is optional and they combine with AND (``until`` later than ``since``).
 
-    # Query-parameter model: other parameters (cursor, limit) share the query string, so extras are ignored.
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    ``store`` and ``shelf`` here are filters, not resources: an unknown one matches nothing (an empty page), so
+    a feed or live stream can be opened for a store before its first event arrives.
+    """
 
     store: str | None = Field(default=None, description="Store id.")
     camera: str | None = Field(default=None, description="Camera id.")
@@ -21,12 +23,8 @@ class EventQuery(ApiModel):
     shelf: str | None = Field(default=None, description="Shelf id.")
     shopper: str | None = Field(default=None, description="Anonymous shopper id.")
     type: list[EventType] = Field(default_factory=list, description="Event types (repeat for several).")
-    since: float | None = Field(
-        default=None, ge=0, le=MAX_EPOCH_S, description="Events with ts at or after, UTC epoch seconds."
-    )
-    until: float | None = Field(
-        default=None, ge=0, le=MAX_EPOCH_S, description="Events with ts before, UTC epoch seconds."
-    )
+    since: QueryTime | None = Field(default=None, description="Events with ts at or after this time. " + TIME_HELP)
+    until: QueryTime | None = Field(default=None, description="Events with ts before this time. " + TIME_HELP)
 
     def to_filter(self) -> EventFilter:
         return EventFilter(

@@ -93,17 +93,15 @@ FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 def csv_lines(payloads: Iterable[str], *, escape_formulas: bool = False) -> Iterator[str]:
     """CSV text (header first) of stored event payloads, one line at a time, for streaming.
 
-    ``escape_formulas``: prefix text cells that a spreadsheet would run as formulas with ``'`` (module doc).
+    The cell types are told by the quoting, so a reader need not guess them from the look of a value: every
+    text cell is quoted (``"1.1"``: ``schema_version`` is text, not the number 1.1, and ``""`` is empty text),
+    numbers and booleans (``true`` / ``false``) never are, and an empty unquoted cell is null. Lines end in CRLF
+    (RFC 4180). ``escape_formulas``: prefix text cells that a spreadsheet would run as formulas with ``'``
+    (module doc).
     """
-    buffer = io.StringIO()
-    # RFC 4180 line ends: the writer quotes a field holding any character of the line terminator, so with "\n"
-    # alone a carriage return in a text field went out unquoted and broke the row for every CSV reader.
-    writer = csv.DictWriter(buffer, fieldnames=COLUMN_NAMES, lineterminator="\r\n")
-    writer.writeheader()
-    yield _take(buffer)
+    yield ",".join(COLUMN_NAMES) + "\r\n"
     for payload in payloads:
-        writer.writerow({k: _csv_value(v, escape_formulas) for k, v in flatten(json.loads(payload)).items()})
-        yield _take(buffer)
+        yield ",".join(_csv_cell(v, escape_formulas) for v in flatten(json.loads(payload)).values()) + "\r\n"
 
 
 def parse_csv(text: str) -> list[AnyEvent]:
@@ -131,20 +129,18 @@ def arrow_batch(payloads: Iterable[str]) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist(rows, schema=ARROW_SCHEMA)
 
 
-def _csv_value(value: Any, escape_formulas: bool) -> Any:
+def _csv_cell(value: Any, escape_formulas: bool) -> str:
+    """One CSV cell: null empty, booleans true/false, numbers bare (floats in shortest round-trip form), text
+    always quoted (RFC 4180: inner quotes doubled), so a line break or comma inside text is safe too."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    if escape_formulas and isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _take(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if escape_formulas and text.startswith(FORMULA_STARTS):
+        text = "'" + text
+    return '"' + text.replace('"', '""') + '"'

@@ -35,8 +35,18 @@ class TimeWindow:
     until: float
 
     def __post_init__(self) -> None:
-        if not self.since < self.until:
-            raise ValueError(f"until: expected later than since ({self.since}), got {self.until}")
+        check_order(self.since, self.until)
+
+
+def check_order(since: float, until: float) -> None:
+    """The one rule between ``since`` and ``until`` (UTC epoch seconds), for every window and feed filter.
+
+    Raises:
+        ValueError: When ``until`` is not later than ``since``: an empty or reversed window is a client's
+            mistake (swapped parameters, a wrong offset), and answering it with nothing would hide it.
+    """
+    if not since < until:
+        raise ValueError(f"until: expected later than since ({since}), got {until}")
 
 
 @dataclass(frozen=True)
