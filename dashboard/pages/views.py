@@ -19,8 +19,10 @@ from dashboard.pages import charts
 from dashboard.pages.static import PLOTLY_JS_URL
 from dashboard.schemas.common import MAX_EPOCH_S
 from dashboard.services.cameras import camera_reports
+from dashboard.services.labels import PageLabels, store_labels
 from dashboard.services.live import dwelling_now
 from dashboard.services.metrics import figures as figures_of
+from dashboard.services.shelf_activity import RECENT_EVENTS, recent_shelf_events
 from dashboard.services.shelves import shelf_series, summarize_shelves
 from dashboard.services.shoppers import shopper_journey
 from dashboard.services.tokens import SESSION_S, Scope, authorize, end_session, start_session
@@ -69,6 +71,7 @@ def page_window(store: Store, store_id: str, since: float | None, until: float |
 
 def render(request: Request, template: str, **context: Any) -> HTMLResponse:
     context.setdefault("plotly_js", PLOTLY_JS_URL)
+    context.setdefault("labels", PageLabels())  # pages without a store: ids and UTC
     return TEMPLATES.TemplateResponse(request, template, context)
 
 
@@ -133,6 +136,7 @@ def overview(
     summaries = summarize_shelves(store, store_id=store_id, window=window, now=now)
     total = sum((s.counts for s in summaries), RollupCounts())
     live = dwelling_now(store, store_id=store_id, now=now, max_open_s=settings.open_visit_max_s)
+    labels = store_labels(store, store_id)
     return render(
         request,
         "overview.html",
@@ -142,7 +146,8 @@ def overview(
         summaries=summaries,
         total=figures_of(total),
         live=live,
-        charts=[charts.shelf_ranking(summaries)],
+        labels=labels,
+        charts=[charts.shelf_ranking(summaries, labels)],
     )
 
 
@@ -170,6 +175,8 @@ def shelf_page(
     except ValueError as exc:  # too many buckets for the window: the same 422 as the API's series
         raise invalid_query("since", since, str(exc)) from exc
     gaps = [p for p in points if p.coverage is not None and p.coverage < 1.0]
+    labels = store_labels(store, store_id)
+    recent = recent_shelf_events(store, store_id=store_id, shelf_id=shelf_id, window=window)
     return render(
         request,
         "shelf.html",
@@ -179,8 +186,11 @@ def shelf_page(
         summary=summary,
         granularity=granularity.value,
         gaps=gaps,
+        labels=labels,
+        recent=recent,
+        recent_limit=RECENT_EVENTS,
         charts=[
-            charts.shelf_timeline(points),
+            charts.shelf_timeline(points, labels),
             charts.funnel(summary.figures),
             charts.dwell_histogram(summary.counts.dwell_hist),
         ],
@@ -190,13 +200,15 @@ def shelf_page(
 @protected.get("/stores/{store_id}/shoppers/{shopper_id}", response_class=HTMLResponse)
 def shopper_page(request: Request, store: StoreDep, store_id: str, shopper_id: str) -> HTMLResponse:
     journey = shopper_journey(store, store_id, shopper_id)
+    labels = store_labels(store, store_id)
     return render(
         request,
         "shopper.html",
         store_id=store_id,
         stores=store.stores(),
         journey=journey,
-        charts=[charts.journey_timeline(journey)] if journey.visits else [],
+        labels=labels,
+        charts=[charts.journey_timeline(journey, labels)] if journey.visits else [],
     )
 
 
@@ -213,6 +225,7 @@ def cameras_page(
     window = page_window(store, store_id, since, until, now)
     reports = camera_reports(store, store_id=store_id, window=window, now=now)
     end = min(window.until, now)
+    labels = store_labels(store, store_id)
     return render(
         request,
         "cameras.html",
@@ -220,8 +233,9 @@ def cameras_page(
         stores=store.stores(),
         window=window,
         reports=reports,
+        labels=labels,
         changes=sorted((e for r in reports for e in r.history if e.ts >= window.since), key=lambda e: e.ts),
-        charts=[charts.camera_status_timeline(reports, since=window.since, until=end)],
+        charts=[charts.camera_status_timeline(reports, since=window.since, until=end, labels=labels)],
     )
 
 
