@@ -168,14 +168,13 @@ def shelf_page(
     if granularity is None:
         long = window.until - window.since > DAY_SERIES_AFTER_S
         granularity = Granularity.DAY if long else Granularity.HOUR
-    try:
-        points = shelf_series(
-            store, store_id=store_id, shelf_id=shelf_id, window=window, granularity=granularity, now=now
-        )
+    labels = store_labels(store, store_id)
+    try:  # days start at midnight in the store's time zone
+        points = shelf_series(store, store_id=store_id, shelf_id=shelf_id, window=window, granularity=granularity,
+                              tz=labels.timezone, now=now)  # fmt: skip
     except ValueError as exc:  # too many buckets for the window: the same 422 as the API's series
         raise invalid_query("since", since, str(exc)) from exc
     gaps = [p for p in points if p.coverage is not None and p.coverage < 1.0]
-    labels = store_labels(store, store_id)
     recent = recent_shelf_events(store, store_id=store_id, shelf_id=shelf_id, window=window)
     return render(
         request,

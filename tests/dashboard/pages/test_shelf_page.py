@@ -117,6 +117,15 @@ def test_the_hour_axis_covers_the_hours_with_data_plus_padding(browser: TestClie
     assert "camera down" in json.dumps(chart["layout"]["annotations"])
 
 
+def test_days_start_at_midnight_in_the_store_time_zone(browser: TestClient) -> None:
+    window = {"granularity": "day", "since": T0 - 5 * 86_400, "until": T0 + 2 * 86_400}
+    chart = _charts(browser.get("/stores/store-1/shelves/shelf-B", params=window).text)["chart-timeline"]
+    visits = next(t for t in chart["data"] if t["name"] == "visits")
+    assert visits["x"] == ["2024-06-02 12:00:00", "2024-06-03 12:00:00"]  # Paris days: noon is their middle
+    assert visits["y"][1] == 3  # the 3 visits of 3 June
+    assert chart["layout"]["xaxis"]["tickformat"] == "%a %-d %b"
+
+
 def test_a_store_no_box_described_shows_ids_and_utc(app: FastAPI, sqlite_store: Store, read_token: IssuedToken) -> None:
     sqlite_store.ingest(ALL_EVENTS, [], received_at=T0)
     with TestClient(app, follow_redirects=False) as client:
