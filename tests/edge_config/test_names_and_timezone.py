@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_config.loader import ConfigError, check_config, load_config_text
-from edge_config.store import EdgeConfig
+from edge_config.loader import ConfigError, check_config, load_config, load_config_text
 
 BASE = """\
 store_id: s1
@@ -65,9 +64,7 @@ def test_bad_values_are_refused_at_their_line(
 
 
 def test_the_demo_names_its_shelves_and_sets_a_time_zone() -> None:
-    demo = EdgeConfig.model_validate(
-        __import__("yaml").safe_load((Path(__file__).parents[2] / "edge_config" / "demo.yaml").read_text())
-    )
+    demo = load_config(Path(__file__).parents[2] / "edge_config" / "demo.yaml")
     assert demo.timezone == "Europe/London"
     shelves = [zone for _, zone in demo.iter_zones() if zone.kind == "shelf"]
     assert shelves and all(zone.name for zone in shelves)
