@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 from pydantic_core import PydanticCustomError
@@ -42,6 +43,18 @@ Count = Annotated[int, Strict()]
 
 StrictBool = Annotated[bool, Strict()]
 """true or false as YAML writes them; a quoted "no" or a number is refused rather than guessed at."""
+
+
+def is_time_zone(name: str) -> bool:
+    """True when ``name`` is an IANA time zone the system's database (or the ``tzdata`` package) knows."""
+    if not name or name != name.strip() or ".." in name or name.startswith("/"):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
 
 RULE_ERROR: Final = "shelfsight_rule"
 """Error type of a rule within one section (e.g. a standing zone without ``shelf_id``)."""

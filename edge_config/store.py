@@ -6,9 +6,9 @@ import logging
 from collections.abc import Iterator
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from edge_config.base import Identifier, ShelfsightModel, merge_overrides, rule_error
+from edge_config.base import Identifier, ShelfsightModel, is_time_zone, merge_overrides, rule_error
 from edge_config.camera import CameraConfig
 from edge_config.crossref import crossref_error, duplicate_camera_ids, duplicate_zone_ids, ref_from_camera
 from edge_config.events import DwellRules, merge_dwell_rules
@@ -34,6 +34,15 @@ class EdgeConfig(ShelfsightModel):
         description="Format version of this file; 1 is the only one so far.",
     )
     store_id: Identifier = Field(title="Store id", description="The store this box is in; appears in every event.")
+    timezone: str = Field(
+        default="UTC",
+        title="Store time zone",
+        description=(
+            "IANA time zone of the store (e.g. Europe/Paris): the dashboard shows this store's times and hour "
+            "axes in it. Events stay in UTC epoch seconds."
+        ),
+        min_length=1,
+    )
     cameras: list[CameraConfig] = Field(
         min_length=1,
         title="Cameras",
@@ -72,6 +81,17 @@ class EdgeConfig(ShelfsightModel):
         title="Privacy",
         description="Whether frames may be stored or sent; by default only event metadata leaves memory.",
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def check_timezone(cls, timezone: str) -> str:
+        """A name the time zone database knows: a typo would otherwise show every time an hour or more off."""
+        if not is_time_zone(timezone):
+            raise rule_error(
+                f"unknown time zone {timezone!r}",
+                fix="use an IANA name such as Europe/Paris, America/New_York or UTC (`timedatectl list-timezones`)",
+            )
+        return timezone
 
     @model_validator(mode="after")
     def check_camera_ids_unique(self) -> Self:

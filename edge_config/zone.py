@@ -32,6 +32,12 @@ class ZoneKind(StrEnum):
 
 Coordinate = Annotated[float, Strict()]
 
+MAX_NAME_LENGTH = 80
+"""Longest display name: it must fit a table cell and a chart axis label."""
+
+ZoneName = Annotated[str, Strict(), Field(min_length=1, max_length=MAX_NAME_LENGTH)]
+"""A zone's display name: any script, 1-80 characters, not only spaces, no control characters (tabs, newlines)."""
+
 
 def _polygon_schema(schema: dict[str, Any]) -> None:
     """Document in the JSON Schema the rules `ZoneConfig.check_polygon` enforces with better messages."""
@@ -63,6 +69,14 @@ class ZoneConfig(ShelfsightModel):
         ),
         json_schema_extra=_polygon_schema,
     )
+    name: ZoneName | None = Field(
+        default=None,
+        title="Display name",
+        description=(
+            "What the dashboard shows instead of the id (e.g. 'Breakfast cereals, bay 3'); 1-80 characters. "
+            "Ids stay in URLs, feeds and exports."
+        ),
+    )
     shelf_id: Identifier | None = Field(
         default=None,
         title="Shelf",
@@ -73,6 +87,21 @@ class ZoneConfig(ShelfsightModel):
         title="Dwell overrides",
         description="Overrides of the store-wide dwell rules; only the keys given here replace them.",
     )
+
+    @field_validator("name")
+    @classmethod
+    def check_name(cls, name: str | None) -> str | None:
+        """A name is shown in tables and charts: it must have a visible character and no control characters."""
+        if name is None:
+            return None
+        if not name.strip():
+            raise rule_error("name is only spaces", fix="write a name people will recognise, or remove `name:`")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+            raise rule_error(
+                f"name {name!r} holds a control character (a tab or a line break)",
+                fix="write the name on one line without tabs",
+            )
+        return name
 
     @field_validator("polygon")
     @classmethod

@@ -46,6 +46,8 @@ class PublisherSettings:
         cameras: The box's camera ids, named in its beats (none: no beats are sent).
         beat_interval_s: Seconds between beats; the aggregator treats the cameras as unknown after three
             missed ones. Lower notices a dead box sooner and sends more (tiny) messages.
+        timezone: The store's IANA time zone, sent in the beats (None: not sent).
+        zone_names: ``(zone id, display name)`` pairs sent in the beats, for the dashboard's pages.
     """
 
     endpoint: str
@@ -57,6 +59,8 @@ class PublisherSettings:
     curve_client_keys: tuple[bytes, bytes] | None = None
     cameras: tuple[str, ...] = ()
     beat_interval_s: float = 5.0
+    timezone: str | None = None
+    zone_names: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -146,7 +150,9 @@ class EventPublisher:
         if not self.settings.cameras or now < self._next_beat:
             return
         self._next_beat = now + self.settings.beat_interval_s
-        beat = EdgeBeat(self.settings.store_id, self.settings.cameras, self.settings.beat_interval_s)
+        settings = self.settings
+        beat = EdgeBeat(settings.store_id, settings.cameras, settings.beat_interval_s,
+                        timezone=settings.timezone, zone_names=settings.zone_names)  # fmt: skip
         try:
             self._socket.send_multipart(encode(beat.to_envelope()))
         except zmq.Again:

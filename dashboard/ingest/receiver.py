@@ -32,7 +32,7 @@ from dashboard.ingest.batches import ReceivedBatch, ReceivedBeat, decode_receive
 from dashboard.ingest.commit import commit_group
 from dashboard.ingest.curve import CurveServerKeys, make_curve_server
 from dashboard.services.bus import EventBus
-from dashboard.storage.base import CameraLiveness, Store
+from dashboard.storage.base import CameraLiveness, Store, StoreLabels
 from dashboard.storage.prepared import PreparedIngest
 from pipeline.transport.envelope import MessageError, encode
 
@@ -125,6 +125,8 @@ class IngestReceiver:
         self._monitor: zmq.Socket[bytes] | None = None
         self._authenticator: ThreadAuthenticator | None = None
         self._failure: str | None = None
+        self._labels_written: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
+        """Per store, the labels last written: beats repeat them every few seconds, the database needs them once."""
         self.endpoint = endpoint
 
     @property
@@ -256,6 +258,27 @@ class IngestReceiver:
             self._store.record_liveness(list(latest.values()))
         except Exception:  # liveness is refreshed by the next beat; events matter more
             logger.exception("could not record %d edge beat(s)", len(beats))
+        self._record_labels(beats)
+
+    def _record_labels(self, beats: list[ReceivedBeat]) -> None:
+        """Store the time zone and zone names the beats carry, when they differ from those last written."""
+        changed: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], StoreLabels] = {}
+        for message in beats:
+            beat = message.beat
+            said = (beat.timezone, beat.zone_names)
+            if (beat.timezone is None and not beat.zone_names) or self._labels_written.get(beat.store_id) == said:
+                continue
+            labels = StoreLabels(beat.store_id, beat.timezone, dict(beat.zone_names), message.received_at)
+            changed[beat.store_id, *said] = labels
+        if not changed:
+            return
+        try:
+            self._store.record_labels(list(changed.values()))
+        except Exception:  # the next beat carries them again
+            logger.exception("could not record the labels of %d edge beat(s)", len(changed))
+            return
+        for labels in changed.values():
+            self._labels_written[labels.store_id] = (labels.timezone, tuple(sorted(labels.zone_names.items())))
 
     def _commit(self, socket: zmq.Socket[bytes], received: list[ReceivedBatch], prepared: PreparedIngest) -> None:
         outcome = commit_group(self._store, received, prepared)

@@ -1,6 +1,7 @@
 """Plotly figure specs (data + layout, plain JSON) for the pages; plotly.js draws them in the browser.
 
-Times go to plotly as ``YYYY-MM-DD HH:MM:SS`` UTC strings, which its date axes understand.
+Times go to plotly as ``YYYY-MM-DD HH:MM:SS`` strings in the store's time zone (`PageLabels.time`), which its
+date axes understand; zones and shelves are shown by name (`PageLabels.name`), ids where they have none.
 
 Plotly reads text (tick labels, hover text, categories) as a small HTML subset: ``<a href=...>`` becomes a
 live link, ``<b>`` bold. Ids come from edge boxes, so every id is passed through `label` first, which escapes
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from dashboard.pages.time_axis import series_span
 from dashboard.services.cameras import CameraReport
+from dashboard.services.labels import PageLabels
 from dashboard.services.metrics import ShelfFigures
 from dashboard.services.shelves import SeriesPoint, ShelfSummary
 from dashboard.services.shoppers import Journey
@@ -64,9 +67,15 @@ def count_axis(title: str, values: Sequence[float | None]) -> dict[str, Any]:
     return axis
 
 
-def shelf_ranking(summaries: Sequence[ShelfSummary]) -> Chart:
-    """Visits per shelf (bars) with the engagement rate (dots, right axis), in ranking order."""
-    shelves = [label(s.shelf_id) for s in summaries]
+def shelf_names(shelf_ids: Sequence[str], labels: PageLabels) -> list[str]:
+    """Each shelf's name as a chart category; a name two shelves share gets its id added (else their bars merge)."""
+    names = [labels.name(i) for i in shelf_ids]
+    return [label(f"{n} ({i})" if names.count(n) > 1 else n) for n, i in zip(names, shelf_ids, strict=True)]
+
+
+def shelf_ranking(summaries: Sequence[ShelfSummary], labels: PageLabels) -> Chart:
+    """Visits per shelf (bars) with the engagement rate (dots, right axis), in ranking order, by name."""
+    shelves = shelf_names([s.shelf_id for s in summaries], labels)
     data: list[dict[str, Any]] = [
         {"type": "bar", "name": "visits", "x": shelves, "y": [s.figures.visits for s in summaries],
          "marker": {"color": COLOURS["visits"]}},
@@ -83,9 +92,15 @@ def shelf_ranking(summaries: Sequence[ShelfSummary]) -> Chart:
     return Chart("chart-ranking", data, layout)
 
 
-def shelf_timeline(points: Sequence[SeriesPoint]) -> Chart:
-    """Visits, touches, pickups and takes per bucket; buckets with partial coverage shaded, gaps marked."""
-    x = [utc_text((p.start + p.end) / 2) for p in points]
+def shelf_timeline(all_points: Sequence[SeriesPoint], labels: PageLabels) -> Chart:
+    """Visits, touches, pickups and takes per bucket; buckets with partial coverage shaded, gaps marked.
+
+    Only the buckets from the first to the last with data are drawn (plus one each side), on a local-time axis
+    (`dashboard.pages.time_axis`).
+    """
+    span = series_span(all_points, labels)
+    points = span.points
+    x = [labels.time((p.start + p.end) / 2) for p in points]
     data = []
     for name in ("visits", "touches", "pickups", "takes"):
         values = [getattr(p.figures, name) if p.figures is not None else None for p in points]
@@ -94,13 +109,14 @@ def shelf_timeline(points: Sequence[SeriesPoint]) -> Chart:
     for point in points:
         if point.coverage is not None and point.coverage < 1.0:
             shapes.append(
-                {"type": "rect", "xref": "x", "yref": "paper", "x0": utc_text(point.start), "x1": utc_text(point.end),
+                {"type": "rect", "xref": "x", "yref": "paper", "x0": labels.time(point.start),
+                 "x1": labels.time(point.end),
                  "y0": 0, "y1": 1, "fillcolor": COLOURS["gap"], "opacity": 0.15 + 0.35 * (1 - point.coverage),
                  "line": {"width": 0}, "layer": "below"}
             )  # fmt: skip
         if point.figures is None:
             notes.append(
-                {"x": utc_text((point.start + point.end) / 2), "y": 0.5, "yref": "paper", "text": "camera down",
+                {"x": labels.time((point.start + point.end) / 2), "y": 0.5, "yref": "paper", "text": "camera down",
                  "showarrow": False, "textangle": -90, "font": {"color": "#555", "size": 10}}
             )  # fmt: skip
     data.append(
@@ -113,7 +129,7 @@ def shelf_timeline(points: Sequence[SeriesPoint]) -> Chart:
         "barmode": "group",
         "shapes": shapes,
         "annotations": notes,
-        "xaxis": {"type": "date"},
+        "xaxis": span.axis,
         "yaxis": count_axis("count", peaks),
         "yaxis2": {"title": {"text": "coverage"}, "overlaying": "y", "side": "right", "range": [0, 1.05],
                    "tickformat": ".0%", "dtick": 0.25, "showgrid": False},
@@ -146,31 +162,33 @@ def dwell_histogram(hist: Sequence[int]) -> Chart:
     return Chart("chart-dwell", data, layout)
 
 
-def journey_timeline(journey: Journey) -> Chart:
-    """The shopper's visits as bars per zone over time, with touches, pickups and put-backs as markers."""
+def journey_timeline(journey: Journey, labels: PageLabels) -> Chart:
+    """The shopper's visits as bars per zone (by name) over local time, with touches, pickups and put-backs."""
     data: list[dict[str, Any]] = []
     for visit in journey.visits:
         d = visit.dwell
         data.append(
-            {"type": "scatter", "mode": "lines", "showlegend": False, "x": [utc_text(d.ts_start), utc_text(d.ts_end)],
-             "y": [label(d.zone_id)] * 2, "line": {"width": 18, "color": COLOURS["visits"]},
-             "hovertext": f"{label(d.zone_id)}: {d.dwell_s:.1f} s", "hoverinfo": "text"}
+            {"type": "scatter", "mode": "lines", "showlegend": False,
+             "x": [labels.time(d.ts_start), labels.time(d.ts_end)], "y": [label(labels.name(d.zone_id))] * 2,
+             "line": {"width": 18, "color": COLOURS["visits"]},
+             "hovertext": f"{label(labels.name(d.zone_id))}: {d.dwell_s:.1f} s", "hoverinfo": "text"}
         )  # fmt: skip
     kinds = (("touches", "touch", "circle"), ("pickups", "pickup", "triangle-up"), ("putbacks", "putback", "x"))
     for attribute, name, symbol in kinds:
         xs, ys = [], []
         for visit in journey.visits:
             for event in getattr(visit, attribute):
-                xs.append(utc_text(event.ts_start))
-                ys.append(label(visit.dwell.zone_id))
+                xs.append(labels.time(event.ts_start))
+                ys.append(label(labels.name(visit.dwell.zone_id)))
         data.append({"type": "scatter", "mode": "markers", "name": name, "x": xs, "y": ys,
                      "marker": {"size": 12, "symbol": symbol, "color": COLOURS.get(attribute, "#333")}})  # fmt: skip
-    layout = {**_BASE_LAYOUT, "xaxis": {"type": "date"}, "yaxis": {"type": "category", "automargin": True}}
+    layout = {**_BASE_LAYOUT, "xaxis": {"type": "date", "title": {"text": f"time ({labels.timezone})"}},
+              "yaxis": {"type": "category", "automargin": True}}  # fmt: skip
     return Chart("chart-journey", data, layout)
 
 
-def camera_status_timeline(reports: Sequence[CameraReport], *, since: float, until: float) -> Chart:
-    """Each camera's status over ``[since, until)`` as coloured segments."""
+def camera_status_timeline(reports: Sequence[CameraReport], *, since: float, until: float, labels: PageLabels) -> Chart:
+    """Each camera's status over ``[since, until)`` as coloured segments, in the store's time zone."""
     data: list[dict[str, Any]] = []
     shown: set[str] = set()
     for report in reports:
@@ -179,12 +197,13 @@ def camera_status_timeline(reports: Sequence[CameraReport], *, since: float, unt
             end = following.ts if following is not None else until
             data.append(
                 {"type": "scatter", "mode": "lines", "name": entry.status, "legendgroup": entry.status,
-                 "showlegend": entry.status not in shown, "x": [utc_text(max(entry.ts, since)), utc_text(end)],
+                 "showlegend": entry.status not in shown, "x": [labels.time(max(entry.ts, since)), labels.time(end)],
                  "y": [label(report.camera_id)] * 2,
                  "line": {"width": 16, "color": STATUS_COLOURS.get(entry.status, "#333")}}
             )  # fmt: skip
             shown.add(entry.status)
-    layout = {**_BASE_LAYOUT, "height": 140 + 40 * max(1, len(reports)), "xaxis": {"type": "date"},
+    layout = {**_BASE_LAYOUT, "height": 140 + 40 * max(1, len(reports)),
+              "xaxis": {"type": "date", "title": {"text": f"time ({labels.timezone})"}},
               "yaxis": {"type": "category", "automargin": True},
               # Legend above the plot area, in its own margin: inside it, it covered the top camera's bar.
               "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},

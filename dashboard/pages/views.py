@@ -20,8 +20,10 @@ from dashboard.pages.static import PLOTLY_JS_URL
 from dashboard.schemas.times import TIME_HELP, QueryTime
 from dashboard.services.cameras import camera_reports
 from dashboard.services.catalog import unknown_target
+from dashboard.services.labels import PageLabels, store_labels
 from dashboard.services.live import dwelling_now
 from dashboard.services.metrics import figures as figures_of
+from dashboard.services.shelf_activity import RECENT_EVENTS, recent_shelf_events
 from dashboard.services.shelves import shelf_series, summarize_shelves
 from dashboard.services.shoppers import shopper_journey
 from dashboard.services.tokens import SESSION_S, Scope, authorize, end_session, start_session
@@ -69,6 +71,7 @@ def page_window(store: Store, store_id: str, since: float | None, until: float |
 
 def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("plotly_js", PLOTLY_JS_URL)
+    context.setdefault("labels", PageLabels())  # pages without a store: ids and UTC
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
 
 
@@ -143,6 +146,7 @@ def overview(
     summaries = summarize_shelves(store, store_id=store_id, window=window, now=now)
     total = sum((s.counts for s in summaries), RollupCounts())
     live = dwelling_now(store, store_id=store_id, now=now, max_open_s=settings.open_visit_max_s)
+    labels = store_labels(store, store_id)
     return render(
         request,
         "overview.html",
@@ -152,7 +156,8 @@ def overview(
         summaries=summaries,
         total=figures_of(total),
         live=live,
-        charts=[charts.shelf_ranking(summaries)],
+        labels=labels,
+        charts=[charts.shelf_ranking(summaries, labels)],
     )
 
 
@@ -175,13 +180,14 @@ def shelf_page(
     if granularity is None:
         long = window.until - window.since > DAY_SERIES_AFTER_S
         granularity = Granularity.DAY if long else Granularity.HOUR
-    try:
-        points = shelf_series(
-            store, store_id=store_id, shelf_id=shelf_id, window=window, granularity=granularity, now=now
-        )
+    labels = store_labels(store, store_id)
+    try:  # days start at midnight in the store's time zone
+        points = shelf_series(store, store_id=store_id, shelf_id=shelf_id, window=window, granularity=granularity,
+                              tz=labels.timezone, now=now)  # fmt: skip
     except ValueError as exc:  # too many buckets for the window: the same 422 as the API's series
         raise invalid_query("since", since, str(exc)) from exc
     gaps = [p for p in points if p.coverage is not None and p.coverage < 1.0]
+    recent = recent_shelf_events(store, store_id=store_id, shelf_id=shelf_id, window=window)
     return render(
         request,
         "shelf.html",
@@ -191,8 +197,11 @@ def shelf_page(
         summary=summary,
         granularity=granularity.value,
         gaps=gaps,
+        labels=labels,
+        recent=recent,
+        recent_limit=RECENT_EVENTS,
         charts=[
-            charts.shelf_timeline(points),
+            charts.shelf_timeline(points, labels),
             charts.funnel(summary.figures),
             charts.dwell_histogram(summary.counts.dwell_hist),
         ],
@@ -204,13 +213,15 @@ def shopper_page(request: Request, store: StoreDep, store_id: str, shopper_id: s
     if missing := not_found(request, store, store_id):
         return missing
     journey = shopper_journey(store, store_id, shopper_id)
+    labels = store_labels(store, store_id)
     return render(
         request,
         "shopper.html",
         store_id=store_id,
         stores=store.stores(),
         journey=journey,
-        charts=[charts.journey_timeline(journey)] if journey.visits else [],
+        labels=labels,
+        charts=[charts.journey_timeline(journey, labels)] if journey.visits else [],
     )
 
 
@@ -229,6 +240,7 @@ def cameras_page(
     window = page_window(store, store_id, since, until, now)
     reports = camera_reports(store, store_id=store_id, window=window, now=now)
     end = min(window.until, now)
+    labels = store_labels(store, store_id)
     return render(
         request,
         "cameras.html",
@@ -236,8 +248,9 @@ def cameras_page(
         stores=store.stores(),
         window=window,
         reports=reports,
+        labels=labels,
         changes=sorted((e for r in reports for e in r.history if e.ts >= window.since), key=lambda e: e.ts),
-        charts=[charts.camera_status_timeline(reports, since=window.since, until=end)],
+        charts=[charts.camera_status_timeline(reports, since=window.since, until=end, labels=labels)],
     )
 
 

@@ -8,7 +8,7 @@ dicts, and carry only plain values, so services and routers never see a connecti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -231,6 +231,22 @@ class CameraLiveness:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreLabels:
+    """What a store's edge boxes call things: its time zone and its zones' display names (from their beats).
+
+    Attributes:
+        timezone: IANA time zone name, or None when no box has said (pages then use UTC).
+        zone_names: Display name by zone id, for the zones that have one.
+        updated_at: Aggregator clock when these were received, UTC epoch seconds.
+    """
+
+    store_id: str
+    timezone: str | None = None
+    zone_names: Mapping[str, str] = field(default_factory=dict)
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class StoreCounts:
     """Row counts, for health and the admin API."""
 
@@ -316,6 +332,18 @@ class Store(Protocol):
 
     def camera_liveness(self, store_id: str) -> list[CameraLiveness]:
         """When each camera of a store was last heard of (cameras whose box never sent a beat are absent)."""
+        ...
+
+    def record_labels(self, labels: Sequence[StoreLabels]) -> None:
+        """Keep each store's latest time zone (when given) and zone names (others of the store are kept)."""
+        ...
+
+    def store_labels(self, store_id: str) -> StoreLabels:
+        """A store's time zone and zone names as last recorded (None and empty when never)."""
+        ...
+
+    def recent_events(self, flt: EventFilter, *, limit: int) -> list[StoredEvent]:
+        """The newest ``limit`` events matching ``flt``, newest first (``(ts, event_id)`` descending)."""
         ...
 
     def targets(self, store_id: str) -> list[Target]:

@@ -26,6 +26,7 @@ from dashboard.storage.base import (
     StoreCounts,
     StoredDeadLetter,
     StoredEvent,
+    StoreLabels,
     Target,
     TokenRecord,
 )
@@ -54,6 +55,15 @@ _LIVENESS_CONFLICT = (
     "last_seen = CASE WHEN excluded.last_seen > edge_liveness.last_seen THEN excluded.last_seen "
     "ELSE edge_liveness.last_seen END"
 )
+
+
+def _latest_wins(key: str, columns: Sequence[str], table: str) -> str:
+    """``ON CONFLICT`` clause that keeps a row's newer values (by ``updated_at``): beats may arrive out of order."""
+    sets = ", ".join(
+        f"{c} = CASE WHEN excluded.updated_at >= {table}.updated_at THEN excluded.{c} ELSE {table}.{c} END"
+        for c in (*columns, "updated_at")
+    )
+    return f"ON CONFLICT ({key}) DO UPDATE SET {sets}"
 
 
 class SqlStore:
@@ -183,6 +193,37 @@ class SqlStore:
             (store_id,),
         )
         return [CameraLiveness(str(r[0]), str(r[1]), float(r[2]), float(r[3])) for r in rows]
+
+    def record_labels(self, labels: Sequence[StoreLabels]) -> None:
+        # One row per key and statement (PostgreSQL refuses to update a row twice in one INSERT): newest wins.
+        time_zones: dict[str, tuple[str, str, float]] = {}
+        names: dict[tuple[str, str], tuple[str, str, str, float]] = {}
+        for b in sorted(labels, key=lambda b: b.updated_at):
+            if b.timezone is not None:
+                time_zones[b.store_id] = (b.store_id, b.timezone, b.updated_at)
+            for zone, name in b.zone_names.items():
+                names[b.store_id, zone] = (b.store_id, zone, name, b.updated_at)
+        if not time_zones and not names:
+            return
+        with self._pool.connection() as conn, conn.transaction():
+            conn.insert_many("store_time_zones", ("store_id", "timezone", "updated_at"), list(time_zones.values()),
+                             on_conflict=_latest_wins("store_id", ("timezone",), "store_time_zones"))  # fmt: skip
+            conn.insert_many("zone_names", ("store_id", "zone_id", "name", "updated_at"), list(names.values()),
+                             on_conflict=_latest_wins("store_id, zone_id", ("name",), "zone_names"))  # fmt: skip
+
+    def store_labels(self, store_id: str) -> StoreLabels:
+        zone = self._query("SELECT timezone, updated_at FROM store_time_zones WHERE store_id = ?", (store_id,))
+        names = self._query("SELECT zone_id, name, updated_at FROM zone_names WHERE store_id = ? ORDER BY zone_id",
+                            (store_id,))  # fmt: skip
+        updated = max([float(r[1]) for r in zone] + [float(r[2]) for r in names], default=0.0)
+        return StoreLabels(store_id, str(zone[0][0]) if zone else None, {str(r[0]): str(r[1]) for r in names}, updated)
+
+    def recent_events(self, flt: EventFilter, *, limit: int) -> list[StoredEvent]:
+        where, params = _event_where(flt)
+        sql = "SELECT ts, event_id, payload FROM events"
+        sql += (" WHERE " + " AND ".join(where)) if where else ""
+        sql += " ORDER BY ts DESC, event_id DESC LIMIT ?"
+        return [StoredEvent(float(r[0]), id_text(r[1]), str(r[2])) for r in self._query(sql, (*params, limit))]
 
     def targets(self, store_id: str) -> list[Target]:
         rows = self._query(

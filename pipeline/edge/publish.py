@@ -31,7 +31,7 @@ MAINTAIN_EVERY_S = 5.0
 
 
 def publisher_settings(config: EdgeConfig, config_dir: str | None = None) -> PublisherSettings:
-    """Endpoint, store and CURVE keys of the config (key files relative to the config's folder)."""
+    """Endpoint, store, CURVE keys (key files relative to the config's folder), time zone and zone names."""
     aggregator = config.aggregator
     server_key = client_keys = None
     if aggregator.server_public_key is not None and aggregator.client_certificate_file is not None:
@@ -44,7 +44,8 @@ def publisher_settings(config: EdgeConfig, config_dir: str | None = None) -> Pub
         server_key, client_keys = aggregator.server_public_key.encode(), (public, secret)
     return PublisherSettings(endpoint=aggregator.endpoint, store_id=config.store_id, batch_size=1000,
                              curve_server_key=server_key, curve_client_keys=client_keys,
-                             cameras=tuple(camera.id for camera in config.cameras))  # fmt: skip
+                             cameras=tuple(camera.id for camera in config.cameras), timezone=config.timezone,
+                             zone_names=tuple((z.id, z.name) for _, z in config.iter_zones() if z.name))  # fmt: skip
 
 
 class PublishStage:

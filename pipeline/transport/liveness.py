@@ -8,6 +8,10 @@ last heard each camera's box, and once no beat came for `STALE_AFTER_BEATS` inte
 camera's open status interval: the time after the last beat is *unknown*, not online (`docs/dashboard.md`,
 "Coverage").
 
+A beat may also carry the store's labels (optional keys, so older boxes and older aggregators still understand
+each other): the store's time zone and the display names of its zones, from the box's config (``timezone:``,
+a zone's ``name:``). The aggregator keeps the latest and shows names instead of ids on its pages.
+
 Kept in a module of its own, beside the other wire messages, so that it merges cleanly with changes to them.
 """
 
@@ -17,6 +21,7 @@ import math
 import time
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.transport.envelope import Envelope, MessageError
 from pipeline.transport.topics import Stream, topic
@@ -29,6 +34,11 @@ MAX_INTERVAL_S = 3600.0
 MAX_CAMERAS = 256
 """More cameras than any edge box serves: a beat naming more is refused (each becomes a row on the aggregator)."""
 MAX_ID_LENGTH = 128
+MAX_ZONE_NAMES = 4096
+"""More named zones than any store has: a beat naming more is refused."""
+MAX_NAME_LENGTH = 200
+"""Longest zone name accepted (the config allows 80; some slack for other senders, still bounded)."""
+MAX_TIME_ZONE_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -41,12 +51,16 @@ class EdgeBeat:
         interval_s: Seconds between the box's beats; the aggregator treats the cameras as unheard of after
             ``STALE_AFTER_BEATS * interval_s`` without one.
         seq: The sender's sequence number.
+        timezone: The store's IANA time zone (``Europe/Paris``), or None when the sender does not say.
+        zone_names: ``(zone id, display name)`` of the zones that have a name; empty when none do.
     """
 
     store_id: str
     cameras: tuple[str, ...]
     interval_s: float
     seq: int = 0
+    timezone: str | None = None
+    zone_names: tuple[tuple[str, str], ...] = ()
 
     @property
     def stale_after_s(self) -> float:
@@ -60,8 +74,16 @@ class EdgeBeat:
             camera_id="*",
             seq=self.seq,
             sent_at=time.time(),
-            body={"store_id": self.store_id, "cameras": list(self.cameras), "interval_s": self.interval_s},
+            body=self._body(),
         )
+
+    def _body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"store_id": self.store_id, "cameras": list(self.cameras), "interval_s": self.interval_s}
+        if self.timezone is not None:
+            body["timezone"] = self.timezone
+        if self.zone_names:
+            body["zone_names"] = dict(self.zone_names)
+        return body
 
     @classmethod
     def from_envelope(cls, envelope: Envelope) -> EdgeBeat:
@@ -78,11 +100,48 @@ class EdgeBeat:
             raise MessageError(
                 f"interval_s: expected seconds in [{MIN_INTERVAL_S}, {MAX_INTERVAL_S}], got {interval!r}"
             )
-        return cls(str(store_id), tuple(dict.fromkeys(cameras)), float(interval), envelope.seq)
+        timezone, names = body.get("timezone"), body.get("zone_names", {})
+        if timezone is not None and not (
+            isinstance(timezone, str) and len(timezone) <= MAX_TIME_ZONE_LENGTH and is_time_zone(timezone)
+        ):
+            raise MessageError(f"timezone: expected an IANA time zone name such as Europe/Paris, got {timezone!r}")
+        if (
+            not isinstance(names, dict)
+            or len(names) > MAX_ZONE_NAMES
+            or not all(_is_id(k) and _is_name(v) for k, v in names.items())
+        ):
+            raise MessageError(
+                f"zone_names: expected at most {MAX_ZONE_NAMES} zone ids, each to a name of 1-{MAX_NAME_LENGTH} "
+                "characters without control characters"
+            )
+        return cls(
+            str(store_id), tuple(dict.fromkeys(cameras)), float(interval), envelope.seq, timezone,
+            tuple(sorted(names.items())),
+        )  # fmt: skip
 
 
 def _is_id(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and "/" not in value
+
+
+def is_time_zone(name: str) -> bool:
+    """True for an IANA time zone name the system knows (``edge_config.base.is_time_zone`` without its imports)."""
+    if not name or name != name.strip() or ".." in name or name.startswith("/"):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _is_name(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_NAME_LENGTH
+        and bool(value.strip())
+        and not any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    )
 
 
 def _in_range(seconds: float) -> bool:

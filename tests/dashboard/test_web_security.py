@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from dashboard.deps import TOKEN_COOKIE
 from dashboard.pages import charts
 from dashboard.services.feed_format import parse_csv
+from dashboard.services.labels import PageLabels
 from dashboard.services.shelves import summarize_shelves
 from dashboard.services.tokens import IssuedToken, Scope, authorize
 from dashboard.services.windows import TimeWindow
@@ -193,8 +194,10 @@ def test_chart_labels_show_ids_as_text_never_markup(sqlite_store: Store) -> None
               b.camera_status(camera="<i>cam", ts=T0 - 60, status="online")]  # fmt: skip
     sqlite_store.ingest(events, [], received_at=T0)
     summaries = summarize_shelves(sqlite_store, store_id="store-1", window=TimeWindow(T0, T0 + HOUR), now=T0 + HOUR)
-    ranking = charts.shelf_ranking(summaries)
+    ranking = charts.shelf_ranking(summaries, PageLabels())
     assert ranking.data[0]["x"] == ['&lt;a href="http:evil.example"&gt;x']
+    named = charts.shelf_ranking(summaries, PageLabels(names={link: "<b>Cereals</b>"}))  # names are text too
+    assert named.data[0]["x"] == ["&lt;b&gt;Cereals&lt;/b&gt;"]
     assert charts.label("a & <b>") == "a &amp; &lt;b&gt;"
 
 

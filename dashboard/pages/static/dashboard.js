@@ -26,6 +26,8 @@
 
   // "Dwelling now" refreshes every 5 s from the API (the login cookie authorises it).
   var list = document.getElementById("dwelling-now");
+  var names = list ? JSON.parse(list.getAttribute("data-names") || "{}") : {};  // zone id -> display name
+  function named(id) { return Object.prototype.hasOwnProperty.call(names, id) ? names[id] : id; }
   if (!list) { return; }
   var store = list.getAttribute("data-store");
   function render(items) {
@@ -43,7 +45,7 @@
       link.href = "/stores/" + encodeURIComponent(store) + "/shoppers/" + encodeURIComponent(item.shopper_id);
       link.textContent = item.shopper_id;
       li.appendChild(link);
-      var where = item.zone_id + (item.shelf_id ? " (" + item.shelf_id + ")" : "");
+      var where = named(item.zone_id) + (item.shelf_id ? " (" + named(item.shelf_id) + ")" : "");
       li.appendChild(document.createTextNode(" at " + where + " for " + Math.round(item.dwell_so_far_s) + " s"));
       list.appendChild(li);
     });
