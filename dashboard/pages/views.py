@@ -19,6 +19,7 @@ from dashboard.pages import charts
 from dashboard.pages.static import PLOTLY_JS_URL
 from dashboard.schemas.common import MAX_EPOCH_S
 from dashboard.services.cameras import camera_reports
+from dashboard.services.funnel import shelf_funnel
 from dashboard.services.live import dwelling_now
 from dashboard.services.metrics import figures as figures_of
 from dashboard.services.shelves import shelf_series, summarize_shelves
@@ -181,7 +182,11 @@ def shelf_page(
         gaps=gaps,
         charts=[
             charts.shelf_timeline(points),
-            charts.funnel(summary.figures),
+            charts.funnel(
+                shelf_funnel(
+                    store, store_id=store_id, shelf_id=shelf_id, since=window.since, until=min(window.until, now)
+                )
+            ),
             charts.dwell_histogram(summary.counts.dwell_hist),
         ],
     )
