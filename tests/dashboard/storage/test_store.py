@@ -182,6 +182,16 @@ def test_camera_log_includes_the_status_in_force_at_the_window_start(any_store: 
     ]
 
 
+def test_first_status_is_the_earliest_of_any_camera_of_the_store(any_store: Store) -> None:
+    """Coverage counts from here (before it the cameras' state is unknown), whatever order statuses arrive in."""
+    assert any_store.first_status_ts("store-1") is None
+    any_store.ingest([e for e in ALL_EVENTS if e.type == "camera_status"][::-1], [], received_at=T0)
+    any_store.ingest([b.camera_status(camera="cam9", ts=T0 - 7200, status="offline", store="store-2")], [],
+                     received_at=T0)  # fmt: skip
+    assert any_store.first_status_ts("store-1") == T0 - 60
+    assert any_store.first_status_ts("store-2") == T0 - 7200
+
+
 def test_open_visits_close_when_their_dwell_arrives_before_or_after(any_store: Store) -> None:
     started = b.dwell_started(shopper="s9", zone="za", shelf="shelf-A", start=T0)
     finished = b.dwell(shopper="s9", zone="za", shelf="shelf-A", start=T0, seconds=9.0)
