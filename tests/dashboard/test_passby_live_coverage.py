@@ -3,6 +3,7 @@ from the store's first status (and saying since when), and a shelf funnel that c
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -132,3 +133,12 @@ def test_the_shelf_funnel_is_monotonic_and_counts_visits(sqlite_store: Store) ->
     assert funnel.stages() == [("passers-by", 6), ("visits", 4), ("interacted", 3), ("picked up", 2), ("took", 1)]
     counts = [count for _, count in funnel.stages()]
     assert counts == sorted(counts, reverse=True)  # 7 touches and 2 pickups, yet never more than the stage above
+
+
+def test_the_shelf_page_draws_the_funnel_of_visits(browser: TestClient) -> None:
+    html = browser.get("/stores/store-1/shelves/shelf-A").text
+    spec = re.search(r'class="chart-spec" data-element="chart-funnel">(.*?)</script>', html, flags=re.DOTALL)
+    assert spec is not None
+    (trace,) = json.loads(spec.group(1))["data"]
+    assert trace["y"] == ["passers-by", "visits", "interacted", "picked up", "took"]
+    assert trace["x"] == [124, 2, 0, 0, 0]  # 120 pass-bys + 2 visits + 2 still there; nobody reached
