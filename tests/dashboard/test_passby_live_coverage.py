@@ -142,3 +142,10 @@ def test_the_shelf_page_draws_the_funnel_of_visits(browser: TestClient) -> None:
     (trace,) = json.loads(spec.group(1))["data"]
     assert trace["y"] == ["passers-by", "visits", "interacted", "picked up", "took"]
     assert trace["x"] == [124, 2, 0, 0, 0]  # 120 pass-bys + 2 visits + 2 still there; nobody reached
+
+
+def test_a_journey_does_not_list_a_pass_by_as_unfinished(browser: TestClient) -> None:
+    journey = browser.get("/api/v1/stores/store-1/shoppers/cam1-3").json()
+    assert journey["visits"] == [] and journey["unfinished"] == []  # two confirmed pass-bys, both ended
+    still_there = browser.get("/api/v1/stores/store-1/shoppers/cam1-200").json()
+    assert [v["zone_id"] for v in still_there["unfinished"]] == ["zb"]
