@@ -121,7 +121,8 @@ class JourneyOut(ApiModel):
     visits: list[VisitOut]
     outside: list[TouchEvent | PickupEvent | PutbackEvent]
     unfinished: list[DwellStartedEvent] = Field(
-        description="Confirmed entries with no dwell or pass_by (yet): dwelling now (or a pass-by of an edge before 1.2)."
+        description="Confirmed entries with no dwell or pass_by (yet): dwelling now (or a pass-by of an edge "
+        "before contract 1.2)."
     )
     totals: JourneyTotalsOut
 
