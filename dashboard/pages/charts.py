@@ -18,8 +18,8 @@ from typing import Any
 
 from dashboard.pages.time_axis import series_span
 from dashboard.services.cameras import CameraReport
+from dashboard.services.funnel import Funnel
 from dashboard.services.labels import PageLabels
-from dashboard.services.metrics import ShelfFigures
 from dashboard.services.shelves import SeriesPoint, ShelfSummary
 from dashboard.services.shoppers import Journey
 from dashboard.storage.rollup import DWELL_EDGES_S
@@ -138,10 +138,10 @@ def shelf_timeline(all_points: Sequence[SeriesPoint], labels: PageLabels) -> Cha
     return Chart("chart-timeline", data, layout)
 
 
-def funnel(figures: ShelfFigures) -> Chart:
-    """Passers-by -> visits -> touches -> pickups -> takes."""
-    stages = ["passers-by", "visits", "touches", "pickups", "takes"]
-    values = [figures.passers_by, figures.visits, figures.touches, figures.pickups, figures.takes]
+def funnel(shelf: Funnel) -> Chart:
+    """Passers-by -> visits -> interacted -> picked up -> took: visits at each stage (`dashboard.services.funnel`)."""
+    stages = [label for label, _ in shelf.stages()]
+    values = [count for _, count in shelf.stages()]
     data = [{"type": "funnel", "y": stages, "x": values, "textinfo": "value+percent initial",
              "marker": {"color": ["#9aa0a6", COLOURS["visits"], COLOURS["touches"], COLOURS["pickups"],
                                   COLOURS["takes"]]}}]  # fmt: skip

@@ -20,6 +20,7 @@ from dashboard.pages.static import PLOTLY_JS_URL
 from dashboard.schemas.times import TIME_HELP, QueryTime
 from dashboard.services.cameras import camera_reports
 from dashboard.services.catalog import unknown_target
+from dashboard.services.funnel import shelf_funnel
 from dashboard.services.labels import PageLabels, store_labels
 from dashboard.services.live import dwelling_now
 from dashboard.services.metrics import figures as figures_of
@@ -202,7 +203,11 @@ def shelf_page(
         recent_limit=RECENT_EVENTS,
         charts=[
             charts.shelf_timeline(points, labels),
-            charts.funnel(summary.figures),
+            charts.funnel(
+                shelf_funnel(
+                    store, store_id=store_id, shelf_id=shelf_id, since=window.since, until=min(window.until, now)
+                )
+            ),
             charts.dwell_histogram(summary.counts.dwell_hist),
         ],
     )

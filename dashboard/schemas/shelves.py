@@ -16,7 +16,14 @@ class ShelfSummaryOut(ApiModel):
     zones: list[str] = Field(description="Standing zones that reported visits or touches for this shelf.")
     cameras: list[str]
     figures: FiguresOut
-    coverage: float | None = Field(description="Share of the window its cameras were online; null if unknown.")
+    coverage: float | None = Field(
+        description="Share of the window since coverage_since its cameras were online; null if unknown."
+    )
+    coverage_since: float | None = Field(
+        default=None,
+        description="Start of the time coverage is of: the window's start, or the store's first camera status when "
+        "later (before it the state is unknown, not down); null when no status was ever reported.",
+    )
     dwell_histogram: list[HistogramBin]
 
     @classmethod
@@ -27,6 +34,7 @@ class ShelfSummaryOut(ApiModel):
             cameras=list(summary.cameras),
             figures=FiguresOut.of(summary.figures),
             coverage=summary.coverage,
+            coverage_since=summary.coverage_since,
             dwell_histogram=histogram_bins(summary.counts.dwell_hist),
         )
 

@@ -42,7 +42,14 @@ class CameraOut(ApiModel):
         description="The edge box's last beat when it has been silent too long (state unknown), else null."
     )
     drops: int = Field(description="Times it went offline in the window.")
-    online_share: float | None = Field(description="Share of the window it was online; null if unknown.")
+    online_share: float | None = Field(
+        description="Share of the window since known_since it was online; null if unknown."
+    )
+    known_since: float | None = Field(
+        default=None,
+        description="Start of the time shares are of: the window's start, or the store's first camera status when "
+        "later (before it the state is unknown, not down); null when no status was ever reported.",
+    )
     degraded_share: float | None
     history: list[CameraStatusOut]
 
@@ -56,6 +63,7 @@ class CameraOut(ApiModel):
             drops=report.drops,
             online_share=report.online_share,
             degraded_share=report.degraded_share,
+            known_since=report.known_since,
             history=[CameraStatusOut.of(e) for e in report.history],
         )
 
@@ -113,7 +121,8 @@ class JourneyOut(ApiModel):
     visits: list[VisitOut]
     outside: list[TouchEvent | PickupEvent | PutbackEvent]
     unfinished: list[DwellStartedEvent] = Field(
-        description="Confirmed entries with no dwell (yet): dwelling now or a pass-by."
+        description="Confirmed entries with no dwell or pass_by (yet): dwelling now (or a pass-by of an edge "
+        "before contract 1.2)."
     )
     totals: JourneyTotalsOut
 

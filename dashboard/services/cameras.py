@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.services.coverage import UNKNOWN, open_intervals, window_seconds
+from dashboard.services.coverage import UNKNOWN, known_since, open_intervals, window_seconds
 from dashboard.services.windows import TimeWindow
 from dashboard.storage.base import CameraStatusEntry, Store
 
@@ -18,7 +18,10 @@ class CameraReport:
         state: Its state now: the latest status, or ``unknown`` when it never sent one or its edge box stopped
             beating (then ``silent_since`` is the box's last beat).
         drops: Times it went offline within the window.
-        online_share: Share of the window it was online (None when its status was never known in it).
+        online_share: Share of the window since ``known_since`` it was online (None when its status was never known
+            in it).
+        known_since: Start of the time shares are of: the window's start, or the store's first status when later
+            (before it the cameras' state is unknown, not down); None when the store never reported a status.
         history: Its status events within the window (and the one in force at its start), oldest first.
     """
 
@@ -30,6 +33,7 @@ class CameraReport:
     online_share: float | None
     degraded_share: float | None
     history: list[CameraStatusEntry]
+    known_since: float | None = None
 
 
 def camera_reports(store: Store, *, store_id: str, window: TimeWindow, now: float) -> list[CameraReport]:
@@ -38,6 +42,7 @@ def camera_reports(store: Store, *, store_id: str, window: TimeWindow, now: floa
     log = store.camera_log(store_id, window.since, window.until)
     cameras = sorted(set(intervals) | {t.camera_id for t in store.targets(store_id)} | {e.camera_id for e in log})
     seconds = window_seconds(store, store_id, window, now=now, intervals=intervals)
+    since = known_since(store, store_id, window.since)
     reports = []
     for camera in cameras:
         history = [e for e in log if e.camera_id == camera]
@@ -52,5 +57,5 @@ def camera_reports(store: Store, *, store_id: str, window: TimeWindow, now: floa
         interval = intervals.get(camera)
         latest = interval.latest if interval else None
         state, silent = (interval.state, interval.silent_since) if interval else (UNKNOWN, None)
-        reports.append(CameraReport(camera, latest, state, silent, drops, share, degraded, history))
+        reports.append(CameraReport(camera, latest, state, silent, drops, share, degraded, history, since))
     return reports

@@ -1,5 +1,8 @@
 """Coverage per camera and per shelf: stored closed intervals plus each camera's open interval.
 
+Time before the store's first status is unknown, not down: every share is of the elapsed time since then
+(`known_since`), so cameras started minutes ago read their real share, not "online 0 %" of a 24 h window.
+
 The open interval runs from a camera's latest status to now, or, when its edge box stopped beating
 (`pipeline.transport.liveness`), only to the box's last beat: after that the camera's status is unknown, not
 its last one (a box that lost power would otherwise count as online for ever).
@@ -62,6 +65,13 @@ class OpenInterval:
         return UNKNOWN if self.silent_since is not None else self.latest.status
 
 
+def known_since(store: Store, store_id: str, start: float) -> float | None:
+    """The first moment at or after ``start`` (epoch s) from which the store's camera status is known: ``start``
+    when a status was reported before it, else the store's first status; None when it never reported one."""
+    first = store.first_status_ts(store_id)
+    return None if first is None else max(start, first)
+
+
 def open_intervals(
     store: Store, store_id: str, *, now: float, latest: Sequence[CameraStatusEntry] | None = None
 ) -> dict[str, OpenInterval]:
@@ -88,10 +98,12 @@ def camera_seconds(
 ) -> dict[str, list[CameraSeconds]]:
     """Per camera of the store, its `CameraSeconds` in each of ``buckets`` (in order, one rollup size).
 
-    ``intervals``: `open_intervals` of the store when the caller has them already.
+    ``intervals``: `open_intervals` of the store when the caller has them already. Each bucket's ``span_s`` counts
+    only its time since the store's first status (`known_since`): a bucket wholly before it has a share of None.
     """
     if not buckets:
         return {}
+    known = known_since(store, store_id, buckets[0].start)
     size = buckets[0].rollup_s
     starts = [bucket.start for bucket in buckets]
     seconds: dict[str, list[list[float]]] = {}
@@ -122,7 +134,7 @@ def camera_seconds(
             overlap = min(rollups[-1] + size, interval.end) - max(rollups[0], interval.latest.ts)
             if overlap > 0:
                 row_of(camera)[index][column] += overlap
-    spans = [max(0.0, min(bucket.end, now) - bucket.start) for bucket in buckets]
+    spans = [max(0.0, min(bucket.end, now) - max(bucket.start, known or bucket.end)) for bucket in buckets]
     return {
         camera: [CameraSeconds(c[0], c[1], c[2], span) for c, span in zip(cells, spans, strict=True)]
         for camera, cells in seconds.items()
@@ -135,7 +147,8 @@ def window_seconds(
     """Per camera of the store, its `CameraSeconds` over the whole of ``window`` (widened like `aligned`).
 
     Read from hour coverage for the whole hours and minute coverage for the ends (`window_parts`): the same
-    seconds as from minutes alone, in a fraction of the rows.
+    seconds as from minutes alone, in a fraction of the rows. ``span_s`` runs from `known_since`, not from the
+    window's start.
     """
     parts = window_parts(window)
     if intervals is None:
@@ -147,7 +160,8 @@ def window_seconds(
             total[0] += seconds.online_s
             total[1] += seconds.degraded_s
             total[2] += seconds.offline_s
-    span = max(0.0, min(parts[-1].end, now) - parts[0].start)
+    known = known_since(store, store_id, parts[0].start)
+    span = max(0.0, min(parts[-1].end, now) - max(parts[0].start, known or parts[-1].end))
     return {camera: CameraSeconds(t[0], t[1], t[2], span) for camera, t in totals.items()}
 
 

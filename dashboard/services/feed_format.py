@@ -47,6 +47,7 @@ FEED_COLUMNS: Final[tuple[tuple[str, pa.DataType], ...]] = (
     ("spot_y2", pa.float64()),
     ("pickup_event_id", pa.string()),
     ("misplaced", pa.bool_()),
+    ("confirmed", pa.bool_()),
     ("reach_source", pa.string()),
     ("status", pa.string()),
     ("reason", pa.string()),
@@ -115,7 +116,7 @@ def parse_csv(text: str) -> list[AnyEvent]:
                 row[key] = "" if key == "reason" and raw.get("type") == "camera_status" else None
             elif key in _FLOATS:
                 row[key] = float(value)
-            elif key == "misplaced":
+            elif key in ("misplaced", "confirmed"):
                 row[key] = value == "true"
             else:
                 row[key] = value

@@ -1,9 +1,11 @@
 """Shelf metrics from summed rollups: the formulas, in one place, with their edge cases.
 
-* visits = dwell events; pass-bys = confirmed entries (dwell_started) that ended without a dwell, plus explicit
-  pass-by events (none in contract v1); passers-by = visits + pass-bys.
-* engagement rate = visits / passers-by, only where entries were reported (an edge that sends no
-  dwell_started gives no pass-by information, and 1.0 would be a lie): otherwise None.
+* visits = dwell events; pass-bys = pass_by events (contract 1.2) when the rows hold any; otherwise (edges before
+  1.2 send none) confirmed entries (dwell_started) that ended without a dwell, the old estimate, which also counts
+  the shoppers dwelling now. Both together would count a confirmed pass-by twice (its dwell_started and its
+  pass_by). passers-by = visits + pass-bys.
+* engagement rate = visits / passers-by, only where pass-by information was reported (entries or pass_by events:
+  an edge that sends neither gives none, and 1.0 would be a lie): otherwise None.
 * takes = pickups not reversed by a put-back; put-back rate = reversed / pickups.
 * dwell mean is exact (sum / visits); p50 / p90 come from the histogram sketch (`dwell_quantile`).
 """
@@ -36,7 +38,7 @@ class ShelfFigures:
 
 def figures(counts: RollupCounts) -> ShelfFigures:
     """Compute `ShelfFigures` from summed rollups."""
-    passbys = max(0, counts.entries - counts.visits) + counts.passbys
+    passbys = counts.passbys if counts.passbys else max(0, counts.entries - counts.visits)
     passers_by = counts.visits + passbys
     engaged = counts.entries > 0 or counts.passbys > 0
     return ShelfFigures(

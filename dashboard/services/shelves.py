@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dashboard.services.coverage import CameraSeconds, camera_seconds, combined_share, window_seconds
+from dashboard.services.coverage import CameraSeconds, camera_seconds, combined_share, known_since, window_seconds
 from dashboard.services.metrics import ShelfFigures, figures
 from dashboard.services.windows import Granularity, TimeWindow, bucket_finder, series_buckets, window_parts
 from dashboard.storage.base import RollupCounts, RollupQuery, Store, Target
@@ -17,7 +17,11 @@ GAP_COVERAGE = 0.0
 
 @dataclass(frozen=True)
 class ShelfSummary:
-    """One shelf over a window: figures, the summed rollups they came from, and coverage."""
+    """One shelf over a window: figures, the summed rollups they came from, and coverage.
+
+    ``coverage`` is the share of the time since ``coverage_since`` (the window's start, or the store's first camera
+    status when that came later; None when no status was ever reported) that its cameras were online.
+    """
 
     shelf_id: str
     zones: tuple[str, ...]
@@ -25,6 +29,7 @@ class ShelfSummary:
     counts: RollupCounts
     figures: ShelfFigures
     coverage: float | None
+    coverage_since: float | None = None
 
 
 @dataclass(frozen=True)
@@ -65,13 +70,14 @@ def summarize_shelves(
         for row in store.rollups(query):
             totals[row.target_id] = totals[row.target_id] + row.counts
     coverage = window_seconds(store, store_id, window, now=now)
+    since = known_since(store, store_id, window.since)
     summaries = []
     for shelf_id in wanted:
         zones, cameras = known.get(shelf_id, (set(), set()))
         counts = totals[shelf_id]
         share = combined_share([coverage.get(c, CameraSeconds()) for c in sorted(cameras)])
         summaries.append(
-            ShelfSummary(shelf_id, tuple(sorted(zones)), tuple(sorted(cameras)), counts, figures(counts), share)
+            ShelfSummary(shelf_id, tuple(sorted(zones)), tuple(sorted(cameras)), counts, figures(counts), share, since)
         )
     return sorted(summaries, key=_rank)
 

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 
 from dashboard.storage.base import Store
 from vision.events.codec import from_json
-from vision.events.contract import AnyEvent, DwellEvent, DwellStartedEvent, PickupEvent, PutbackEvent, TouchEvent
+from vision.events.contract import (
+    AnyEvent,
+    DwellEvent,
+    DwellStartedEvent,
+    PassByEvent,
+    PickupEvent,
+    PutbackEvent,
+    TouchEvent,
+)
 
 Interaction = TouchEvent | PickupEvent | PutbackEvent
 
@@ -43,8 +51,8 @@ class JourneyTotals:
 class Journey:
     """Ordered visits, interactions outside any visit, and totals; empty when the shopper is unknown.
 
-    ``unfinished`` are confirmed entries with no dwell: the shopper is dwelling now, or left under the minimum
-    dwell (a pass-by).
+    ``unfinished`` are confirmed entries with no dwell and no pass_by: the shopper is dwelling now (or, with an edge
+    before contract 1.2, which sent no pass_by, left under the minimum dwell).
     """
 
     store_id: str
@@ -74,6 +82,7 @@ def shopper_journey(store: Store, store_id: str, shopper_id: str) -> Journey:
             else:
                 visit.putbacks.append(event)
     finished = {(v.dwell.zone_id, v.dwell.ts_start) for v in visits}
+    finished |= {(e.zone_id, e.ts_start) for e in events if isinstance(e, PassByEvent)}  # ended under the minimum
     unfinished = [e for e in events if isinstance(e, DwellStartedEvent) and (e.zone_id, e.ts_start) not in finished]
     return Journey(store_id, shopper_id, visits, outside, unfinished, _totals(events), *_span(events))
 

@@ -326,6 +326,11 @@ class Store(Protocol):
         """The latest status event of every camera of a store."""
         ...
 
+    def first_status_ts(self, store_id: str) -> float | None:
+        """When any camera of the store first reported a status (epoch s); None when none ever did. Coverage counts
+        from here: before it, whether the cameras were up is unknown, not "down"."""
+        ...
+
     def record_liveness(self, beats: Sequence[CameraLiveness]) -> None:
         """Keep the latest ``last_seen`` (and its ``stale_after_s``) of each camera of ``beats``."""
         ...

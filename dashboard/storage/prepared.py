@@ -21,7 +21,15 @@ from uuid import UUID
 from dashboard.storage.base import DeadLetter
 from dashboard.storage.rollup import RollupDeltas
 from dashboard.storage.rows import event_row
-from vision.events.contract import AnyEvent, CameraStatusEvent, DwellEvent, DwellStartedEvent, PickupEvent, PutbackEvent
+from vision.events.contract import (
+    AnyEvent,
+    CameraStatusEvent,
+    DwellEvent,
+    DwellStartedEvent,
+    PassByEvent,
+    PickupEvent,
+    PutbackEvent,
+)
 from vision.events.ids import canonical_timestamp
 
 TargetKey = tuple[str, str, str, str]
@@ -41,7 +49,7 @@ class Derived:
     spans: dict[TargetKey, tuple[float, float]] = field(default_factory=dict)
     """First and last ``ts`` per shelf / zone target seen."""
     closed_visits: list[str] = field(default_factory=list)
-    """Visit keys of ``dwell`` events: their open visit (if stored) is closed."""
+    """Visit keys of ``dwell`` and confirmed ``pass_by`` events: their open visit (if stored) is closed."""
     started: list[DwellStartedEvent] = field(default_factory=list)
     statuses: list[CameraStatusEvent] = field(default_factory=list)
     reversal_candidates: set[UUID] = field(default_factory=set)
@@ -59,7 +67,7 @@ class Derived:
                 key = (fields["store_id"], shelf, zone, fields["camera_id"])
                 span = spans.get(key)
                 spans[key] = (ts, ts) if span is None else (min(span[0], ts), max(span[1], ts))
-            if isinstance(event, DwellEvent):
+            if isinstance(event, DwellEvent) or (isinstance(event, PassByEvent) and event.confirmed):
                 self.closed_visits.append(visit_key(event.store_id, event.shopper_id, event.zone_id, event.ts_start))
             elif isinstance(event, DwellStartedEvent):
                 self.started.append(event)

@@ -5,8 +5,8 @@ that only ever grow by addition, so a batch's contribution is a *delta* added wi
 deltas of the same events in any grouping gives the same table. Exactly-once counting therefore rests on
 computing deltas only from events that the same transaction inserted for the first time.
 
-Every shopper event is bucketed by ``ts_start`` (``dwell_started`` and its ``dwell`` share it, so a visit and its
-confirmation land in the same bucket). ``shelf_id`` / ``zone_id`` absent on an event are stored as ``""``
+Every shopper event is bucketed by ``ts_start`` (``dwell_started`` and its ``dwell`` or ``pass_by`` share it, so a
+visit and its confirmation land in the same bucket). ``shelf_id`` / ``zone_id`` absent on an event are stored as ``""``
 (a key column cannot be NULL: NULLs never conflict, so upserts would duplicate rows).
 
 Dwell times go into a fixed histogram with log-spaced edges (`DWELL_EDGES_S`), so p50 / p90 over any set of
@@ -25,6 +25,7 @@ from vision.events.contract import (
     AnyEvent,
     DwellEvent,
     DwellStartedEvent,
+    PassByEvent,
     PickupEvent,
     PutbackEvent,
     TouchEvent,
@@ -46,7 +47,7 @@ it needs a migration that rebuilds them.
 
 HIST_COLUMNS: Final[tuple[str, ...]] = tuple(f"h{i:02d}" for i in range(len(DWELL_EDGES_S) + 1))
 COUNT_COLUMNS: Final[tuple[str, ...]] = ("entries", "visits", "passbys", "touches", "pickups", "putbacks", "reversed")
-"""``entries``: dwell_started; ``visits``: dwell; ``passbys``: explicit pass-by events (none in contract v1, so 0);
+"""``entries``: dwell_started; ``visits``: dwell; ``passbys``: pass_by events (contract 1.2; edges before it send none);
 ``reversed``: pickups of this bucket that a later put-back reversed (takes = pickups - reversed)."""
 VALUE_COLUMNS: Final[tuple[str, ...]] = (*COUNT_COLUMNS, "dwell_sum_s", *HIST_COLUMNS)
 KEY_COLUMNS: Final[tuple[str, ...]] = ("bucket_s", "bucket_start", "store_id", "shelf_id", "zone_id", "camera_id")
@@ -60,6 +61,7 @@ _HIST_FIRST: Final = _INDEX[HIST_COLUMNS[0]]
 _COUNTED: Final[dict[type, tuple[int, bool]]] = {
     DwellEvent: (_INDEX["visits"], True),
     DwellStartedEvent: (_INDEX["entries"], True),
+    PassByEvent: (_INDEX["passbys"], True),
     TouchEvent: (_INDEX["touches"], True),
     PickupEvent: (_INDEX["pickups"], False),
     PutbackEvent: (_INDEX["putbacks"], False),

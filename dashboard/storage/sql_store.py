@@ -180,6 +180,10 @@ class SqlStore:
             latest.setdefault(str(row[1]), _camera_entry(row))
         return list(latest.values())
 
+    def first_status_ts(self, store_id: str) -> float | None:
+        rows = self._query("SELECT MIN(ts) FROM camera_log WHERE store_id = ?", (store_id,))
+        return float(rows[0][0]) if rows and rows[0][0] is not None else None
+
     def record_liveness(self, beats: Sequence[CameraLiveness]) -> None:
         rows = [(b.store_id, b.camera_id, b.last_seen, b.stale_after_s) for b in beats]
         if not rows:

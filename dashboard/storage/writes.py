@@ -99,7 +99,8 @@ def _mark_reversals(conn: SqlConnection, candidates: set[UUID]) -> list[Reversed
 
 
 def _update_open_visits(conn: SqlConnection, closed: Sequence[str], started: Sequence[DwellStartedEvent]) -> None:
-    """Open a visit per new ``dwell_started`` (unless its dwell is stored already), close one per new ``dwell``."""
+    """Open a visit per new ``dwell_started`` (unless its end is stored already), close one per new ``dwell`` or
+    confirmed ``pass_by``: a pass-by left open would show as dwelling now until ``open_visit_max_s``."""
     for part in chunks(closed):
         conn.execute(f"DELETE FROM open_visits WHERE visit_key IN ({placeholders(len(part))})", part)
     if not started:
@@ -116,7 +117,8 @@ def _update_open_visits(conn: SqlConnection, closed: Sequence[str], started: Seq
 
 
 def _finished_visits(conn: SqlConnection, started: Sequence[DwellStartedEvent]) -> set[tuple[str, str, str, float]]:
-    """Keys of the stored dwells among the visits ``started`` opens (a dwell that arrived first closes its start)."""
+    """Keys of the stored ends (dwell, pass_by) of the visits ``started`` opens (an end that arrived first closes
+    its start)."""
     by_store: dict[str, set[str]] = defaultdict(set)
     for event in started:
         by_store[event.store_id].add(event.shopper_id)
@@ -124,7 +126,7 @@ def _finished_visits(conn: SqlConnection, started: Sequence[DwellStartedEvent]) 
     for store_id, shoppers in by_store.items():
         for part in chunks(sorted(shoppers)):
             rows = conn.query(
-                "SELECT shopper_id, zone_id, ts_start FROM events WHERE type = 'dwell' AND store_id = ? "
+                "SELECT shopper_id, zone_id, ts_start FROM events WHERE type IN ('dwell', 'pass_by') AND store_id = ? "
                 f"AND shopper_id IN ({placeholders(len(part))})",
                 (store_id, *part),
             )

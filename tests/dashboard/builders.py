@@ -8,6 +8,7 @@ from vision.events.contract import (
     CameraStatusEvent,
     DwellEvent,
     DwellStartedEvent,
+    PassByEvent,
     PickupEvent,
     PutbackEvent,
     ShelfSpot,
@@ -33,6 +34,14 @@ def dwell(*, shopper: str, zone: str, shelf: str | None, start: float, seconds: 
     return DwellEvent(event_id=eid, store_id=store, camera_id=camera, ts=start + seconds, confidence=0.9,
                       shopper_id=shopper, ts_start=start, ts_end=start + seconds, zone_id=zone, shelf_id=shelf,
                       dwell_s=seconds)  # fmt: skip
+
+
+def pass_by(*, shopper: str, zone: str, shelf: str | None, start: float, seconds: float, confirmed: bool = True,
+            camera: str = "cam1", store: str = STORE) -> PassByEvent:  # fmt: skip
+    eid = event_id_for(store_id=store, camera_id=camera, type="pass_by", shopper_id=shopper, ts_start=start, extra=zone)
+    return PassByEvent(event_id=eid, store_id=store, camera_id=camera, ts=start + seconds, confidence=1.0,
+                       shopper_id=shopper, ts_start=start, ts_end=start + seconds, zone_id=zone, shelf_id=shelf,
+                       dwell_s=seconds, confirmed=confirmed)  # fmt: skip
 
 
 def touch(*, shopper: str, zone: str, shelf: str, start: float, camera: str = "cam1", store: str = STORE) -> TouchEvent:

@@ -117,7 +117,8 @@ def test_hourly_series_marks_the_outage_as_a_gap_not_zero(client: TestClient, lo
     params = {"since": T0 - HOUR, "until": T0 + 6 * HOUR, "granularity": "hour"}
     points = client.get("/api/v1/stores/store-1/shelves/shelf-B/series", params=params).json()["points"]
     assert [p["start"] for p in points] == [T0 - HOUR, T0, T0 + HOUR, T0 + 2 * HOUR]  # none after now (19:00)
-    assert [p["coverage"] for p in points] == [pytest.approx(60 / 3600), 0.5, 0.0, 1.0]
+    # 15:00-16:00: only the minute since the store's first status (15:59) counts, and it was up then.
+    assert [p["coverage"] for p in points] == [1.0, 0.5, 0.0, 1.0]
     assert [p["gap"] for p in points] == [False, False, True, False]
     assert points[2]["figures"] is None
     assert [p["figures"]["visits"] for p in points if p["figures"]] == [0, 2, 1]
@@ -127,8 +128,10 @@ def test_hourly_series_marks_the_outage_as_a_gap_not_zero(client: TestClient, lo
 @pytest.mark.parametrize(
     ("tz", "expected_start", "expected_coverage"),
     [
-        ("UTC", T0 - 16 * HOUR, (1860 + 3600) / (19 * 3600)),  # up 15:59-16:30 and 18:00-19:00 of 19 h so far
-        ("America/New_York", T0 - 12 * HOUR, (1860 + 3600) / (15 * 3600)),  # the local day began at 04:00 UTC
+        # Up 15:59-16:30 and 18:00-19:00 of the 3 h 1 min since the store's first status (15:59): the hours of
+        # the day before it are unknown, not down, whenever the local day began (04:00 UTC in New York).
+        ("UTC", T0 - 16 * HOUR, (1860 + 3600) / (3 * 3600 + 60)),
+        ("America/New_York", T0 - 12 * HOUR, (1860 + 3600) / (3 * 3600 + 60)),
     ],
 )
 def test_daily_series_in_a_time_zone(

@@ -1,6 +1,6 @@
 """The v1 event contract: what the edge pipeline emits and the dashboard and analysts consume.
 
-Every event is a frozen pydantic model that forbids unknown fields. The six event types form one
+Every event is a frozen pydantic model that forbids unknown fields. The seven event types form one
 discriminated union, `Event`, keyed on the ``type`` field; `vision.events.codec` turns it into JSON and
 msgpack and back, and `render_events_schema` renders the JSON Schema committed as
 ``docs/events.schema.json``. ``docs/events.md`` is the prose version of this module.
@@ -27,14 +27,14 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, model_validator
 
-SCHEMA_VERSION: Final = "1.1"
+SCHEMA_VERSION: Final = "1.2"
 """The contract version this module writes. A string "MAJOR.MINOR": additive changes bump MINOR.
-1.1 added ``reach_source`` to ``touch``, ``pickup`` and ``putback``."""
+1.1 added ``reach_source`` to ``touch``, ``pickup`` and ``putback``; 1.2 added the ``pass_by`` event."""
 
-SUPPORTED_SCHEMA_VERSIONS: Final[tuple[str, ...]] = ("1.0", SCHEMA_VERSION)
+SUPPORTED_SCHEMA_VERSIONS: Final[tuple[str, ...]] = ("1.0", "1.1", SCHEMA_VERSION)
 """Versions this reader decodes. Anything else is rejected, never guessed at."""
 
-SchemaVersion = Literal["1.0", "1.1"]
+SchemaVersion = Literal["1.0", "1.1", "1.2"]
 """The ``schema_version`` values this module reads."""
 
 ReachSource = Literal["pose", "motion"]
@@ -52,7 +52,7 @@ DWELL_TOLERANCE_S: Final = 1e-3
 TIMESTAMP_TOLERANCE_S: Final = 1e-6
 """How far ``ts`` may differ from ``ts_end`` on interval events: the contract's time resolution."""
 
-EventType = Literal["dwell", "dwell_started", "touch", "pickup", "putback", "camera_status"]
+EventType = Literal["dwell", "dwell_started", "pass_by", "touch", "pickup", "putback", "camera_status"]
 """The ``type`` discriminator values of v1."""
 
 EVENT_TYPES: Final[tuple[str, ...]] = get_args(EventType)
@@ -168,7 +168,7 @@ class DwellEvent(IntervalEvent):
     """A complete visit of one shopper to one zone, emitted when the visit ends.
 
     Entry was debounced, short occlusions within the exit grace period did not split the visit, and
-    visits shorter than the configured minimum are pass-bys, which are not emitted as dwells.
+    visits shorter than the configured minimum are pass-bys, emitted as `PassByEvent` (1.2), never as dwells.
     """
 
     type: Literal["dwell"] = "dwell"
@@ -214,6 +214,43 @@ class DwellStartedEvent(ShopperEvent):
     def _check_start(self) -> Self:
         if self.ts_start > self.ts:
             raise ValueError(f"ts_start: expected <= ts ({self.ts!r}), got {self.ts_start!r}")
+        return self
+
+
+class PassByEvent(IntervalEvent):
+    """A visit of one shopper to one zone that ended under the zone's minimum dwell: someone walked past.
+
+    Added in 1.2. It is the denominator of engagement (passers-by = visits + pass-bys), and when ``confirmed`` it
+    closes the visit its `DwellStartedEvent` (same shopper, zone and ts_start) opened, so live views stop
+    showing the shopper as dwelling the moment they walk on. It is never a dwell: scorers and rollups that count
+    visits must not count it.
+    """
+
+    type: Literal["pass_by"] = "pass_by"
+    zone_id: Identifier = Field(description="Zone passed through.")
+    shelf_id: Identifier | None = Field(
+        default=None, description="Shelf the standing zone belongs to, when it belongs to one."
+    )
+    dwell_s: Seconds = Field(
+        description="Seconds the shopper was inside, under the zone's minimum dwell; equals ts_end - ts_start "
+        "within 1 ms."
+    )
+    confirmed: Annotated[bool, Strict()] = Field(
+        description="True when the visit had lasted the entry debounce, so a dwell_started was sent for it "
+        "(this event closes that visit); false for a walk-through shorter than the debounce.",
+    )
+
+    @model_validator(mode="after")
+    def _check_pass_by(self) -> Self:
+        if self.schema_version in ("1.0", "1.1"):
+            raise ValueError(f'type: pass_by was added in schema_version 1.2; a "{self.schema_version}" event '
+                             "cannot be one")  # fmt: skip
+        expected = self.ts_end - self.ts_start
+        if not math.isclose(self.dwell_s, expected, rel_tol=0.0, abs_tol=DWELL_TOLERANCE_S):
+            raise ValueError(
+                f"dwell_s: expected ts_end - ts_start = {expected!r} (within {DWELL_TOLERANCE_S} s), "
+                f"got {self.dwell_s!r}"
+            )
         return self
 
 
@@ -288,7 +325,7 @@ class CameraStatusEvent(EventBase):
     )
 
 
-AnyEvent = DwellEvent | DwellStartedEvent | TouchEvent | PickupEvent | PutbackEvent | CameraStatusEvent
+AnyEvent = DwellEvent | DwellStartedEvent | PassByEvent | TouchEvent | PickupEvent | PutbackEvent | CameraStatusEvent
 """Any v1 event model, as a plain union (``isinstance(x, EventBase)`` tells an event from anything else)."""
 
 Event = Annotated[AnyEvent, Field(discriminator="type")]
@@ -298,6 +335,7 @@ EVENT_MODELS: Final[Mapping[str, type[EventBase]]] = MappingProxyType(
     {
         "dwell": DwellEvent,
         "dwell_started": DwellStartedEvent,
+        "pass_by": PassByEvent,
         "touch": TouchEvent,
         "pickup": PickupEvent,
         "putback": PutbackEvent,

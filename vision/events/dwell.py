@@ -5,8 +5,9 @@ anchor (``vision.zones.Anchor``: the foot point by default, where a standing sho
 centre; or more than half of the box). It is confirmed once it has lasted ``entry_debounce_s`` (a
 ``dwell_started`` event), and it ends when the track has not been seen inside for ``exit_grace_s``: a shopper
 hidden behind another, or missed by the detector for a moment, keeps the visit. The visit's end is the last
-time the shopper was seen inside. A visit shorter than ``min_dwell_s`` is a pass-by: counted per zone, never
-emitted as a dwell.
+time the shopper was seen inside. A visit shorter than ``min_dwell_s`` (or never confirmed) is a pass-by:
+counted per zone and emitted as a ``pass_by`` event (contract 1.2), never as a dwell. A confirmed pass-by's event
+closes the visit its ``dwell_started`` opened, so live views stop showing the shopper the moment they walk on.
 
 Tracker fragments: when a track vanishes inside a zone and a new track appears where it was within
 ``exit_grace_s``, the new track continues the visit (one dwell, under the first track's shopper id). Only a
@@ -33,13 +34,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from vision.detections import FloatArray, FrameDetections
-from vision.events.contract import DwellEvent, DwellStartedEvent
+from vision.events.contract import DwellEvent, DwellStartedEvent, PassByEvent
 from vision.events.ids import event_id_for, shopper_id_for
 from vision.zones import Anchor, Zone, anchor_points
 
 MIN_CONFIDENCE = 0.5  # a visit bridged mostly by the grace period is still reported, with this floor
 ADOPT_MAX_GAP_HEIGHTS = 0.75  # a new track this close (in box heights) to a vanished one continues its visit
 ALIAS_FORGET_S = 60.0
+
+
+VisitEvent = DwellStartedEvent | DwellEvent | PassByEvent
+"""What the dwell lifecycle emits."""
 
 
 @dataclass(frozen=True)
@@ -119,9 +124,7 @@ class DwellTracker:
         """Visits not yet closed (bounded by tracks x zones; closed visits are deleted)."""
         return len(self._visits)
 
-    def update(
-        self, tracks: FrameDetections, t: float, feet_hidden: Sequence[bool] | None = None
-    ) -> list[DwellStartedEvent | DwellEvent]:
+    def update(self, tracks: FrameDetections, t: float, feet_hidden: Sequence[bool] | None = None) -> list[VisitEvent]:
         """Advance to time ``t`` (UTC epoch seconds) with this frame's tracks; returns the events due.
 
         ``feet_hidden[i]`` (`vision.events.feet.FeetVisibility`) says row i's box is cut short from below by
@@ -132,7 +135,7 @@ class DwellTracker:
             raise ValueError("DwellTracker.update needs tracks (FrameDetections with tracker_id)")
         dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
         self._last_t = t
-        events: list[DwellStartedEvent | DwellEvent] = []
+        events: list[VisitEvent] = []
         ids = [self._alias.get(track_id, track_id) for track_id in tracks.tracker_id.tolist()]
         newborn = self._note_sightings(tracks.tracker_id.tolist(), t)
         heights = (tracks.xyxy[:, 3] - tracks.xyxy[:, 1]).tolist()
@@ -212,21 +215,17 @@ class DwellTracker:
             self._alias.pop(track_id, None)
             self._alias_seen.pop(track_id, None)
 
-    def flush(self, t: float | None = None) -> list[DwellEvent]:
-        """Close every open visit (end of stream) at its last time inside; returns the dwells among them."""
-        events = []
+    def flush(self, t: float | None = None) -> list[DwellEvent | PassByEvent]:
+        """Close every open visit (end of stream) at its last time inside; returns their dwells and pass-bys."""
+        events: list[DwellEvent | PassByEvent] = []
         for (track_id, zone_id), visit in list(self._visits.items()):
             floor = next(f for f in self.zones if f.zone.zone_id == zone_id)
-            event = self._close(floor, track_id, visit)
-            if event is not None:
-                events.append(event)
+            events.append(self._close(floor, track_id, visit))
         self._visits.clear()
         return sorted(events, key=lambda event: event.ts)
 
-    def _advance_zone(
-        self, floor: FloorZone, seen: set[int], t: float, dt: float
-    ) -> list[DwellStartedEvent | DwellEvent]:
-        events: list[DwellStartedEvent | DwellEvent] = []
+    def _advance_zone(self, floor: FloorZone, seen: set[int], t: float, dt: float) -> list[VisitEvent]:
+        events: list[VisitEvent] = []
         zone_id = floor.zone.zone_id
         for key in [k for k in self._visits if k[1] == zone_id]:
             track_id, visit = key[0], self._visits[key]
@@ -239,9 +238,7 @@ class DwellTracker:
             grace = max(floor.rule.exit_grace_s, floor.rule.hidden_grace_s) if vanished else floor.rule.exit_grace_s
             if t - visit.last_inside > grace:
                 del self._visits[key]
-                closed = self._close(floor, track_id, visit)
-                if closed is not None:
-                    events.append(closed)
+                events.append(self._close(floor, track_id, visit))
         return events
 
     def _visit_fields(self, kind: str, floor: FloorZone, track_id: int, visit: _Visit) -> dict[str, object]:
@@ -261,11 +258,15 @@ class DwellTracker:
         fields = self._visit_fields("dwell_started", floor, track_id, visit)
         return DwellStartedEvent.model_validate({**fields, "ts": t, "confidence": 1.0})
 
-    def _close(self, floor: FloorZone, track_id: int, visit: _Visit) -> DwellEvent | None:
+    def _close(self, floor: FloorZone, track_id: int, visit: _Visit) -> DwellEvent | PassByEvent:
         dwell_s = visit.last_inside - visit.entered_at
         if not visit.confirmed or dwell_s < floor.rule.min_dwell_s:
             self.pass_bys[floor.zone.zone_id] += 1
-            return None
+            fields = self._visit_fields("pass_by", floor, track_id, visit)
+            return PassByEvent.model_validate(
+                {**fields, "ts": visit.last_inside, "ts_end": visit.last_inside, "confidence": 1.0,
+                 "dwell_s": dwell_s, "confirmed": visit.confirmed}
+            )  # fmt: skip
         occluded = min(visit.occluded_at_last_inside, dwell_s)
         fields = self._visit_fields("dwell", floor, track_id, visit)
         confidence = max(MIN_CONFIDENCE, 1.0 - occluded / dwell_s) if dwell_s > 0 else 1.0

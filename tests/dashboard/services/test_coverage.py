@@ -83,7 +83,8 @@ def test_the_widest_windows_give_the_figures_of_the_days_with_data(loaded: Store
     assert {k: v.counts for k, v in wide.items()} == {k: v.counts for k, v in day.items()}
     (cam1,) = [r for r in camera_reports(loaded, store_id="store-1", window=TimeWindow(0, MAX_EPOCH_S), now=NOW)
                if r.camera_id == "cam1"]  # fmt: skip
-    assert cam1.online_share == pytest.approx((NOW - (T0 - 60)) / NOW)  # online from T0-60 to now, of 1970..now
+    assert cam1.online_share == pytest.approx(1.0)  # online from T0-60 (the first status) to now; before: unknown
+    assert cam1.known_since == T0 - 60
 
 
 def test_a_camera_whose_edge_stopped_beating_is_unknown_after_its_last_beat(loaded: Store) -> None:

@@ -182,6 +182,16 @@ def test_camera_log_includes_the_status_in_force_at_the_window_start(any_store: 
     ]
 
 
+def test_first_status_is_the_earliest_of_any_camera_of_the_store(any_store: Store) -> None:
+    """Coverage counts from here (before it the cameras' state is unknown), whatever order statuses arrive in."""
+    assert any_store.first_status_ts("store-1") is None
+    any_store.ingest([e for e in ALL_EVENTS if e.type == "camera_status"][::-1], [], received_at=T0)
+    any_store.ingest([b.camera_status(camera="cam9", ts=T0 - 7200, status="offline", store="store-2")], [],
+                     received_at=T0)  # fmt: skip
+    assert any_store.first_status_ts("store-1") == T0 - 60
+    assert any_store.first_status_ts("store-2") == T0 - 7200
+
+
 def test_open_visits_close_when_their_dwell_arrives_before_or_after(any_store: Store) -> None:
     started = b.dwell_started(shopper="s9", zone="za", shelf="shelf-A", start=T0)
     finished = b.dwell(shopper="s9", zone="za", shelf="shelf-A", start=T0, seconds=9.0)
@@ -191,6 +201,26 @@ def test_open_visits_close_when_their_dwell_arrives_before_or_after(any_store: S
     assert [v.shopper_id for v in any_store.open_visits("store-1", confirmed_since=0)] == ["s9"]
     any_store.ingest([finished, late_started], [], received_at=T0)
     assert any_store.open_visits("store-1", confirmed_since=0) == []
+
+
+def test_pass_bys_are_counted_once_and_close_their_visit_in_any_order(any_store: Store) -> None:
+    """A confirmed pass-by ends its dwell_started's visit (no "dwelling now" for 30 minutes) and is counted once."""
+    started = b.dwell_started(shopper="p1", zone="za", shelf="shelf-P", start=T0)
+    passed = b.pass_by(shopper="p1", zone="za", shelf="shelf-P", start=T0, seconds=3.0)
+    early_pass = b.pass_by(shopper="p2", zone="za", shelf="shelf-P", start=T0 + 5, seconds=2.5)
+    late_started = b.dwell_started(shopper="p2", zone="za", shelf="shelf-P", start=T0 + 5)
+    walk_through = b.pass_by(shopper="p3", zone="za", shelf="shelf-P", start=T0 + 9, seconds=0.4, confirmed=False)
+    stays = b.dwell_started(shopper="p4", zone="za", shelf="shelf-P", start=T0 + 20)
+    any_store.ingest([started, early_pass, stays], [], received_at=T0)
+    assert sorted(v.shopper_id for v in any_store.open_visits("store-1", confirmed_since=0)) == ["p1", "p4"]
+    any_store.ingest([passed, late_started, walk_through, passed, early_pass], [], received_at=T0)  # resent too
+    assert [v.shopper_id for v in any_store.open_visits("store-1", confirmed_since=0)] == ["p4"]
+    counts = _totals(any_store)["shelf-P"]
+    assert (counts.passbys, counts.entries, counts.visits, sum(counts.dwell_hist)) == (3, 3, 0, 0)
+    by_zone = _totals(any_store, RollupQuery("store-1", 60, T0 - HOUR, T0 + HOUR, group_by="zone"))
+    assert by_zone["za"].passbys == 3
+    stored = any_store.events(EventFilter(store_id="store-1", types=("pass_by",)), after=None, limit=10)
+    assert sorted(from_json(e.payload).shopper_id for e in stored) == ["p1", "p2", "p3"]  # type: ignore[union-attr]
 
 
 def test_feed_pages_are_stable_filtered_and_complete(any_store: Store) -> None:

@@ -17,6 +17,7 @@ from vision.events.contract import (
     DwellEvent,
     DwellStartedEvent,
     Event,
+    PassByEvent,
     PickupEvent,
     PutbackEvent,
     ShelfSpot,
@@ -51,6 +52,16 @@ _SAMPLE_FIELDS: dict[str, dict[str, Any]] = {
         "ts_start": T0,
         "zone_id": "aisle-3-front",
         "shelf_id": "shelf-3",
+    },
+    "pass_by": {
+        "ts": T0 + 3.5,
+        "shopper_id": "cam1-43",
+        "ts_start": T0,
+        "ts_end": T0 + 3.5,
+        "zone_id": "aisle-3-front",
+        "shelf_id": "shelf-3",
+        "dwell_s": 3.5,
+        "confirmed": True,
     },
     "touch": {
         "ts": T0 + 4.0,
@@ -171,6 +182,19 @@ def dwell_started_events(draw: st.DrawFn) -> DwellStartedEvent:
 
 
 @st.composite
+def pass_by_events(draw: st.DrawFn) -> PassByEvent:
+    interval = draw(_interval())
+    return PassByEvent(
+        **draw(_common()),
+        **interval,
+        zone_id=draw(ids),
+        shelf_id=draw(st.none() | ids),
+        dwell_s=interval["ts_end"] - interval["ts_start"],
+        confirmed=draw(st.booleans()),
+    )
+
+
+@st.composite
 def touch_events(draw: st.DrawFn) -> TouchEvent:
     return TouchEvent(
         **draw(_common()),
@@ -212,6 +236,7 @@ def camera_status_events(draw: st.DrawFn) -> CameraStatusEvent:
 STRATEGIES_BY_TYPE = {
     "dwell": dwell_events(),
     "dwell_started": dwell_started_events(),
+    "pass_by": pass_by_events(),
     "touch": touch_events(),
     "pickup": pickup_events(),
     "putback": putback_events(),

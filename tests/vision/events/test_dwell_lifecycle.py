@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from vision.detections import FrameDetections
-from vision.events.contract import DwellEvent, DwellStartedEvent
+from vision.events.contract import DwellEvent, DwellStartedEvent, PassByEvent
 from vision.events.dwell import DwellRule, DwellTracker, FloorZone
 from vision.zones import Zone
 
@@ -47,8 +47,37 @@ def test_visit_with_debounce_and_end_at_last_seen_inside() -> None:
 
 def test_short_visit_is_a_pass_by() -> None:
     machine, events = run([[(1, INSIDE_X)]] * 10 + [[(1, OUTSIDE_X)]] * 15)  # 2 s inside < 3 s minimum
-    assert [type(e) for e in events] == [DwellStartedEvent]
-    assert machine.pass_bys["floor-1"] == 1
+    assert [type(e) for e in events] == [DwellStartedEvent, PassByEvent]
+    started, passed = events
+    assert isinstance(started, DwellStartedEvent) and isinstance(passed, PassByEvent)
+    # It closes the visit its dwell_started opened: same shopper, zone and entry time.
+    assert (passed.shopper_id, passed.zone_id, passed.ts_start) == (started.shopper_id, started.zone_id, T0)
+    assert passed.confirmed and passed.shelf_id == "s1" and passed.schema_version == "1.2"
+    assert passed.ts_end == T0 + 9 / 5 and abs(passed.dwell_s - 9 / 5) < 1e-6 < RULE.min_dwell_s - passed.dwell_s
+    assert passed.event_id not in {started.event_id} and machine.pass_bys["floor-1"] == 1 and machine.open_visits == 0
+
+
+def test_walk_through_shorter_than_the_debounce_is_an_unconfirmed_pass_by() -> None:
+    _, events = run([[(1, INSIDE_X)]] * 3 + [[(1, OUTSIDE_X)]] * 15)  # 0.4 s inside < 1 s debounce
+    (passed,) = events
+    assert isinstance(passed, PassByEvent) and not passed.confirmed and abs(passed.dwell_s - 0.4) < 1e-6
+
+
+def test_a_visit_at_the_minimum_dwell_is_a_dwell_not_a_pass_by() -> None:
+    machine, events = run([[(1, INSIDE_X)]] * 16 + [[(1, OUTSIDE_X)]] * 15)  # 3.0 s inside = the 3 s minimum
+    assert [type(e) for e in events] == [DwellStartedEvent, DwellEvent]
+    assert machine.pass_bys["floor-1"] == 0
+
+
+def test_pass_by_ids_are_stable_across_runs() -> None:
+    script = [[(1, INSIDE_X)]] * 10 + [[(1, OUTSIDE_X)]] * 15
+    assert [e.event_id for e in run(script)[1]] == [e.event_id for e in run(script)[1]]  # type: ignore[attr-defined]
+
+
+def test_visits_open_at_the_end_of_the_stream_close_as_pass_bys_or_dwells() -> None:
+    _, events = run([[(1, INSIDE_X), (2, INSIDE_X + 60)]] * 10 + [[(2, INSIDE_X + 60)]] * 20)
+    kinds = sorted((e.shopper_id, type(e).__name__) for e in events if not isinstance(e, DwellStartedEvent))
+    assert kinds == [("cam1-1", "PassByEvent"), ("cam1-2", "DwellEvent")]
 
 
 def test_occlusion_within_grace_keeps_one_visit() -> None:

@@ -154,12 +154,13 @@ BAD_PAYLOADS: list[tuple[str, Any, str]] = [
     (
         "unknown-type",
         _valid_wire(type="dwel"),
-        "unknown event type 'dwel'; expected one of dwell, dwell_started, touch, pickup, putback, camera_status",
+        "unknown event type 'dwel'; expected one of dwell, dwell_started, pass_by, touch, pickup, putback, "
+        "camera_status",
     ),
     ("non-str-type", _valid_wire(type=3), "unknown event type 3"),
     ("missing-type", _without("type"), "missing field 'type'; expected one of dwell"),
     ("unknown-major-version", _valid_wire(schema_version="2.0"), "unknown schema_version '2.0'"),
-    ("newer-minor-version", _valid_wire(schema_version="1.2"), "upgrade readers before writers"),
+    ("newer-minor-version", _valid_wire(schema_version="1.3"), "upgrade readers before writers"),
     ("numeric-version", _valid_wire(schema_version=1.0), "unknown schema_version 1.0; this reader supports"),
     ("missing-version", _without("schema_version"), "missing field 'schema_version'"),
     ("missing-field", _without("zone_id"), "invalid dwell event: zone_id: missing (required)"),

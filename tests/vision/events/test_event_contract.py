@@ -25,6 +25,7 @@ from vision.events.contract import (
     Event,
     EventBase,
     EventType,
+    PassByEvent,
     PickupEvent,
     ShelfSpot,
     render_events_schema,
@@ -50,13 +51,31 @@ def test_event_types_models_and_discriminators_agree() -> None:
 
 
 def test_every_model_writes_the_current_schema_version_and_reads_every_supported_one() -> None:
-    assert SUPPORTED_SCHEMA_VERSIONS == ("1.0", "1.1") and SCHEMA_VERSION == "1.1"
+    assert SUPPORTED_SCHEMA_VERSIONS == ("1.0", "1.1", "1.2") and SCHEMA_VERSION == "1.2"
     for event_type in EVENT_TYPES:
         event = sample_event(event_type)
         assert event.schema_version == SCHEMA_VERSION
         assert get_args(EventBase.model_fields["schema_version"].annotation) == SUPPORTED_SCHEMA_VERSIONS
+        if event_type == "pass_by":
+            continue  # added in 1.2: test_pass_by_is_a_1_2_event
         older = type(event).model_validate({**event.model_dump(), "schema_version": "1.0"})
         assert older.schema_version == "1.0"
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_pass_by_is_a_1_2_event(version: str) -> None:
+    """An edge before 1.2 never sent a pass_by, so one claiming to be older is malformed, not guessed at."""
+    data = to_dict(sample_event("pass_by"))
+    assert from_json(json.dumps({**data, "event_id": str(data["event_id"])})).type == "pass_by"
+    with pytest.raises(ValidationError, match=r"pass_by was added in schema_version 1\.2"):
+        PassByEvent.model_validate({**sample_event("pass_by").model_dump(), "schema_version": version})
+
+
+def test_pass_by_duration_must_match_its_interval() -> None:
+    with pytest.raises(ValidationError, match=r"dwell_s: expected ts_end - ts_start = 3\.5"):
+        sample_event("pass_by", dwell_s=12.0)
+    with pytest.raises(ValidationError, match="confirmed"):
+        sample_event("pass_by", confirmed="yes")
 
 
 @pytest.mark.parametrize("event_type", ["touch", "pickup", "putback"])
@@ -139,7 +158,12 @@ INVALID: list[tuple[str, str, dict[str, Any], str]] = [
         "pickup_event_id\n  Input should be a valid UUID",
     ),
     ("wrong-type-tag", "pickup", {"type": "putback"}, "type\n  Input should be 'pickup'"),
-    ("unknown-version", "pickup", {"schema_version": "1.2"}, "schema_version\n  Input should be '1.0' or '1.1'"),
+    (
+        "unknown-version",
+        "pickup",
+        {"schema_version": "1.3"},
+        "schema_version\n  Input should be '1.0', '1.1' or '1.2'",
+    ),
     (
         "interval-reversed",
         "touch",
@@ -320,7 +344,7 @@ def test_docs_examples_use_the_documented_event_ids() -> None:
         extra: str
         if isinstance(event, CameraStatusEvent):
             shopper_id, ts_start, extra = "", event.ts, event.status
-        elif isinstance(event, DwellEvent | DwellStartedEvent):
+        elif isinstance(event, DwellEvent | DwellStartedEvent | PassByEvent):
             shopper_id, ts_start, extra = event.shopper_id, event.ts_start, event.zone_id
         else:
             spot = f"/{event.spot.spot_id}" if event.spot is not None else ""

@@ -82,3 +82,13 @@ def test_shopper_mapping_uses_track_numbers() -> None:
     pred = [dwell("cam1-7", 0, 10), dwell("cam1-9", 0, 10)]
     assert shopper_mapping({7: 1}, truth, pred) == {"cam1-7": "gt-1"}
     assert track_id_of("cam1-42") == 42 and track_id_of("nobody") is None
+
+
+def test_a_predicted_pass_by_is_never_scored_as_a_dwell() -> None:
+    """Contract 1.2's pass_by spans a visit like a dwell does: the scorer must not take one for the other."""
+    truth = [dwell("gt-1", 0, 10)]
+    passed = sample_event("pass_by", shopper_id="cam-7", zone_id="floor-1", ts_start=T0, ts_end=T0 + 10, ts=T0 + 10,
+                          dwell_s=10.0)  # fmt: skip
+    scores = score_events(truth, [passed])
+    assert (scores.by_type["dwell"].true_positives, scores.by_type["dwell"].false_negatives) == (0, 1)
+    assert "pass_by" not in scores.by_type
