@@ -16,6 +16,7 @@ from dashboard.services.feed_format import ARROW_SCHEMA, parse_csv
 from dashboard.storage.base import Store
 from tests.dashboard import builders as b
 from tests.dashboard.scenario import ALL_EVENTS, HOUR, T0
+from vision.events.contract import SCHEMA_VERSION
 
 FEEDS = ["/api/v1/events", "/api/v1/events.ndjson", "/api/v1/events.csv", "/api/v1/events.parquet"]
 WINDOWED_API = [
@@ -195,7 +196,7 @@ def test_csv_cells_are_typed_text_quoted_booleans_true_false(client: TestClient,
     header, *rows = text.split("\r\n")[:-1]
     assert header.startswith("event_id,schema_version,type,")  # names are not quoted: the header is plain
     putback = next(r for r in rows if '"putback"' in r)
-    assert putback.startswith('"') and ',"1.1","putback","store-1","cam1",' in putback
+    assert putback.startswith('"') and f',"{SCHEMA_VERSION}","putback","store-1","cam1",' in putback
     assert ",false," in putback and "False" not in text and "True" not in text
     status = next(r for r in rows if '"camera_status"' in r and '"online"' in r)
     assert status.endswith(',"online","",5.0')  # the empty reason is text (quoted), absent fields are null
@@ -212,7 +213,7 @@ def test_the_csv_read_with_its_documented_types_is_the_parquet_export(client: Te
     from_parquet = pq.read_table(io.BytesIO(client.get("/api/v1/events.parquet").content))
     assert from_csv.schema == ARROW_SCHEMA
     assert from_csv.to_pylist() == from_parquet.to_pylist()
-    assert set(from_csv.column("schema_version").to_pylist()) == {"1.1"}
+    assert set(from_csv.column("schema_version").to_pylist()) == {SCHEMA_VERSION}
     assert parse_csv(csv_bytes.decode()) == sorted(ALL_EVENTS, key=lambda e: (e.ts, str(e.event_id)))
 
 
