@@ -108,8 +108,8 @@ def _take_trailing_comment(node: Any) -> Any:
 def _camera(data: Any, camera_id: str) -> CommentedMap:
     cameras = data.get("cameras") if isinstance(data, dict) else None
     for camera in cameras if isinstance(cameras, list) else []:
-        if isinstance(camera, dict) and camera.get("id") == camera_id:
-            return camera  # type: ignore[no-any-return]
+        if isinstance(camera, CommentedMap) and camera.get("id") == camera_id:
+            return camera
     raise ZoneEditError(f"the config has no camera {camera_id!r}")
 
 

@@ -25,6 +25,8 @@ WHOLE_FRAME = ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))
 UNKNOWN_TILE_PX = 16
 """Side of the checkerboard squares drawn where the picture is unknown, frame pixels."""
 UNKNOWN_SHADES = (96, 128)
+MAX_WORK_WIDTH_PX = 960
+"""The picture is learned at full resolution up to this width, at a lower one above it (cost per frame)."""
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,15 @@ class ShopperFreePicture:
 
     Args:
         frame_size: (height, width) of the camera's frames, pixels.
-        settings: The shelf model's tuning (``scale`` sets the picture's working resolution).
+        settings: The shelf model's tuning; by default its own, at full resolution up to ``MAX_WORK_WIDTH_PX``
+            wide (``scale`` sets the picture's working resolution).
     """
 
     def __init__(self, frame_size: tuple[int, int], settings: ShelfStateSettings | None = None) -> None:
         self.frame_size = frame_size
         zone = Zone.from_normalised("camera", "shelf", WHOLE_FRAME, frame_size)
+        if settings is None:
+            settings = ShelfStateSettings(scale=min(1.0, MAX_WORK_WIDTH_PX / max(1, frame_size[1])))
         self.state = ShelfState(zone, settings)
         self.frames = 0
 
