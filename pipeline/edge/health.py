@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from pipeline.edge.zones_page import MAX_BODY_BYTES, ZonesPage
+from pipeline.edge.zones_page import MAX_BODY_BYTES, ZONES_HEADERS, ZonesPage
 
 logger = logging.getLogger(__name__)
 
@@ -127,10 +127,16 @@ class HealthServer:
                 if not 0 <= length <= MAX_BODY_BYTES:
                     self._reply(413, b"Content-Length must be a number of bytes up to 1000000\n", "text/plain")
                     return
-                body = self.rfile.read(length) if length else b""
+                signed_in = zones.authorised(self.headers.get("Authorization"))
+                body = self.rfile.read(length) if length and signed_in else b""  # strangers' bodies go unread
                 headers = {name.lower(): value for name, value in self.headers.items()}
-                reply = zones.handle(method, path, headers, body)
-                self._reply(reply.code, reply.body, reply.content_type, reply.headers)
+                try:
+                    reply = zones.handle(method, path, headers, body)
+                except Exception:  # the request boundary: one bad request never stops the server
+                    logger.exception("zones page: %s %s failed", method, path)
+                    self._reply(500, b"the zones page failed; see the edge's log\n", "text/plain")
+                    return
+                self._reply(reply.code, reply.body, reply.content_type, {**ZONES_HEADERS, **reply.headers})
 
             def _reply(self, code: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
                 self.send_response(code)

@@ -45,6 +45,13 @@ USER = "installer"
 REALM = "shelfsight zones"
 MAX_BODY_BYTES = 1_000_000
 RESTART_NOTE = "restart the edge (`shelfsight edge run`) for the stages to use the new zones"
+ZONES_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+"""On every zones reply: no other site may frame the page (and trick an installer into dragging zones)."""
 _DRAFTS = TypeAdapter(list[ZoneDraft])
 _PICTURE = re.compile(r"^/zones/picture/([^/]+)\.png$")
 _ZONES = re.compile(r"^/zones/api/cameras/([^/]+)/zones$")

@@ -84,6 +84,9 @@ def test_nothing_under_zones_answers_without_the_boxs_credentials(box: tuple[str
     assert config.read_bytes() == before
     code, headers, picture = _request(url + "/zones/picture/endcap-cam.png")
     assert code == 200 and headers["Content-Type"] == "image/png" and picture.startswith(b"\x89PNG")
+    code, headers, page = _request(url + "/zones")
+    assert code == 200 and b'<svg id="overlay"' in page
+    assert headers["X-Frame-Options"] == "DENY"  # no other site may frame it
     assert _request(url + "/zones/picture/..%2Fstore.yaml.png")[0] == 404  # only configured camera ids
     assert _request(url + "/zones/picture/aisle-cam.png")[0] == 404  # configured, but no picture yet
 
