@@ -23,10 +23,13 @@ from vision.shopper_free import ShopperFreePicture
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_EVERY_S = 0.5
-"""Seconds of frame time between frames taken into the picture: enough to see a pixel settle, cheap."""
+SAMPLE_EVERY_S = 1.0
+"""Seconds of frame time between frames taken into the picture: a pixel still in two samples in a row has settled
+(the shelf model's ``settle_s``, 0.6 s), and the stage spends tens of milliseconds a second on it."""
 WRITE_EVERY_S = 10.0
 """Seconds of frame time between writes of the file."""
+PNG_COMPRESSION = 1
+"""zlib level: fast; the file stays on the box."""
 FIRST_WRITE_AFTER_S = 2.0
 """The first write comes this soon, so a new box shows a picture at once."""
 
@@ -80,7 +83,7 @@ class ZonePictureWriter:
         temp = self.path.with_suffix(".png.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            ok, data = cv2.imencode(".png", picture.image)
+            ok, data = cv2.imencode(".png", picture.image, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
             if not ok:
                 raise OSError("PNG encoding failed")
             temp.write_bytes(data.tobytes())
