@@ -137,8 +137,8 @@ def apply_zones(text: str, camera_id: str, drafts: list[ZoneDraft]) -> str:
     kept = {entry["id"]: entry for entry in zones}
     trailing = _take_trailing_comment(zones)
     for draft in drafts:
-        if draft.id in kept:
-            _fill(kept[draft.id], draft)
+        if draft.id in kept:  # each kept zone takes one draft: a repeated id is appended, and config check says so
+            _fill(kept.pop(draft.id), draft)
         else:
             zones.append(_fill(CommentedMap(), draft))
     if trailing is not None and zones:  # the blank line and comment before the next section stay before it

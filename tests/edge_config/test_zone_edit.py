@@ -68,6 +68,15 @@ def test_a_bad_zone_is_refused_with_config_checks_messages_and_the_file_is_uncha
     assert all(p.path == str(config) and p.line is not None for p in problems)
 
 
+def test_a_repeated_id_is_refused_not_merged(config: Path, models_dir: Path) -> None:
+    before = config.read_bytes()
+    outline = [(0.1, 0.1), (0.2, 0.1), (0.2, 0.2)]
+    drafts = [ZoneDraft(id="endcap-shelf-top", kind="shelf", polygon=outline)] * 2
+    problems = save_zones(config, "endcap-cam", drafts, models_dir=models_dir)
+    assert any("endcap-shelf-top" in p.message for p in problems), problems
+    assert config.read_bytes() == before
+
+
 def test_an_unknown_camera_or_a_file_that_is_not_yaml_is_an_edit_error(config: Path) -> None:
     draft = ZoneDraft(id="z", kind="aisle", polygon=[(0.1, 0.1), (0.2, 0.1), (0.2, 0.2)])
     with pytest.raises(ZoneEditError, match="no camera 'nope'"):
