@@ -2,8 +2,8 @@
 
 It is the shelf model's stable picture (`vision.events.shelf_state.ShelfState`) stretched over the whole frame:
 a pixel is learned only after it has been in view and still for ``settle_s`` with no person box over it or beside
-it (boxes grown by ``occluder_margin_px``, ``head_room`` and ``border_px``). Pixels inside a person box are never
-copied from the frame, so the picture never shows a detected person; a spot that no frame showed free of people
+it (boxes grown by ``occluder_margin_px``, ``head_room`` and twice ``border_px``). Pixels inside a person box are
+never copied from the frame, so the picture never shows a detected person; a spot that no frame showed free of people
 stays *unknown* and is drawn as a grey checkerboard, not guessed.
 
 Like the shelf model it lives in the coordinates of the first frame, the coordinates zones are configured in.
@@ -73,6 +73,11 @@ class ShopperFreePicture:
         if frame.shape[:2] != self.frame_size:
             raise ValueError(f"frame is {frame.shape[:2]} pixels (h, w); this picture is {self.frame_size}")
         boxes = np.asarray(person_boxes, np.float32).reshape(-1, 4)
+        # Grown by the shelf model's border before it sees them: its first frame takes every pixel outside the
+        # boxes at once, and a box often misses a sleeve, a bag or a hand.
+        settings = self.state.settings
+        border = np.maximum(settings.border_px, settings.border_share * (boxes[:, 3] - boxes[:, 1]))
+        boxes = boxes + border[:, None] * np.array([-1, -1, 1, 1], np.float32)
         self.state.update(frame, boxes, t, find_arms=False)
         self.frames += 1
 

@@ -22,10 +22,14 @@ def _background() -> npt.NDArray[np.uint8]:
     return image
 
 
+SLEEVE_PX = 5
+"""The person reaches this far beyond the side of their box: detector boxes miss sleeves, bags and hands."""
+
+
 def _with_person(image: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]:
     frame = image.copy()
     x1, y1, x2, y2 = box
-    frame[y1:y2, x1:x2] = RED
+    frame[y1:y2, max(0, x1 - SLEEVE_PX) : x2 + SLEEVE_PX] = RED
     return frame
 
 
