@@ -50,3 +50,36 @@ def _draw_keypoints(image: npt.NDArray[np.uint8], keypoints: npt.NDArray[np.floa
         if score >= KEYPOINT_MIN_SCORE:
             colour = WRIST_COLOUR if k in COCO_WRISTS else KEYPOINT_COLOUR
             cv2.circle(image, (int(x), int(y)), 2 * thickness, colour, -1)
+
+
+ZONE_COLOURS = {"shelf": (0, 165, 255), "standing": (255, 160, 0), "aisle": (80, 200, 80),
+                "entrance": (200, 80, 200), "checkout": (60, 60, 230)}  # fmt: skip
+"""BGR outline colour per zone kind (the zones page uses the same ones)."""
+
+
+def draw_zones(
+    image: npt.NDArray[np.uint8], zones: Sequence[tuple[str, str, Sequence[tuple[float, float]]]]
+) -> npt.NDArray[np.uint8]:
+    """A copy of ``image`` with each zone's outline, a light fill and its id drawn on it.
+
+    Args:
+        image: The BGR picture.
+        zones: (zone id, kind, polygon) each, the polygon in normalised 0..1 image coordinates as configured.
+    """
+    height, width = image.shape[:2]
+    thickness = max(1, round(max(height, width) / 500))
+    outlines = [
+        (zone_id, ZONE_COLOURS.get(kind, BOX_COLOUR), kind,
+         np.round(np.asarray(polygon, np.float64) * (width, height)).astype(np.int32))
+        for zone_id, kind, polygon in zones
+    ]  # fmt: skip
+    fill = image.copy()
+    for _, colour, _, points in outlines:
+        cv2.fillPoly(fill, [points], colour)
+    out = np.asarray(cv2.addWeighted(fill, 0.2, image, 0.8, 0), np.uint8)
+    for zone_id, colour, kind, points in outlines:
+        cv2.polylines(out, [points], True, colour, thickness + 1)
+        x, y = int(points[:, 0].min()), int(points[:, 1].min())
+        cv2.putText(out, f"{zone_id} ({kind})", (x + 4, max(14, y + 16)), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.45 * thickness, colour, thickness)  # fmt: skip
+    return out

@@ -19,6 +19,7 @@ from pipeline.cli import (
     serve_cmd,
     synth_cmd,
     track_cmd,
+    zones_cmd,
 )
 from pipeline.logs import configure_logging
 
@@ -40,6 +41,7 @@ app.command("run-offline")(offline_cmd.run_offline_cmd)
 app.command("demo")(demo_cmd.demo)
 app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(synth_cmd.app, name="synth")
+app.add_typer(zones_cmd.app, name="zones")
 app.add_typer(serve_cmd.app)  # `serve` and the `tokens` group, merged at the top level
 
 

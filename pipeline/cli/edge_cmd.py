@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import urllib.error
 import urllib.request
@@ -49,6 +50,7 @@ def run(
     from edge_config.loader import check_config
     from pipeline.edge.health import HealthServer
     from pipeline.edge.supervisor import EdgeOptions, Supervisor
+    from pipeline.edge.zones_page import TOKEN_ENV, TOKEN_FILE, USER, ZonesPage, edge_token
 
     warnings: list[str] = []
     problems = check_config(config, models_dir=models_dir, warnings=warnings)
@@ -66,10 +68,17 @@ def run(
         supervisor = Supervisor(config, options)
     except (ModelNotFoundError, OSError) as exc:
         fail(exc, code=2)
-    health = HealthServer(supervisor.snapshot, port=health_port)
+    try:
+        token = edge_token(supervisor.spool_folder)
+    except OSError as exc:
+        fail(f"cannot keep the zones page's token in {supervisor.spool_folder}: {exc}", code=2)
+    zones = ZonesPage(supervisor.config_path, supervisor.spool_folder, token, models_dir=models_dir)
+    health = HealthServer(supervisor.snapshot, port=health_port, zones=zones)
     health.start()
+    password = f"${TOKEN_ENV}" if os.environ.get(TOKEN_ENV) else str(supervisor.spool_folder / TOKEN_FILE)
     typer.echo(f"edge: store {supervisor.config.store_id}, {len(supervisor.config.cameras)} camera(s); "
-               f"health {health.url}/metrics, status {health.url}/status", err=True)  # fmt: skip
+               f"health {health.url}/metrics, status {health.url}/status; "
+               f"zones {health.url}/zones (user {USER}, password in {password})", err=True)  # fmt: skip
 
     def _on_signal(_signum: int, _frame: FrameType | None) -> None:
         supervisor.request_stop()

@@ -53,6 +53,7 @@ from pipeline.edge.runtime import (
     start_process,
 )
 from pipeline.edge.snapshots import EventSnapshots
+from pipeline.edge.zone_pictures import ZonePictureWriter, picture_path
 from pipeline.logs import camera_logger
 from pipeline.offline import status_event
 from pipeline.spool import Spool, SpooledEvent, SpoolWriteError
@@ -114,6 +115,8 @@ class EventStage:
         if self.config.privacy.store_frames:  # audit frames on this box's disk only; see pipeline.edge.snapshots
             folder = self.spool_path.parent / "frames" / self.camera.id
             self.snapshots = EventSnapshots(folder, self.config.privacy)
+        # The shopper-free picture the zones page draws on: this box's disk only; see pipeline.edge.zone_pictures.
+        self.pictures = ZonePictureWriter(picture_path(self.spool_path.parent, self.camera.id))
         self._flush_pending()  # opens the spool
         if self.marks is not None:
             self._close_unclean_stop(self.marks)
@@ -159,6 +162,8 @@ class EventStage:
         if self.snapshots is not None:
             self.counters["audit_frames_total"] = self.snapshots.written
             self.counters["audit_frames_failed_total"] = self.snapshots.failed
+        self.counters["zone_pictures_total"] = self.pictures.written
+        self.counters["zone_pictures_failed_total"] = self.pictures.failed
         latencies = {**self.latency.quantiles("frame_to_spool"), **self.pose_latency.quantiles("pose")}
         self.heartbeat.maybe_send({**self.counters, **latencies}, force=force)
 
@@ -212,6 +217,7 @@ class EventStage:
         if self.snapshots is not None:
             self.snapshots.save(step.events, image, step.tracks)
         self._spool(step.events, origin_at=message.stamp.read_at)
+        self.pictures.offer(image, detections.xyxy, message.stamp.captured_at)  # every box the detector kept
         self.counters["frames_total"] += 1
         self.counters["tracks_active"] = len(step.tracks)
         if self.steps.pose is not None:

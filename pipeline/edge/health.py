@@ -6,6 +6,7 @@
     GET /status    The supervisor's snapshot as JSON (what ``shelfsight edge status`` prints).
     GET /healthz   200 when every stage that should run is running and the spool's disk has room, else 503
                    with the problems, one a line (see `problems`).
+    /zones...      The zones page, when the server is given one (`pipeline.edge.zones_page`): signed-in only.
 
 It listens on loopback by default: metrics name cameras and stores, nothing more, but a box need not
 expose them to the shop floor's network.
@@ -24,6 +25,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from pipeline.edge.zones_page import MAX_BODY_BYTES, ZONES_HEADERS, ZonesPage
 
 logger = logging.getLogger(__name__)
 
@@ -86,14 +89,18 @@ def healthy(state: dict[str, Any]) -> bool:
 class HealthServer:
     """Serves the endpoints above from a thread; ``port`` 0 picks a free one (see ``.port`` after start)."""
 
-    def __init__(self, snapshot: Snapshot, host: str = "127.0.0.1", port: int = 9108) -> None:
+    def __init__(
+        self, snapshot: Snapshot, host: str = "127.0.0.1", port: int = 9108, *, zones: ZonesPage | None = None
+    ) -> None:
         registry = CollectorRegistry(auto_describe=False)
         registry.register(StageCollector(snapshot))
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
-                if path == "/metrics":
+                if zones is not None and (path == "/zones" or path.startswith("/zones/")):
+                    self._zones("GET", path)
+                elif path == "/metrics":
                     self._reply(200, generate_latest(registry), "text/plain; version=0.0.4; charset=utf-8")
                 elif path == "/status":
                     self._reply(200, json.dumps(snapshot()).encode(), "application/json")
@@ -104,9 +111,38 @@ class HealthServer:
                 else:
                     self._reply(404, b"not found: try /metrics, /status or /healthz\n", "text/plain")
 
-            def _reply(self, code: int, body: bytes, content_type: str) -> None:
+            def do_PUT(self) -> None:
+                path = self.path.split("?", 1)[0]
+                if zones is None or not path.startswith("/zones/"):
+                    self._reply(404, b"not found\n", "text/plain")
+                    return
+                self._zones("PUT", path)
+
+            def _zones(self, method: str, path: str) -> None:
+                assert zones is not None
+                try:
+                    length = int(self.headers.get("Content-Length") or 0)
+                except ValueError:
+                    length = -1
+                if not 0 <= length <= MAX_BODY_BYTES:
+                    self._reply(413, b"Content-Length must be a number of bytes up to 1000000\n", "text/plain")
+                    return
+                signed_in = zones.authorised(self.headers.get("Authorization"))
+                body = self.rfile.read(length) if length and signed_in else b""  # strangers' bodies go unread
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                try:
+                    reply = zones.handle(method, path, headers, body)
+                except Exception:  # the request boundary: one bad request never stops the server
+                    logger.exception("zones page: %s %s failed", method, path)
+                    self._reply(500, b"the zones page failed; see the edge's log\n", "text/plain")
+                    return
+                self._reply(reply.code, reply.body, reply.content_type, {**ZONES_HEADERS, **reply.headers})
+
+            def _reply(self, code: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
                 self.send_response(code)
                 self.send_header("Content-Type", content_type)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

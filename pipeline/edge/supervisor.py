@@ -148,6 +148,11 @@ class Supervisor:
         for name, value in MALLOC_ENV.items():  # read by glibc when each spawned stage starts
             os.environ.setdefault(name, value)
 
+    @property
+    def spool_folder(self) -> Path:
+        """The spool's folder: the events database, audit frames and zone pictures live there."""
+        return self.stages[0].spec.spool_path(self.config).parent
+
     # -- life cycle -------------------------------------------------------------------------------------
     def run(self) -> int:
         """Start everything and watch it; returns 0 after a clean stop or a finished replay."""
