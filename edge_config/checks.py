@@ -165,7 +165,6 @@ def check_model_files(config: EdgeConfig, *, config_dir: Path, models_dir: Path 
     return [
         *check_model_refs(refs, config_dir=config_dir, models_dir=models_dir),
         *check_pose_model_refs(pose_refs, config_dir=config_dir, models_dir=models_dir),
-        *check_reid_model(config, models_dir=models_dir),
     ]
 
 

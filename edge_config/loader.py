@@ -17,6 +17,7 @@ from edge_config.checks import (
     check_model_files,
     check_model_refs,
     check_pose_model_refs,
+    check_reid_model,
     check_sources,
 )
 from edge_config.crossref import refs_from_raw, store_findings
@@ -150,8 +151,9 @@ def check_config(
     path: str | os.PathLike[str], models_dir: Path | None = None, warnings: list[str] | None = None
 ) -> list[ConfigProblem]:
     """Every problem of a config file, including what this machine lacks (see `edge_config.checks`): model
-    files missing, empty or of the wrong kind, unknown synthetic scenarios, videos that do not decode, a CURVE
-    certificate that does not load. Each of those would otherwise make a stage fail at every restart.
+    files missing (the ReID model too, when tracks are re-linked by appearance), empty or of the wrong kind,
+    unknown synthetic scenarios, videos that do not decode, a CURVE certificate that does not load. Each of those
+    would otherwise make a stage fail at every restart.
 
     Never stops at the first problem: YAML duplicate keys, field errors, cross-reference errors and
     machine problems are all collected, so one run of ``shelfsight config check`` shows everything to fix.
@@ -173,6 +175,7 @@ def check_config(
     if outcome.config is not None:
         extra = [
             *check_model_files(outcome.config, config_dir=config_dir, models_dir=models_dir),
+            *check_reid_model(outcome.config, models_dir=models_dir),
             *check_sources(outcome.config, config_dir=config_dir, warnings=warnings),
             *check_certificate(outcome.config, config_dir=config_dir),
         ]
