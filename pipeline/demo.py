@@ -123,19 +123,24 @@ def start_edge(config: Path, out_dir: Path, health_port: int) -> subprocess.Pope
 
 LOG_TAIL_BYTES = 64 * 1024
 """How much of the end of the edge log is searched for the last error (a traceback is a few kB)."""
-ERROR_LINE = re.compile(r"^[\w.]*(Error|Exception)\b.*", re.MULTILINE)
 
 
 def last_error_line(log: Path) -> str | None:
-    """The last exception line (``SomeError: message``, a traceback's last line) in the end of ``log``."""
+    """The exception of the last traceback in the end of ``log`` (``SomeError: message``), or None."""
     try:
         with log.open("rb") as handle:
             handle.seek(max(0, log.stat().st_size - LOG_TAIL_BYTES))
             tail = handle.read().decode("utf-8", errors="replace")
     except OSError:
         return None
-    found = [match.group(0) for match in ERROR_LINE.finditer(tail)]
-    return found[-1].strip() if found else None
+    start = tail.rfind("Traceback (most recent call last):")
+    if start < 0:
+        return None
+    # The traceback's frames are indented; the first line back at the margin names the exception.
+    for line in tail[start:].splitlines()[1:]:
+        if line and not line[0].isspace():
+            return line.strip()
+    return None
 
 
 class StageWatch:
