@@ -5,14 +5,17 @@ Heavy imports (FastAPI, storage drivers) happen inside the commands, so other `s
 
 from __future__ import annotations
 
+import signal
 import socket
 import time
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pipeline.cli.options import fail
+from pipeline.running import announce, running_aggregators, withdraw
 
 if TYPE_CHECKING:
     from dashboard.storage.base import Store
@@ -27,7 +30,17 @@ DbOption = Annotated[
         "--db", envvar="SHELFSIGHT_DB", help="SQLite file (default backend), duckdb:///path, or postgresql:// URL."
     ),
 ]
+TokensDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="SHELFSIGHT_DB",
+        help="SQLite file, duckdb:///path or postgresql:// URL [default: the running aggregator's database].",
+        show_default=False,
+    ),
+]
 STARTUP_TOKEN_NAME = "serve-startup"
+DEFAULT_DB = "shelfsight.db"
 
 
 @app.command()
@@ -106,22 +119,25 @@ def serve(
         note = "CURVE: listed edge keys only" if curve is not None else "no CURVE: any box that reaches it may send"
         typer.echo(f"  ingest:      {settings.ingest_endpoint} ({note})")
     server = uvicorn.Server(uvicorn.Config(web, log_level="info", access_log=False, timeout_graceful_shutdown=5))
+    record = announce(settings.db, url)  # lets `shelfsight tokens ...` without --db find this database
+    _withdraw_on_sigterm(record)
     try:
         server.run(sockets=[listener])
     finally:
+        withdraw(record)
         store.close()
 
 
 @tokens_app.command("create")
 def tokens_create(
-    db: DbOption = "shelfsight.db",
+    db: TokensDbOption = None,
     scope: Annotated[list[str], typer.Option(help="read or admin (repeat for both).")] = ["read"],  # noqa: B006
     name: Annotated[str, typer.Option(help="What the token is for.")] = "analyst",
 ) -> None:
     """Create a token and print its secret (once)."""
     from dashboard.services.tokens import Scope, issue_token
 
-    store = _open(db)
+    store = _open(_tokens_db(db))
     try:
         scopes = [Scope(s) for s in scope]
     except ValueError:
@@ -136,9 +152,9 @@ def tokens_create(
 
 
 @tokens_app.command("list")
-def tokens_list(db: DbOption = "shelfsight.db") -> None:
+def tokens_list(db: TokensDbOption = None) -> None:
     """List tokens (never their secrets)."""
-    store = _open(db)
+    store = _open(_tokens_db(db))
     try:
         for record in store.tokens():
             state = "revoked" if record.revoked_at is not None else "live"
@@ -148,15 +164,50 @@ def tokens_list(db: DbOption = "shelfsight.db") -> None:
 
 
 @tokens_app.command("revoke")
-def tokens_revoke(token_id: str, db: DbOption = "shelfsight.db") -> None:
+def tokens_revoke(token_id: str, db: TokensDbOption = None) -> None:
     """Revoke a token by id."""
-    store = _open(db)
+    store = _open(_tokens_db(db))
     try:
         if not store.revoke_token(token_id, at=time.time()):
             fail(f"no live token {token_id!r}")
     finally:
         store.close()
     typer.echo(f"revoked {token_id}")
+
+
+def _withdraw_on_sigterm(record: Path | None) -> None:
+    """Withdraw the running-aggregator record on SIGTERM too: uvicorn shuts down gracefully, then raises the signal
+    again with this handler back in place, and the default action would end the process before any ``finally``."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        withdraw(record)
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)  # the same exit status as before
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _tokens_db(db: str | None) -> str:
+    """The database the tokens commands work on: ``--db`` (or ``$SHELFSIGHT_DB``) when given; else that of the one
+    aggregator running on this machine; else ``./shelfsight.db`` when it exists. Says which on stderr, and stops
+    rather than create a new database that no server reads."""
+    if db is not None:
+        return db
+    running = running_aggregators()
+    if len(running) == 1:
+        typer.echo(f"using the database of the running aggregator (pid {running[0].pid}): {running[0].db}", err=True)
+        return running[0].db
+    if len(running) > 1:
+        listed = "; ".join(f"--db {r.db} (pid {r.pid}, {r.url})" for r in running)
+        fail(f"{len(running)} aggregators run on this machine; say which database with one of: {listed}", code=2)
+    if Path(DEFAULT_DB).is_file():
+        typer.echo(f"no running aggregator found; using {Path(DEFAULT_DB).resolve()}", err=True)
+        return DEFAULT_DB
+    fail(
+        f"no running aggregator found and no {DEFAULT_DB} here; pass --db FILE (the demo's is "
+        "runs/demo/shelfsight.db), or start `shelfsight serve` / `make demo` first",
+        code=2,
+    )
 
 
 def _open(db: str) -> Store:
