@@ -45,12 +45,13 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-# The dashboard's PostgreSQL tests need a server: start a throwaway one on 127.0.0.1 unless one is given.
+# The dashboard's PostgreSQL tests need a server: a throwaway one on 127.0.0.1 unless one is given, stopped again
+# when the tests end.
 # The edge runtime's RTSP tests need GStreamer's RTSP server: installed from Debian's packages when missing.
 test: lint typecheck
 	bash .ci/rtsp-server.sh
 	bash .ci/chromium.sh
-	if [ -z "$$SHELFSIGHT_TEST_POSTGRES_DSN" ]; then eval "$$(bash .ci/postgres.sh)"; fi; $(BIN)/pytest
+	bash .ci/with-postgres.sh $(BIN)/pytest
 
 bench: $(VENV)/.installed-run
 	$(BIN)/python -m bench.bench_detector
