@@ -148,7 +148,11 @@ def load_config(path: str | os.PathLike[str]) -> EdgeConfig:
 
 
 def check_config(
-    path: str | os.PathLike[str], models_dir: Path | None = None, warnings: list[str] | None = None
+    path: str | os.PathLike[str],
+    models_dir: Path | None = None,
+    warnings: list[str] | None = None,
+    *,
+    reid: bool = True,
 ) -> list[ConfigProblem]:
     """Every problem of a config file, including what this machine lacks (see `edge_config.checks`): model
     files missing (the ReID model too, when tracks are re-linked by appearance), empty or of the wrong kind,
@@ -162,6 +166,8 @@ def check_config(
         path: The YAML file.
         models_dir: Folder of manifest models; None means the ``SHELFSIGHT_MODELS_DIR`` setting.
         warnings: Where to append what works but deserves a look (a truncated video), one line each.
+        reid: False when the runner switches appearance re-linking off (``--no-reid``): the ReID model is then not
+            needed whatever the config says.
 
     Returns:
         The problems sorted by line; empty when the file is good.
@@ -175,7 +181,7 @@ def check_config(
     if outcome.config is not None:
         extra = [
             *check_model_files(outcome.config, config_dir=config_dir, models_dir=models_dir),
-            *check_reid_model(outcome.config, models_dir=models_dir),
+            *(check_reid_model(outcome.config, models_dir=models_dir) if reid else []),
             *check_sources(outcome.config, config_dir=config_dir, warnings=warnings),
             *check_certificate(outcome.config, config_dir=config_dir),
         ]

@@ -51,7 +51,7 @@ def run(
     from pipeline.edge.supervisor import EdgeOptions, Supervisor
 
     warnings: list[str] = []
-    problems = check_config(config, models_dir=models_dir, warnings=warnings)
+    problems = check_config(config, models_dir=models_dir, warnings=warnings, reid=reid)
     if problems:
         fail("\n".join(str(p) for p in problems), code=2)
     for warning in warnings:
