@@ -9,7 +9,6 @@ their detector, pose model and tracker, so a config that passes here does not fa
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from edge_config.checks import absolute_model_ref
 from edge_config.store import EdgeConfig
 from edge_config.tracker import REID_MODEL
 from models.fetch import FetchError, Progress, fetch_model
-from models.registry import MODELS_DIR_ENV, ModelSpec, get_spec, looks_like_path, models_folder
+from models.registry import MODELS_DIR_ENV, ModelSpec, get_spec, looks_like_path, models_folder, shelfsight_command
 
 logger = logging.getLogger(__name__)
 
@@ -112,16 +111,6 @@ def fetch_missing(
             reason = "; ".join(dict.fromkeys(exc.causes)) or str(exc)  # the same cause once, not once per mirror
             still.append(MissingModel(item.need, item.path, fetch_error=reason))
     return still
-
-
-def shelfsight_command() -> str:
-    """How to call this installation's ``shelfsight`` (it need not be on PATH): the venv's script, relative to the
-    working directory when it lies below it (``.venv/bin/shelfsight`` in a clone)."""
-    script = Path(sys.executable).parent / "shelfsight"
-    try:
-        return str(script.relative_to(Path.cwd()))
-    except ValueError:
-        return str(script)
 
 
 def how_to_get_command(item: MissingModel, models_dir: Path) -> str:

@@ -17,7 +17,7 @@ from rich.progress import DownloadColumn, Progress
 from edge_config.loader import load_config
 from edge_config.problems import ConfigError
 from models.fetch import Progress as FetchProgress
-from models.registry import ModelNotFoundError, ModelSpec, models_folder
+from models.registry import ModelNotFoundError, ModelSpec, models_folder, shelfsight_command
 from pipeline.cli.options import fail
 from pipeline.demo import (
     DemoRun,
@@ -29,7 +29,7 @@ from pipeline.demo import (
     start_edge,
     stop,
 )
-from pipeline.model_preflight import fetch_missing, missing_message, missing_models, needed_models, shelfsight_command
+from pipeline.model_preflight import fetch_missing, missing_message, missing_models, needed_models
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "edge_config" / "demo.yaml"
 STAGE_LOOK_S = 2.0

@@ -19,7 +19,7 @@ from tests.edge_config.conftest import place_detector
     ("model", "files", "expected_error"),
     [
         ("yolox_nano_416", ["models/yolox_nano_416.onnx"], None),
-        ("yolox_nano_416", [], "run `shelfsight models fetch yolox_nano_416`"),
+        ("yolox_nano_416", [], "shelfsight models fetch yolox_nano_416`"),
         ("yolo11n_640", [], "yolo export model=yolo11n.pt"),
         ("no_such_model", [], "unknown model 'no_such_model'; known models:"),
         ("person.onnx", ["person.onnx"], None),
