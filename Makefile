@@ -2,8 +2,12 @@
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Where models and footage are found (the project's settings); ../shared beside the clone by default.
-export SHELFSIGHT_MODELS_DIR ?= $(abspath ../shared/models)
+# Models follow the one rule of every shelfsight command: $SHELFSIGHT_MODELS_DIR when set (in the environment or
+# as `make ... SHELFSIGHT_MODELS_DIR=DIR`; .ci/run sets it to ../shared/models), else ~/.cache/shelfsight/models,
+# which is where `shelfsight models fetch` and `make demo` download to. Footage: ../shared/footage by default.
+ifdef SHELFSIGHT_MODELS_DIR
+export SHELFSIGHT_MODELS_DIR
+endif
 export SHELFSIGHT_FOOTAGE_DIR ?= $(abspath ../shared/footage)
 DEMO_FOOTAGE ?= $(SHELFSIGHT_FOOTAGE_DIR)/supermarket_checkout_overhead_1280x720.mp4
 
@@ -25,8 +29,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 # Synthetic store -> detect -> track -> events -> spool -> ZeroMQ -> aggregator + dashboard (SQLite), left running.
+# Checks the models first: fetches the missing ones, or stops naming each with the command to get it.
+PORT ?= 8000
 demo: $(VENV)/.installed-run
-	$(BIN)/shelfsight demo --out runs/demo
+	$(BIN)/shelfsight demo --out runs/demo --port $(PORT)
 
 # The person detector alone on the real footage: annotated video and JSON lines.
 detect-footage: $(VENV)/.installed-run
@@ -39,12 +45,13 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-# The dashboard's PostgreSQL tests need a server: start a throwaway one on 127.0.0.1 unless one is given.
+# The dashboard's PostgreSQL tests need a server: a throwaway one on 127.0.0.1 unless one is given, stopped again
+# when the tests end.
 # The edge runtime's RTSP tests need GStreamer's RTSP server: installed from Debian's packages when missing.
 test: lint typecheck
 	bash .ci/rtsp-server.sh
 	bash .ci/chromium.sh
-	if [ -z "$$SHELFSIGHT_TEST_POSTGRES_DSN" ]; then eval "$$(bash .ci/postgres.sh)"; fi; $(BIN)/pytest
+	bash .ci/with-postgres.sh $(BIN)/pytest
 
 bench: $(VENV)/.installed-run
 	$(BIN)/python -m bench.bench_detector

@@ -1,9 +1,9 @@
 """Checks of a config against this machine: what would otherwise make a stage fail at every restart.
 
-Do the model files the cameras name exist, and is each a detection model (not empty, not another kind), and each
-pose model really a BlazePose landmark model? Does every ``synthetic:`` source name a scenario, every video file
-decode, the box's CURVE certificate load? A video that decodes but ends before the frames it declares (a cut-off
-copy) is a warning, not an error.
+Do the model files the cameras name exist (and the ReID model, when tracks are re-linked by appearance), and is
+each a detection model (not empty, not another kind), and each pose model really a BlazePose landmark model? Does
+every ``synthetic:`` source name a scenario, every video file decode, the box's CURVE certificate load? A video
+that decodes but ends before the frames it declares (a cut-off copy) is a warning, not an error.
 
 Kept out of the pydantic models on purpose: a config is pure data that validates the same anywhere
 (a laptop preparing a box's file, CI), while these checks depend on where they run. Heavy imports (OpenCV,
@@ -19,6 +19,7 @@ from pathlib import Path
 from edge_config.camera import SourceKind
 from edge_config.problems import Finding, Loc
 from edge_config.store import EdgeConfig
+from edge_config.tracker import REID_MODEL
 from models.registry import get_spec, looks_like_path, resolve_model
 
 MODEL_FIX = "name a person detector: a model from `shelfsight models list`, or a YOLOX / Ultralytics detect .onnx"
@@ -165,6 +166,31 @@ def check_model_files(config: EdgeConfig, *, config_dir: Path, models_dir: Path 
         *check_model_refs(refs, config_dir=config_dir, models_dir=models_dir),
         *check_pose_model_refs(pose_refs, config_dir=config_dir, models_dir=models_dir),
     ]
+
+
+REID_FIX = (
+    "get the file as the message says, or set `relink: {reid: false}` under `tracker:` (fewer re-links, and more "
+    "wrong ones where shoppers dress alike)"
+)
+
+
+def check_reid_model(config: EdgeConfig, *, models_dir: Path | None = None) -> list[Finding]:
+    """A finding when some camera re-links with appearance (``tracker.relink.reid``, on by default) and the ReID
+    model is missing: every event stage would otherwise fail to build its tracker at each restart.
+
+    Located at the store-wide ``tracker.relink.reid`` when that is on, else at the first camera that turns it on.
+    """
+    relinking = [i for i, camera in enumerate(config.cameras) if config.tracker_for(camera.id).relink.reid]
+    if not relinking:
+        return []
+    try:
+        resolve_model(REID_MODEL, models_dir)
+    except LookupError as exc:  # models.registry.ModelNotFoundError
+        loc: Loc = ("tracker", "relink", "reid")
+        if not config.tracker.relink.reid:
+            loc = ("cameras", relinking[0], "tracker", "relink", "reid")
+        return [Finding(loc, str(exc), REID_FIX)]
+    return []
 
 
 def check_sources(config: EdgeConfig, *, config_dir: Path, warnings: list[str] | None = None) -> list[Finding]:

@@ -17,6 +17,7 @@ from edge_config.checks import (
     check_model_files,
     check_model_refs,
     check_pose_model_refs,
+    check_reid_model,
     check_sources,
 )
 from edge_config.crossref import refs_from_raw, store_findings
@@ -147,11 +148,16 @@ def load_config(path: str | os.PathLike[str]) -> EdgeConfig:
 
 
 def check_config(
-    path: str | os.PathLike[str], models_dir: Path | None = None, warnings: list[str] | None = None
+    path: str | os.PathLike[str],
+    models_dir: Path | None = None,
+    warnings: list[str] | None = None,
+    *,
+    reid: bool = True,
 ) -> list[ConfigProblem]:
     """Every problem of a config file, including what this machine lacks (see `edge_config.checks`): model
-    files missing, empty or of the wrong kind, unknown synthetic scenarios, videos that do not decode, a CURVE
-    certificate that does not load. Each of those would otherwise make a stage fail at every restart.
+    files missing (the ReID model too, when tracks are re-linked by appearance), empty or of the wrong kind,
+    unknown synthetic scenarios, videos that do not decode, a CURVE certificate that does not load. Each of those
+    would otherwise make a stage fail at every restart.
 
     Never stops at the first problem: YAML duplicate keys, field errors, cross-reference errors and
     machine problems are all collected, so one run of ``shelfsight config check`` shows everything to fix.
@@ -160,6 +166,8 @@ def check_config(
         path: The YAML file.
         models_dir: Folder of manifest models; None means the ``SHELFSIGHT_MODELS_DIR`` setting.
         warnings: Where to append what works but deserves a look (a truncated video), one line each.
+        reid: False when the runner switches appearance re-linking off (``--no-reid``): the ReID model is then not
+            needed whatever the config says.
 
     Returns:
         The problems sorted by line; empty when the file is good.
@@ -173,6 +181,7 @@ def check_config(
     if outcome.config is not None:
         extra = [
             *check_model_files(outcome.config, config_dir=config_dir, models_dir=models_dir),
+            *(check_reid_model(outcome.config, models_dir=models_dir) if reid else []),
             *check_sources(outcome.config, config_dir=config_dir, warnings=warnings),
             *check_certificate(outcome.config, config_dir=config_dir),
         ]

@@ -24,6 +24,9 @@ from edge_config.base import Count, Fraction, Number, ShelfsightModel, StrictBoo
 
 logger = logging.getLogger(__name__)
 
+REID_MODEL: Final = "reid_retail_0287"
+"""The manifest model that ``relink.reid`` compares crops with (needed on the box whenever that is on)."""
+
 DEFAULT_ACTIVATION: Final = 0.5
 """The detector score a box needs to start or confirm a track (see `TrackerConfig.track_activation_threshold`)."""
 

@@ -22,10 +22,25 @@ Progress = Callable[[int, int | None], None]
 
 
 class FetchError(RuntimeError):
-    """A model could not be downloaded or did not match its checksum; the message says what to do."""
+    """A model could not be downloaded or did not match its checksum; the message says what to do.
+
+    Attributes:
+        causes: Why each download source failed, in the order tried (empty when none was tried).
+    """
+
+    def __init__(self, message: str, causes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.causes = causes
 
 
-def fetch_model(spec: ModelSpec, dest_dir: Path, *, progress: Progress | None = None, force: bool = False) -> Path:
+def fetch_model(
+    spec: ModelSpec,
+    dest_dir: Path,
+    *,
+    progress: Progress | None = None,
+    force: bool = False,
+    timeout_s: float = DOWNLOAD_TIMEOUT_S,
+) -> Path:
     """Download ``spec`` into ``dest_dir`` and verify its sha256 before moving it into place.
 
     Args:
@@ -33,6 +48,7 @@ def fetch_model(spec: ModelSpec, dest_dir: Path, *, progress: Progress | None = 
         dest_dir: The models folder; the file lands at ``dest_dir / spec.file``.
         progress: Called with (bytes so far, total bytes or None) while downloading.
         force: Download again even if a file with the right checksum is already there.
+        timeout_s: Seconds any one network operation (connect, a read) may take before that source is given up.
 
     Returns:
         The path of the verified file.
@@ -47,25 +63,28 @@ def fetch_model(spec: ModelSpec, dest_dir: Path, *, progress: Progress | None = 
     if not spec.urls:
         raise FetchError(f"model {spec.name!r} has no download source; {how_to_get(spec)}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    errors = []
+    errors, causes = [], []
     for url in spec.urls:
         try:
-            return _download_verified(spec, url, target, progress)
+            return _download_verified(spec, url, target, progress, timeout_s)
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
             errors.append(f"{url}: {exc}")
-            logger.warning("download of %s from %s failed: %s", spec.name, url, exc)
+            causes.append(str(getattr(exc, "reason", exc)))
+            # INFO, not WARNING: the FetchError below carries every failure to whoever asked for the model.
+            logger.info("download of %s from %s failed: %s", spec.name, url, exc)
     tried = "; ".join(errors)
     raise FetchError(
         f"could not download model {spec.name!r} (no internet on this machine?). Tried: {tried}. "
-        f"Instead, copy {spec.file} from a machine that has it into {dest_dir}"
+        f"Instead, copy {spec.file} from a machine that has it into {dest_dir}",
+        causes=tuple(causes),
     )
 
 
-def _download_verified(spec: ModelSpec, url: str, target: Path, progress: Progress | None) -> Path:
+def _download_verified(spec: ModelSpec, url: str, target: Path, progress: Progress | None, timeout_s: float) -> Path:
     with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part") as tmp:
         tmp_path = Path(tmp.name)
         try:
-            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            with urllib.request.urlopen(url, timeout=timeout_s) as response:
                 total = int(response.headers.get("Content-Length") or 0) or None
                 done = 0
                 while chunk := response.read(1 << 16):

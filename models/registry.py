@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -132,13 +133,23 @@ def how_to_get(spec: ModelSpec) -> str:
     """One sentence telling a user how to obtain the file of ``spec``."""
     ways = []
     if spec.urls:
-        ways.append(f"run `shelfsight models fetch {spec.name}` (needs internet)")
+        ways.append(f"run `{shelfsight_command()} models fetch {spec.name}` (needs internet)")
     if spec.export and spec.export.startswith("yolo "):
         ways.append(f"export it with ultralytics (`pip install shelfsight[export]`): {spec.export}")
     elif spec.export:
         ways.append(f"make it in the models folder (needs internet): {spec.export}")
     ways.append(f"or copy the file there, or point {MODELS_DIR_ENV} at the folder that has it")
     return "; ".join(ways)
+
+
+def shelfsight_command() -> str:
+    """How to call this installation's ``shelfsight`` in advice (it need not be on PATH): the script beside the
+    running interpreter, relative to the working directory when below it (``.venv/bin/shelfsight`` in a clone)."""
+    script = Path(sys.executable).parent / "shelfsight"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
 
 
 def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from edge_config.camera import CameraConfig
 from edge_config.checks import absolute_model_ref
 from edge_config.store import EdgeConfig
-from edge_config.tracker import RelinkConfig, TrackerConfig
+from edge_config.tracker import REID_MODEL, RelinkConfig, TrackerConfig
 from models.registry import resolve_model
 from vision.detector.onnx import DetectorSettings, OnnxDetector
 from vision.events.engine import EngineSettings
@@ -30,8 +30,6 @@ from vision.tracking.bytetrack import ByteTracker, TrackerSettings
 from vision.tracking.ids import IdCounter
 from vision.tracking.reid import OnnxReid
 from vision.tracking.relink import FragmentRelinker, RelinkSettings
-
-REID_MODEL = "reid_retail_0287"
 
 
 @dataclass(frozen=True)

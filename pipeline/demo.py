@@ -8,6 +8,7 @@ cameras loop their scenes live, stamped with the wall clock, so the dashboard fi
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -17,6 +18,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,6 +119,63 @@ def start_edge(config: Path, out_dir: Path, health_port: int) -> subprocess.Pope
     log = (out_dir / "edge.log").open("w")
     command = [SHELFSIGHT, "--log-level", "INFO", "edge", "run", str(config), "--health-port", str(health_port)]
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ)
+
+
+LOG_TAIL_BYTES = 64 * 1024
+"""How much of the end of the edge log is searched for the last error (a traceback is a few kB)."""
+
+
+def last_error_line(log: Path) -> str | None:
+    """The exception of the last traceback in the end of ``log`` (``SomeError: message``), or None."""
+    try:
+        with log.open("rb") as handle:
+            handle.seek(max(0, log.stat().st_size - LOG_TAIL_BYTES))
+            tail = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    start = tail.rfind("Traceback (most recent call last):")
+    if start < 0:
+        return None
+    # The traceback's frames are indented; the first line back at the margin names the exception.
+    for line in tail[start:].splitlines()[1:]:
+        if line and not line[0].isspace():
+            return line.strip()
+    return None
+
+
+class StageWatch:
+    """Tells the demo's terminal when a stage of the edge runtime dies and is restarted, with the error from the
+    edge log: a stage that crash-loops must not hide in a log file while the terminal says all is well.
+
+    Reads the edge runtime's own ``/status`` (restart counts per stage), so it reports what the supervisor saw.
+    """
+
+    def __init__(self, health_url: str, log: Path) -> None:
+        self.health_url = health_url.rstrip("/")
+        self.log = log
+        self.restarts: dict[str, int] = {}
+
+    def news(self) -> list[str]:
+        """One line per stage restarted since the last call (empty while the status does not answer)."""
+        try:
+            with urllib.request.urlopen(f"{self.health_url}/status", timeout=5) as response:
+                stages = json.loads(response.read())["stages"]
+        except (urllib.error.URLError, OSError, ValueError, KeyError):
+            return []
+        lines = []
+        for stage in stages:
+            name, count = str(stage["name"]), int(stage["restarts"])
+            seen = self.restarts.get(name, 0)
+            self.restarts[name] = count
+            if count > seen:
+                error = last_error_line(self.log)
+                lines.append(
+                    f"edge: stage {name} died ({stage.get('last_exit') or 'no exit status'}) and was restarted "
+                    f"({count} restart{'s' if count > 1 else ''} so far)"
+                    + (f"; last error: {error}" if error else "")
+                    + f"  (log: {self.log})"
+                )
+        return lines
 
 
 def stop(process: subprocess.Popen[bytes] | subprocess.Popen[str], timeout_s: float = 30.0) -> None:

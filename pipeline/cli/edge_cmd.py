@@ -53,7 +53,7 @@ def run(
     from pipeline.edge.zones_page import TOKEN_ENV, TOKEN_FILE, USER, ZonesPage, edge_token
 
     warnings: list[str] = []
-    problems = check_config(config, models_dir=models_dir, warnings=warnings)
+    problems = check_config(config, models_dir=models_dir, warnings=warnings, reid=reid)
     if problems:
         fail("\n".join(str(p) for p in problems), code=2)
     for warning in warnings:

@@ -5,14 +5,17 @@ Heavy imports (FastAPI, storage drivers) happen inside the commands, so other `s
 
 from __future__ import annotations
 
+import signal
 import socket
 import time
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pipeline.cli.options import fail
+from pipeline.running import announce, running_aggregators, withdraw
 
 if TYPE_CHECKING:
     from dashboard.settings import DashboardSettings
@@ -28,7 +31,17 @@ DbOption = Annotated[
         "--db", envvar="SHELFSIGHT_DB", help="SQLite file (default backend), duckdb:///path, or postgresql:// URL."
     ),
 ]
+TokensDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="SHELFSIGHT_DB",
+        help="SQLite file, duckdb:///path or postgresql:// URL [default: the running aggregator's database].",
+        show_default=False,
+    ),
+]
 STARTUP_TOKEN_NAME = "serve-startup"
+DEFAULT_DB = "shelfsight.db"
 
 
 ServeDbOption = Annotated[
@@ -144,22 +157,25 @@ def serve(
         note = "CURVE: listed edge keys only" if curve is not None else "no CURVE: any box that reaches it may send"
         typer.echo(f"  ingest:      {settings.ingest_endpoint} ({note})")
     server = uvicorn.Server(uvicorn.Config(web, log_level="info", access_log=False, timeout_graceful_shutdown=5))
+    record = announce(settings.db, url)  # lets `shelfsight tokens ...` without --db find this database
+    _withdraw_on_sigterm(record)
     try:
         server.run(sockets=[listener])
     finally:
+        withdraw(record)
         store.close()
 
 
 @tokens_app.command("create")
 def tokens_create(
-    db: DbOption = "shelfsight.db",
+    db: TokensDbOption = None,
     scope: Annotated[list[str], typer.Option(help="read or admin (repeat for both).")] = ["read"],  # noqa: B006
     name: Annotated[str, typer.Option(help="What the token is for.")] = "analyst",
 ) -> None:
     """Create a token and print its secret (once)."""
     from dashboard.services.tokens import Scope, issue_token
 
-    store = _open(db)
+    store = _open(_tokens_db(db))
     try:
         scopes = [Scope(s) for s in scope]
     except ValueError:
@@ -174,9 +190,9 @@ def tokens_create(
 
 
 @tokens_app.command("list")
-def tokens_list(db: DbOption = "shelfsight.db") -> None:
+def tokens_list(db: TokensDbOption = None) -> None:
     """List tokens (never their secrets)."""
-    store = _open(db)
+    store = _open(_tokens_db(db))
     try:
         for record in store.tokens():
             state = "revoked" if record.revoked_at is not None else "live"
@@ -186,9 +202,9 @@ def tokens_list(db: DbOption = "shelfsight.db") -> None:
 
 
 @tokens_app.command("revoke")
-def tokens_revoke(token_id: str, db: DbOption = "shelfsight.db") -> None:
+def tokens_revoke(token_id: str, db: TokensDbOption = None) -> None:
     """Revoke a token by id."""
-    store = _open(db)
+    store = _open(_tokens_db(db))
     try:
         if not store.revoke_token(token_id, at=time.time()):
             fail(f"no live token {token_id!r}")
@@ -197,18 +213,8 @@ def tokens_revoke(token_id: str, db: DbOption = "shelfsight.db") -> None:
     typer.echo(f"revoked {token_id}")
 
 
-def serve_settings(*, no_ingest: bool = False, **given: Any) -> DashboardSettings:
-    """The server's settings: the environment's (``SHELFSIGHT_*``), with each option that was given on top.
-
-    An option left out is ``None`` and never replaces a setting, so ``SHELFSIGHT_RETENTION_DAYS=30`` holds unless
-    ``--retention-days`` says otherwise; ``--no-ingest`` turns ingest off whatever the environment says.
-    """
-    from dashboard.settings import DashboardSettings
-
-    overrides = {name: value for name, value in given.items() if value is not None}
-    if no_ingest:
-        overrides["ingest_endpoint"] = None
-    return DashboardSettings(**overrides)
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any
 
 
 def _open(db: str) -> Store:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from edge_config.tracker import REID_MODEL
 from models.registry import get_spec, resolve_model
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -95,12 +96,25 @@ def place_detector(target: Path) -> Path:
     empty stand-in would be reported (rightly) as a broken model. Fails when the shared models are missing."""
     target.parent.mkdir(parents=True, exist_ok=True)
     target.symlink_to(resolve_model("yolox_nano_416"))
+    if target.name == get_spec("yolox_nano_416").file:  # a models folder: it needs the default tracker's ReID model
+        place_reid(target.parent)
+    return target
+
+
+def place_reid(models_dir: Path) -> Path:
+    """Link the real ReID model into ``models_dir``: `config check` wants it whenever ``tracker.relink.reid`` is on
+    (the default)."""
+    target = models_dir / get_spec(REID_MODEL).file
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(resolve_model(REID_MODEL))
     return target
 
 
 @pytest.fixture
 def fake_models_dir(tmp_path: Path) -> Path:
-    """A models folder of its own holding the default manifest model (linked to the shared file)."""
+    """A models folder of its own holding the default manifest model and the ReID model (linked to the shared
+    files)."""
     folder = tmp_path / "models"
     place_detector(folder / get_spec("yolox_nano_416").file)
     return folder

@@ -19,7 +19,7 @@ from tests.edge_config.conftest import place_detector
     ("model", "files", "expected_error"),
     [
         ("yolox_nano_416", ["models/yolox_nano_416.onnx"], None),
-        ("yolox_nano_416", [], "run `shelfsight models fetch yolox_nano_416`"),
+        ("yolox_nano_416", [], "shelfsight models fetch yolox_nano_416`"),
         ("yolo11n_640", [], "yolo export model=yolo11n.pt"),
         ("no_such_model", [], "unknown model 'no_such_model'; known models:"),
         ("person.onnx", ["person.onnx"], None),
@@ -70,5 +70,5 @@ def test_models_dir_defaults_to_the_project_setting(
     monkeypatch.setenv(MODELS_DIR_ENV, str(fake_models_dir))
     assert check_config(path) == []
     monkeypatch.setenv(MODELS_DIR_ENV, str(fake_models_dir.parent / "empty"))
-    (problem,) = check_config(path)
-    assert problem.key_path == "cameras[0].model"
+    # The detector and the ReID model of the default tracker (relink.reid is on unless switched off).
+    assert sorted(problem.key_path for problem in check_config(path)) == ["cameras[0].model", "tracker.relink.reid"]

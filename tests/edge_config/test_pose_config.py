@@ -15,6 +15,7 @@ from edge_config.loader import check_config
 from edge_config.pose import DEFAULT_POSE_MODEL, PoseConfig
 from edge_config.store import EdgeConfig
 from pipeline.cli import config_cmd
+from tests.edge_config.conftest import place_reid
 
 ConfigBuilder = Callable[..., dict[str, Any]]
 
@@ -65,10 +66,11 @@ def test_a_pose_model_on_a_camera_without_a_shelf_is_an_error(minimal_store_conf
 
 
 def _models(tmp_path: Path, models_dir: Path) -> Path:
-    """A models folder with the real default detector and the real pose files (links, not copies)."""
+    """A models folder with the real default detector, ReID model and pose files (links, not copies)."""
     folder = tmp_path / "models"
     (folder / "pose").mkdir(parents=True)
     (folder / "yolox_nano_416.onnx").symlink_to(models_dir / "yolox_nano_416.onnx")
+    place_reid(folder)
     for name in ("blazepose_landmark_lite.onnx", "yolo11n_pose_640.onnx"):
         (folder / "pose" / name).symlink_to(models_dir / "pose" / name)
     return folder
