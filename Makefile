@@ -3,8 +3,9 @@ SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Models follow the one rule of every shelfsight command: $SHELFSIGHT_MODELS_DIR when set (in the environment or
-# as `make ... SHELFSIGHT_MODELS_DIR=DIR`; .ci/run sets it to ../shared/models), else ~/.cache/shelfsight/models,
-# which is where `shelfsight models fetch` and `make demo` download to. Footage: ../shared/footage by default.
+# as `make ... SHELFSIGHT_MODELS_DIR=DIR`; .ci/run sets it to ../shared/models); else ../shared/models beside the
+# clone when it exists; else ~/.cache/shelfsight/models. `shelfsight models fetch` and `make demo` download into
+# that folder (models/registry.py, models_folder). Footage: ../shared/footage by default.
 ifdef SHELFSIGHT_MODELS_DIR
 export SHELFSIGHT_MODELS_DIR
 endif

@@ -1,8 +1,10 @@
 """The manifest of known models and where their files are found on this machine.
 
 A model is named in the edge config either by its manifest name (``yolox_nano_416``) or by a path to an
-``.onnx`` file. Files are looked up in one folder, the project's setting ``SHELFSIGHT_MODELS_DIR``
-(default ``~/.cache/shelfsight/models``, which is also where ``shelfsight models fetch`` writes).
+``.onnx`` file. Files are looked up in one folder, by one rule for every command (`models_folder`): the setting
+``SHELFSIGHT_MODELS_DIR``; else a team's shared folder ``shared/models`` beside the checkout, when it exists (one
+copy for all of a team's clones, as on the project's CI machines); else ``~/.cache/shelfsight/models``.
+``shelfsight models fetch`` writes into the same folder.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import yaml
 
 MODELS_DIR_ENV = "SHELFSIGHT_MODELS_DIR"
 DEFAULT_MODELS_DIR = Path("~/.cache/shelfsight/models")
+SHARED_MODELS_DIR = Path(__file__).resolve().parents[2] / "shared" / "models"
+"""``../shared/models`` beside a source checkout: used when it exists and ``SHELFSIGHT_MODELS_DIR`` is not set."""
 
 
 class ModelNotFoundError(LookupError):
@@ -93,9 +97,14 @@ def get_spec(name: str) -> ModelSpec:
 
 
 def models_folder() -> Path:
-    """The folder where model files are found: ``$SHELFSIGHT_MODELS_DIR`` or the per-user cache."""
+    """The folder where model files are found: ``$SHELFSIGHT_MODELS_DIR``; else ``../shared/models`` beside the
+    checkout when it exists; else the per-user cache."""
     value = os.environ.get(MODELS_DIR_ENV)
-    return Path(value).expanduser() if value else DEFAULT_MODELS_DIR.expanduser()
+    if value:
+        return Path(value).expanduser()
+    if SHARED_MODELS_DIR.is_dir():
+        return SHARED_MODELS_DIR
+    return DEFAULT_MODELS_DIR.expanduser()
 
 
 def looks_like_path(name_or_path: str) -> bool:

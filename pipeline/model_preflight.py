@@ -138,6 +138,7 @@ def missing_message(missing: list[MissingModel], models_dir: Path) -> str:
             lines.append(f"      (downloading it just now failed: {item.fetch_error}; no internet on this machine?)")
     lines.append(
         f"Or, where the files already are on this machine: export {MODELS_DIR_ENV}=/that/folder (every command, "
-        f"`make demo` included, reads models from ${MODELS_DIR_ENV}, else from ~/.cache/shelfsight/models)."
+        f"`make demo` included, reads models from ${MODELS_DIR_ENV}, else from ../shared/models beside the checkout, "
+        "else from ~/.cache/shelfsight/models)."
     )
     return "\n".join(lines)

@@ -213,8 +213,53 @@ def tokens_revoke(token_id: str, db: TokensDbOption = None) -> None:
     typer.echo(f"revoked {token_id}")
 
 
-from types import FrameType
-from typing import TYPE_CHECKING, Annotated, Any
+def serve_settings(*, no_ingest: bool = False, **given: Any) -> DashboardSettings:
+    """The server's settings: the environment's (``SHELFSIGHT_*``), with each option that was given on top.
+
+    An option left out is ``None`` and never replaces a setting, so ``SHELFSIGHT_RETENTION_DAYS=30`` holds unless
+    ``--retention-days`` says otherwise; ``--no-ingest`` turns ingest off whatever the environment says.
+    """
+    from dashboard.settings import DashboardSettings
+
+    overrides = {name: value for name, value in given.items() if value is not None}
+    if no_ingest:
+        overrides["ingest_endpoint"] = None
+    return DashboardSettings(**overrides)
+
+
+def _withdraw_on_sigterm(record: Path | None) -> None:
+    """Withdraw the running-aggregator record on SIGTERM too: uvicorn shuts down gracefully, then raises the signal
+    again with this handler back in place, and the default action would end the process before any ``finally``."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        withdraw(record)
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)  # the same exit status as before
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _tokens_db(db: str | None) -> str:
+    """The database the tokens commands work on: ``--db`` (or ``$SHELFSIGHT_DB``) when given; else that of the one
+    aggregator running on this machine; else ``./shelfsight.db`` when it exists. Says which on stderr, and stops
+    rather than create a new database that no server reads."""
+    if db is not None:
+        return db
+    running = running_aggregators()
+    if len(running) == 1:
+        typer.echo(f"using the database of the running aggregator (pid {running[0].pid}): {running[0].db}", err=True)
+        return running[0].db
+    if len(running) > 1:
+        listed = "; ".join(f"--db {r.db} (pid {r.pid}, {r.url})" for r in running)
+        fail(f"{len(running)} aggregators run on this machine; say which database with one of: {listed}", code=2)
+    if Path(DEFAULT_DB).is_file():
+        typer.echo(f"no running aggregator found; using {Path(DEFAULT_DB).resolve()}", err=True)
+        return DEFAULT_DB
+    fail(
+        f"no running aggregator found and no {DEFAULT_DB} here; pass --db FILE (the demo's is "
+        "runs/demo/shelfsight.db), or start `shelfsight serve` / `make demo` first",
+        code=2,
+    )
 
 
 def _open(db: str) -> Store:

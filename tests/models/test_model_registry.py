@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from models import registry
 from models.fetch import FetchError, fetch_model
 from models.registry import MODELS_DIR_ENV, ModelNotFoundError, get_spec, load_manifest, resolve_model, sha256_of
 from pipeline.cli import models_cmd
@@ -123,3 +124,16 @@ def test_pose_models_are_listed_and_found_where_the_shared_folder_keeps_them(
 def test_a_missing_blazepose_model_says_how_to_convert_it(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match=r"tf2onnx\.convert --tflite pose_landmark_lite\.tflite"):
         resolve_model("blazepose_landmark_lite", tmp_path)
+
+
+def test_the_models_folder_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One rule for every command: the setting; else ../shared/models beside the checkout; else the user cache."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv(registry.MODELS_DIR_ENV, str(tmp_path / "setting"))
+    assert registry.models_folder() == tmp_path / "setting"
+    monkeypatch.delenv(registry.MODELS_DIR_ENV)
+    shared = tmp_path / "shared" / "models"
+    monkeypatch.setattr(registry, "SHARED_MODELS_DIR", shared)
+    assert registry.models_folder() == tmp_path / "home" / ".cache" / "shelfsight" / "models"  # no shared folder
+    shared.mkdir(parents=True)
+    assert registry.models_folder() == shared

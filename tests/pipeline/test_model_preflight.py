@@ -135,6 +135,22 @@ def _bare_venv(tmp_path: Path) -> Path:
     return venv
 
 
+def _clone_without_shared(tmp_path: Path) -> Path:
+    """The checkout's files (tracked and new, as `git clone` of this work tree would give) in ``tmp_path/clone``,
+    where no ``../shared`` folder is beside it: a fresh clone on a machine without the team's models folder."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=60
+    ).stdout.decode()
+    clone = tmp_path / "clone"
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clone / name)
+    assert not (clone.parent / "shared").exists()
+    return clone
+
+
 def test_make_demo_without_models_stops_within_a_minute_naming_every_missing_file(tmp_path: Path) -> None:
     """The acceptance check of issue 15: a new user, no models folder, no setting, runs the README's first command.
 
@@ -145,9 +161,11 @@ def test_make_demo_without_models_stops_within_a_minute_naming_every_missing_fil
     assert make is not None, "make is missing: apt-get install make"
     home = tmp_path / "home"
     home.mkdir()
+    clone = _clone_without_shared(tmp_path)
     env = {key: value for key, value in os.environ.items() if key != "SHELFSIGHT_MODELS_DIR"}
     env["HOME"] = str(home)
-    command = [make, "-C", str(ROOT), "demo", f"VENV={_bare_venv(tmp_path)}", "PORT=0"]
+    env["PYTHONPATH"] = str(clone)  # the clone's packages, ahead of the editable install of this checkout
+    command = [make, "-C", str(clone), "demo", f"VENV={_bare_venv(tmp_path)}", "PORT=0"]
     started = time.monotonic()
     demo = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
