@@ -41,9 +41,11 @@ typecheck: $(VENV)/.installed-test
 
 # The dashboard's PostgreSQL tests need a server: start a throwaway one on 127.0.0.1 unless one is given.
 # The edge runtime's RTSP tests need GStreamer's RTSP server: installed from Debian's packages when missing.
+# The MQTT integration tests need the mosquitto broker: the same.
 test: lint typecheck
 	bash .ci/rtsp-server.sh
 	bash .ci/chromium.sh
+	bash .ci/mosquitto.sh
 	if [ -z "$$SHELFSIGHT_TEST_POSTGRES_DSN" ]; then eval "$$(bash .ci/postgres.sh)"; fi; $(BIN)/pytest
 
 bench: $(VENV)/.installed-run

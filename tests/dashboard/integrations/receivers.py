@@ -63,6 +63,8 @@ class WebhookReceiver:
     port: int
     status: int = 204
     requests: list[Received] = field(default_factory=list)
+    gate: threading.Event | None = None
+    """When set, each request waits for the gate to open before it is answered (a receiver that hangs)."""
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,6 +76,8 @@ class WebhookReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver._lock:
                     receiver.requests.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+                if receiver.gate is not None:
+                    receiver.gate.wait(WAIT_S)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
