@@ -5,7 +5,8 @@ the latest every ``poll_s``. Each round reads up to ``batch`` due deliveries (ol
 one transaction deletes the acknowledged ones and pushes back the rest: attempt n waits
 ``min(max_s, initial_s * 2**(n-1))``, halved at random by up to half (so many deliveries that failed together do
 not all retry at the same instant), and after ``max_attempts`` the row is kept as failed. Order is not promised:
-a retried event may arrive after newer ones.
+a retried event may arrive after newer ones. A round in which nothing got through pauses the whole subscription
+with the same backoff (by rounds failed in a row), so a dead target is probed once per pause, not once per row.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ class DeliveryWorker:
         self._clock = clock
         self._poll_s = poll_s
         self._rng = random.Random()
+        self._failed_rounds = 0
+        """Rounds in a row in which nothing was delivered (0 after any success)."""
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=f"shelfsight-deliver-{subscription.name}", daemon=True)
@@ -122,9 +125,13 @@ class DeliveryWorker:
                 logger.exception("delivery round of subscription %s failed", self.subscription.name)
                 self._stop.wait(ERROR_PAUSE_S)
                 continue
-            if sent:
-                continue
-            self.wake.wait(self._wait_s())
+            if self._failed_rounds:
+                # Nothing of the last round got through: the target is down. Pause the whole subscription with
+                # the same backoff, rather than cycling through a large backlog one failing round after another
+                # (each round writes its rows back, which would compete with ingest for the database).
+                self._stop.wait(backoff_s(self.subscription.retry, self._failed_rounds, rng=self._rng))
+            elif not sent:
+                self.wake.wait(self._wait_s())
 
     def _wait_s(self) -> float:
         next_due = self._reader.next_due(self.subscription.name)
@@ -155,6 +162,7 @@ class DeliveryWorker:
                 wait = backoff_s(sub.retry, attempts, rng=self._rng)
                 retries.append(Retry(delivery.id, attempts, now + wait, error))
         self._reader.settle(delivered, retries, give_ups)
+        self._failed_rounds = 0 if delivered else self._failed_rounds + 1
         with self._lock:
             self.stats.delivered += len(delivered)
             self.stats.retried += len(retries)
