@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import string
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -97,14 +98,15 @@ class MqttTarget(_Section):
             raise ValueError(f"{value!r}: a topic to publish on cannot hold the wildcards + or #")
         return value
 
-    def topic_for(self, event: AnyEvent) -> str:
-        """The topic of ``event``: each placeholder filled with its id (``-`` when absent, ``+``/``#`` as ``_``)."""
+    def topic_for(self, event: Mapping[str, Any]) -> str:
+        """The topic of an event (its JSON object): each placeholder filled with its id (``-`` when absent,
+        ``+`` and ``#`` as ``_``)."""
         values = {
-            "store": event.store_id,
-            "camera": event.camera_id,
-            "zone": getattr(event, "zone_id", None),
-            "shelf": getattr(event, "shelf_id", None),
-            "type": event.type,
+            "store": event.get("store_id"),
+            "camera": event.get("camera_id"),
+            "zone": event.get("zone_id"),
+            "shelf": event.get("shelf_id"),
+            "type": event.get("type"),
         }
         return self.topic.format_map(
             {k: MISSING_SEGMENT if v is None else str(v).translate(_WILDCARDS) for k, v in values.items()}

@@ -22,7 +22,7 @@ from typing import Protocol
 from dashboard.integrations.config import Retry as RetryPolicy
 from dashboard.integrations.config import Subscription
 from dashboard.integrations.mqtt import MqttSender
-from dashboard.integrations.outbox import Backlog, Delivery, GiveUp, Outbox, OutboxReader, Retry
+from dashboard.integrations.outbox import GONE, Backlog, Delivery, GiveUp, Outbox, OutboxReader, Retry
 from dashboard.integrations.webhook import WebhookSender
 
 logger = logging.getLogger(__name__)
@@ -145,14 +145,16 @@ class DeliveryWorker:
         due = self._reader.due(sub.name, now=self._clock(), limit=sub.batch)
         if not due:
             return 0
-        errors = self._sender.send(due)
-        if len(errors) != len(due):
-            raise RuntimeError(f"sender answered {len(errors)} results for {len(due)} deliveries")
+        live = [d for d in due if d.payload is not None]
+        errors = self._sender.send(live) if live else []
+        if len(errors) != len(live):
+            raise RuntimeError(f"sender answered {len(errors)} results for {len(live)} deliveries")
         now = self._clock()
         delivered: list[int] = []
         retries: list[Retry] = []
-        give_ups: list[GiveUp] = []
-        for delivery, error in zip(due, errors, strict=True):
+        # An event that retention deleted before it was delivered cannot be sent any more: given up at once.
+        give_ups = [GiveUp(d.id, d.attempts, now, GONE) for d in due if d.payload is None]
+        for delivery, error in zip(live, errors, strict=True):
             attempts = delivery.attempts + 1
             if error is None:
                 delivered.append(delivery.id)
@@ -162,7 +164,7 @@ class DeliveryWorker:
                 wait = backoff_s(sub.retry, attempts, rng=self._rng)
                 retries.append(Retry(delivery.id, attempts, now + wait, error))
         self._reader.settle(delivered, retries, give_ups)
-        self._failed_rounds = 0 if delivered else self._failed_rounds + 1
+        self._failed_rounds = 0 if delivered or not live else self._failed_rounds + 1
         with self._lock:
             self.stats.delivered += len(delivered)
             self.stats.retried += len(retries)

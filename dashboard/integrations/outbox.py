@@ -2,29 +2,37 @@
 
 `Outbox.enqueue` runs inside the ingest transaction (`SqlStore.ingest_prepared`), for the events that transaction
 stored for the first time: an event is accepted together with its deliveries or not at all, so a crash never
-loses one and a resent batch never owes one twice (``UNIQUE (subscription, event_id)`` holds it anyway). Sending
-happens later, in `dashboard.integrations.delivery`'s threads, so a slow or dead receiver never slows ingest:
-ingest pays one extra multi-row insert per commit, and only for events some subscription wants.
+loses one and a resent batch never owes one twice. A row is only (subscription, event id, times, attempts): the
+payload is read from ``events`` when sending. Sending happens later, in `dashboard.integrations.delivery`'s
+threads, so a slow or dead receiver never slows ingest; ingest pays one multi-row insert of small rows per commit,
+only for events some subscription wants (no figure yet: on the shared 2-core machine, load 10, runs with and
+without an outbox differed less than run-to-run noise).
 
-`OutboxReader` is the delivery side: read what is due, then settle it (delete what the target acknowledged,
-push back what failed, mark given-up rows failed). A delivery row carries the event's canonical JSON and its
-MQTT topic as they were at enqueue, so a later change of the file does not rewrite what is owed.
+`OutboxReader` is the delivery side: read what is due with each event's canonical JSON, then settle it (delete what
+the target acknowledged, push back what failed, mark given-up rows failed).
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from dashboard.integrations.config import Subscription
+from dashboard.storage.ids import id_text
 from dashboard.storage.sql import ConnectionPool, SqlConnection, chunks, placeholders
-from vision.events.codec import to_json
 from vision.events.contract import AnyEvent
 
-_COLUMNS = ("subscription", "event_id", "event_type", "topic", "payload", "created_at", "next_attempt_at")
-_READ = "id, subscription, event_id, event_type, topic, payload, created_at, attempts"
+GONE = "the event was deleted (retention) before it could be delivered"
+"""A sender's error for a delivery whose event is no longer stored; it is retried and, in the end, given up."""
+_COLUMNS = ("subscription", "event_id", "created_at", "next_attempt_at")
+_READ = (
+    "d.id, d.subscription, d.event_id, e.payload, d.created_at, d.attempts FROM deliveries d "
+    "LEFT JOIN events e ON e.event_id = d.event_id"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +42,7 @@ class Delivery:
     Attributes:
         id: Row id in ``deliveries``.
         event_id: The event's stable id: receivers dedupe on it (a delivery may arrive more than once).
-        topic: MQTT topic, made from the subscription's template at enqueue ("" for webhooks).
-        payload: The event's canonical JSON, as the feeds return it.
+        payload: The event's canonical JSON, as the feeds return it; None when retention deleted the event first.
         created_at: When the event was accepted, UTC epoch seconds.
         attempts: Attempts made before this one.
     """
@@ -43,11 +50,16 @@ class Delivery:
     id: int
     subscription: str
     event_id: str
-    event_type: str
-    topic: str
-    payload: str
+    payload: str | None
     created_at: float
     attempts: int
+
+    def event(self) -> Mapping[str, Any]:
+        """The payload as a JSON object (its ``type``, ids...); empty when the event is gone."""
+        if self.payload is None:
+            return {}
+        data: dict[str, Any] = json.loads(self.payload)
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,24 +103,19 @@ class Outbox:
         self._clock = clock
         self._listeners: list[threading.Event] = []
 
-    def rows(self, events: Sequence[AnyEvent]) -> list[tuple[str, str, str, str, str, float, float]]:
-        """The ``deliveries`` rows ``events`` owe, in `_COLUMNS` order (no database access)."""
+    def rows(self, events: Sequence[AnyEvent]) -> list[tuple[str, UUID, float, float]]:
+        """The ``deliveries`` rows ``events`` owe, in `_COLUMNS` order (no database access).
+
+        Ids stay `UUID` objects: each backend binds them in the type of ``events.event_id``.
+        """
         now = self._clock()
-        rows: list[tuple[str, str, str, str, str, float, float]] = []
-        for event in events:
-            payload: str | None = None
-            for sub in self._subscriptions:
-                if not sub.match.matches(event):
-                    continue
-                payload = payload if payload is not None else to_json(event)
-                topic = sub.mqtt.topic_for(event) if sub.mqtt is not None else ""
-                rows.append((sub.name, str(event.event_id), event.type, topic, payload, now, now))
-        return rows
+        return [(sub.name, event.event_id, now, now) for event in events for sub in self._subscriptions
+                if sub.match.matches(event)]  # fmt: skip
 
     def enqueue(self, conn: SqlConnection, events: Sequence[AnyEvent]) -> int:
         """Write the deliveries ``events`` owe inside the caller's open transaction; the number written."""
         rows = self.rows(events)
-        conn.insert_many("deliveries", _COLUMNS, rows, on_conflict="ON CONFLICT DO NOTHING")
+        conn.insert_many("deliveries", _COLUMNS, rows)
         return len(rows)
 
     def listen(self, wake: threading.Event) -> None:
@@ -130,12 +137,12 @@ class OutboxReader:
     def due(self, subscription: str, *, now: float, limit: int) -> list[Delivery]:
         """Up to ``limit`` deliveries of ``subscription`` due at ``now``, oldest first."""
         rows = self._query(
-            f"SELECT {_READ} FROM deliveries WHERE subscription = ? AND failed_at IS NULL AND next_attempt_at <= ? "
-            "ORDER BY id LIMIT ?",
+            f"SELECT {_READ} WHERE d.subscription = ? AND d.failed_at IS NULL AND d.next_attempt_at <= ? "
+            "ORDER BY d.id LIMIT ?",
             (subscription, now, limit),
         )
-        return [Delivery(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), float(r[6]), int(r[7]))
-                for r in rows]  # fmt: skip
+        return [Delivery(int(r[0]), str(r[1]), id_text(r[2]), None if r[3] is None else str(r[3]), float(r[4]),
+                         int(r[5])) for r in rows]  # fmt: skip
 
     def next_due(self, subscription: str) -> float | None:
         """When the earliest pending delivery of ``subscription`` is due (None when nothing is owed)."""

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 import httpx2 as httpx
 
 from dashboard.integrations.config import WebhookTarget
-from dashboard.integrations.outbox import Delivery
+from dashboard.integrations.outbox import GONE, Delivery
 
 SIGNATURE_HEADER = "X-Shelfsight-Signature"
 TIMESTAMP_HEADER = "X-Shelfsight-Timestamp"
@@ -56,11 +56,14 @@ class WebhookSender:
         """
         errors: list[str | None] = []
         for index, delivery in enumerate(deliveries):
+            if delivery.payload is None:
+                errors.append(GONE)
+                continue
             body = delivery.payload.encode()
             headers = {
                 "Content-Type": "application/json",
                 "X-Shelfsight-Event-Id": delivery.event_id,
-                "X-Shelfsight-Event-Type": delivery.event_type,
+                "X-Shelfsight-Event-Type": str(delivery.event().get("type", "")),
                 "X-Shelfsight-Attempt": str(delivery.attempts + 1),
             }
             if self._secret is not None:

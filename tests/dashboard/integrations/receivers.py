@@ -28,12 +28,15 @@ WAIT_S = 60.0
 """Longest a test waits for deliveries; generous because the machine may be busy, never slept through."""
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = WAIT_S) -> None:
-    """Poll ``condition`` until it holds; fail with ``what`` after ``timeout_s``."""
+def wait_for(
+    condition: Callable[[], bool], what: str, timeout_s: float = WAIT_S, explain: Callable[[], object] | None = None
+) -> None:
+    """Poll ``condition`` until it holds; fail with ``what`` (and ``explain()``, the state) after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+            state = f": {explain()}" if explain is not None else ""
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}{state}")
         time.sleep(0.05)
 
 

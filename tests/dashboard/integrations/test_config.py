@@ -10,6 +10,7 @@ from dashboard.integrations.config import EventMatch, MqttTarget, load_integrati
 from tests.cli import run_shelfsight
 from tests.dashboard import builders as b
 from tests.dashboard.scenario import T0
+from vision.events.codec import to_dict
 
 GOOD = """
 subscriptions:
@@ -68,7 +69,7 @@ def test_filters_and_topics_follow_the_event() -> None:
     assert not EventMatch(shelves=("shelf+B#2",)).matches(status)  # no shelf: never matches a shelf filter
     assert not EventMatch(stores=("store-2",)).matches(pickup)
     template = MqttTarget(host="h", topic="s/{store}/{camera}/{zone}/{shelf}/{type}")
-    assert template.topic_for(pickup) == "s/store-1/cam1/-/shelf_B_2/pickup"  # wildcards in ids become "_"
+    assert template.topic_for(to_dict(pickup)) == "s/store-1/cam1/-/shelf_B_2/pickup"  # wildcards in ids become "_"
 
 
 def test_serve_refuses_a_bad_file_before_starting(tmp_path: Path) -> None:

@@ -84,8 +84,9 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
 
 
 def serve(tmp_path: Path, setup: Setup, ingest: str) -> Server:
+    # The scenario's events are from 2024: a long retention keeps them (retention runs at start).
     return start_server(str(tmp_path / "agg.db"), ingest=ingest, log=tmp_path / "serve.log",
-                        extra_args=["--integrations", str(setup.file)])  # fmt: skip
+                        extra_args=["--integrations", str(setup.file), "--retention-days", "100000"])  # fmt: skip
 
 
 def replay(server: Server) -> None:
@@ -110,6 +111,13 @@ def all_arrived(setup: Setup, collector: MqttCollector) -> bool:
     return (set(setup.hook_all.ids()) == ALL_IDS and set(setup.hook_b.ids()) == SHELF_B_REACHES
             and set(mqtt_ids(collector, "shelfsight")) == ALL_IDS
             and set(mqtt_ids(collector, "filtered")) == SHELF_A_DWELLS)  # fmt: skip
+
+
+def progress(setup: Setup, collector: MqttCollector) -> dict[str, int]:
+    """Distinct ids each receiver holds so far (for a timeout's message)."""
+    return {"hook-all": len(set(setup.hook_all.ids())), "hook-shelf-b": len(set(setup.hook_b.ids())),
+            "mqtt-all": len(set(mqtt_ids(collector, "shelfsight"))),
+            "mqtt-a-dwells": len(set(mqtt_ids(collector, "filtered")))}  # fmt: skip
 
 
 def assert_exactly_once_after_dedupe(setup: Setup, collector: MqttCollector) -> None:
@@ -137,7 +145,8 @@ def test_every_event_reaches_webhooks_and_mqtt_exactly_once_after_dedupe(tmp_pat
     server = serve(tmp_path, setup, f"tcp://127.0.0.1:{free_port()}")
     try:
         replay(server)
-        wait_for(lambda: all_arrived(setup, collector), "every subscription's events")
+        wait_for(lambda: all_arrived(setup, collector), "every subscription's events",
+                 explain=lambda: (progress(setup, collector), integrations(server)))  # fmt: skip
         assert_exactly_once_after_dedupe(setup, collector)
 
         # Topics are made from each event; the payload is the event's canonical JSON.
@@ -187,7 +196,8 @@ def test_receivers_that_are_down_get_everything_once_up_even_across_a_restart(tm
     collector = MqttCollector(setup.mqtt_port, "#")
     restarted = serve(tmp_path, setup, ingest)
     try:
-        wait_for(lambda: all_arrived(setup, collector), "every owed event after the restart")
+        wait_for(lambda: all_arrived(setup, collector), "every owed event after the restart",
+                 explain=lambda: (progress(setup, collector), integrations(restarted)))  # fmt: skip
         assert_exactly_once_after_dedupe(setup, collector)
         wait_for(lambda: all(i["pending"] == 0 for i in integrations(restarted).values()), "an empty outbox")
     finally:

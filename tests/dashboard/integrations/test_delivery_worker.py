@@ -80,3 +80,18 @@ def test_ingest_never_waits_for_a_receiver_that_hangs(sqlite_store: Store, recei
         assert set(receiver.ids()) == {str(e.event_id) for e in BATCH_A + BATCH_B}
     finally:
         service.stop()
+
+
+def test_an_event_retention_deleted_first_is_given_up_at_once(sqlite_store: Store, receiver: WebhookReceiver) -> None:
+    sub = Subscription(name="hook", webhook=WebhookTarget(url=receiver.url), retry=RetryPolicy(initial_s=0.05))
+    service = connect(sqlite_store, [sub])
+    sqlite_store.ingest(BATCH_A, [], received_at=T0)
+    sqlite_store.delete_before(T0 + 110)  # three events of BATCH_A, before the delivery threads start
+    service.start()
+    try:
+        wait_for(lambda: service.status()[0].backlog.pending == 0, "the backlog to drain")
+        (status,) = service.status()
+        assert (status.backlog.failed, status.stats.failed, status.stats.delivered) == (3, 3, len(BATCH_A) - 3)
+        assert len(receiver.ids()) == len(BATCH_A) - 3  # nothing was sent for the deleted ones
+    finally:
+        service.stop()
