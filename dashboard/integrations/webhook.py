@@ -76,6 +76,9 @@ class WebhookSender:
                 reason = f"{type(exc).__name__}: {exc}"
                 errors.extend([reason] * (len(deliveries) - index))
                 break
+            except httpx.HTTPError as exc:  # anything else httpx refuses: this delivery failed, the round goes on
+                errors.append(f"{type(exc).__name__}: {exc}")
+                continue
             errors.append(None if response.is_success else f"HTTP {response.status_code}")
         return errors
 
