@@ -35,7 +35,7 @@ def test_an_upgraded_database_keeps_its_events_feed_order_and_dedupe(any_store_u
             assert migrate(conn, migrations[:2]) == [1, 2]
             with conn.transaction():
                 conn.insert_many("events", EVENT_COLUMNS, [_text_row(e) for e in old])
-        assert store.migrate() == [3, 4]
+        assert store.migrate() == [3, 4, 5]
         assert store.counts().events == len(old)
         feed = store.events(EventFilter(), after=None, limit=1000)
         assert [(r.ts, r.event_id) for r in feed] == sorted((e.ts, str(e.event_id)) for e in old)
