@@ -235,6 +235,16 @@ class DeliveryService:
             worker.stop()
         self._workers.clear()
 
+    def retry_failed(self, name: str) -> int | None:
+        """Requeue the given-up deliveries of subscription ``name`` (after fixing the receiver, say); how many,
+        or None when no such subscription is configured."""
+        worker = next((w for w in self._workers if w.subscription.name == name), None)
+        if worker is None:
+            return None
+        count = self._reader.requeue_failed(name, now=self._clock())
+        worker.wake.set()
+        return count
+
     def status(self) -> list[SubscriptionStatus]:
         """Every configured subscription, in file order."""
         backlog = self._reader.backlog()

@@ -167,6 +167,15 @@ class OutboxReader:
                     (give_up.attempts, give_up.failed_at, give_up.error[:1000], give_up.id),
                 )
 
+    def requeue_failed(self, subscription: str, *, now: float) -> int:
+        """Make the given-up deliveries of ``subscription`` due again at ``now`` with no attempts; how many."""
+        with self._pool.connection() as conn, conn.transaction():
+            return max(0, conn.execute(
+                "UPDATE deliveries SET failed_at = NULL, attempts = 0, next_attempt_at = ? "
+                "WHERE subscription = ? AND failed_at IS NOT NULL",
+                (now, subscription),
+            ))  # fmt: skip
+
     def backlog(self) -> dict[str, Backlog]:
         """Pending and failed rows per subscription name (names no longer configured included)."""
         rows = self._query(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from dashboard.deps import ClockDep, IngestDep, SettingsDep, StoreDep, require_admin
 from dashboard.schemas.admin import DeadLetterOut, IngestOut, RetentionOut, TokenCreate, TokenCreated, TokenOut
-from dashboard.schemas.integrations import IntegrationOut
+from dashboard.schemas.integrations import IntegrationOut, RequeuedOut
 from dashboard.schemas.responses import error_responses
 from dashboard.services.retention import DAY_S, apply_retention
 from dashboard.services.tokens import issue_token
@@ -71,6 +71,21 @@ def list_integrations(request: Request) -> list[IntegrationOut]:
     is configured)."""
     service = request.app.state.integrations
     return [] if service is None else [IntegrationOut.of(s) for s in service.status()]
+
+
+@router.post(
+    "/integrations/{name}/retry-failed",
+    response_model=RequeuedOut,
+    summary="Retry a subscription's given-up deliveries",
+    responses=error_responses(404),
+)
+def retry_failed_deliveries(request: Request, name: str) -> RequeuedOut:
+    """Make every delivery the subscription gave up on due again now, with its attempts reset."""
+    service = request.app.state.integrations
+    count = None if service is None else service.retry_failed(name)
+    if count is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no subscription {name!r} in the integrations file")
+    return RequeuedOut(requeued=count)
 
 
 @router.post("/retention", response_model=RetentionOut, summary="Apply retention now")

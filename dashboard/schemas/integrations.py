@@ -52,3 +52,7 @@ class IntegrationOut(ApiModel):
             last_error=stats.last_error,
             last_delivered_at=stats.last_delivered_at,
         )
+
+
+class RequeuedOut(ApiModel):
+    requeued: int = Field(description="Given-up deliveries made due again, with their attempts reset.")
