@@ -1,4 +1,4 @@
-"""Delivery threads against a real local HTTP receiver and a real SQLite store: retries with backoff, giving up,
+"""Delivery threads against a real local HTTP receiver and a real store (retries on every backend): backoff, giving up,
 and ingest that never waits for a receiver."""
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ def test_backoff_doubles_up_to_its_cap_with_jitter() -> None:
         assert full / 2 <= min(waits) and max(waits) <= full
 
 
-def test_failed_deliveries_are_retried_then_given_up(sqlite_store: Store, receiver: WebhookReceiver) -> None:
+def test_failed_deliveries_are_retried_then_given_up(any_store: Store, receiver: WebhookReceiver) -> None:
     receiver.status = 503
-    service = service_for(sqlite_store, receiver, max_attempts=3)
+    service = service_for(any_store, receiver, max_attempts=3)
     try:
-        sqlite_store.ingest(BATCH_A[:2], [], received_at=T0)
+        any_store.ingest(BATCH_A[:2], [], received_at=T0)
         (status,) = service.status()
         wait_for(lambda: service.status()[0].backlog.failed == 2, "both deliveries given up")
         (status,) = service.status()
@@ -58,7 +58,7 @@ def test_failed_deliveries_are_retried_then_given_up(sqlite_store: Store, receiv
         assert attempts == [1, 1, 2, 2, 3, 3]
 
         receiver.status = 200  # the receiver is fixed: new events go through, the given-up ones stay failed
-        sqlite_store.ingest(BATCH_A[2:4], [], received_at=T0)
+        any_store.ingest(BATCH_A[2:4], [], received_at=T0)
         wait_for(lambda: service.status()[0].stats.delivered == 2, "the next two delivered")
         assert service.status()[0].backlog.failed == 2
     finally:
