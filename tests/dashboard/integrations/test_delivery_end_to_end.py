@@ -83,9 +83,9 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
     hook_b.stop()
 
 
-def serve(tmp_path: Path, setup: Setup, ingest: str) -> Server:
+def serve(tmp_path: Path, setup: Setup, ingest: str, db: str | None = None) -> Server:
     # The scenario's events are from 2024: a long retention keeps them (retention runs at start).
-    return start_server(str(tmp_path / "agg.db"), ingest=ingest, log=tmp_path / "serve.log",
+    return start_server(db or str(tmp_path / "agg.db"), ingest=ingest, log=tmp_path / "serve.log",
                         extra_args=["--integrations", str(setup.file), "--retention-days", "100000"])  # fmt: skip
 
 
@@ -174,10 +174,14 @@ def test_every_event_reaches_webhooks_and_mqtt_exactly_once_after_dedupe(tmp_pat
         broker.stop()
 
 
-def test_receivers_that_are_down_get_everything_once_up_even_across_a_restart(tmp_path: Path, setup: Setup) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_receivers_that_are_down_get_everything_once_up_even_across_a_restart(
+    tmp_path: Path, setup: Setup, backend: str, request: pytest.FixtureRequest
+) -> None:
     # Webhook receivers and broker are down while the scenario is ingested: every delivery fails and is retried.
+    db = str(request.getfixturevalue("postgres_schema_url")) if backend == "postgresql" else None
     ingest = f"tcp://127.0.0.1:{free_port()}"
-    server = serve(tmp_path, setup, ingest)
+    server = serve(tmp_path, setup, ingest, db)
     replay(server)
     wait_for(lambda: all(i["retried"] > 0 for i in integrations(server).values()), "failed attempts on every target")
     status = integrations(server)
@@ -194,7 +198,7 @@ def test_receivers_that_are_down_get_everything_once_up_even_across_a_restart(tm
     setup.hook_b.start()
     broker = Mosquitto(setup.mqtt_port, tmp_path / "mosquitto.log")
     collector = MqttCollector(setup.mqtt_port, "#")
-    restarted = serve(tmp_path, setup, ingest)
+    restarted = serve(tmp_path, setup, ingest, db)
     try:
         wait_for(lambda: all_arrived(setup, collector), "every owed event after the restart",
                  explain=lambda: (progress(setup, collector), integrations(restarted)))  # fmt: skip
