@@ -78,3 +78,11 @@ def test_serve_refuses_a_bad_file_before_starting(tmp_path: Path) -> None:
                           timeout_s=60)  # fmt: skip
     assert done.returncode == 2
     assert "set exactly one of webhook: or mqtt:" in done.stdout + done.stderr
+
+
+def test_the_example_in_the_docs_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "dashboard.md").read_text()
+    start = docs.index("```yaml\nsubscriptions:") + len("```yaml\n")
+    monkeypatch.setenv("SHELFSIGHT_CRM_SECRET", "x")
+    crm, bus = load_integrations(write(tmp_path, docs[start : docs.index("```", start)])).subscriptions
+    assert (crm.kind, crm.match.types, bus.kind) == ("webhook", ("pickup", "putback"), "mqtt")
