@@ -49,9 +49,11 @@ typecheck: $(VENV)/.installed-test
 # The dashboard's PostgreSQL tests need a server: a throwaway one on 127.0.0.1 unless one is given, stopped again
 # when the tests end.
 # The edge runtime's RTSP tests need GStreamer's RTSP server: installed from Debian's packages when missing.
+# The MQTT integration tests need the mosquitto broker: the same.
 test: lint typecheck
 	bash .ci/rtsp-server.sh
 	bash .ci/chromium.sh
+	bash .ci/mosquitto.sh
 	bash .ci/with-postgres.sh $(BIN)/pytest
 
 bench: $(VENV)/.installed-run

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -28,6 +29,9 @@ from dashboard.settings import DashboardSettings
 from dashboard.storage.base import Store
 from dashboard.web_security import OriginCheck, SecurityHeaders
 
+if TYPE_CHECKING:  # paho-mqtt and httpx are imported only where integrations are configured
+    from dashboard.integrations.delivery import DeliveryService
+
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
@@ -39,6 +43,7 @@ def create_app(
     *,
     bus: EventBus | None = None,
     ingest: IngestReceiver | None = None,
+    integrations: DeliveryService | None = None,
     run_retention: bool = True,
     clock: Callable[[], float] = time.time,
 ) -> FastAPI:
@@ -49,6 +54,8 @@ def create_app(
         store: Storage, already migrated; the caller owns it (and closes it after the app stops).
         bus: Fan-out of new events to live streams; the ingest receiver must publish into the same bus.
         ingest: Started at startup and stopped at shutdown when given.
+        integrations: Webhook and MQTT delivery threads (`dashboard.integrations.delivery.connect`), started at
+            startup and stopped after ingest.
         run_retention: Apply retention periodically (every ``settings.retention_interval_s``).
         clock: Wall clock, UTC epoch seconds ("now" for default windows and live views).
     """
@@ -62,6 +69,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if integrations is not None:
+            integrations.start()
         if ingest is not None:
             ingest.start()
         if retention is not None:
@@ -73,6 +82,8 @@ def create_app(
                 retention.stop()
             if ingest is not None:
                 ingest.stop()
+            if integrations is not None:
+                integrations.stop()
 
     app = FastAPI(
         title="shelfsight aggregator",
@@ -86,6 +97,7 @@ def create_app(
     app.state.store = store
     app.state.bus = bus if bus is not None else EventBus(queue_size=settings.live_queue_size)
     app.state.ingest = ingest
+    app.state.integrations = integrations
     app.state.clock = clock
     for router in (health.router, events.router, stores.router, admin.router):
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(reject_repeated_scalars)])

@@ -107,6 +107,12 @@ class DashboardSettings(BaseSettings):
         title="Pages need a token",
         description="Dashboard pages ask for a read token (a read-scope session in a cookie after /login).",
     )
+    integrations_file: Path | None = Field(
+        default=None,
+        title="Integrations file",
+        description="YAML file of webhook and MQTT subscriptions on the event stream (docs/dashboard.md, "
+        '"Live integrations"); None sends nothing.',
+    )
     api_docs: bool = Field(
         default=True,
         title="API docs page",

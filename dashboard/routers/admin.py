@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from dashboard.deps import ClockDep, IngestDep, SettingsDep, StoreDep, require_admin
 from dashboard.schemas.admin import DeadLetterOut, IngestOut, RetentionOut, TokenCreate, TokenCreated, TokenOut
+from dashboard.schemas.integrations import IntegrationOut, RequeuedOut
 from dashboard.schemas.responses import error_responses
 from dashboard.services.retention import DAY_S, apply_retention
 from dashboard.services.tokens import issue_token
@@ -62,6 +63,29 @@ def ingest_stats(ingest: IngestDep) -> IngestOut:
     if ingest is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "this server runs without ingest")
     return IngestOut.of(ingest.stats, running=ingest.running, failure=ingest.failure, endpoint=ingest.endpoint)
+
+
+@router.get("/integrations", response_model=list[IntegrationOut], summary="Webhook and MQTT subscriptions")
+def list_integrations(request: Request) -> list[IntegrationOut]:
+    """Each subscription of the integrations file with its delivery counters and outbox backlog (empty when none
+    is configured)."""
+    service = request.app.state.integrations
+    return [] if service is None else [IntegrationOut.of(s) for s in service.status()]
+
+
+@router.post(
+    "/integrations/{name}/retry-failed",
+    response_model=RequeuedOut,
+    summary="Retry a subscription's given-up deliveries",
+    responses=error_responses(404),
+)
+def retry_failed_deliveries(request: Request, name: str) -> RequeuedOut:
+    """Make every delivery the subscription gave up on due again now, with its attempts reset."""
+    service = request.app.state.integrations
+    count = None if service is None else service.retry_failed(name)
+    if count is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no subscription {name!r} in the integrations file")
+    return RequeuedOut(requeued=count)
 
 
 @router.post("/retention", response_model=RetentionOut, summary="Apply retention now")

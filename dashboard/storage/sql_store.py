@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from dashboard.storage.base import (
     CameraLiveness,
@@ -36,6 +36,9 @@ from dashboard.storage.rollup import BUCKET_SIZES_S, COUNT_COLUMNS, HIST_COLUMNS
 from dashboard.storage.sql import ConnectionPool, applied_version, load_migrations, migrate, placeholders
 from dashboard.storage.writes import write_prepared
 from vision.events.contract import AnyEvent
+
+if TYPE_CHECKING:  # the integrations import storage, not the other way round
+    from dashboard.integrations.outbox import Outbox, OutboxReader
 
 _SUMS = ", ".join(f"SUM({c})" for c in (*COUNT_COLUMNS, "dwell_sum_s", *HIST_COLUMNS))
 _EVENT_FILTER_COLUMNS = (
@@ -78,6 +81,15 @@ class SqlStore:
 
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
+        self._outbox: Outbox | None = None
+
+    def attach_outbox(self, outbox: Outbox) -> OutboxReader:
+        """From now on every ingest transaction also writes the deliveries its new events owe (live integrations,
+        `dashboard.integrations.outbox`); returns the reader the delivery threads use."""
+        from dashboard.integrations.outbox import OutboxReader
+
+        self._outbox = outbox
+        return OutboxReader(self._pool)
 
     @property
     def backend(self) -> str:
@@ -97,8 +109,13 @@ class SqlStore:
         return self.ingest_prepared(PreparedIngest.of(events, dead_letters, received_at=received_at))
 
     def ingest_prepared(self, prepared: PreparedIngest) -> IngestResult:
+        outbox = self._outbox
         with self._pool.connection() as conn, conn.transaction():
-            return write_prepared(conn, prepared)
+            result = write_prepared(conn, prepared)
+            owed = outbox.enqueue(conn, result.accepted) if outbox is not None and result.accepted else 0
+        if owed and outbox is not None:
+            outbox.committed()
+        return result
 
     def events(self, flt: EventFilter, *, after: FeedPosition | None, limit: int) -> list[StoredEvent]:
         where, params = _event_where(flt)

@@ -88,6 +88,13 @@ def serve(
         Path | None,
         typer.Option(help="Folder of allowed edge public keys (*.key). (default: SHELFSIGHT_CURVE_PUBLIC_KEYS_DIR)"),
     ] = None,
+    integrations: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="SHELFSIGHT_INTEGRATIONS_FILE",
+            help="YAML file of webhook and MQTT subscriptions on the event stream (docs/dashboard.md).",
+        ),
+    ] = None,
 ) -> None:
     """Run ingest, the API and the dashboard pages; print the URL and a fresh admin token.
 
@@ -99,6 +106,8 @@ def serve(
     from dashboard.app import create_app
     from dashboard.ingest.curve import CurveServerKeys
     from dashboard.ingest.receiver import IngestOptions, IngestReceiver
+    from dashboard.integrations.config import load_integrations
+    from dashboard.integrations.delivery import connect
     from dashboard.services.bus import EventBus
     from dashboard.services.tokens import rotate_startup_token, sign_in_link_session
     from dashboard.storage import open_store
@@ -111,6 +120,7 @@ def serve(
             retention_days=retention_days,
             curve_secret_key_file=curve_secret_key_file,
             curve_public_keys_dir=curve_public_keys_dir,
+            integrations_file=integrations,
         )
         curve = (
             CurveServerKeys.load(
@@ -121,8 +131,12 @@ def serve(
             if settings.curve_secret_key_file is not None
             else None
         )
+        subscriptions = (
+            load_integrations(settings.integrations_file).subscriptions if settings.integrations_file else ()
+        )
         store = open_store(settings.db)
         store.migrate()
+        delivery = connect(store, subscriptions) if subscriptions else None
     except (ValidationError, ValueError, OSError) as exc:
         fail(exc, code=2)
     try:
@@ -144,7 +158,7 @@ def serve(
             max_message_bytes=settings.ingest_max_message_bytes,
         )
         receiver = IngestReceiver(store=store, endpoint=settings.ingest_endpoint, bus=bus, options=options, curve=curve)
-    web = create_app(settings, store, bus=bus, ingest=receiver)
+    web = create_app(settings, store, bus=bus, ingest=receiver, integrations=delivery)
     typer.echo(f"shelfsight aggregator ({store.backend}: {settings.db})")
     typer.echo(f"  dashboard:   {url}/")
     typer.echo(f"  sign in:     {url}/login#token={sign_in.secret}  (read only, valid for a day)")
@@ -156,6 +170,9 @@ def serve(
     else:
         note = "CURVE: listed edge keys only" if curve is not None else "no CURVE: any box that reaches it may send"
         typer.echo(f"  ingest:      {settings.ingest_endpoint} ({note})")
+    if subscriptions:
+        names = ", ".join(f"{s.name} ({s.kind})" for s in subscriptions)
+        typer.echo(f"  integrations: {names}")
     server = uvicorn.Server(uvicorn.Config(web, log_level="info", access_log=False, timeout_graceful_shutdown=5))
     record = announce(settings.db, url)  # lets `shelfsight tokens ...` without --db find this database
     _withdraw_on_sigterm(record)

@@ -47,7 +47,7 @@ def test_a_read_token_cannot_use_admin_routes(client: TestClient) -> None:
 def test_health_needs_no_token(app: object, loaded: Store) -> None:
     with TestClient(app) as anonymous:  # type: ignore[arg-type]
         body = anonymous.get("/api/v1/health").json()
-    assert body == {"status": "ok", "reason": None, "backend": "sqlite", "schema_version": 5, "ingest_running": False,
+    assert body == {"status": "ok", "reason": None, "backend": "sqlite", "schema_version": 6, "ingest_running": False,
                     "events": 26, "dead_letters": 0}  # fmt: skip
 
 

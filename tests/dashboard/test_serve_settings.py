@@ -45,6 +45,7 @@ ENVIRONMENT: dict[str, tuple[str, object]] = {
     "live_queue_size": ("100", 100),
     "pages_require_token": ("false", False),
     "api_docs": ("false", False),
+    "integrations_file": ("/etc/shelfsight/integrations.yaml", Path("/etc/shelfsight/integrations.yaml")),
 }
 
 

@@ -42,9 +42,9 @@ def _hist(*dwells: float) -> tuple[int, ...]:
 
 
 def test_migrations_are_versioned_and_idempotent(any_store: Store) -> None:
-    assert any_store.schema_version() == 5
+    assert any_store.schema_version() == 6
     assert any_store.migrate() == []
-    assert any_store.schema_version() == 5
+    assert any_store.schema_version() == 6
 
 
 def test_what_a_store_committed_is_there_after_it_is_closed(any_store_url: str) -> None:
