@@ -76,7 +76,29 @@ def test_overview_after_8_minutes_of_the_demo_store(server: tuple[Server, float]
     image = cv2.imread(str(shot), cv2.IMREAD_GRAYSCALE)
     assert image is not None and image.shape == (1100, 1400) and float(image.std()) > 12.0
     print(f"screenshot: {shot}; dwelling now: {len(listed)}; pass-bys: {passbys}")
+    shots = [shot]
+
+    # Every shelf page says what happened there: its recent events, each with a time and a journey link.
+    for shelf in shelves:
+        shelf_id = shelf["shelf_id"]
+        page = browser.dom(f"{running.url}/stores/{STORE}/shelves/{shelf_id}")
+        recent = page.split('id="recent-events"')[1].split("</section>")[0]
+        rows = re.findall(r'<tr class="(dwell|touch|pickup|putback)[^"]*">\s*<td>([^<]+)</td>', recent)
+        touched = shelf["figures"]["touches"] + shelf["figures"]["pickups"] + shelf["figures"]["putbacks"]
+        assert len(rows) >= min(1, shelf["figures"]["visits"] + touched), f"{shelf_id}: no recent events listed"
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", time_.strip()) for _, time_ in rows), rows[:3]
+        assert recent.count(f"/stores/{STORE}/shoppers/") == len(rows)
+        shots.append(
+            browser.screenshot(
+                f"{running.url}/stores/{STORE}/shelves/{shelf_id}",
+                tmp_path / f"shelf-{shelf_id}.png",
+                width=1400,
+                height=1900,
+            )
+        )
+        print(f"shelf {shelf_id}: {len(rows)} recent events listed ({dict(shelf['figures'])})")
     target = os.environ.get(SCREENSHOTS_ENV)
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy2(shot, Path(target) / shot.name)
+        for picture in shots:
+            shutil.copy2(picture, Path(target) / picture.name)
