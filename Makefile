@@ -12,7 +12,7 @@ endif
 export SHELFSIGHT_FOOTAGE_DIR ?= $(abspath ../shared/footage)
 DEMO_FOOTAGE ?= $(SHELFSIGHT_FOOTAGE_DIR)/supermarket_checkout_overhead_1280x720.mp4
 
-.PHONY: demo detect-footage test lint typecheck bench clean
+.PHONY: demo detect-footage test check lint typecheck bench clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -55,6 +55,11 @@ test: lint typecheck
 	bash .ci/chromium.sh
 	bash .ci/mosquitto.sh
 	bash .ci/with-postgres.sh $(BIN)/pytest
+
+# The fast loop while coding: lint, types and the unit tests (no processes, servers, browser or apt-get; the
+# `integration` and `slow` markers in pyproject.toml say which tests are left out). `make test` runs everything.
+check: lint typecheck
+	$(BIN)/pytest -q -m "not integration and not slow"
 
 bench: $(VENV)/.installed-run
 	$(BIN)/python -m bench.bench_detector

@@ -10,6 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
+
 ROOT = Path(__file__).resolve().parents[1]
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 

@@ -7,6 +7,10 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
+
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = 'echo "dsn=$SHELFSIGHT_TEST_POSTGRES_DSN"; echo "dir=$SHELFSIGHT_PG_DIR"; '
 REPORT += 'echo "pid=$(head -n 1 "$SHELFSIGHT_PG_DIR/data/postmaster.pid")"; exit 3'

@@ -18,6 +18,8 @@ from tests.dashboard import builders as b
 from tests.dashboard.scenario import ALL_EVENTS, HOUR, T0
 from vision.events.contract import SCHEMA_VERSION
 
+pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
+
 FEEDS = ["/api/v1/events", "/api/v1/events.ndjson", "/api/v1/events.csv", "/api/v1/events.parquet"]
 WINDOWED_API = [
     "/api/v1/stores/store-1/shelves",

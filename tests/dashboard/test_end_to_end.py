@@ -31,6 +31,8 @@ from tests.dashboard.scenario import (
 from tests.dashboard.serve_process import ROOT, Server, free_port, start_server
 from vision.events.codec import from_json, to_dict
 
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
+
 FEED_ORDER = sorted(ALL_EVENTS, key=lambda e: (e.ts, str(e.event_id)))
 
 

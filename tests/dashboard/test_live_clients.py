@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 import zmq
 
 from dashboard.app import create_app
@@ -29,6 +30,8 @@ from tests.dashboard import builders as b
 from tests.dashboard.scenario import T0
 from tests.dashboard.thread_server import serve_in_thread
 from vision.events.codec import to_msgpack
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 IDLE_CLIENTS = 20
 QUEUE = 200

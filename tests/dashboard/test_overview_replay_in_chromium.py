@@ -25,6 +25,8 @@ from tests.dashboard.chromium import Browser, chromium_path
 from tests.dashboard.demo_replay import replay
 from tests.dashboard.serve_process import Server, free_port, start_server
 
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
+
 MINUTES = 8.5
 STORE = "demo-store"
 SCREENSHOTS_ENV = "SHELFSIGHT_SCREENSHOTS_DIR"

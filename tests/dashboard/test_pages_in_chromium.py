@@ -25,6 +25,8 @@ from tests.dashboard.chromium import Browser, chromium_path
 from tests.dashboard.scenario import ALL_EVENTS, T0
 from tests.dashboard.serve_process import Server, free_port, start_server
 
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
+
 SCREENSHOTS_ENV = "SHELFSIGHT_SCREENSHOTS_DIR"
 WIDTH = 1400
 MIN_GREY_STD = 12.0

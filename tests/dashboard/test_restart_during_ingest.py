@@ -20,12 +20,16 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from pipeline.publisher import EventPublisher, PublisherSettings
 from pipeline.spool import Spool, SpooledEvent
 from tests.dashboard import builders as b
 from tests.dashboard.serve_process import Server, free_port, start_server
 from vision.events.codec import to_msgpack
 from vision.events.contract import AnyEvent
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 SHOPPERS = 2000
 SHELVES = 4

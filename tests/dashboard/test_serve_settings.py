@@ -87,6 +87,7 @@ def test_no_ingest_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert serve_settings(no_ingest=False).ingest_endpoint == "tcp://127.0.0.1:5999"
 
 
+@pytest.mark.integration  # a real `shelfsight serve` process
 def test_a_running_server_takes_retention_ingest_and_curve_keys_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

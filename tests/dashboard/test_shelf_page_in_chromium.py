@@ -27,6 +27,8 @@ from tests.dashboard.pages.test_shelf_page import MISPLACED, NAMES, TAKEN
 from tests.dashboard.scenario import ALL_EVENTS, T0
 from tests.dashboard.serve_process import Server, free_port, start_server
 
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
+
 WIDTH, HEIGHT = 1400, 1900
 LABELS_TIMEOUT_S = 20.0
 

@@ -13,6 +13,8 @@ import pytest
 
 from tests.dashboard.serve_process import free_port, start_server
 
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
+
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 
 

@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from edge_config.schema import SCHEMA_PATH
 from pipeline.cli import config_cmd
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 DEMO = Path(__file__).parents[2] / "edge_config" / "demo.yaml"
 SHELFSIGHT = Path(sys.executable).parent / "shelfsight"

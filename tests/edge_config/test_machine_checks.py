@@ -21,6 +21,8 @@ from pipeline.sources import open_file
 from tests.cli import run_shelfsight
 from tests.edge_config.conftest import place_detector
 
+pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
+
 WriteConfig = Callable[..., Path]
 FOOTAGE = "one_by_one_walkers_768x432.mp4"  # 1394 frames, the index (moov) at the front: a cut copy still opens
 

@@ -15,7 +15,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.dashboard.chromium import Browser, chromium_path
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 

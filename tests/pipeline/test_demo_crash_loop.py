@@ -13,8 +13,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from edge_config.tracker import REID_MODEL
 from models.registry import get_spec
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 SEEN_WITHIN_S = 180.0

@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import cv2
+import pytest
 
 from tests.cli import run_shelfsight
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 
 def test_detect_video_writes_annotated_video_and_json_lines(

@@ -7,8 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.vision.events.event_samples import sample_event
 from vision.events.codec import to_json
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 T0 = 1_767_603_600.0

@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from subprocess import CompletedProcess
 
+import pytest
+
 from tests.cli import run_shelfsight
 from tests.vision.events.event_samples import sample_event
 from vision.events.codec import to_json
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 
 def _run(*args: str) -> CompletedProcess[str]:

@@ -6,8 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import zmq
 import zmq.auth
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 

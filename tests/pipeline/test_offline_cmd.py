@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from vision.events.codec import from_json
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 CONFIG = Path(__file__).parents[2] / "edge_config" / "examples" / "supermarket_checkout.yaml"

@@ -30,6 +30,8 @@ from tests.cli import run_shelfsight
 from vision.evaluation.footage_labels import FootageLabels, load_labels
 from vision.evaluation.footage_scoring import ClipScore, person_box_recall
 
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
+
 REACH_RECALL = REACH_PRECISION = DWELL_RECALL = 0.8
 
 # Share of the labelled (not hard) person boxes that the camera's detector finds at its confidence threshold

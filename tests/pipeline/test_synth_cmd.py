@@ -16,6 +16,8 @@ from edge_config import load_config
 from vision.events import from_json
 from vision.synthetic.library import library_names
 
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
+
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 
 

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import cv2
+import pytest
 
 from tests.cli import run_shelfsight
 from vision.tracking.mot import read_mot
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 
 def test_track_video_writes_mot_results_and_annotated_video(

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from edge_config.loader import load_config
 from tests.cli import run_shelfsight
 from vision.draw import ZONE_COLOURS
+
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 DEMO = Path(__file__).parents[2] / "edge_config" / "demo.yaml"
 

@@ -301,6 +301,7 @@ def test_a_receive_thread_that_ends_says_why(
     socket.close()
 
 
+@pytest.mark.integration  # PostgreSQL
 def test_a_nul_in_a_status_reason_is_a_poison_event_on_postgresql(
     postgres_schema_url: str, tmp_path: Path, context: zmq.Context[zmq.Socket[bytes]]
 ) -> None:

@@ -27,6 +27,8 @@ from tests.dashboard.scenario import ALL_EVENTS
 from tests.dashboard.serve_process import ROOT, Server, start_server
 from vision.events.contract import AnyEvent
 
+pytestmark = pytest.mark.integration  # starts processes, servers or a browser
+
 SECRET_ENV = "SHELFSIGHT_TEST_HOOK_SECRET"
 SECRET = "s3cret-for-the-test"
 FAST_RETRY = {"initial_s": 0.2, "max_s": 1.0}

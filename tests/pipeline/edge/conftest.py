@@ -18,6 +18,15 @@ from vision.synthetic.library import resolve_scenario
 from vision.synthetic.story import build_story
 from vision.synthetic.writer import write_outputs
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every edge runtime test starts the stage processes (or an RTSP server): all are integration tests."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.integration)
+
+
 RTSP_SCENARIO = "one_dwells"  # 640x480 at 10 fps, 155 frames
 
 

@@ -21,6 +21,8 @@ from vision.detector.layouts import Layout
 from vision.detector.letterbox import letterbox_batch
 from vision.detector.onnx import DetectorSettings, OnnxDetector
 
+pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
+
 IMGSZ = 320
 
 

@@ -24,6 +24,8 @@ from vision.synthetic.shake import CameraMotion
 from vision.synthetic.story import build_story
 from vision.synthetic.writer import write_outputs
 
+pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
+
 SHORT = CrowdSpec(arrivals_per_min=12.0, window_s=10.0, stop_share=1.0, reach_share=1.0)
 """Two shoppers who stop and reach: a short, busy clip."""
 

@@ -16,6 +16,8 @@ from vision.synthetic.scenario import CrowdSpec, Scenario
 from vision.synthetic.story import build_story
 from vision.synthetic.writer import write_outputs
 
+pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
+
 FILES = (
     "video.mp4",
     "gt/gt.txt",

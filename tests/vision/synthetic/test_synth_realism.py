@@ -20,6 +20,8 @@ from vision.synthetic.realism import RealismCounts, match_boxes, measure_realism
 from vision.synthetic.render import FrameTruth, RenderedFrame, Renderer
 from vision.synthetic.story import build_story
 
+pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
+
 RECALL_FLOOR = 0.90
 PRECISION_FLOOR = 0.95
 OVERHEAD_RECALL_FLOOR = 0.85

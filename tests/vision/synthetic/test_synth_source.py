@@ -12,6 +12,8 @@ from vision.synthetic.render import Renderer
 from vision.synthetic.source import SyntheticSource
 from vision.synthetic.story import build_story
 
+pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
+
 
 class FakeClock:
     """A monotonic clock that moves only when slept on or told to."""

@@ -20,6 +20,8 @@ from vision.synthetic.true_events import true_shopper_id
 from vision.synthetic.truth import MotRow, points_in_polygon
 from vision.synthetic.writer import edge_config_yaml
 
+pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
+
 SCENARIOS = library_names()
 
 

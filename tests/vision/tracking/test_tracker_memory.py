@@ -13,10 +13,13 @@ import gc
 import tracemalloc
 
 import numpy as np
+import pytest
 
 from vision.detections import FrameDetections
 from vision.tracking.bytetrack import ByteTracker, TrackerSettings
 from vision.tracking.relink import FragmentRelinker, RelinkSettings
+
+pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
 
 PER_FRAME = 100
 FRAMES = 10_000
