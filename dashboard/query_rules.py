@@ -40,11 +40,15 @@ def reject_repeated_scalars(request: Request) -> None:
         return
     allowed = _array_parameters(request.app.openapi(), _path_template(request), request.method)
     errors = [
-        {"type": "value_error", "loc": ("query", name), "msg": f"{name}: expected one value, got several",
-         "input": request.query_params.getlist(name)}
+        {
+            "type": "value_error",
+            "loc": ("query", name),
+            "msg": f"{name}: expected one value, got several",
+            "input": request.query_params.getlist(name),
+        }
         for name in repeated
         if name not in allowed
-    ]  # fmt: skip
+    ]
     if errors:
         raise RequestValidationError(errors)
 

@@ -90,8 +90,12 @@ class OriginCheck:
         if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS:
             headers = Headers(scope=scope)
             if self._needs_check(scope, headers) and not same_origin(scope, headers):
-                logger.warning("refused a cross-site %s %s (origin %r)", scope["method"], scope["path"],
-                               headers.get("origin") or headers.get("referer"))  # fmt: skip
+                logger.warning(
+                    "refused a cross-site %s %s (origin %r)",
+                    scope["method"],
+                    scope["path"],
+                    headers.get("origin") or headers.get("referer"),
+                )
                 await _refuse(send)
                 return
         await self.app(scope, receive, send)
@@ -124,9 +128,12 @@ def _origin(url: str) -> tuple[str, str, int] | None:
 
 
 async def _refuse(send: Send) -> None:
-    body = json.dumps({"detail": "cross-site request refused: send it from this server's pages, or use a "
-                                 "Bearer token"}).encode()  # fmt: skip
-    headers: Iterable[tuple[bytes, bytes]] = [(b"content-type", b"application/json"),
-                                              (b"content-length", str(len(body)).encode())]  # fmt: skip
+    body = json.dumps(
+        {"detail": "cross-site request refused: send it from this server's pages, or use a Bearer token"}
+    ).encode()
+    headers: Iterable[tuple[bytes, bytes]] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
     await send({"type": "http.response.start", "status": 403, "headers": list(headers)})
     await send({"type": "http.response.body", "body": body})

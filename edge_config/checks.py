@@ -247,8 +247,10 @@ def _video_problem(path: Path) -> tuple[str | None, str | None]:
     if probe.readable == 0:
         return f"no frame of {path} decodes (a broken or unsupported video)", None
     if probe.truncated:
-        return None, (f"{path}: only {probe.readable} of the {probe.declared} frames it declares decode; the "
-                      "file looks truncated, and its events will cover only those")  # fmt: skip
+        return None, (
+            f"{path}: only {probe.readable} of the {probe.declared} frames it declares decode; the "
+            "file looks truncated, and its events will cover only those"
+        )
     return None, None
 
 

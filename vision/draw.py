@@ -52,8 +52,13 @@ def _draw_keypoints(image: npt.NDArray[np.uint8], keypoints: npt.NDArray[np.floa
             cv2.circle(image, (int(x), int(y)), 2 * thickness, colour, -1)
 
 
-ZONE_COLOURS = {"shelf": (0, 165, 255), "standing": (255, 160, 0), "aisle": (80, 200, 80),
-                "entrance": (200, 80, 200), "checkout": (60, 60, 230)}  # fmt: skip
+ZONE_COLOURS = {
+    "shelf": (0, 165, 255),
+    "standing": (255, 160, 0),
+    "aisle": (80, 200, 80),
+    "entrance": (200, 80, 200),
+    "checkout": (60, 60, 230),
+}
 """BGR outline colour per zone kind (the zones page uses the same ones)."""
 
 
@@ -69,10 +74,14 @@ def draw_zones(
     height, width = image.shape[:2]
     thickness = max(1, round(max(height, width) / 500))
     outlines = [
-        (zone_id, ZONE_COLOURS.get(kind, BOX_COLOUR), kind,
-         np.round(np.asarray(polygon, np.float64) * (width, height)).astype(np.int32))
+        (
+            zone_id,
+            ZONE_COLOURS.get(kind, BOX_COLOUR),
+            kind,
+            np.round(np.asarray(polygon, np.float64) * (width, height)).astype(np.int32),
+        )
         for zone_id, kind, polygon in zones
-    ]  # fmt: skip
+    ]
     fill = image.copy()
     for _, colour, _, points in outlines:
         cv2.fillPoly(fill, [points], colour)
@@ -80,6 +89,13 @@ def draw_zones(
     for zone_id, colour, kind, points in outlines:
         cv2.polylines(out, [points], True, colour, thickness + 1)
         x, y = int(points[:, 0].min()), int(points[:, 1].min())
-        cv2.putText(out, f"{zone_id} ({kind})", (x + 4, max(14, y + 16)), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.45 * thickness, colour, thickness)  # fmt: skip
+        cv2.putText(
+            out,
+            f"{zone_id} ({kind})",
+            (x + 4, max(14, y + 16)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.45 * thickness,
+            colour,
+            thickness,
+        )
     return out

@@ -47,8 +47,9 @@ def head_regions(detections: FrameDetections, person_class: int = 0) -> npt.NDAr
             xs = np.where(seen, head[:, :, 0], np.nan)[has]
             ys = np.where(seen, head[:, :, 1], np.nan)[has]
             pad = KEYPOINT_PAD * (boxes[has, 2] - boxes[has, 0])
-            around = np.stack([np.nanmin(xs, 1) - pad, np.nanmin(ys, 1) - pad, np.nanmax(xs, 1) + pad,
-                               np.nanmax(ys, 1) + pad], axis=1)  # fmt: skip
+            around = np.stack(
+                [np.nanmin(xs, 1) - pad, np.nanmin(ys, 1) - pad, np.nanmax(xs, 1) + pad, np.nanmax(ys, 1) + pad], axis=1
+            )
             regions.append(around.astype(np.float32))
     height, width = detections.frame_size
     out = np.vstack(regions)
@@ -71,7 +72,8 @@ def blur_heads(image: Image, detections: FrameDetections, person_class: int = 0)
             continue
         region = out[y1:y2, x1:x2]
         block = max(1, min(x2 - x1, y2 - y1) // BLOCKS)
-        small = cv2.resize(region, (max(1, (x2 - x1) // block), max(1, (y2 - y1) // block)),
-                           interpolation=cv2.INTER_AREA)  # fmt: skip
+        small = cv2.resize(
+            region, (max(1, (x2 - x1) // block), max(1, (y2 - y1) // block)), interpolation=cv2.INTER_AREA
+        )
         out[y1:y2, x1:x2] = cv2.resize(small, (x2 - x1, y2 - y1), interpolation=cv2.INTER_NEAREST)
     return out

@@ -114,7 +114,12 @@ def _event_by_event(store: Store, batch: ReceivedBatch, outcome: CommitOutcome) 
         duplicates += result.duplicates
     outcome.poison_events += poison
     outcome.accepted.extend(accepted)
-    ack = Ack(batch.batch.store_id, batch.batch.batch_id, accepted=len(accepted), duplicates=duplicates,
-              rejected=len(batch.dead_letters) + poison)  # fmt: skip
+    ack = Ack(
+        batch.batch.store_id,
+        batch.batch.batch_id,
+        accepted=len(accepted),
+        duplicates=duplicates,
+        rejected=len(batch.dead_letters) + poison,
+    )
     outcome.acks.append((batch, ack))
     return True

@@ -77,18 +77,37 @@ def shelf_ranking(summaries: Sequence[ShelfSummary], labels: PageLabels) -> Char
     """Visits per shelf (bars) with the engagement rate (dots, right axis), in ranking order, by name."""
     shelves = shelf_names([s.shelf_id for s in summaries], labels)
     data: list[dict[str, Any]] = [
-        {"type": "bar", "name": "visits", "x": shelves, "y": [s.figures.visits for s in summaries],
-         "marker": {"color": COLOURS["visits"]}},
-        {"type": "scatter", "mode": "markers", "name": "engagement rate", "x": shelves, "yaxis": "y2",
-         "y": [s.figures.engagement_rate for s in summaries], "marker": {"size": 11, "color": COLOURS["takes"]}},
-    ]  # fmt: skip
+        {
+            "type": "bar",
+            "name": "visits",
+            "x": shelves,
+            "y": [s.figures.visits for s in summaries],
+            "marker": {"color": COLOURS["visits"]},
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "engagement rate",
+            "x": shelves,
+            "yaxis": "y2",
+            "y": [s.figures.engagement_rate for s in summaries],
+            "marker": {"size": 11, "color": COLOURS["takes"]},
+        },
+    ]
     layout = {
         **_BASE_LAYOUT,
         "yaxis": count_axis("visits", [s.figures.visits for s in summaries]),
-        "yaxis2": {"title": {"text": "engagement"}, "overlaying": "y", "side": "right", "range": [0, 1.05],
-                   "tickformat": ".0%", "dtick": 0.25, "showgrid": False},
+        "yaxis2": {
+            "title": {"text": "engagement"},
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1.05],
+            "tickformat": ".0%",
+            "dtick": 0.25,
+            "showgrid": False,
+        },
         "margin": {**_BASE_LAYOUT["margin"], "r": 70},
-    }  # fmt: skip
+    }
     return Chart("chart-ranking", data, layout)
 
 
@@ -109,20 +128,43 @@ def shelf_timeline(all_points: Sequence[SeriesPoint], labels: PageLabels) -> Cha
     for point in points:
         if point.coverage is not None and point.coverage < 1.0:
             shapes.append(
-                {"type": "rect", "xref": "x", "yref": "paper", "x0": labels.time(point.start),
-                 "x1": labels.time(point.end),
-                 "y0": 0, "y1": 1, "fillcolor": COLOURS["gap"], "opacity": 0.15 + 0.35 * (1 - point.coverage),
-                 "line": {"width": 0}, "layer": "below"}
-            )  # fmt: skip
+                {
+                    "type": "rect",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": labels.time(point.start),
+                    "x1": labels.time(point.end),
+                    "y0": 0,
+                    "y1": 1,
+                    "fillcolor": COLOURS["gap"],
+                    "opacity": 0.15 + 0.35 * (1 - point.coverage),
+                    "line": {"width": 0},
+                    "layer": "below",
+                }
+            )
         if point.figures is None:
             notes.append(
-                {"x": labels.time((point.start + point.end) / 2), "y": 0.5, "yref": "paper", "text": "camera down",
-                 "showarrow": False, "textangle": -90, "font": {"color": "#555", "size": 10}}
-            )  # fmt: skip
+                {
+                    "x": labels.time((point.start + point.end) / 2),
+                    "y": 0.5,
+                    "yref": "paper",
+                    "text": "camera down",
+                    "showarrow": False,
+                    "textangle": -90,
+                    "font": {"color": "#555", "size": 10},
+                }
+            )
     data.append(
-        {"type": "scatter", "mode": "lines", "name": "coverage", "x": x, "yaxis": "y2", "line": {"color": "#777",
-         "dash": "dot"}, "y": [p.coverage for p in points]}
-    )  # fmt: skip
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "coverage",
+            "x": x,
+            "yaxis": "y2",
+            "line": {"color": "#777", "dash": "dot"},
+            "y": [p.coverage for p in points],
+        }
+    )
     peaks = [max(f.visits, f.touches, f.pickups, f.takes) for p in points if (f := p.figures) is not None]
     layout = {
         **_BASE_LAYOUT,
@@ -131,10 +173,17 @@ def shelf_timeline(all_points: Sequence[SeriesPoint], labels: PageLabels) -> Cha
         "annotations": notes,
         "xaxis": span.axis,
         "yaxis": count_axis("count", peaks),
-        "yaxis2": {"title": {"text": "coverage"}, "overlaying": "y", "side": "right", "range": [0, 1.05],
-                   "tickformat": ".0%", "dtick": 0.25, "showgrid": False},
+        "yaxis2": {
+            "title": {"text": "coverage"},
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1.05],
+            "tickformat": ".0%",
+            "dtick": 0.25,
+            "showgrid": False,
+        },
         "margin": {**_BASE_LAYOUT["margin"], "r": 70},
-    }  # fmt: skip
+    }
     return Chart("chart-timeline", data, layout)
 
 
@@ -142,9 +191,17 @@ def funnel(shelf: Funnel) -> Chart:
     """Passers-by -> visits -> interacted -> picked up -> took: visits at each stage (`dashboard.services.funnel`)."""
     stages = [label for label, _ in shelf.stages()]
     values = [count for _, count in shelf.stages()]
-    data = [{"type": "funnel", "y": stages, "x": values, "textinfo": "value+percent initial",
-             "marker": {"color": ["#9aa0a6", COLOURS["visits"], COLOURS["touches"], COLOURS["pickups"],
-                                  COLOURS["takes"]]}}]  # fmt: skip
+    data = [
+        {
+            "type": "funnel",
+            "y": stages,
+            "x": values,
+            "textinfo": "value+percent initial",
+            "marker": {
+                "color": ["#9aa0a6", COLOURS["visits"], COLOURS["touches"], COLOURS["pickups"], COLOURS["takes"]]
+            },
+        }
+    ]
     return Chart("chart-funnel", data, {**_BASE_LAYOUT, "margin": {"l": 90, "r": 20, "t": 20, "b": 20}})
 
 
@@ -168,11 +225,17 @@ def journey_timeline(journey: Journey, labels: PageLabels) -> Chart:
     for visit in journey.visits:
         d = visit.dwell
         data.append(
-            {"type": "scatter", "mode": "lines", "showlegend": False,
-             "x": [labels.time(d.ts_start), labels.time(d.ts_end)], "y": [label(labels.name(d.zone_id))] * 2,
-             "line": {"width": 18, "color": COLOURS["visits"]},
-             "hovertext": f"{label(labels.name(d.zone_id))}: {d.dwell_s:.1f} s", "hoverinfo": "text"}
-        )  # fmt: skip
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "showlegend": False,
+                "x": [labels.time(d.ts_start), labels.time(d.ts_end)],
+                "y": [label(labels.name(d.zone_id))] * 2,
+                "line": {"width": 18, "color": COLOURS["visits"]},
+                "hovertext": f"{label(labels.name(d.zone_id))}: {d.dwell_s:.1f} s",
+                "hoverinfo": "text",
+            }
+        )
     kinds = (("touches", "touch", "circle"), ("pickups", "pickup", "triangle-up"), ("putbacks", "putback", "x"))
     for attribute, name, symbol in kinds:
         xs, ys = [], []
@@ -180,10 +243,21 @@ def journey_timeline(journey: Journey, labels: PageLabels) -> Chart:
             for event in getattr(visit, attribute):
                 xs.append(labels.time(event.ts_start))
                 ys.append(label(labels.name(visit.dwell.zone_id)))
-        data.append({"type": "scatter", "mode": "markers", "name": name, "x": xs, "y": ys,
-                     "marker": {"size": 12, "symbol": symbol, "color": COLOURS.get(attribute, "#333")}})  # fmt: skip
-    layout = {**_BASE_LAYOUT, "xaxis": {"type": "date", "title": {"text": f"time ({labels.timezone})"}},
-              "yaxis": {"type": "category", "automargin": True}}  # fmt: skip
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": name,
+                "x": xs,
+                "y": ys,
+                "marker": {"size": 12, "symbol": symbol, "color": COLOURS.get(attribute, "#333")},
+            }
+        )
+    layout = {
+        **_BASE_LAYOUT,
+        "xaxis": {"type": "date", "title": {"text": f"time ({labels.timezone})"}},
+        "yaxis": {"type": "category", "automargin": True},
+    }
     return Chart("chart-journey", data, layout)
 
 
@@ -196,16 +270,25 @@ def camera_status_timeline(reports: Sequence[CameraReport], *, since: float, unt
         for entry, following in zip(history, [*history[1:], None], strict=True):
             end = following.ts if following is not None else until
             data.append(
-                {"type": "scatter", "mode": "lines", "name": entry.status, "legendgroup": entry.status,
-                 "showlegend": entry.status not in shown, "x": [labels.time(max(entry.ts, since)), labels.time(end)],
-                 "y": [label(report.camera_id)] * 2,
-                 "line": {"width": 16, "color": STATUS_COLOURS.get(entry.status, "#333")}}
-            )  # fmt: skip
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": entry.status,
+                    "legendgroup": entry.status,
+                    "showlegend": entry.status not in shown,
+                    "x": [labels.time(max(entry.ts, since)), labels.time(end)],
+                    "y": [label(report.camera_id)] * 2,
+                    "line": {"width": 16, "color": STATUS_COLOURS.get(entry.status, "#333")},
+                }
+            )
             shown.add(entry.status)
-    layout = {**_BASE_LAYOUT, "height": 140 + 40 * max(1, len(reports)),
-              "xaxis": {"type": "date", "title": {"text": f"time ({labels.timezone})"}},
-              "yaxis": {"type": "category", "automargin": True},
-              # Legend above the plot area, in its own margin: inside it, it covered the top camera's bar.
-              "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-              "margin": {**_BASE_LAYOUT["margin"], "t": 40}}  # fmt: skip
+    layout = {
+        **_BASE_LAYOUT,
+        "height": 140 + 40 * max(1, len(reports)),
+        "xaxis": {"type": "date", "title": {"text": f"time ({labels.timezone})"}},
+        "yaxis": {"type": "category", "automargin": True},
+        # Legend above the plot area, in its own margin: inside it, it covered the top camera's bar.
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "margin": {**_BASE_LAYOUT["margin"], "t": 40},
+    }
     return Chart("chart-cameras", data, layout)

@@ -106,8 +106,14 @@ async def login(request: Request, store: StoreDep, clock: ClockDep) -> Response:
         return RedirectResponse(f"/login?error=unknown+token&next={quote(target)}", status.HTTP_303_SEE_OTHER)
     session = start_session(store, record, now=now)
     response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
-    response.set_cookie(TOKEN_COOKIE, session.secret, httponly=True, samesite="strict", max_age=SESSION_S,
-                        secure=request.url.scheme == "https")  # fmt: skip
+    response.set_cookie(
+        TOKEN_COOKIE,
+        session.secret,
+        httponly=True,
+        samesite="strict",
+        max_age=SESSION_S,
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -183,8 +189,15 @@ def shelf_page(
         granularity = Granularity.DAY if long else Granularity.HOUR
     labels = store_labels(store, store_id)
     try:  # days start at midnight in the store's time zone
-        points = shelf_series(store, store_id=store_id, shelf_id=shelf_id, window=window, granularity=granularity,
-                              tz=labels.timezone, now=now)  # fmt: skip
+        points = shelf_series(
+            store,
+            store_id=store_id,
+            shelf_id=shelf_id,
+            window=window,
+            granularity=granularity,
+            tz=labels.timezone,
+            now=now,
+        )
     except ValueError as exc:  # too many buckets for the window: the same 422 as the API's series
         raise invalid_query("since", since, str(exc)) from exc
     gaps = [p for p in points if p.coverage is not None and p.coverage < 1.0]

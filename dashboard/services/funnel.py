@@ -42,14 +42,20 @@ class Funnel:
 
     def stages(self) -> list[tuple[str, int]]:
         """(label, count) from the top of the funnel down."""
-        return [("passers-by", self.passers_by), ("visits", self.visits), ("interacted", self.interacted),
-                ("picked up", self.picked_up), ("took", self.took)]  # fmt: skip
+        return [
+            ("passers-by", self.passers_by),
+            ("visits", self.visits),
+            ("interacted", self.interacted),
+            ("picked up", self.picked_up),
+            ("took", self.took),
+        ]
 
 
 def shelf_funnel(store: Store, *, store_id: str, shelf_id: str, since: float, until: float) -> Funnel:
     """The funnel of ``shelf_id`` over events with ``since <= ts < until`` (UTC epoch seconds)."""
-    events = _read(store, EventFilter(store_id=store_id, shelf_id=shelf_id, types=FUNNEL_TYPES, since=since,
-                                      until=until))  # fmt: skip
+    events = _read(
+        store, EventFilter(store_id=store_id, shelf_id=shelf_id, types=FUNNEL_TYPES, since=since, until=until)
+    )
     ended: set[tuple[str, str, float]] = set()
     visits: dict[str, list[DwellEvent]] = defaultdict(list)
     started: list[DwellStartedEvent] = []

@@ -55,8 +55,9 @@ def recent_shelf_events(
     store: Store, *, store_id: str, shelf_id: str, window: TimeWindow, limit: int = RECENT_EVENTS
 ) -> list[ShelfActivity]:
     """The newest ``limit`` visits and reaches of one shelf that ended in ``window``, latest start first."""
-    flt = EventFilter(store_id=store_id, shelf_id=shelf_id, types=SHELF_EVENT_TYPES, since=window.since,
-                      until=window.until)  # fmt: skip
+    flt = EventFilter(
+        store_id=store_id, shelf_id=shelf_id, types=SHELF_EVENT_TYPES, since=window.since, until=window.until
+    )
     rows = [from_json(row.payload) for row in store.recent_events(flt, limit=limit)]
     found = [a for a in (_activity(store, event) for event in rows) if a is not None]
     return sorted(found, key=lambda a: a.ts, reverse=True)  # listed by start, the time shown
@@ -64,17 +65,36 @@ def recent_shelf_events(
 
 def _activity(store: Store, event: object) -> ShelfActivity | None:
     if isinstance(event, DwellEvent):
-        return ShelfActivity(event.ts_start, "dwell", LABELS["dwell"], event.shopper_id, event.zone_id, None,
-                             event.dwell_s, event.confidence)  # fmt: skip
+        return ShelfActivity(
+            event.ts_start,
+            "dwell",
+            LABELS["dwell"],
+            event.shopper_id,
+            event.zone_id,
+            None,
+            event.dwell_s,
+            event.confidence,
+        )
     if isinstance(event, TouchEvent):
         spot = event.spot.spot_id if event.spot is not None else None
-        return ShelfActivity(event.ts_start, "touch", LABELS["touch"], event.shopper_id, event.zone_id, spot, None,
-                             event.confidence)  # fmt: skip
+        return ShelfActivity(
+            event.ts_start, "touch", LABELS["touch"], event.shopper_id, event.zone_id, spot, None, event.confidence
+        )
     if isinstance(event, PickupEvent | PutbackEvent):
         misplaced = isinstance(event, PutbackEvent) and event.misplaced
         taken_from = _pickup_spot(store, event) if misplaced else None
-        return ShelfActivity(event.ts_start, event.type, LABELS[event.type], event.shopper_id, None,
-                             event.spot.spot_id, None, event.confidence, misplaced, taken_from)  # fmt: skip
+        return ShelfActivity(
+            event.ts_start,
+            event.type,
+            LABELS[event.type],
+            event.shopper_id,
+            None,
+            event.spot.spot_id,
+            None,
+            event.confidence,
+            misplaced,
+            taken_from,
+        )
     return None
 
 

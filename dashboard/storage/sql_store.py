@@ -227,15 +227,24 @@ class SqlStore:
         if not time_zones and not names:
             return
         with self._pool.connection() as conn, conn.transaction():
-            conn.insert_many("store_time_zones", ("store_id", "timezone", "updated_at"), list(time_zones.values()),
-                             on_conflict=_latest_wins("store_id", ("timezone",), "store_time_zones"))  # fmt: skip
-            conn.insert_many("zone_names", ("store_id", "zone_id", "name", "updated_at"), list(names.values()),
-                             on_conflict=_latest_wins("store_id, zone_id", ("name",), "zone_names"))  # fmt: skip
+            conn.insert_many(
+                "store_time_zones",
+                ("store_id", "timezone", "updated_at"),
+                list(time_zones.values()),
+                on_conflict=_latest_wins("store_id", ("timezone",), "store_time_zones"),
+            )
+            conn.insert_many(
+                "zone_names",
+                ("store_id", "zone_id", "name", "updated_at"),
+                list(names.values()),
+                on_conflict=_latest_wins("store_id, zone_id", ("name",), "zone_names"),
+            )
 
     def store_labels(self, store_id: str) -> StoreLabels:
         zone = self._query("SELECT timezone, updated_at FROM store_time_zones WHERE store_id = ?", (store_id,))
-        names = self._query("SELECT zone_id, name, updated_at FROM zone_names WHERE store_id = ? ORDER BY zone_id",
-                            (store_id,))  # fmt: skip
+        names = self._query(
+            "SELECT zone_id, name, updated_at FROM zone_names WHERE store_id = ? ORDER BY zone_id", (store_id,)
+        )
         updated = max([float(r[1]) for r in zone] + [float(r[2]) for r in names], default=0.0)
         return StoreLabels(store_id, str(zone[0][0]) if zone else None, {str(r[0]): str(r[1]) for r in names}, updated)
 

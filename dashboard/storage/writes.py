@@ -107,11 +107,19 @@ def _update_open_visits(conn: SqlConnection, closed: Sequence[str], started: Seq
         return
     finished = _finished_visits(conn, started)
     rows = [
-        (visit_key(e.store_id, e.shopper_id, e.zone_id, e.ts_start), e.store_id, e.shopper_id, e.zone_id, e.ts_start,
-         e.shelf_id, e.camera_id, e.ts)
+        (
+            visit_key(e.store_id, e.shopper_id, e.zone_id, e.ts_start),
+            e.store_id,
+            e.shopper_id,
+            e.zone_id,
+            e.ts_start,
+            e.shelf_id,
+            e.camera_id,
+            e.ts,
+        )
         for e in started
         if (e.store_id, e.shopper_id, e.zone_id, e.ts_start) not in finished
-    ]  # fmt: skip
+    ]
     columns = ("visit_key", "store_id", "shopper_id", "zone_id", "ts_start", "shelf_id", "camera_id", "confirmed_ts")
     conn.insert_many("open_visits", columns, rows, on_conflict="ON CONFLICT DO NOTHING")
 

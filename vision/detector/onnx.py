@@ -125,9 +125,10 @@ class OnnxDetector:
         self.model_path = Path(model_path)
         model_bytes = self.model_path.read_bytes()
         self._options = session_options(
-            intra_op_threads=self.settings.intra_op_threads, inter_op_threads=self.settings.inter_op_threads,
+            intra_op_threads=self.settings.intra_op_threads,
+            inter_op_threads=self.settings.inter_op_threads,
             allow_spinning=self.settings.allow_spinning,
-        )  # fmt: skip
+        )
         self.providers = choose_providers(self.settings.providers)
         self.session = ort.InferenceSession(model_bytes, self._options, providers=self.providers)
         self.layout: ModelLayout = recognise_layout(
@@ -145,17 +146,25 @@ class OnnxDetector:
         self._warm_up()
         logger.info(
             "detector %s: layout %s, input %s, batch %d, providers %s",
-            self.model_path.name, self.layout.layout.value, self.layout.input_hw, self.batch_limit,
+            self.model_path.name,
+            self.layout.layout.value,
+            self.layout.input_hw,
+            self.batch_limit,
             self.session.get_providers(),
-        )  # fmt: skip
+        )
 
     def _try_dynamic_batch(self, model_bytes: bytes) -> None:
         shape = (2, 3, *self.layout.input_hw)
         probe = np.random.default_rng(0).uniform(0, 255 * self.layout.scale, shape).astype(np.float32)
         session = dynamic_batch_session(
-            model_bytes, self.session, probe=probe, input_name=self.layout.input_name, options=self._options,
-            providers=self.providers, label=self.model_path.name,
-        )  # fmt: skip
+            model_bytes,
+            self.session,
+            probe=probe,
+            input_name=self.layout.input_name,
+            options=self._options,
+            providers=self.providers,
+            label=self.model_path.name,
+        )
         if session is not None:
             self.session, self.batch_limit = session, self.settings.max_batch
 
@@ -200,20 +209,29 @@ class OnnxDetector:
         results = self.detect([frame.image for frame in frames])
         return [
             FrameDetections(
-                xyxy=r.xyxy, confidence=r.confidence, class_id=r.class_id, keypoints=r.keypoints,
-                camera_id=f.camera_id, frame_seq=f.seq, captured_at=f.captured_at, frame_size=r.frame_size,
+                xyxy=r.xyxy,
+                confidence=r.confidence,
+                class_id=r.class_id,
+                keypoints=r.keypoints,
+                camera_id=f.camera_id,
+                frame_seq=f.seq,
+                captured_at=f.captured_at,
+                frame_size=r.frame_size,
             )
             for f, r in zip(frames, results, strict=True)
-        ]  # fmt: skip
+        ]
 
     def _finish(self, index: int, cand: Candidates, transform: LetterboxTransform) -> FrameDetections:
         if self.layout.layout is Layout.ULTRALYTICS_END2END:
             kept = np.argsort(-cand.score)[: self.settings.max_detections]
         else:
             kept = nms(
-                cand.xyxy, cand.score, cand.class_id,
-                iou_threshold=self.settings.nms_iou, max_detections=self.settings.max_detections,
-            )  # fmt: skip
+                cand.xyxy,
+                cand.score,
+                cand.class_id,
+                iou_threshold=self.settings.nms_iou,
+                max_detections=self.settings.max_detections,
+            )
         keypoints = None
         if cand.keypoints is not None:
             keypoints = cand.keypoints[kept].copy()

@@ -129,10 +129,14 @@ class IntervalScore:
 
     def as_dict(self) -> dict[str, float | int]:
         return {
-            "labelled": self.labelled, "predicted": self.predicted, "matched": self.matched,
-            "recall": round(self.recall, 4), "precision": round(self.precision, 4), "ignored": self.ignored,
+            "labelled": self.labelled,
+            "predicted": self.predicted,
+            "matched": self.matched,
+            "recall": round(self.recall, 4),
+            "precision": round(self.precision, 4),
+            "ignored": self.ignored,
             "identity_unknown": self.identity_unknown,
-        }  # fmt: skip
+        }
 
 
 @dataclass(frozen=True)
@@ -157,12 +161,18 @@ class ClipScore:
             "false_pickups": sum(p.type == "pickup" for p in self.false_changes),
             "false_putbacks": sum(p.type == "putback" for p in self.false_changes),
             "false_changes": [
-                {"type": p.type, "place": p.place, "track": p.track_id, "start_s": round(p.start_s, 2),
-                 "end_s": round(p.end_s, 2)} for p in self.false_changes
+                {
+                    "type": p.type,
+                    "place": p.place,
+                    "track": p.track_id,
+                    "start_s": round(p.start_s, 2),
+                    "end_s": round(p.end_s, 2),
+                }
+                for p in self.false_changes
             ],
             "dwells": self.dwells.as_dict(),
             "persons": {str(track): person for track, person in sorted(self.persons.items())},
-        }  # fmt: skip
+        }
 
 
 def interval_iou(a_start: float, a_end: float, b_start: float, b_end: float) -> float:
@@ -234,10 +244,15 @@ def _score_intervals(
     excused = len(matches) - len(counted)  # matched an uncertain or pass-by label: neither right nor wrong
     unknown = sum(predicted[m.predicted].track_id not in persons for m in counted)
     return IntervalScore(
-        labelled=sum(t.required for t in truth), predicted=len(predicted) - excused, matched=len(counted),
-        ignored=ignored, identity_unknown=unknown, truth=tuple(truth), candidates=tuple(predicted),
+        labelled=sum(t.required for t in truth),
+        predicted=len(predicted) - excused,
+        matched=len(counted),
+        ignored=ignored,
+        identity_unknown=unknown,
+        truth=tuple(truth),
+        candidates=tuple(predicted),
         matches=tuple(matches),
-    )  # fmt: skip
+    )
 
 
 def _split_ignored(predicted: Sequence[Predicted], keep: Callable[[Predicted], bool]) -> tuple[list[Predicted], int]:
@@ -328,9 +343,13 @@ class BoxScore:
 
     def as_dict(self) -> dict[str, float | int]:
         return {
-            "labelled": self.labelled, "found": self.found, "recall": round(self.recall, 4), "hard": self.hard,
-            "detections": self.detections, "unmatched": self.unmatched,
-        }  # fmt: skip
+            "labelled": self.labelled,
+            "found": self.found,
+            "recall": round(self.recall, 4),
+            "hard": self.hard,
+            "detections": self.detections,
+            "unmatched": self.unmatched,
+        }
 
 
 def person_box_recall(

@@ -243,8 +243,9 @@ class PassByEvent(IntervalEvent):
     @model_validator(mode="after")
     def _check_pass_by(self) -> Self:
         if self.schema_version in ("1.0", "1.1"):
-            raise ValueError(f'type: pass_by was added in schema_version 1.2; a "{self.schema_version}" event '
-                             "cannot be one")  # fmt: skip
+            raise ValueError(
+                f'type: pass_by was added in schema_version 1.2; a "{self.schema_version}" event cannot be one'
+            )
         expected = self.ts_end - self.ts_start
         if not math.isclose(self.dwell_s, expected, rel_tol=0.0, abs_tol=DWELL_TOLERANCE_S):
             raise ValueError(

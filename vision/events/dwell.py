@@ -182,9 +182,11 @@ class DwellTracker:
         best: tuple[float, int] | None = None
         for (other, zone), visit in self._visits.items():
             if (
-                zone != zone_id or other in present or visit.stepped_out
+                zone != zone_id
+                or other in present
+                or visit.stepped_out
                 or t - visit.last_inside > floor.rule.exit_grace_s
-            ):  # fmt: skip
+            ):
                 continue
             x, y, h = visit.foot
             gap = float(np.hypot(foot[0] - x, foot[1] - y)) / max(h, height, 1.0)
@@ -246,13 +248,22 @@ class DwellTracker:
         shopper = shopper_id_for(camera_id=self.camera_id, track_id=track_id)
         zone = floor.zone
         event_id = event_id_for(
-            store_id=self.store_id, camera_id=self.camera_id, type=kind, shopper_id=shopper,
-            ts_start=visit.entered_at, extra=zone.zone_id,
-        )  # fmt: skip
+            store_id=self.store_id,
+            camera_id=self.camera_id,
+            type=kind,
+            shopper_id=shopper,
+            ts_start=visit.entered_at,
+            extra=zone.zone_id,
+        )
         return {
-            "event_id": event_id, "store_id": self.store_id, "camera_id": self.camera_id, "shopper_id": shopper,
-            "zone_id": zone.zone_id, "shelf_id": zone.shelf_id, "ts_start": visit.entered_at,
-        }  # fmt: skip
+            "event_id": event_id,
+            "store_id": self.store_id,
+            "camera_id": self.camera_id,
+            "shopper_id": shopper,
+            "zone_id": zone.zone_id,
+            "shelf_id": zone.shelf_id,
+            "ts_start": visit.entered_at,
+        }
 
     def _started(self, floor: FloorZone, track_id: int, visit: _Visit, t: float) -> DwellStartedEvent:
         fields = self._visit_fields("dwell_started", floor, track_id, visit)
@@ -264,13 +275,25 @@ class DwellTracker:
             self.pass_bys[floor.zone.zone_id] += 1
             fields = self._visit_fields("pass_by", floor, track_id, visit)
             return PassByEvent.model_validate(
-                {**fields, "ts": visit.last_inside, "ts_end": visit.last_inside, "confidence": 1.0,
-                 "dwell_s": dwell_s, "confirmed": visit.confirmed}
-            )  # fmt: skip
+                {
+                    **fields,
+                    "ts": visit.last_inside,
+                    "ts_end": visit.last_inside,
+                    "confidence": 1.0,
+                    "dwell_s": dwell_s,
+                    "confirmed": visit.confirmed,
+                }
+            )
         occluded = min(visit.occluded_at_last_inside, dwell_s)
         fields = self._visit_fields("dwell", floor, track_id, visit)
         confidence = max(MIN_CONFIDENCE, 1.0 - occluded / dwell_s) if dwell_s > 0 else 1.0
         return DwellEvent.model_validate(
-            {**fields, "ts": visit.last_inside, "ts_end": visit.last_inside, "confidence": confidence,
-             "dwell_s": dwell_s, "occluded_s": occluded}
-        )  # fmt: skip
+            {
+                **fields,
+                "ts": visit.last_inside,
+                "ts_end": visit.last_inside,
+                "confidence": confidence,
+                "dwell_s": dwell_s,
+                "occluded_s": occluded,
+            }
+        )

@@ -284,7 +284,10 @@ class ReachDetector:
         placing = [sample for sample in hands if sample[3]] or hands
         _, furthest, shelf_id, _ = max(placing, key=lambda sample: sample[1])
         spot = _union(
-            [box for box, extension, shelf, _ in placing
-             if shelf == shelf_id and extension >= self.settings.spot_share * furthest]
-        )  # fmt: skip
+            [
+                box
+                for box, extension, shelf, _ in placing
+                if shelf == shelf_id and extension >= self.settings.spot_share * furthest
+            ]
+        )
         return [Reach(track_id, shelf_id, start, state.last_on, spot, walked, state.source)]

@@ -10,36 +10,42 @@
   The change is then taken into the stable picture.
 * No change seen -> ``touch`` (unless the shopper walked off: ``Reach.walked_off``). Two reaches of one shopper to
   one spot, the second starting before the first one's spot could be seen, and the spot seen unchanged after the
-  second: an unseen take-and-return (``pickup`` + ``putback``, confidence 0.5): the facing was back before anyone
-  could see it gone.
+  second: an unseen take-and-return (``pickup`` + ``putback``, confidence ``UNSEEN_RETURN_CONFIDENCE``): the facing
+  was back before anyone could see it gone.
 * A spot that never comes into view within ``touch_timeout_s`` of the reach's end, or whose earlier look is
   unknown (a shopper stood there since the stream started), cannot be judged: a ``touch`` with a low confidence
   (``unseen_confidence``), rather than a guess.
 
 Every event is the reach's own: times, shopper and spot come from the reach that opened the check.
+
+This module runs the parts in order, frame by frame; each job has its own module: who stands where
+(`vision.events.standing`), holding, looking at and judging each reach's spot (`vision.events.attribution`), the
+pick-up ledger that links put-backs (`vision.events.pickup_ledger`), what an unchanged spot's reach was (the touch
+decider, `vision.events.touch_decider`) and building the events (`vision.events.shelf_event_builder`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from uuid import UUID
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from vision.detections import FrameDetections
-from vision.events.contract import AnyEvent, PickupEvent, PutbackEvent, ShelfSpot, TouchEvent
-from vision.events.ids import event_id_for, shopper_id_for
-from vision.events.reach import Reach, ReachDetector, ReachSettings
+from vision.events.attribution import CHANGE_CONFIDENCE, ChangeSeen, SpotChecks, Verdict
+from vision.events.contract import AnyEvent
+from vision.events.pickup_ledger import LedgerPickup, PickupLedger
+from vision.events.reach import ReachDetector, ReachSettings
 from vision.events.registration import CameraShift
-from vision.events.shelf_state import ShelfChange, ShelfState, ShelfStateSettings, SpotLook
+from vision.events.shelf_event_builder import PickupLink, ShelfEventBuilder
+from vision.events.shelf_state import ShelfState, ShelfStateSettings
+from vision.events.spot_boxes import intersection
+from vision.events.standing import StandingMemory
+from vision.events.touch_decider import Decision, TouchDecider, TouchDecision
 from vision.events.wrists import HandSettings, arm_lines, find_hands
 from vision.pose.keypoints import layout_for
 from vision.zones import Zone
-
-Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -72,44 +78,6 @@ class ShelfEventSettings:
     pair_margin: float = 0.75
 
 
-@dataclass(frozen=True)
-class _Pickup:
-    event_id: UUID
-    track_id: int
-    shelf_id: str
-    box: Box
-    colour: tuple[float, float, float]
-    t: float
-
-
-@dataclass
-class _Check:
-    """A reach whose spot is waiting to be judged."""
-
-    reach: Reach
-    box: Box
-    looks: list[SpotLook] = field(default_factory=list)
-    looking_since: float | None = None
-
-
-@dataclass(frozen=True)
-class _Unexplained:
-    """A reach whose spot showed no change (``seen_at``: when that was seen; None: it could not be seen)."""
-
-    reach: Reach
-    seen_at: float | None
-
-
-def _overlaps(a: Box, b: Box, margin: float = 0.0) -> bool:
-    width = min(a[2] + margin, b[2]) - max(a[0] - margin, b[0])
-    height = min(a[3] + margin, b[3]) - max(a[1] - margin, b[1])
-    return width > 0 and height > 0
-
-
-def _grow(box: Box, margin: float) -> Box:
-    return box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin
-
-
 class ShelfEventMachine:
     """Shelf events of one camera. Call ``update`` once per processed frame, in time order, and ``flush`` at the
     end of a stream.
@@ -138,18 +106,32 @@ class ShelfEventMachine:
         hand_settings: HandSettings | None = None,
     ) -> None:
         self.store_id, self.camera_id = store_id, camera_id
-        self.settings = settings or ShelfEventSettings()
+        self.settings = settings = settings or ShelfEventSettings()
         self.hand_settings = hand_settings or HandSettings()
         self.standing_zones = standing_zones
         self.frame_size = shelves[0].frame_size if shelves else (0, 0)
         self.reaches = ReachDetector(shelves, reach_settings)
         self.states = {z.zone_id: ShelfState(z, state_settings) for z in shelves}
-        self._checks: list[_Check] = []
-        self._unexplained: list[_Unexplained] = []
-        self._pickups: list[_Pickup] = []
+        self.build = ShelfEventBuilder(store_id, camera_id, self.frame_size, standing_zones)
+        self.standing = StandingMemory(
+            standing_zones, margin_px=settings.standing_margin_px, memory_s=settings.touch_timeout_s
+        )
+        self.checks = SpotChecks(
+            self.states,
+            spot_margin_px=settings.spot_margin_px,
+            look_s=settings.look_s,
+            touch_timeout_s=settings.touch_timeout_s,
+            min_known=settings.min_known,
+        )
+        self.ledger = PickupLedger(
+            same_spot_window_s=settings.same_spot_window_s, return_window_s=settings.return_window_s
+        )
+        self.touches = TouchDecider(
+            same_spot_window_s=settings.same_spot_window_s,
+            pair_margin=settings.pair_margin,
+            unseen_confidence=settings.unseen_confidence,
+        )
         self._present: set[int] = set()
-        # (track, shelf) -> (standing there when last seen whole, when that was)
-        self._standing: dict[tuple[int, str], tuple[bool, float]] = {}
 
     def update(
         self,
@@ -173,8 +155,8 @@ class ShelfEventMachine:
         """
         assert tracks.tracker_id is not None
         self._present = set(tracks.tracker_id.tolist())
-        self._standing = {key: v for key, v in self._standing.items() if t - v[1] <= self.settings.touch_timeout_s}
-        self._pickups = [p for p in self._pickups if t - p.t <= self.settings.return_window_s]
+        self.standing.prune(t)
+        self.ledger.prune(t)
         hands, lines = None, []
         if tracks.keypoints is not None and len(tracks):
             layout = layout_for(tracks.keypoints.shape[1])
@@ -182,241 +164,70 @@ class ShelfEventMachine:
             lines = arm_lines(tracks.keypoints, tracks.xyxy, layout, self.hand_settings)
         active = self.reaches.active().values()
         for shelf_id, state in self.states.items():
-            held = [box for shelf, _, box in active if shelf == shelf_id]
-            held += [c.box for c in self._checks if c.reach.shelf_id == shelf_id]
+            held = [box for shelf, _, box in active if shelf == shelf_id] + self.checks.held(shelf_id)
             state.update(image, tracks.xyxy, t, shift=shift, arm_lines=lines, held=held, find_arms=hands is None)
-        standing = {shelf_id: self._standing_rows(shelf_id, tracks, feet_hidden) for shelf_id in self.states}
+        standing = {shelf_id: self.standing.rows(shelf_id, tracks, feet_hidden) for shelf_id in self.states}
         arms = {shelf_id: state.arms for shelf_id, state in self.states.items()}
-        self._open(self.reaches.update(tracks, t, arms=arms, hands=hands, standing=standing, feet_hidden=feet_hidden))
-        events = self._look(t)
-        events.extend(self._settle_unexplained(t, force=False))
+        self.checks.open(
+            self.reaches.update(tracks, t, arms=arms, hands=hands, standing=standing, feet_hidden=feet_hidden)
+        )
+        events = self._verdict_events(self.checks.look(t))
+        events.extend(self._decision_events(self._settle(t, force=False)))
         return sorted(events, key=lambda e: e.ts)
 
     def standing_tracks(self) -> set[int]:
         """Tracks that stood at a shelf when last seen whole (their feet in its standing zone)."""
-        return {track_id for (track_id, _), (standing, _) in self._standing.items() if standing}
+        return self.standing.standing_tracks()
 
     def flush(self, t: float) -> list[AnyEvent]:
         """End the reaches still going, judge every open spot with what was seen, decide every reach (end of
         stream)."""
-        self._open(self.reaches.flush())
-        events: list[AnyEvent] = []
-        for check in sorted(self._checks, key=lambda c: c.reach.end):
-            events.extend(self._judge(check, t))
-        self._checks = []
-        events.extend(self._settle_unexplained(t, force=True))
+        self.checks.open(self.reaches.flush())
+        events = self._verdict_events(self.checks.judge_all(t))
+        events.extend(self._decision_events(self._settle(t, force=True)))
         return sorted(events, key=lambda e: e.ts)
 
-    # -- spot checks --------------------------------------------------------------------------------------
+    def _settle(self, t: float, *, force: bool) -> list[Decision]:
+        return self.touches.settle(t, judging=self.checks.reaches(), present=self._present, force=force)
 
-    def _open(self, reaches: Sequence[Reach]) -> None:
-        for reach in reaches:
-            self._checks.append(_Check(reach, _grow(reach.hand_box, self.settings.spot_margin_px)))
-        self._checks.sort(key=lambda c: c.reach.end)
-
-    def _look(self, t: float) -> list[AnyEvent]:
-        """Look at every open spot; judge those seen long enough, give up on those out of view too long."""
+    def _verdict_events(self, verdicts: Sequence[Verdict]) -> list[AnyEvent]:
+        """A pick-up or put-back for each change seen (linked through the ledger); the other reaches go to the
+        touch decider."""
         events: list[AnyEvent] = []
-        for check in list(self._checks):
-            if check not in self._checks:
-                continue  # paired and closed by an earlier check this frame
-            look = self.states[check.reach.shelf_id].examine(check.box, t, core=check.reach.hand_box)
-            if not look.visible:
-                check.looks, check.looking_since = [], None
-                if t - check.reach.end > self.settings.touch_timeout_s:
-                    self._checks.remove(check)
-                    self._unexplained.append(_Unexplained(check.reach, None))
+        for verdict in verdicts:
+            if not isinstance(verdict, ChangeSeen):
+                self.touches.add(verdict)
                 continue
-            check.looking_since = t if check.looking_since is None else check.looking_since
-            check.looks.append(look)
-            if t - check.looking_since >= self.settings.look_s:
-                self._checks.remove(check)
-                events.extend(self._judge(check, t))
-        return events
-
-    def _judge(self, check: _Check, t: float) -> list[AnyEvent]:
-        """The verdict on a spot from its looks: a change, no change, or cannot tell."""
-        looks = check.looks
-        if not looks or float(np.mean([look.known for look in looks])) < self.settings.min_known:
-            self._unexplained.append(_Unexplained(check.reach, None))
-            return []
-        changes = [look.change for look in looks if look.change is not None]
-        if len(changes) >= math.ceil(2 * len(looks) / 3):
-            change = changes[-1]
-            self.states[check.reach.shelf_id].accept(check.box)
-            return [self._change_event(check.reach, change)]
-        if any(look.too_tall for look in looks):
-            self._unexplained.append(_Unexplained(check.reach, None))
-            return []
-        self._unexplained.append(_Unexplained(check.reach, t))
-        return []
-
-    # -- reaches with no change ---------------------------------------------------------------------------
-
-    def _settle_unexplained(self, t: float, *, force: bool) -> list[AnyEvent]:
-        """Decide the reaches no change explained: an unseen take-and-return (two of them), or touches."""
-        events: list[AnyEvent] = []
-        waiting: list[_Unexplained] = []
-        pending = sorted(self._unexplained, key=lambda u: u.reach.start)
-        used: set[int] = set()
-        for index, item in enumerate(pending):
-            if index in used:
-                continue
-            partner = next(
-                (j for j in range(len(pending)) if j != index and j not in used and self._pair(item, pending[j])), None
-            )
-            if partner is not None:
-                used.update((index, partner))
-                first, second = sorted((item.reach, pending[partner].reach), key=lambda r: r.start)
-                events.extend(self._unseen_return(first, second))
-                continue
-            if not force and self._may_pair_later(item, t):
-                waiting.append(item)
-                continue
-            used.add(index)
-            if not item.reach.walked_off:  # the arms of a shopper walking off, not a touch
-                seen = item.seen_at is not None
-                events.append(self._touch(item.reach, 0.8 if seen else self.settings.unseen_confidence))
-        self._unexplained = waiting
-        return events
-
-    def _pair(self, a: _Unexplained, b: _Unexplained) -> bool:
-        """True when two unexplained reaches are one shopper reaching twice to one spot of one shelf, the second
-        starting within ``same_spot_window_s`` of the first's end and before the first one's spot was seen, and the
-        spot seen unchanged after the second: the item was back. (Never seen after: nothing is known, no guess.)"""
-        first, second = sorted((a, b), key=lambda u: u.reach.start)
-        r1, r2 = first.reach, second.reach
-        return (
-            (r1.track_id, r1.shelf_id) == (r2.track_id, r2.shelf_id)
-            and not (r1.walked_off or r2.walked_off)
-            and 0 <= r2.start - r1.end <= self.settings.same_spot_window_s
-            and (first.seen_at is None or first.seen_at > r2.start)
-            and second.seen_at is not None
-            and _overlaps(r1.hand_box, r2.hand_box, self.settings.pair_margin * (r1.hand_box[2] - r1.hand_box[0]))
-        )
-
-    def _may_pair_later(self, item: _Unexplained, t: float) -> bool:
-        """True while another reach could still pair with this one: a reach of the same shopper to the same spot
-        is still being judged, or (its spot not seen unchanged) the shopper is still here and could reach again
-        within ``same_spot_window_s`` of its end."""
-        reach = item.reach
-        if reach.walked_off:
-            return False
-        judging = any(
-            c.reach.track_id == reach.track_id and c.reach is not reach
-            and _overlaps(c.reach.hand_box, reach.hand_box)
-            and abs(c.reach.start - reach.start) <= self.settings.same_spot_window_s + (c.reach.end - c.reach.start)
-            for c in self._checks
-        )  # fmt: skip
-        if judging:
-            return True
-        return (
-            item.seen_at is None
-            and reach.track_id in self._present
-            and t - reach.end <= self.settings.same_spot_window_s
-        )
-
-    # -- events -------------------------------------------------------------------------------------------
-
-    def _standing_rows(
-        self, shelf_id: str, tracks: FrameDetections, feet_hidden: npt.NDArray[np.bool_] | None
-    ) -> set[int]:
-        """Rows of the tracks standing in front of the shelf (feet in its standing zone): only they can reach it.
-        A row whose feet are hidden stands where it stood last. A shelf without a standing zone lets everyone
-        reach it."""
-        zone = self.standing_zones.get(shelf_id)
-        if zone is None:
-            return set(range(len(tracks)))
-        assert tracks.tracker_id is not None
-        inside = zone.distance_inside(tracks.foot_points) >= -self.settings.standing_margin_px
-        rows = set()
-        for row, track_id in enumerate(tracks.tracker_id.tolist()):
-            key = (track_id, shelf_id)
-            if feet_hidden is None or not feet_hidden[row]:
-                self._standing[key] = (bool(inside[row]), tracks.captured_at)
-            if self._standing.get(key, (False, 0.0))[0]:
-                rows.add(row)
-        return rows
-
-    def _spot(self, box: Box) -> ShelfSpot:
-        height, width = self.frame_size
-        x1, y1 = min(max(box[0] / width, 0.0), 0.999), min(max(box[1] / height, 0.0), 0.999)
-        x2, y2 = max(min(box[2] / width, 1.0), x1 + 0.001), max(min(box[3] / height, 1.0), y1 + 0.001)
-        return ShelfSpot(spot_id=f"x{(x1 + x2) / 2:.2f}y{(y1 + y2) / 2:.2f}", box=(x1, y1, x2, y2))
-
-    def _change_event(self, reach: Reach, change: ShelfChange) -> PickupEvent | PutbackEvent:
-        shopper = shopper_id_for(camera_id=self.camera_id, track_id=reach.track_id)
-        spot = self._spot(change.box)
-        kind = "pickup" if change.kind == "removed" else "putback"
-        common: dict[str, object] = {
-            "store_id": self.store_id, "camera_id": self.camera_id, "ts": reach.end, "ts_start": reach.start,
-            "ts_end": reach.end, "confidence": 0.9, "shopper_id": shopper, "shelf_id": change.shelf_id, "spot": spot,
-            "reach_source": reach.source,
-            "event_id": event_id_for(
-                store_id=self.store_id, camera_id=self.camera_id, type=kind, shopper_id=shopper,
-                ts_start=reach.start, extra=f"{change.shelf_id}/{spot.spot_id}",
-            ),
-        }  # fmt: skip
-        if change.kind == "removed":
-            self._pickups.append(
-                _Pickup(common["event_id"], reach.track_id, change.shelf_id, change.box, change.before, reach.end)  # type: ignore[arg-type]
-            )
-            return PickupEvent.model_validate(common)
-        linked, misplaced = self._reversed_pickup(reach.track_id, change, reach.end)
-        return PutbackEvent.model_validate({**common, "pickup_event_id": linked, "misplaced": misplaced})
-
-    def _reversed_pickup(self, track_id: int, change: ShelfChange, t: float) -> tuple[UUID | None, bool]:
-        same_spot = [
-            p for p in self._pickups
-            if p.shelf_id == change.shelf_id and t - p.t <= self.settings.same_spot_window_s
-            and _overlaps(p.box, change.box)
-        ]  # fmt: skip
-        if same_spot:
-            chosen = max(same_spot, key=lambda p: (p.track_id == track_id, p.t))
-            self._pickups.remove(chosen)
-            return chosen.event_id, False
-        own = [p for p in self._pickups if p.track_id == track_id]
-        if own:
-            chosen = min(own, key=lambda p: float(np.abs(np.subtract(p.colour, change.after)).sum()))
-            self._pickups.remove(chosen)
-            return chosen.event_id, not _overlaps(chosen.box, change.box)
-        return None, False
-
-    def _unseen_return(self, first: Reach, second: Reach) -> list[AnyEvent]:
-        """A pick-up and its put-back for two reaches of one shopper to one spot that was not seen between them:
-        taking an item, looking at it and putting it back is the usual reason to reach twice. Confidence 0.5: it
-        was not seen."""
-        shopper = shopper_id_for(camera_id=self.camera_id, track_id=first.track_id)
-        a, b = first.hand_box, second.hand_box
-        spot = self._spot((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
-        events: list[AnyEvent] = []
-        pickup_id: UUID | None = None
-        for kind, reach in (("pickup", first), ("putback", second)):
-            event_id = event_id_for(
-                store_id=self.store_id, camera_id=self.camera_id, type=kind, shopper_id=shopper,
-                ts_start=reach.start, extra=f"{reach.shelf_id}/{spot.spot_id}",
-            )  # fmt: skip
-            common: dict[str, object] = {
-                "event_id": event_id, "store_id": self.store_id, "camera_id": self.camera_id, "ts": reach.end,
-                "ts_start": reach.start, "ts_end": reach.end, "confidence": 0.5, "shopper_id": shopper,
-                "shelf_id": reach.shelf_id, "spot": spot, "reach_source": reach.source,
-            }  # fmt: skip
-            if pickup_id is None:
-                pickup_id = event_id
-                events.append(PickupEvent.model_validate(common))
+            reach, change = verdict.reach, verdict.change
+            spot = self.build.spot(change.box)
+            if change.kind == "removed":
+                pickup = self.build.pickup(reach, shelf_id=change.shelf_id, spot=spot, confidence=CHANGE_CONFIDENCE)
+                self.ledger.record(
+                    LedgerPickup(pickup.event_id, reach.track_id, change.shelf_id, change.box, change.before, reach.end)
+                )
+                events.append(pickup)
             else:
-                events.append(PutbackEvent.model_validate({**common, "pickup_event_id": pickup_id, "misplaced": False}))
+                link = self.ledger.link_putback(reach.track_id, change, reach.end)
+                events.append(
+                    self.build.putback(
+                        reach, shelf_id=change.shelf_id, spot=spot, confidence=CHANGE_CONFIDENCE, link=link
+                    )
+                )
         return events
 
-    def _touch(self, reach: Reach, confidence: float) -> TouchEvent:
-        shopper = shopper_id_for(camera_id=self.camera_id, track_id=reach.track_id)
-        return TouchEvent(
-            event_id=event_id_for(
-                store_id=self.store_id, camera_id=self.camera_id, type="touch", shopper_id=shopper,
-                ts_start=reach.start, extra=reach.shelf_id,
-            ),
-            store_id=self.store_id, camera_id=self.camera_id, ts=reach.end, ts_start=reach.start, ts_end=reach.end,
-            confidence=confidence, shopper_id=shopper, shelf_id=reach.shelf_id,
-            zone_id=zone.zone_id if (zone := self.standing_zones.get(reach.shelf_id)) else reach.shelf_id,
-            spot=self._spot(reach.hand_box), reach_source=reach.source,
-        )  # fmt: skip
+    def _decision_events(self, decisions: Sequence[Decision]) -> list[AnyEvent]:
+        """A touch, or the pick-up and put-back of an unseen take-and-return, for each decision."""
+        events: list[AnyEvent] = []
+        for decision in decisions:
+            if isinstance(decision, TouchDecision):
+                events.append(self.build.touch(decision.reach, confidence=decision.confidence))
+                continue
+            first, second = decision.first, decision.second
+            spot = self.build.spot(intersection(first.hand_box, second.hand_box))
+            pickup = self.build.pickup(first, shelf_id=first.shelf_id, spot=spot, confidence=decision.confidence)
+            link = PickupLink(pickup.event_id, misplaced=False)
+            putback = self.build.putback(
+                second, shelf_id=second.shelf_id, spot=spot, confidence=decision.confidence, link=link
+            )
+            events.extend((pickup, putback))
+        return events

@@ -119,8 +119,12 @@ class BlazePoseEstimator:
         self._run(self.batch_limit)  # warm-up, see the class docstring
         logger.info(
             "pose model %s: input %dx%d, batch %d, providers %s",
-            self.model_path.name, size, size, self.batch_limit, self.session.get_providers(),
-        )  # fmt: skip
+            self.model_path.name,
+            size,
+            size,
+            self.batch_limit,
+            self.session.get_providers(),
+        )
 
     @property
     def num_keypoints(self) -> int:
@@ -143,9 +147,14 @@ class BlazePoseEstimator:
         size = self.layout.size
         probe = np.random.default_rng(0).uniform(0, 1, (2, size, size, 3)).astype(np.float32)
         session = dynamic_batch_session(
-            model_bytes, self.session, probe=probe, input_name=self.layout.input_name, options=self._options,
-            providers=self.providers, label=self.model_path.name,
-        )  # fmt: skip
+            model_bytes,
+            self.session,
+            probe=probe,
+            input_name=self.layout.input_name,
+            options=self._options,
+            providers=self.providers,
+            label=self.model_path.name,
+        )
         if session is not None:
             self.session, self.batch_limit = session, self.settings.max_batch
 
@@ -170,8 +179,15 @@ class BlazePoseEstimator:
         for start in range(0, n, self.batch_limit):
             count = min(self.batch_limit, n - start)
             for i in range(count):
-                cv2.warpAffine(image, matrices[start + i], (size, size), dst=self._crops[i], flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))  # fmt: skip
+                cv2.warpAffine(
+                    image,
+                    matrices[start + i],
+                    (size, size),
+                    dst=self._crops[i],
+                    flags=cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_CONSTANT,
+                    borderValue=(0, 0, 0),
+                )
             np.multiply(self._crops[:count, :, :, ::-1], np.float32(1.0 / 255.0), out=self._blob[:count])  # BGR->RGB
             started = time.perf_counter()
             landmarks, flags = self._run(count)

@@ -41,9 +41,14 @@ COCO17: Final = KeypointLayout("coco17", 17, shoulders=(5, 6), elbows=(7, 8), wr
 ankles."""
 
 BLAZEPOSE33: Final = KeypointLayout(
-    "blazepose33", 33, shoulders=(11, 12), elbows=(13, 14), wrists=(15, 16), hips=(23, 24),
+    "blazepose33",
+    33,
+    shoulders=(11, 12),
+    elbows=(13, 14),
+    wrists=(15, 16),
+    hips=(23, 24),
     hands=((17, 19, 21), (18, 20, 22)),  # pinky, index, thumb
-)  # fmt: skip
+)
 """MediaPipe BlazePose body landmarks (the first 33 rows of the landmark model's 39)."""
 
 LAYOUTS: Final = {layout.count: layout for layout in (COCO17, BLAZEPOSE33)}

@@ -429,9 +429,14 @@ class ByteTracker:
             mean = tracks.mean[newly_lost]
             foot_velocity = np.stack([mean[:, 4], mean[:, 5] + mean[:, 7] / 2], axis=1)
             self.relinker.tracks_lost(
-                tracks.tracker_id[newly_lost], tracks.xyxy[newly_lost], foot_velocity, tracks.last_seen_s[newly_lost],
-                self._previous_image, self._frame_hw, tracks.signature[newly_lost],
-            )  # fmt: skip
+                tracks.tracker_id[newly_lost],
+                tracks.xyxy[newly_lost],
+                foot_velocity,
+                tracks.last_seen_s[newly_lost],
+                self._previous_image,
+                self._frame_hw,
+                tracks.signature[newly_lost],
+            )
         expired = (state == TrackState.LOST) & (now - tracks.last_seen_s > self.settings.lost_track_buffer_s)
         drop = (unmatched & (state == TrackState.TENTATIVE)) | expired
         return tracks.take(~drop) if drop.any() else tracks
@@ -451,10 +456,13 @@ class ByteTracker:
         if self.relinker is not None:
             mean = tracks.mean[ready]
             newcomers = Newcomers(
-                tracks.xyxy[ready], tracks.first_xyxy[ready], tracks.first_seen_s[ready], now,
+                tracks.xyxy[ready],
+                tracks.first_xyxy[ready],
+                tracks.first_seen_s[ready],
+                now,
                 velocity=np.stack([mean[:, 4], mean[:, 5] + mean[:, 7] / 2], axis=1),
                 signature=tracks.signature[ready] if image is not None else None,
-            )  # fmt: skip
+            )
             ids = self.relinker.link(newcomers, image, self._frame_hw)
         fresh = ids == NO_ID
         ids[fresh] = [self.id_counter.next_id() for _ in range(int(fresh.sum()))]

@@ -69,9 +69,13 @@ class MotTable:
     def select(self, mask: npt.NDArray[np.bool_] | npt.NDArray[np.int64] | slice) -> MotTable:
         """The rows selected by a boolean mask, an index array or a slice."""
         return MotTable(
-            self.frame[mask], self.track_id[mask], self.tlwh[mask], self.conf[mask], self.class_id[mask],
+            self.frame[mask],
+            self.track_id[mask],
+            self.tlwh[mask],
+            self.conf[mask],
+            self.class_id[mask],
             self.visibility[mask],
-        )  # fmt: skip
+        )
 
     def per_frame(self, num_frames: int | None = None) -> Iterator[tuple[int, MotTable]]:
         """(frame, rows of that frame) for frames 1..``num_frames`` (default: the last frame), empty ones too."""

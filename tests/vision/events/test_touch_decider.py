@@ -1,0 +1,84 @@
+"""The touch decider: a reach with no change is a touch, an unseen take-and-return with a second reach, or nothing
+(walking off); it waits while a partner could still come."""
+
+from __future__ import annotations
+
+from vision.events.reach import Box, Reach
+from vision.events.touch_decider import (
+    SEEN_TOUCH_CONFIDENCE,
+    UNSEEN_RETURN_CONFIDENCE,
+    TouchDecider,
+    TouchDecision,
+    Unexplained,
+    UnseenReturn,
+)
+
+T0 = 1_767_603_600.0
+SPOT: Box = (100.0, 50.0, 120.0, 70.0)
+UNSEEN = 0.3
+
+
+def decider() -> TouchDecider:
+    return TouchDecider(same_spot_window_s=10.0, pair_margin=0.75, unseen_confidence=UNSEEN)
+
+
+def reach(start: float, end: float, *, track_id: int = 1, box: Box = SPOT, walked_off: bool = False) -> Reach:
+    return Reach(track_id, "shelf-1", T0 + start, T0 + end, box, walked_off=walked_off, source="pose")
+
+
+def test_a_reach_seen_unchanged_is_a_touch_at_the_seen_confidence() -> None:
+    touches, one = decider(), reach(0, 1)
+    touches.add(Unexplained(one, seen_at=T0 + 3))
+    assert touches.settle(T0 + 3, judging=[], present={1}, force=False) == [TouchDecision(one, SEEN_TOUCH_CONFIDENCE)]
+    assert len(touches) == 0
+
+
+def test_an_unseen_spot_waits_while_the_shopper_could_reach_again_then_is_a_low_confidence_touch() -> None:
+    touches, one = decider(), reach(0, 1)
+    touches.add(Unexplained(one, seen_at=None))
+    assert touches.settle(T0 + 5, judging=[], present={1}, force=False) == []
+    assert len(touches) == 1
+    assert touches.settle(T0 + 11.5, judging=[], present={1}, force=False) == [TouchDecision(one, UNSEEN)]
+
+
+def test_a_reach_waits_for_a_reach_of_the_same_shopper_to_the_same_spot_still_judged() -> None:
+    touches, one, two = decider(), reach(0, 1), reach(3, 4)
+    touches.add(Unexplained(one, seen_at=T0 + 2))
+    assert touches.settle(T0 + 5, judging=[two], present=set(), force=False) == []
+    other_spot = reach(3, 4, box=(250.0, 50.0, 270.0, 70.0))
+    assert touches.settle(T0 + 5, judging=[other_spot], present=set(), force=False) == [
+        TouchDecision(one, SEEN_TOUCH_CONFIDENCE)
+    ]
+
+
+def test_two_reaches_to_one_spot_unseen_between_them_are_an_unseen_take_and_return() -> None:
+    touches, one, two = decider(), reach(0, 1), reach(3, 4, box=(112.0, 52.0, 132.0, 72.0))
+    touches.add(Unexplained(two, seen_at=T0 + 6))  # added out of order: pairing sorts by start
+    touches.add(Unexplained(one, seen_at=None))
+    decisions = touches.settle(T0 + 6, judging=[], present={1}, force=False)
+    assert decisions == [UnseenReturn(one, two)]
+    assert decisions[0].confidence == UNSEEN_RETURN_CONFIDENCE
+
+
+def test_no_pair_when_the_second_spot_was_never_seen_or_another_shopper_reached() -> None:
+    touches = decider()
+    touches.add(Unexplained(reach(0, 1), seen_at=None))
+    touches.add(Unexplained(reach(3, 4), seen_at=None))
+    assert all(isinstance(d, TouchDecision) for d in touches.settle(T0 + 6, judging=[], present=set(), force=True))
+    touches.add(Unexplained(reach(0, 1), seen_at=None))
+    touches.add(Unexplained(reach(3, 4, track_id=2), seen_at=T0 + 6))
+    decisions = touches.settle(T0 + 6, judging=[], present=set(), force=True)
+    assert [type(d) for d in decisions] == [TouchDecision, TouchDecision]
+
+
+def test_a_walk_off_is_no_touch_and_never_waits() -> None:
+    touches = decider()
+    touches.add(Unexplained(reach(0, 1, walked_off=True), seen_at=None))
+    assert touches.settle(T0 + 1, judging=[], present={1}, force=False) == []
+    assert len(touches) == 0
+
+
+def test_force_decides_everything() -> None:
+    touches, one = decider(), reach(0, 1)
+    touches.add(Unexplained(one, seen_at=None))
+    assert touches.settle(T0 + 1, judging=[reach(0.5, 2)], present={1}, force=True) == [TouchDecision(one, UNSEEN)]

@@ -1,0 +1,143 @@
+"""Attribution of a shelf change to a reach: each reach's spot is held, looked at once back in view, and judged.
+
+* Every reach (`vision.events.reach`) opens a *spot check* on the region its hand covered when the arm was out
+  furthest, grown by ``spot_margin_px``. The spot is held (never learned into the stable picture) until judged.
+* Once every shelf pixel of the spot has been in view and still for ``ShelfStateSettings.settle_s``, it is looked at
+  for ``look_s``; a change must be there in at least `CHANGE_MAJORITY` of those looks (it persists). The change is
+  then the reach's (`ChangeSeen`) and is taken into the stable picture.
+* No change seen, or the spot could not be judged (never in view within ``touch_timeout_s`` of the reach's end,
+  too little of it known before, or a shopper the detector missed standing in it): `Unexplained`, for the touch
+  decider (`vision.events.touch_decider`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Final
+
+import numpy as np
+
+from vision.events.reach import Box, Reach
+from vision.events.shelf_state import ShelfChange, ShelfState, SpotLook
+from vision.events.spot_boxes import grow
+from vision.events.touch_decider import Unexplained
+
+CHANGE_MAJORITY: Final = Fraction(2, 3)
+"""Share of a spot's looks that must show a change for the change to count: a passing shadow or a sleeve in one
+or two looks is not a pick-up."""
+
+CHANGE_CONFIDENCE: Final = 0.9
+"""Confidence of a pick-up or put-back seen at the reach's spot."""
+
+
+@dataclass
+class SpotCheck:
+    """A reach whose spot is waiting to be judged.
+
+    Attributes:
+        reach: The reach that opened it.
+        box: The spot: the reach's hand box grown by the margin, reference pixels.
+        looks: What the frames showed of it since it was last out of view.
+        looking_since: When it came into view (settled), epoch seconds; None while out of view.
+    """
+
+    reach: Reach
+    box: Box
+    looks: list[SpotLook] = field(default_factory=list)
+    looking_since: float | None = None
+
+
+@dataclass(frozen=True)
+class ChangeSeen:
+    """A lasting change at a reach's spot: the reach's pick-up (``removed``) or put-back (``added``)."""
+
+    reach: Reach
+    change: ShelfChange
+
+
+Verdict = ChangeSeen | Unexplained
+
+
+class SpotChecks:
+    """The open spot checks of one camera, in order of their reaches' end.
+
+    Args:
+        states: {shelf id: its shelf model}; a change seen is taken into it.
+        spot_margin_px: The hand's region is grown by this many reference pixels before it is looked at.
+        look_s: How long a spot is looked at once in view and settled, seconds.
+        touch_timeout_s: A spot still out of view this long after its reach ended is given up, seconds.
+        min_known: Share 0..1 of a spot's shelf pixels whose earlier look must be known to judge it.
+    """
+
+    def __init__(
+        self,
+        states: Mapping[str, ShelfState],
+        *,
+        spot_margin_px: float,
+        look_s: float,
+        touch_timeout_s: float,
+        min_known: float,
+    ) -> None:
+        self.states = states
+        self.spot_margin_px = spot_margin_px
+        self.look_s = look_s
+        self.touch_timeout_s = touch_timeout_s
+        self.min_known = min_known
+        self._checks: list[SpotCheck] = []
+
+    def __len__(self) -> int:
+        return len(self._checks)
+
+    def open(self, reaches: Sequence[Reach]) -> None:
+        """Start a check on the spot of each new reach."""
+        self._checks.extend(SpotCheck(reach, grow(reach.hand_box, self.spot_margin_px)) for reach in reaches)
+        self._checks.sort(key=lambda c: c.reach.end)
+
+    def held(self, shelf_id: str) -> list[Box]:
+        """The spots of ``shelf_id`` being judged: its model must not learn them."""
+        return [c.box for c in self._checks if c.reach.shelf_id == shelf_id]
+
+    def reaches(self) -> list[Reach]:
+        """The reaches whose spot is being judged."""
+        return [c.reach for c in self._checks]
+
+    def look(self, t: float) -> list[Verdict]:
+        """Look at every open spot at time ``t`` (epoch seconds): judge those seen long enough, give up on those out
+        of view too long. A change is taken into its shelf's picture before the next spot is looked at."""
+        verdicts: list[Verdict] = []
+        for check in list(self._checks):
+            look = self.states[check.reach.shelf_id].examine(check.box, t, core=check.reach.hand_box)
+            if not look.visible:
+                check.looks, check.looking_since = [], None
+                if t - check.reach.end > self.touch_timeout_s:
+                    self._checks.remove(check)
+                    verdicts.append(Unexplained(check.reach, None))
+                continue
+            check.looking_since = t if check.looking_since is None else check.looking_since
+            check.looks.append(look)
+            if t - check.looking_since >= self.look_s:
+                self._checks.remove(check)
+                verdicts.append(self._judge(check, t))
+        return verdicts
+
+    def judge_all(self, t: float) -> list[Verdict]:
+        """Judge every open spot with what was seen (end of stream), in order of their reaches' end."""
+        verdicts = [self._judge(check, t) for check in sorted(self._checks, key=lambda c: c.reach.end)]
+        self._checks = []
+        return verdicts
+
+    def _judge(self, check: SpotCheck, t: float) -> Verdict:
+        """The verdict on a spot from its looks: a change, no change (seen at ``t``), or cannot tell."""
+        looks = check.looks
+        if not looks or float(np.mean([look.known for look in looks])) < self.min_known:
+            return Unexplained(check.reach, None)
+        changes = [look.change for look in looks if look.change is not None]
+        if len(changes) >= math.ceil(CHANGE_MAJORITY * len(looks)):
+            self.states[check.reach.shelf_id].accept(check.box)
+            return ChangeSeen(check.reach, changes[-1])
+        if any(look.too_tall for look in looks):
+            return Unexplained(check.reach, None)
+        return Unexplained(check.reach, t)

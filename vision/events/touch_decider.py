@@ -1,0 +1,154 @@
+"""The touch decider: what a reach whose spot showed no change was.
+
+* Two reaches of one shopper to one spot of one shelf, the second starting within ``same_spot_window_s`` of the
+  first's end and before the first one's spot could be seen, and the spot seen unchanged after the second: an
+  unseen take-and-return (a pick-up and its put-back, `UNSEEN_RETURN_CONFIDENCE`): the facing was back before
+  anyone could see it gone. Taking an item, looking at it and putting it back is the usual reason to reach twice.
+* Otherwise a touch: `SEEN_TOUCH_CONFIDENCE` when the spot was seen unchanged, the caller's ``unseen_confidence``
+  when it could not be seen. A reach of a shopper walking off is the arms swinging into a walk: no event.
+
+A reach waits while a partner could still come: another reach of the same shopper to the same spot is still being
+judged, or (spot not seen) the shopper is still here and could reach again within ``same_spot_window_s``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from vision.events.reach import Reach
+from vision.events.spot_boxes import overlaps
+
+SEEN_TOUCH_CONFIDENCE: Final = 0.8
+"""Confidence of a touch whose spot was seen unchanged: seen, but a small item may leave no visible change."""
+
+UNSEEN_RETURN_CONFIDENCE: Final = 0.5
+"""Confidence of the pick-up and put-back of an unseen take-and-return: inferred from two reaches, never seen."""
+
+
+@dataclass(frozen=True)
+class Unexplained:
+    """A reach whose spot showed no change.
+
+    Attributes:
+        reach: The reach.
+        seen_at: When its spot was seen unchanged, epoch seconds; None: it could not be seen.
+    """
+
+    reach: Reach
+    seen_at: float | None
+
+
+@dataclass(frozen=True)
+class TouchDecision:
+    """A reach that was a touch, with its confidence 0..1."""
+
+    reach: Reach
+    confidence: float
+
+
+@dataclass(frozen=True)
+class UnseenReturn:
+    """Two reaches that were an unseen take-and-return: ``first`` took the item, ``second`` put it back."""
+
+    first: Reach
+    second: Reach
+    confidence: float = UNSEEN_RETURN_CONFIDENCE
+
+
+Decision = TouchDecision | UnseenReturn
+
+
+class TouchDecider:
+    """Decides the unexplained reaches of one camera.
+
+    Args:
+        same_spot_window_s: Two reaches of one shopper to one spot this close (seconds, the first's end to the
+            second's start) may be an unseen take-and-return.
+        pair_margin: Two reaches' hand regions this far apart (in widths of the first hand region) may still be
+            one spot: the hand is furthest out at a slightly different place each time.
+        unseen_confidence: Confidence of a touch whose spot could not be seen.
+    """
+
+    def __init__(self, *, same_spot_window_s: float, pair_margin: float, unseen_confidence: float) -> None:
+        self.same_spot_window_s = same_spot_window_s
+        self.pair_margin = pair_margin
+        self.unseen_confidence = unseen_confidence
+        self._pending: list[Unexplained] = []
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def add(self, item: Unexplained) -> None:
+        """A reach to decide."""
+        self._pending.append(item)
+
+    def settle(self, t: float, *, judging: Sequence[Reach], present: Collection[int], force: bool) -> list[Decision]:
+        """Decide every reach that can be decided at time ``t`` (epoch seconds).
+
+        Args:
+            t: Now.
+            judging: Reaches whose spot is still being looked at: they may yet pair with a waiting reach.
+            present: Track ids in the current frame.
+            force: End of stream: decide everything, nothing more will come.
+        """
+        decisions: list[Decision] = []
+        waiting: list[Unexplained] = []
+        pending = sorted(self._pending, key=lambda u: u.reach.start)
+        used: set[int] = set()
+        for index, item in enumerate(pending):
+            if index in used:
+                continue
+            partner = next(
+                (j for j in range(len(pending)) if j != index and j not in used and self._pair(item, pending[j])),
+                None,
+            )
+            if partner is not None:
+                used.update((index, partner))
+                first, second = sorted((item.reach, pending[partner].reach), key=lambda r: r.start)
+                decisions.append(UnseenReturn(first, second))
+                continue
+            if not force and self._may_pair_later(item, t, judging, present):
+                waiting.append(item)
+                continue
+            used.add(index)
+            if not item.reach.walked_off:
+                seen = item.seen_at is not None
+                decisions.append(TouchDecision(item.reach, SEEN_TOUCH_CONFIDENCE if seen else self.unseen_confidence))
+        self._pending = waiting
+        return decisions
+
+    def _pair(self, a: Unexplained, b: Unexplained) -> bool:
+        """True when two reaches are an unseen take-and-return (see the module's docstring). A spot never seen
+        after the second reach tells nothing: no guess."""
+        first, second = sorted((a, b), key=lambda u: u.reach.start)
+        r1, r2 = first.reach, second.reach
+        margin = self.pair_margin * (r1.hand_box[2] - r1.hand_box[0])
+        return (
+            (r1.track_id, r1.shelf_id) == (r2.track_id, r2.shelf_id)
+            and not (r1.walked_off or r2.walked_off)
+            and 0 <= r2.start - r1.end <= self.same_spot_window_s
+            and (first.seen_at is None or first.seen_at > r2.start)
+            and second.seen_at is not None
+            and overlaps(r1.hand_box, r2.hand_box, margin)
+        )
+
+    def _may_pair_later(self, item: Unexplained, t: float, judging: Sequence[Reach], present: Collection[int]) -> bool:
+        """True while another reach could still pair with this one (see the module's docstring)."""
+        reach = item.reach
+        if reach.walked_off:
+            return False
+        if any(self._same_spot_soon(other, reach) for other in judging):
+            return True
+        return item.seen_at is None and reach.track_id in present and t - reach.end <= self.same_spot_window_s
+
+    def _same_spot_soon(self, other: Reach, reach: Reach) -> bool:
+        """True when ``other`` (still judged) is another reach of the same shopper to ``reach``'s spot, starting
+        close enough to it to pair."""
+        return (
+            other.track_id == reach.track_id
+            and other is not reach
+            and overlaps(other.hand_box, reach.hand_box)
+            and abs(other.start - reach.start) <= self.same_spot_window_s + (other.end - other.start)
+        )
