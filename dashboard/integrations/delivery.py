@@ -177,8 +177,12 @@ class DeliveryWorker:
         if failures:
             logger.warning(
                 "subscription %s: %d of %d deliveries failed (%d given up): %s",
-                sub.name, len(failures), len(due), len(give_ups), failures[-1],
-            )  # fmt: skip
+                sub.name,
+                len(failures),
+                len(due),
+                len(give_ups),
+                failures[-1],
+            )
         return len(due)
 
 

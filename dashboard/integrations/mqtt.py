@@ -61,8 +61,10 @@ class MqttSender:
         """Publish every delivery, then wait (up to the timeout, for all) for the broker's acknowledgements."""
         if not self._connected.wait(CONNECT_WAIT_S):
             return [f"not connected to the MQTT broker {self._where}"] * len(deliveries)
-        infos = [None if d.payload is None else self._client.publish(self._topic_for(d.event()), d.payload.encode(),
-                                                                      qos=QOS) for d in deliveries]  # fmt: skip
+        infos = [
+            None if d.payload is None else self._client.publish(self._topic_for(d.event()), d.payload.encode(), qos=QOS)
+            for d in deliveries
+        ]
         deadline = time.monotonic() + self._timeout_s
         errors: list[str | None] = []
         for info in infos:

@@ -110,8 +110,12 @@ class Outbox:
         Ids stay `UUID` objects: each backend binds them in the type of ``events.event_id``.
         """
         now = self._clock()
-        return [(sub.name, event.event_id, now, now) for event in events for sub in self._subscriptions
-                if sub.match.matches(event)]  # fmt: skip
+        return [
+            (sub.name, event.event_id, now, now)
+            for event in events
+            for sub in self._subscriptions
+            if sub.match.matches(event)
+        ]
 
     def enqueue(self, conn: SqlConnection, events: Sequence[AnyEvent]) -> int:
         """Write the deliveries ``events`` owe inside the caller's open transaction; the number written."""
@@ -142,8 +146,10 @@ class OutboxReader:
             "ORDER BY d.id LIMIT ?",
             (subscription, now, limit),
         )
-        return [Delivery(int(r[0]), str(r[1]), id_text(r[2]), None if r[3] is None else str(r[3]), float(r[4]),
-                         int(r[5])) for r in rows]  # fmt: skip
+        return [
+            Delivery(int(r[0]), str(r[1]), id_text(r[2]), None if r[3] is None else str(r[3]), float(r[4]), int(r[5]))
+            for r in rows
+        ]
 
     def next_due(self, subscription: str) -> float | None:
         """When the earliest pending delivery of ``subscription`` is due (None when nothing is owed)."""
@@ -171,11 +177,14 @@ class OutboxReader:
     def requeue_failed(self, subscription: str, *, now: float) -> int:
         """Make the given-up deliveries of ``subscription`` due again at ``now`` with no attempts; how many."""
         with self._pool.connection() as conn, conn.transaction():
-            return max(0, conn.execute(
-                "UPDATE deliveries SET failed_at = NULL, attempts = 0, next_attempt_at = ? "
-                "WHERE subscription = ? AND failed_at IS NOT NULL",
-                (now, subscription),
-            ))  # fmt: skip
+            return max(
+                0,
+                conn.execute(
+                    "UPDATE deliveries SET failed_at = NULL, attempts = 0, next_attempt_at = ? "
+                    "WHERE subscription = ? AND failed_at IS NOT NULL",
+                    (now, subscription),
+                ),
+            )
 
     def backlog(self) -> dict[str, Backlog]:
         """Pending and failed rows per subscription name (names no longer configured included)."""
