@@ -28,11 +28,11 @@ from pipeline.footage_eval import (
     LABELS_DIR,
     detect_labelled_frames,
     labels_config,
+    load_labels,
     offline_args,
     read_offline_outputs,
     score_outputs,
 )
-from vision.evaluation.footage_labels import load_labels
 from vision.evaluation.footage_scoring import BoxScore, ClipScore, Predicted, person_box_recall
 
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")

@@ -16,7 +16,8 @@ from edge_config.store import EdgeConfig
 from edge_config.tracker import REID_MODEL, RelinkConfig, TrackerConfig
 from models.registry import resolve_model
 from vision.detector.onnx import DetectorSettings, OnnxDetector
-from vision.events.engine import EngineSettings
+from vision.events.dwell import DwellRule, FloorZone
+from vision.events.engine import FLOOR_KINDS, CameraZones, EngineSettings
 from vision.events.feet import FeetSettings
 from vision.events.reach import ReachSettings
 from vision.events.registration import RegistrationSettings
@@ -30,6 +31,7 @@ from vision.tracking.bytetrack import ByteTracker, TrackerSettings
 from vision.tracking.ids import IdCounter
 from vision.tracking.reid import OnnxReid
 from vision.tracking.relink import FragmentRelinker, RelinkSettings
+from vision.zones import Anchor, Zone
 
 
 @dataclass(frozen=True)
@@ -158,3 +160,19 @@ def build_pose(
         max_people=pose.max_people_per_frame,
     )  # fmt: skip
     return CameraPose(BlazePoseEstimator(path, settings), selection)
+
+
+def build_zones(config: EdgeConfig, camera: CameraConfig, frame_size: tuple[int, int]) -> CameraZones:
+    """Pixel zones of ``camera`` for frames of (height, width), with each floor zone's merged dwell rules."""
+    floor, shelves = [], []
+    for zone_config in camera.zones:
+        zone = Zone.from_normalised(
+            zone_config.id, zone_config.kind.value, zone_config.polygon, frame_size, zone_config.shelf_id
+        )
+        if zone_config.kind.value == "shelf":
+            shelves.append(zone)
+        elif zone_config.kind.value in FLOOR_KINDS:
+            rules = config.dwell_rules_for(zone_config.id)  # timing, border margin and anchor, merged
+            rule = DwellRule(**rules.model_dump(exclude={"anchor"}))
+            floor.append(FloorZone(zone, rule, Anchor(rules.anchor.value)))
+    return CameraZones(tuple(floor), tuple(shelves))

@@ -15,10 +15,10 @@ import numpy.typing as npt
 
 from edge_config.camera import CameraConfig
 from edge_config.store import EdgeConfig
-from pipeline.assembly import CameraPose, engine_settings
+from pipeline.assembly import CameraPose, build_zones, engine_settings
 from vision.detections import FrameDetections
 from vision.events.contract import AnyEvent
-from vision.events.engine import CameraEventEngine, build_zones
+from vision.events.engine import CameraEventEngine
 from vision.pose.annotate import PoseAnnotator, PoseCost
 from vision.tracking.bytetrack import ByteTracker
 

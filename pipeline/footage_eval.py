@@ -12,9 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import yaml
+from pydantic import ValidationError
 
 from edge_config import load_config
+from edge_config.problems import format_key_path
 from edge_config.store import EdgeConfig
+from edge_config.yaml_source import line_of, parse_yaml
 from pipeline.assembly import build_detector, detector_key
 from vision.evaluation.footage_labels import FootageLabels
 from vision.evaluation.footage_scoring import ClipScore, predicted_intervals, score_clip, track_persons
@@ -100,3 +104,29 @@ def detect_labelled_frames(
             dets = detector.detect([image])[0]
             found[index] = dets.xyxy[dets.confidence >= camera.detector.conf_threshold]
     return found
+
+
+class LabelFileError(ValueError):
+    """A label file that cannot be used; the message names the file, line and key of every mistake."""
+
+
+def load_labels(path: Path) -> FootageLabels:
+    """Read and validate one label file.
+
+    Raises:
+        LabelFileError: ``FILE:LINE: key.path: what is wrong`` for each mistake (or the YAML syntax error).
+    """
+    try:
+        document = parse_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise LabelFileError(f"{path}: cannot read labels: {exc}") from exc
+    try:
+        return FootageLabels.model_validate(document.data)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            line = line_of(document.root, loc) if document.root is not None else 1
+            key = format_key_path(loc)
+            lines.append(f"{path}:{line}: {key + ': ' if key else ''}{error['msg']}")
+        raise LabelFileError("bad label file:\n" + "\n".join(lines)) from None

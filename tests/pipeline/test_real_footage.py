@@ -22,12 +22,13 @@ from pipeline.footage_eval import (
     decoded_frame_times,
     detect_labelled_frames,
     labels_config,
+    load_labels,
     offline_args,
     read_offline_outputs,
     score_outputs,
 )
 from tests.cli import run_shelfsight
-from vision.evaluation.footage_labels import FootageLabels, load_labels
+from vision.evaluation.footage_labels import FootageLabels
 from vision.evaluation.footage_scoring import ClipScore, person_box_recall
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser

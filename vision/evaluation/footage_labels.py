@@ -14,14 +14,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Literal, Self
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
-
-from edge_config.problems import format_key_path
-from edge_config.yaml_source import line_of, parse_yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 logger = logging.getLogger(__name__)
 
@@ -200,29 +195,3 @@ class FootageLabels(LabelModel):
 def _check_span(start: FrameTime, end: FrameTime) -> None:
     if end.frame < start.frame or end.s < start.s:
         raise ValueError(f"ends (frame {end.frame}, {end.s} s) before it starts (frame {start.frame}, {start.s} s)")
-
-
-class LabelFileError(ValueError):
-    """A label file that cannot be used; the message names the file, line and key of every mistake."""
-
-
-def load_labels(path: Path) -> FootageLabels:
-    """Read and validate one label file.
-
-    Raises:
-        LabelFileError: ``FILE:LINE: key.path: what is wrong`` for each mistake (or the YAML syntax error).
-    """
-    try:
-        document = parse_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise LabelFileError(f"{path}: cannot read labels: {exc}") from exc
-    try:
-        return FootageLabels.model_validate(document.data)
-    except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            line = line_of(document.root, loc) if document.root is not None else 1
-            key = format_key_path(loc)
-            lines.append(f"{path}:{line}: {key + ': ' if key else ''}{error['msg']}")
-        raise LabelFileError("bad label file:\n" + "\n".join(lines)) from None

@@ -12,18 +12,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from edge_config.camera import CameraConfig
-from edge_config.store import EdgeConfig
 from vision.detections import FrameDetections
 from vision.events.contract import AnyEvent
-from vision.events.dwell import DwellRule, DwellTracker, FloorZone
+from vision.events.dwell import DwellTracker, FloorZone
 from vision.events.feet import FeetSettings, FeetVisibility
 from vision.events.reach import ReachSettings
 from vision.events.registration import NO_SHIFT, CameraRegistration, CameraShift, RegistrationSettings, to_reference
 from vision.events.shelf_events import ShelfEventMachine, ShelfEventSettings
 from vision.events.shelf_state import ShelfStateSettings
 from vision.events.wrists import HandSettings
-from vision.zones import Anchor, Zone
+from vision.zones import Zone
 
 FLOOR_KINDS = frozenset({"standing", "aisle", "entrance", "checkout"})
 
@@ -60,22 +58,6 @@ class EngineSettings:
     feet: FeetSettings = field(default_factory=FeetSettings)
 
 
-def build_zones(config: EdgeConfig, camera: CameraConfig, frame_size: tuple[int, int]) -> CameraZones:
-    """Pixel zones of ``camera`` for frames of (height, width), with each floor zone's merged dwell rules."""
-    floor, shelves = [], []
-    for zone_config in camera.zones:
-        zone = Zone.from_normalised(
-            zone_config.id, zone_config.kind.value, zone_config.polygon, frame_size, zone_config.shelf_id
-        )
-        if zone_config.kind.value == "shelf":
-            shelves.append(zone)
-        elif zone_config.kind.value in FLOOR_KINDS:
-            rules = config.dwell_rules_for(zone_config.id)  # timing, border margin and anchor, merged
-            rule = DwellRule(**rules.model_dump(exclude={"anchor"}))
-            floor.append(FloorZone(zone, rule, Anchor(rules.anchor.value)))
-    return CameraZones(tuple(floor), tuple(shelves))
-
-
 class CameraEventEngine:
     """Zones, dwell lifecycle (and shelf events) of one camera.
 
@@ -87,7 +69,7 @@ class CameraEventEngine:
     Args:
         store_id: Written into every event.
         camera_id: Written into every event; shopper ids are ``{camera_id}-{track id}``.
-        zones: The camera's zones in pixels (``build_zones``).
+        zones: The camera's zones in pixels (``pipeline.assembly.build_zones`` makes them from the config).
         settings: Tuning of the shelf event logic (``pipeline.assembly.engine_settings`` reads it from the config);
             None for the built-in values.
     """

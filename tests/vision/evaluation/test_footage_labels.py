@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.footage_eval import CLIPS, LABELS_DIR
-from vision.evaluation.footage_labels import LabelFileError, load_labels
+from pipeline.footage_eval import CLIPS, LABELS_DIR, LabelFileError, load_labels
 
 GOOD = """\
 clip: x.mp4
