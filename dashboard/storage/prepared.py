@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from dashboard.storage.base import DeadLetter
+from dashboard.storage.records import DeadLetter
 from dashboard.storage.rollup import RollupDeltas
 from dashboard.storage.rows import event_row
 from vision.events.contract import (
