@@ -125,7 +125,7 @@ def engine_settings(config: EdgeConfig, camera_id: str) -> EngineSettings:
 
 @dataclass(frozen=True)
 class CameraPose:
-    """A camera's pose model and who it runs on (`pipeline.camera_steps` turns it into a `PoseAnnotator`)."""
+    """A camera's pose model and who it runs on (`pipeline.camera_pipeline` turns it into a `PoseAnnotator`)."""
 
     estimator: BlazePoseEstimator
     selection: SelectionSettings

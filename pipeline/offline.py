@@ -1,7 +1,8 @@
 """``shelfsight run-offline``: decode -> detect -> track -> pose -> events for one camera, in one process.
 
-The events start with ``camera_status`` online at the first frame and end with offline ("end of file") after
-the last, so the aggregator knows which time the file covers.
+A thin driver of `pipeline.camera_pipeline.CameraPipeline`, as the edge's track+events stage is. The events
+start with ``camera_status`` online at the first frame and end with offline ("end of file") after the last, so
+the aggregator knows which time the file covers.
 
 The same stages the edge runtime runs as separate processes, run in a loop over a video file: the events
 (and their ids) are the reference the edge runtime is compared with. Frames are resampled to the camera's
@@ -14,7 +15,7 @@ import json
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -23,8 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from edge_config.camera import CameraConfig
 from edge_config.store import EdgeConfig
 from pipeline.assembly import CameraPose
-from pipeline.camera_status import camera_status_event
-from pipeline.camera_steps import CameraSteps
+from pipeline.camera_pipeline import OPENED, CameraPipeline, stamp_detections
 from pipeline.sources import OpenedSource, resample
 from vision.detector.onnx import OnnxDetector
 from vision.events.codec import to_json
@@ -86,8 +86,8 @@ def run_offline(run: OfflineRun) -> OfflineResult:
     run.out_dir.mkdir(parents=True, exist_ok=True)
     events_path, tracks_path = run.out_dir / "events.jsonl", run.out_dir / "tracks.txt"
     counts: Counter[str] = Counter()
-    started, frames, first_t, last_t, pose_people = time.monotonic(), 0, None, 0.0, 0
-    steps = CameraSteps(config=run.config, camera=run.camera, tracker=run.tracker, pose=run.pose)
+    started, frames, pose_people = time.monotonic(), 0, 0
+    camera = CameraPipeline(config=run.config, camera=run.camera, tracker=run.tracker, pose=run.pose)
     fps = run.source.fps
     total = None
     if run.source.frame_count and fps:
@@ -98,51 +98,42 @@ def run_offline(run: OfflineRun) -> OfflineResult:
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
+    first_t: float | None = None
     with events_path.open("w", encoding="utf-8") as out, tracks_path.open("w", encoding="utf-8") as mot_file:
         mot = MotWriter(mot_file)
         with Progress(*columns) as progress:
             task = progress.add_task(run.label, total=total)
             for batch in batched(resample(run.source.frames, run.camera.detect_fps), run.batch):
                 detections = run.detector.detect([item.frame.image for item in batch])
-                for item, dets in zip(batch, detections, strict=True):
+                for item, found in zip(batch, detections, strict=True):
                     frame = item.frame
-                    stamped = replace(
-                        dets, camera_id=run.camera.id, frame_seq=item.index, captured_at=frame.captured_at
-                    )
-                    if first_t is None:
+                    if first_t is None:  # a replayed source opens at its first frame
                         first_t = frame.captured_at
-                        _write(out, [status_event(run.config, run.camera, "online", first_t)], counts)
-                    last_t = frame.captured_at
-                    step = steps.update(stamped, frame.image)
-                    pose_people += steps.pose_cost.people
+                        _write(out, camera.capture("online", OPENED, first_t), counts)
+                    step = camera.step(
+                        stamp_detections(found, run.camera.id, item.index, frame.captured_at), frame.image
+                    )
+                    pose_people += camera.pose_cost.people
                     mot.write(item.index + 1, step.tracks)
                     _write(out, step.events, counts)
                 frames += len(batch)
                 progress.update(task, advance=len(batch))
-        if steps.engine is not None:
-            _write(out, steps.flush(), counts)
-            _write(out, [status_event(run.config, run.camera, "offline", last_t + 1.0 / run.camera.detect_fps)], counts)
-    pass_bys = dict(steps.engine.dwell.pass_bys) if steps.engine is not None else {}
+        _write(out, camera.finish(), counts)
+    pass_bys = dict(camera.engine.dwell.pass_bys) if camera.engine is not None else {}
     seconds = time.monotonic() - started
     result = OfflineResult(frames, dict(counts), pass_bys, events_path, tracks_path, seconds, pose_people)
-    summary = {"frames": frames, "events": result.events, "pass_bys": pass_bys, "seconds": round(result.seconds, 2),
-               "camera_id": run.camera.id, "start_epoch": first_t, "pose_people": pose_people}  # fmt: skip
+    summary = {
+        "frames": frames,
+        "events": result.events,
+        "pass_bys": pass_bys,
+        "seconds": round(result.seconds, 2),
+        "camera_id": run.camera.id,
+        "start_epoch": first_t,
+        "pose_people": pose_people,
+    }
     (run.out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     logger.info("run-offline camera=%s frames=%d events=%s", run.camera.id, frames, dict(counts))
     return result
-
-
-STATUS_REASONS = {"online": "stream opened", "offline": "end of file"}
-
-
-def status_event(
-    config: EdgeConfig, camera: CameraConfig, status: str, ts: float, reason: str | None = None
-) -> AnyEvent:
-    """A ``camera_status`` event of ``camera``; the default reasons are those of a replayed source."""
-    return camera_status_event(
-        store_id=config.store_id, camera_id=camera.id, status=status, reason=reason or STATUS_REASONS[status], ts=ts,
-        fps=camera.detect_fps if status == "online" else None,
-    )  # fmt: skip
 
 
 def _write(out: IO[str], events: list[AnyEvent], counts: Counter[str]) -> None:

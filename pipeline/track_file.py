@@ -1,5 +1,8 @@
 """Run detector + tracker over a video file: MOTChallenge results plus an annotated copy with track ids.
 
+Tracking only (no zones, no events), so it drives the tracker itself, on detections stamped as every runner
+stamps them (`pipeline.camera_pipeline.stamp_detections`).
+
 The side effects (decoding, writing files, progress) live here; the detector and tracker are pure.
 """
 
@@ -8,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -16,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from pipeline.camera_pipeline import stamp_detections
 from vision.detector.onnx import OnnxDetector
 from vision.draw import draw_detections
 from vision.privacy import blur_heads
@@ -135,7 +139,7 @@ def track_file(run: TrackRun) -> TrackResult:
             for batch in batched(frame_times(iter_video(capture), info.fps), run.batch):
                 results = run.detector.detect([frame for _, _, frame in batch])
                 for (index, t, frame), dets in zip(batch, results, strict=True):
-                    dets = replace(dets, camera_id=run.camera_id, frame_seq=index, captured_at=t)
+                    dets = stamp_detections(dets, run.camera_id, index, t)
                     tick = time.perf_counter()
                     tracks = tracker.update(dets, frame)
                     update_s.append(time.perf_counter() - tick)
@@ -155,6 +159,11 @@ def track_file(run: TrackRun) -> TrackResult:
     median_ms = float(np.median(update_s) * 1000.0) if update_s else 0.0
     logger.info(
         "track source=%s frames=%d boxes=%d ids=%d merged=%d seconds=%.2f",
-        run.source, frames, boxes, len(ids), tracker.fragments_merged, seconds,
-    )  # fmt: skip
+        run.source,
+        frames,
+        boxes,
+        len(ids),
+        tracker.fragments_merged,
+        seconds,
+    )
     return TrackResult(frames, boxes, len(ids), tracker.fragments_merged, mot_path, annotated, median_ms, seconds)

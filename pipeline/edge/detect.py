@@ -2,8 +2,9 @@
 
 It takes whatever frames are waiting (up to ``max_batch`` per model), so a busy box gets full batches and
 a quiet one gets low latency, and never waits to fill a batch. Cameras with the same model and settings
-share batches. Status and end-of-stream messages are passed on in order with their camera's frames. A pose
-detector's keypoints travel on with the boxes, as the offline runner hands them to the tracker.
+share batches. Status and end-of-stream messages are passed on in order with their camera's frames. Each frame's
+detections are stamped as ``run-offline`` stamps them (`pipeline.camera_pipeline.stamp_detections`) and travel
+on losslessly, a pose detector's keypoints included, so the camera's pipeline steps with the same input.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import defaultdict
 import zmq
 
 from pipeline.assembly import DetectorKey, build_detector, detector_key
+from pipeline.camera_pipeline import stamp_detections
 from pipeline.edge.messages import (
     DETECTIONS_KIND,
     END_KIND,
@@ -49,11 +51,16 @@ class DetectorStage:
         self.spec = spec
         config_dir = spec.config_path.parent
         self.keys: dict[str, DetectorKey] = {
-            camera.id: detector_key(camera, self.config.tracker_for(camera.id), config_dir=config_dir,
-                                    models_dir=spec.models_dir, max_batch=spec.max_batch,
-                                    threads=spec.detector_threads)
+            camera.id: detector_key(
+                camera,
+                self.config.tracker_for(camera.id),
+                config_dir=config_dir,
+                models_dir=spec.models_dir,
+                max_batch=spec.max_batch,
+                threads=spec.detector_threads,
+            )
             for camera in self.config.cameras
-        }  # fmt: skip
+        }
         self.detectors: dict[DetectorKey, OnnxDetector] = {}
         for key in self.keys.values():
             if key not in self.detectors:
@@ -71,8 +78,14 @@ class DetectorStage:
             self.pushes[camera_id] = push
         self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.latency = LatencyWindow()
-        self.counters: dict[str, float] = {"frames_total": 0, "batches_total": 0, "bad_messages_total": 0,
-                                           "undeliverable_total": 0, "queue_depth": 0, "errors_total": 0}  # fmt: skip
+        self.counters: dict[str, float] = {
+            "frames_total": 0,
+            "batches_total": 0,
+            "bad_messages_total": 0,
+            "undeliverable_total": 0,
+            "queue_depth": 0,
+            "errors_total": 0,
+        }
 
     def run(self) -> int:
         while not self.stopper.stopped:
@@ -142,8 +155,10 @@ class DetectorStage:
         self.counters["batches_total"] += 1
         self.counters["frames_total"] += len(frames)
         for frame, found in zip(frames, results, strict=True):
-            message = DetectionsMessage(self.config.store_id, frame.camera_id, frame.stamp, frame.image, found.xyxy,
-                                        found.confidence, found.class_id, per_frame_ms, found.keypoints)  # fmt: skip
+            stamped = stamp_detections(found, frame.camera_id, frame.stamp.index, frame.stamp.captured_at)
+            message = DetectionsMessage(
+                self.config.store_id, frame.camera_id, frame.stamp, frame.image, stamped, per_frame_ms
+            )
             self._deliver(frame.camera_id, message.to_envelope())
 
     def _deliver(self, camera_id: str, envelope: Envelope) -> None:
@@ -154,8 +169,11 @@ class DetectorStage:
                 return
             if not self.spec.replay or self.stopper.stopped:
                 self.counters["undeliverable_total"] += 1
-                logger.warning("camera=%s event stage not taking detections; dropped a %s", camera_id,
-                               envelope.kind if envelope.kind != DETECTIONS_KIND else "frame")  # fmt: skip
+                logger.warning(
+                    "camera=%s event stage not taking detections; dropped a %s",
+                    camera_id,
+                    envelope.kind if envelope.kind != DETECTIONS_KIND else "frame",
+                )
                 return
 
     def close(self) -> None:

@@ -1,7 +1,8 @@
 """The track+events stage: one process per camera, from detections to durable events.
 
-Tracking, the pose model and the event engine are the offline runner's (`pipeline.camera_steps.CameraSteps`),
-fed the same frames (and a pose detector's keypoints) in the same order, so a replay gives the offline runner's
+A thin driver of the camera's `pipeline.camera_pipeline.CameraPipeline` (tracking, the pose model, the event
+engine and the camera's status), as ``run-offline`` is, fed the same stamped detections (a pose detector's
+keypoints included: they arrive losslessly) and frames in the same order, so a replay gives the offline runner's
 events, ids included. Events are
 written to the box's disk spool (SQLite, one transaction per frame) before anything else happens to them,
 then the publisher is nudged; a crash after that loses nothing. Camera status messages become
@@ -26,15 +27,8 @@ import time
 import zmq
 
 from pipeline.assembly import build_pose, build_tracker
-from pipeline.camera_steps import CameraSteps
-from pipeline.edge.camera_state import (
-    DISK_FREE,
-    DISK_FULL,
-    UNCLEAN_STOP,
-    CameraStatusKeeper,
-    StatusChange,
-    StatusMarks,
-)
+from pipeline.camera_pipeline import CameraPipeline
+from pipeline.edge.camera_state import DISK_FREE, DISK_FULL, StatusMarks
 from pipeline.edge.id_blocks import IdBlocks
 from pipeline.edge.messages import (
     DETECTIONS_KIND,
@@ -55,12 +49,10 @@ from pipeline.edge.runtime import (
 from pipeline.edge.snapshots import EventSnapshots
 from pipeline.edge.zone_pictures import ZonePictureWriter, picture_path
 from pipeline.logs import camera_logger
-from pipeline.offline import status_event
 from pipeline.spool import Spool, SpooledEvent, SpoolWriteError
 from pipeline.transport.envelope import Envelope, MessageError, decode, encode
-from vision.detections import FrameDetections
 from vision.events.codec import to_msgpack
-from vision.events.contract import AnyEvent
+from vision.events.contract import AnyEvent, CameraStatusEvent
 
 logger = logging.getLogger(__name__)
 
@@ -82,11 +74,14 @@ class EventStage:
         self.ids = None if spec.replay else IdBlocks(self.spool_path.parent, self.camera.id)
         first_id = 1 if self.ids is None else self.ids.first
         tracker = build_tracker(
-            self.camera, self.config.tracker_for(self.camera.id), models_dir=spec.models_dir, reid=spec.reid,
+            self.camera,
+            self.config.tracker_for(self.camera.id),
+            models_dir=spec.models_dir,
+            reid=spec.reid,
             first_id=first_id,
-        )  # fmt: skip
+        )
         pose = build_pose(self.camera, config_dir=spec.config_path.parent, models_dir=spec.models_dir)
-        self.steps = CameraSteps(config=self.config, camera=self.camera, tracker=tracker, pose=pose)
+        self.pipeline = CameraPipeline(config=self.config, camera=self.camera, tracker=tracker, pose=pose)
         self.pull = context.socket(zmq.PULL)
         self.pull.setsockopt(zmq.RCVHWM, 8 if spec.replay else 2)
         self.pull.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_MESSAGE_BYTES)
@@ -98,10 +93,19 @@ class EventStage:
         self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.latency = LatencyWindow()
         self.pose_latency = LatencyWindow()
-        self.last_t: float | None = None
-        self.counters: dict[str, float] = {"frames_total": 0, "events_total": 0, "bad_messages_total": 0,
-                                           "tracks_active": 0, "frames_dropped_total": 0, "events_lost_total": 0,
-                                           "errors_total": 0, "disk_full": 0}  # fmt: skip
+        self.counters: dict[str, float] = dict.fromkeys(
+            (
+                "frames_total",
+                "events_total",
+                "bad_messages_total",
+                "tracks_active",
+                "frames_dropped_total",
+                "events_lost_total",
+                "errors_total",
+                "disk_full",
+            ),
+            0,
+        )
         if pose is not None:
             self.counters.update(pose_people_total=0, pose_people=0)
         self.spool: Spool | None = None
@@ -109,7 +113,6 @@ class EventStage:
         """Events not yet stored: only while the spool cannot take them (a full disk)."""
         self.spool_failing = False
         self._retry_at = 0.0
-        self.status = CameraStatusKeeper()
         self.marks = None if spec.replay else StatusMarks(self.spool_path.parent, self.camera.id)
         self.snapshots = None
         if self.config.privacy.store_frames:  # audit frames on this box's disk only; see pipeline.edge.snapshots
@@ -125,11 +128,8 @@ class EventStage:
         """A previous run that died without recording ``offline`` (power cut, kill -9): record it now, at the last
         time that run saw frames."""
         mark = marks.read()
-        if mark is None:
-            return
-        self.status.recorded = "offline"
-        if mark.status != "offline":
-            self._record(StatusChange("offline", UNCLEAN_STOP, mark.alive_at))
+        if mark is not None:
+            self._spool(self.pipeline.unclean_stop(mark.status, mark.alive_at))
 
     def run(self) -> int:
         while not self.stopper.stopped:
@@ -185,14 +185,11 @@ class EventStage:
             if envelope.kind == DETECTIONS_KIND:
                 message = DetectionsMessage.from_envelope(envelope, self.config.store_id)
                 if self._taking_frames():
-                    self._record(self.status.on_frame(message.stamp.captured_at))
                     self._on_detections(message)
                     self._mark_alive(message.stamp.captured_at)
             elif envelope.kind == STATUS_KIND:
                 status = StatusMessage.from_envelope(envelope, self.config.store_id)
-                if status.status == "offline":
-                    self._spool(self.steps.flush())  # the stream broke: visits end at the last frame seen
-                self._record(self.status.on_capture(status.status, status.reason, status.ts))
+                self._spool(self.pipeline.capture(status.status, status.reason, status.ts))
             elif envelope.kind == END_KIND:
                 self._finish(None)
                 return True
@@ -204,24 +201,18 @@ class EventStage:
         return False
 
     def _on_detections(self, message: DetectionsMessage) -> None:
-        image = message.image
-        detections = FrameDetections(
-            xyxy=message.xyxy, confidence=message.confidence, class_id=message.class_id, keypoints=message.keypoints,
-            camera_id=self.camera.id, frame_seq=message.stamp.index, captured_at=message.stamp.captured_at,
-            frame_size=(image.shape[0], image.shape[1]),
-        )  # fmt: skip
-        step = self.steps.update(detections, image)
+        image, detections = message.image, message.detections
+        step = self.pipeline.step(detections, image)
         if self.ids is not None:  # reserved on disk before any event with a new id is spooled
-            self.ids.ensure(self.steps.tracker.id_counter.issued)
-        self.last_t = message.stamp.captured_at
+            self.ids.ensure(self.pipeline.tracker.id_counter.issued)
         if self.snapshots is not None:
             self.snapshots.save(step.events, image, step.tracks)
         self._spool(step.events, origin_at=message.stamp.read_at)
         self.pictures.offer(image, detections.xyxy, message.stamp.captured_at)  # every box the detector kept
         self.counters["frames_total"] += 1
         self.counters["tracks_active"] = len(step.tracks)
-        if self.steps.pose is not None:
-            cost = self.steps.pose_cost
+        if self.pipeline.pose is not None:
+            cost = self.pipeline.pose_cost
             self.counters["pose_people_total"] += cost.people
             self.counters["pose_people"] = cost.people
             self.pose_latency.add(cost.seconds * 1000.0)
@@ -229,33 +220,25 @@ class EventStage:
 
     def _finish(self, reason: str | None) -> None:
         """Close open visits and record the camera offline: at the end of a replay, or on stop."""
-        self._spool(self.steps.flush())
-        if reason is None:  # end of a replayed source: as the offline runner says it (its default reason)
-            if self.last_t is not None:
-                self._record(self.status.on_capture("offline", "", self.last_t + 1 / self.camera.detect_fps))
-        else:
-            self._record(self.status.on_capture("offline", reason, time.time()))
+        # reason None: the end of a replayed source, recorded as the offline runner records it
+        self._spool(self.pipeline.finish(reason, None if reason is None else time.time()))
         if self.pending:
             self.counters["events_lost_total"] += len(self.pending)
-            self.log.error("lost %d events: the spool could not store them before the stage stopped",
-                           len(self.pending))  # fmt: skip
+            self.log.error("lost %d events: the spool could not store them before the stage stopped", len(self.pending))
             self.pending.clear()
         self._beat(force=True)
-        self.log.info("finished frames=%d events=%d pose_people=%d", self.counters["frames_total"],
-                      self.counters["events_total"], self.counters.get("pose_people_total", 0))  # fmt: skip
+        self.log.info(
+            "finished frames=%d events=%d pose_people=%d",
+            self.counters["frames_total"],
+            self.counters["events_total"],
+            self.counters.get("pose_people_total", 0),
+        )
 
-    # -- the camera's status ------------------------------------------------------------------------------
-    def _record(self, change: StatusChange | None) -> None:
-        """Spool a status change as a ``camera_status`` event and keep it in the camera's mark."""
-        if change is None:
-            return
-        self._spool([status_event(self.config, self.camera, change.status, change.ts, change.reason)])
-        if self.marks is not None:
-            self.marks.write(change.status, change.ts, now=time.monotonic(), force=True)
-
+    # -- the camera's status mark --------------------------------------------------------------------------
     def _mark_alive(self, captured_at: float) -> None:
-        if self.marks is not None and self.status.recorded is not None:
-            self.marks.write(self.status.recorded, captured_at, now=time.monotonic())
+        recorded = self.pipeline.status.recorded
+        if self.marks is not None and recorded is not None:
+            self.marks.write(recorded, captured_at, now=time.monotonic())
 
     # -- the spool -----------------------------------------------------------------------------------------
     def _taking_frames(self) -> bool:
@@ -267,13 +250,18 @@ class EventStage:
         return not self.spool_failing
 
     def _spool(self, events: list[AnyEvent], origin_at: float | None = None) -> None:
-        """Store events durably; ``origin_at`` (epoch s) is when their frame was read, for latency."""
+        """Store events durably; ``origin_at`` (epoch s) is when their frame was read, for latency. A status change
+        among them is then kept in the camera's mark."""
         if not events:
             return
         origin = time.time() if origin_at is None else origin_at
         self.pending.extend(SpooledEvent(str(e.event_id), e.camera_id, to_msgpack(e), origin) for e in events)
         if not self.spool_failing:
             self._flush_pending()
+        if self.marks is not None:
+            for event in events:
+                if isinstance(event, CameraStatusEvent):
+                    self.marks.write(event.status, event.ts, now=time.monotonic(), force=True)
 
     def _flush_pending(self) -> None:
         """Store the waiting events (opening the spool if need be); on failure, keep them and stop taking frames."""
@@ -284,8 +272,13 @@ class EventStage:
             self.log.error("lost the %d oldest events waiting for the spool", lost)
         try:
             if self.spool is None:
-                self.spool = Spool(self.spool_path, max_events=self.config.spool.max_events,
-                                   max_bytes=self.config.spool.max_bytes, audit=self.spec.spool_audit)  # fmt: skip
+                limits = self.config.spool
+                self.spool = Spool(
+                    self.spool_path,
+                    max_events=limits.max_events,
+                    max_bytes=limits.max_bytes,
+                    audit=self.spec.spool_audit,
+                )
             if self.pending:
                 self.spool.put(self.pending)
         except SpoolWriteError as exc:
@@ -299,7 +292,7 @@ class EventStage:
         if self.spool_failing:
             self.spool_failing, self.counters["disk_full"] = False, 0
             self.log.warning("the spool stores events again; taking frames")
-            self._record(self.status.on_disk(False, time.time(), DISK_FREE))
+            self._spool(self.pipeline.disk(False, time.time(), DISK_FREE))
 
     def _spool_failed(self, exc: SpoolWriteError) -> None:
         self._retry_at = time.monotonic() + RETRY_SPOOL_S
@@ -307,9 +300,8 @@ class EventStage:
             return
         self.spool_failing, self.counters["disk_full"] = True, 1
         self.log.error("%s: dropping frames until it can; %d events wait in memory", exc, len(self.pending))
-        self._spool(self.steps.flush())  # no frames for a while: visits end at the last frame seen
         reason = DISK_FULL if exc.disk_full else f"events cannot be stored ({exc}); frames are dropped"
-        self._record(self.status.on_disk(True, time.time(), reason))
+        self._spool(self.pipeline.disk(True, time.time(), reason))  # closes open visits: no frames for a while
 
     def close(self) -> None:
         self.heartbeat.close()

@@ -3,7 +3,8 @@
 capture -> detector: ``FrameMessage`` (the image travels as a raw buffer, never pickled or re-encoded),
 ``StatusMessage`` and ``EndMessage``. The detector forwards status and end messages unchanged, in order with
 the frames, to the camera's track+events stage, and turns each frame into a ``DetectionsMessage`` that
-carries the same image buffer on (the event stage reads shelf pixels), and the keypoints of a pose detector.
+carries the same image buffer on (the event stage reads shelf pixels) with the frame's `FrameDetections`, every
+column (a pose detector's keypoints included) bit for bit (`pipeline.transport.detections`).
 
 Every ``from_envelope`` raises ``MessageError`` on anything malformed (and on nothing else: see
 `pipeline.transport.envelope.decoder`), so a stage counts and drops it. Times must be finite and inside the
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from pipeline.transport.detections import detections_from_wire, detections_to_wire
 from pipeline.transport.envelope import (
     Envelope,
     MessageError,
@@ -30,8 +32,8 @@ from pipeline.transport.envelope import (
     whole_number,
 )
 from pipeline.transport.topics import Stream, topic
+from vision.detections import FrameDetections
 from vision.events.contract import MAX_TIMESTAMP_S, MIN_TIMESTAMP_S
-from vision.pose.keypoints import LAYOUTS
 
 FRAME_KIND = "frame"
 DETECTIONS_KIND = "detections"
@@ -70,8 +72,12 @@ class FrameStamp:
     @decoder
     def from_body(cls, body: dict[str, Any]) -> FrameStamp:
         seq, index = whole_number(body.get("seq"), "frame seq"), whole_number(body.get("index"), "frame index")
-        return cls(seq, index, epoch_seconds(body.get("captured_at"), "captured_at"),
-                   epoch_seconds(body.get("read_at"), "read_at"))  # fmt: skip
+        return cls(
+            seq,
+            index,
+            epoch_seconds(body.get("captured_at"), "captured_at"),
+            epoch_seconds(body.get("read_at"), "read_at"),
+        )
 
 
 def epoch_seconds(value: Any, what: str) -> float:
@@ -93,18 +99,15 @@ def _image(arrays: tuple[npt.NDArray[Any], ...], at: int) -> Image:
     return image
 
 
-def _check_keypoints(keypoints: npt.NDArray[Any], n: int) -> None:
-    """(n, K, 3) float32 with K a layout reach detection knows (`vision.pose.keypoints`), else `MessageError`."""
-    if keypoints.dtype != np.float32 or keypoints.ndim != 3 or keypoints.shape[0] != n or keypoints.shape[2] != 3:
-        raise MessageError(f"keypoints must be ({n}, K, 3) float32, got {keypoints.dtype} {keypoints.shape}")
-    if keypoints.shape[1] not in LAYOUTS:
-        raise MessageError(f"keypoints per person must be one of {sorted(LAYOUTS)}, got {keypoints.shape[1]}")
-    if not np.isfinite(keypoints).all():
-        raise MessageError("keypoints must be finite numbers")
-
-
-def _envelope(store_id: str, camera_id: str, stream: Stream, kind: str, seq: int, body: dict[str, Any],
-              arrays: tuple[npt.NDArray[Any], ...] = ()) -> Envelope:  # fmt: skip
+def _envelope(
+    store_id: str,
+    camera_id: str,
+    stream: Stream,
+    kind: str,
+    seq: int,
+    body: dict[str, Any],
+    arrays: tuple[npt.NDArray[Any], ...] = (),
+) -> Envelope:
     return Envelope(topic(store_id, camera_id, stream), kind, camera_id, seq, time.time(), body, arrays)
 
 
@@ -118,8 +121,9 @@ class FrameMessage:
     image: Image
 
     def to_envelope(self) -> Envelope:
-        return _envelope(self.store_id, self.camera_id, Stream.FRAMES, FRAME_KIND, self.stamp.seq, self.stamp.body(),
-                         (self.image,))  # fmt: skip
+        return _envelope(
+            self.store_id, self.camera_id, Stream.FRAMES, FRAME_KIND, self.stamp.seq, self.stamp.body(), (self.image,)
+        )
 
     @classmethod
     @decoder
@@ -130,62 +134,45 @@ class FrameMessage:
 
 @dataclass(frozen=True)
 class DetectionsMessage:
-    """A frame and the detector's boxes for it (frame pixels), on their way to the camera's event stage.
+    """A frame and the detector's findings for it, on their way to the camera's event stage.
 
     Attributes:
-        xyxy: (n, 4) float32 boxes, pixels.
-        confidence: (n,) float32 scores.
-        class_id: (n,) int64 classes.
+        image: The frame (the event stage reads shelf pixels and the tracker's ReID crops from it).
+        detections: Boxes, scores, classes and, from a pose detector, keypoints (frame pixels), stamped with the
+            camera, the frame's index and capture time; they travel losslessly (`pipeline.transport.detections`).
         detector_ms: Milliseconds the detector call took, per frame (its batch's time / batch size).
-        keypoints: (n, K, 3) float32 x, y (frame pixels), score of a pose detector (Ultralytics pose layout), or
-            None for a plain detector. Travels as a fifth buffer, so a message without it is what it always was.
     """
 
     store_id: str
     camera_id: str
     stamp: FrameStamp
     image: Image
-    xyxy: npt.NDArray[np.float32]
-    confidence: npt.NDArray[np.float32]
-    class_id: npt.NDArray[np.int64]
+    detections: FrameDetections
     detector_ms: float = 0.0
-    keypoints: npt.NDArray[np.float32] | None = None
 
     def to_envelope(self) -> Envelope:
-        body = {**self.stamp.body(), "detector_ms": self.detector_ms}
-        arrays: tuple[npt.NDArray[Any], ...] = (
-            self.image,
-            self.xyxy.astype(np.float32, copy=False),
-            self.confidence.astype(np.float32, copy=False),
-            self.class_id.astype(np.int64, copy=False),
-        )
-        if self.keypoints is not None:
-            arrays += (np.ascontiguousarray(self.keypoints, np.float32),)
+        columns, arrays = detections_to_wire(self.detections)
+        body = {**self.stamp.body(), "detector_ms": self.detector_ms, "detections": columns}
         seq = self.stamp.seq
-        return _envelope(self.store_id, self.camera_id, Stream.DETECTIONS, DETECTIONS_KIND, seq, body, arrays)
+        return _envelope(
+            self.store_id, self.camera_id, Stream.DETECTIONS, DETECTIONS_KIND, seq, body, (self.image, *arrays)
+        )
 
     @classmethod
     @decoder
     def from_envelope(cls, envelope: Envelope, store_id: str) -> DetectionsMessage:
         expect_kind(envelope, DETECTIONS_KIND)
-        if len(envelope.arrays) not in (4, 5):
+        image = _image(envelope.arrays, 0)
+        detections = detections_from_wire(envelope.body.get("detections"), envelope.arrays[1:])
+        if detections.camera_id != envelope.camera_id:
             raise MessageError(
-                f"detections need 4 buffers (image, boxes, scores, classes) and optionally keypoints, not "
-                f"{len(envelope.arrays)}"
+                f"detections of camera {shown(detections.camera_id)} in a message of {envelope.camera_id!r}"
             )
-        image, xyxy, confidence, class_id = _image(envelope.arrays, 0), *envelope.arrays[1:4]
-        n = len(xyxy)
-        if xyxy.dtype != np.float32 or xyxy.shape != (n, 4) or confidence.shape != (n,) or class_id.shape != (n,):
-            raise MessageError(f"detection columns disagree: {xyxy.shape}, {confidence.shape}, {class_id.shape}")
-        if not (np.isfinite(xyxy).all() and np.isfinite(confidence).all()):
-            raise MessageError("detection boxes and scores must be finite numbers")
-        keypoints = envelope.arrays[4] if len(envelope.arrays) == 5 else None
-        if keypoints is not None:
-            _check_keypoints(keypoints, n)
+        if detections.frame_size != image.shape[:2]:
+            raise MessageError(f"detections of a {detections.frame_size} frame came with a {image.shape[:2]} image")
         detector_ms = finite_number(envelope.body.get("detector_ms", 0.0), "detector_ms")
         stamp = FrameStamp.from_body(envelope.body)
-        scores, classes = confidence.astype(np.float32, copy=False), class_id.astype(np.int64, copy=False)
-        return cls(store_id, envelope.camera_id, stamp, image, xyxy, scores, classes, detector_ms, keypoints)
+        return cls(store_id, envelope.camera_id, stamp, image, detections, detector_ms)
 
 
 @dataclass(frozen=True)

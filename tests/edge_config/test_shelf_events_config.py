@@ -26,7 +26,7 @@ from edge_config.shelf_events import (
 )
 from edge_config.store import EdgeConfig
 from pipeline.assembly import engine_settings
-from pipeline.camera_steps import camera_engine
+from pipeline.camera_pipeline import camera_engine
 from pipeline.cli import config_cmd
 from vision.events.engine import EngineSettings
 from vision.events.feet import FeetSettings

@@ -86,10 +86,32 @@ STAMP = {"seq": 1, "index": 2, "captured_at": 1.7e9, "read_at": 1.7e9}
 IMAGE = ("|u1", [16, 16, 3], bytes(16 * 16 * 3))
 FRAME = Template("frame", "aisle-cam", STAMP, (IMAGE,))
 STATUS = Template("status", "aisle-cam", {"status": "online", "reason": "ok", "ts": 1.7e9})
+FOUND = {"camera_id": "aisle-cam", "frame_seq": 2, "captured_at": 1.7e9, "frame_size": [16, 16], "columns": []}
+"""The detections map (`pipeline.transport.detections`) of one box on a 16 x 16 frame."""
 DETECTIONS = Template(
-    "detections", "aisle-cam", {**STAMP, "detector_ms": 3.0},
+    "detections",
+    "aisle-cam",
+    {**STAMP, "detector_ms": 3.0, "detections": FOUND},
     (IMAGE, ("<f4", [1, 4], bytes(16)), ("<f4", [1], bytes(4)), ("<i8", [1], bytes(8))),
-)  # fmt: skip
+)
+BAD_FOUND = BAD_MAP | st.sampled_from(
+    [
+        {},
+        Deep("map"),
+        {**FOUND, "columns": ["keypoints"]},
+        {**FOUND, "columns": ["no-such-column"]},
+        {**FOUND, "columns": "keypoints"},
+        {**FOUND, "columns": [Deep()]},
+        {**FOUND, "frame_size": [16]},
+        {**FOUND, "frame_size": [15, 16]},
+        {**FOUND, "frame_size": None},
+        {**FOUND, "camera_id": "other-cam"},
+        {**FOUND, "camera_id": None},
+        {**FOUND, "captured_at": math.nan},
+        {**FOUND, "frame_seq": -1},
+    ]
+)
+"""Invalid detections maps: columns that the buffers do not hold, another frame size or camera, bad numbers."""
 WAKE = Template("wake", "*", {})
 HEARTBEAT = Template("heartbeat", "*", {"store_id": STORE, "stage": "publisher", "counters": {"spool_events": 1.0}})
 ACK = Template("ack", "*", {"store_id": STORE, "batch_id": "b", "accepted": 1, "duplicates": 0, "rejected": 0})
@@ -99,7 +121,7 @@ BODY_FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "stamp": {"seq": BAD_WHOLE, "index": BAD_WHOLE, "captured_at": BAD_TIME, "read_at": BAD_TIME},
     "status": {"status": BAD_TEXT | st.sampled_from(["", "exploded", "ONLINE"]), "reason": BAD_TEXT | HUGE_TEXT,
                "ts": BAD_TIME},
-    "detections": {"detector_ms": BAD_FLOAT},
+    "detections": {"detector_ms": BAD_FLOAT, "detections": BAD_FOUND},
     "heartbeat": {"store_id": BAD_TEXT, "stage": BAD_TEXT | st.just("no-such-stage"),
                   "counters": BAD_MAP | st.sampled_from([{"x": math.inf}, {"x": math.nan}, {"x": "1"}, {"x": None},
                                                           {"x": Deep()}, {str(i): 1 for i in range(300)}])},

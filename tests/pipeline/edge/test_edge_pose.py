@@ -39,6 +39,8 @@ def test_edge_replay_with_keypoints_equals_offline(
     reference = offline_events(config, tmp_path / "offline")
     types = {event.type for event in reference.values()}
     assert "dwell" in types and types & {"touch", "pickup", "putback"}, f"the scene must produce a reach: {types}"
+    sources = {getattr(event, "reach_source", None) for event in reference.values()} - {None}
+    assert sources == {"pose"}, f"every reach must come from keypoints, not pixel motion: {sources}"
 
     box = EdgeBox(config, tmp_path, replay=True)
     assert box.wait(300) == 0, box.tail()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from pipeline.edge.messages import DetectionsMessage, FrameMessage, FrameStamp, StatusMessage
 from pipeline.transport.envelope import Envelope, MessageError, decode, encode
+from vision.detections import FrameDetections
 
 STAMP = FrameStamp(seq=3, index=6, captured_at=1767603600.6, read_at=1767603600.61)
 
@@ -22,14 +25,20 @@ def test_frame_round_trip_keeps_pixels_and_stamp() -> None:
     np.testing.assert_array_equal(back.image, image)
 
 
+def _found(n: int, **columns: object) -> FrameDetections:
+    xyxy = np.arange(n * 4, dtype=np.float32).reshape(n, 4)
+    found = FrameDetections(xyxy, np.full(n, 0.5, np.float32), np.zeros(n, np.int64), camera_id="cam", frame_seq=6)
+    return replace(found, captured_at=STAMP.captured_at, frame_size=(32, 32), **columns)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("n", [0, 3])
 def test_detections_round_trip_including_none_found(n: int) -> None:
     image = np.zeros((32, 32, 3), np.uint8)
-    xyxy = np.arange(n * 4, dtype=np.float32).reshape(n, 4)
-    message = DetectionsMessage("s", "cam", STAMP, image, xyxy, np.full(n, 0.5, np.float32), np.zeros(n, np.int64), 4.5)
+    message = DetectionsMessage("s", "cam", STAMP, image, _found(n), 4.5)
     back = DetectionsMessage.from_envelope(_wire(message.to_envelope()), "s")
-    np.testing.assert_array_equal(back.xyxy, xyxy)
-    assert back.confidence.shape == (n,) and back.class_id.dtype == np.int64 and back.detector_ms == 4.5
+    np.testing.assert_array_equal(back.detections.xyxy, message.detections.xyxy)
+    assert back.detections.confidence.shape == (n,) and back.detections.class_id.dtype == np.int64
+    assert back.detector_ms == 4.5 and back.stamp == STAMP and back.detections.frame_size == (32, 32)
 
 
 def test_status_round_trip() -> None:
@@ -72,27 +81,40 @@ def test_malformed_status_and_detections_are_message_errors() -> None:
 def test_a_pose_detectors_keypoints_travel_with_its_boxes(n: int) -> None:
     image = np.zeros((32, 32, 3), np.uint8)
     keypoints = np.random.default_rng(2).uniform(0, 32, (n, 17, 3)).astype(np.float32)
-    message = DetectionsMessage("s", "cam", STAMP, image, np.zeros((n, 4), np.float32), np.full(n, 0.5, np.float32),
-                                np.zeros(n, np.int64), 4.5, keypoints)  # fmt: skip
+    message = DetectionsMessage("s", "cam", STAMP, image, _found(n, keypoints=keypoints), 4.5)
     back = DetectionsMessage.from_envelope(_wire(message.to_envelope()), "s")
-    assert back.keypoints is not None
-    np.testing.assert_array_equal(back.keypoints, keypoints)
-    plain = DetectionsMessage("s", "cam", STAMP, image, message.xyxy, message.confidence, message.class_id)
-    assert DetectionsMessage.from_envelope(_wire(plain.to_envelope()), "s").keypoints is None
+    assert back.detections.keypoints is not None
+    np.testing.assert_array_equal(back.detections.keypoints, keypoints)
+    plain = DetectionsMessage("s", "cam", STAMP, image, _found(n))
+    assert DetectionsMessage.from_envelope(_wire(plain.to_envelope()), "s").detections.keypoints is None
 
 
 @pytest.mark.parametrize(
     "keypoints",
-    [np.zeros((3, 17, 3), np.float32), np.zeros((2, 17, 2), np.float32), np.zeros((2, 17, 3), np.float64),
-     np.zeros((2, 51), np.float32), np.zeros((2, 5, 3), np.float32)],
-    ids=["rows-disagree", "no-score", "float64", "flat", "unknown-layout"],
-)  # fmt: skip
+    [
+        np.zeros((3, 17, 3), np.float32),
+        np.zeros((2, 17, 2), np.float32),
+        np.zeros((2, 17, 3), np.float64),
+        np.zeros((2, 51), np.float32),
+        np.zeros((2, 5, 3), np.float32),
+        np.full((2, 17, 3), np.nan, np.float32),
+    ],
+    ids=["rows-disagree", "no-score", "float64", "flat", "unknown-layout", "nan"],
+)
 def test_malformed_keypoints_are_message_errors(keypoints: np.ndarray) -> None:
-    image = np.zeros((16, 16, 3), np.uint8)
-    message = DetectionsMessage("s", "cam", STAMP, image, np.zeros((2, 4), np.float32), np.zeros(2, np.float32),
-                                np.zeros(2, np.int64))  # fmt: skip
-    envelope = message.to_envelope()
+    image = np.zeros((32, 32, 3), np.uint8)
+    envelope = DetectionsMessage("s", "cam", STAMP, image, _found(2)).to_envelope()
+    body = {**envelope.body, "detections": {**envelope.body["detections"], "columns": ["keypoints"]}}
+    forged = Envelope(**{**envelope.__dict__, "body": body, "arrays": (*envelope.arrays, keypoints)})
     with pytest.raises(MessageError, match="keypoints"):
-        DetectionsMessage.from_envelope(
-            _wire(Envelope(**{**envelope.__dict__, "arrays": (*envelope.arrays, keypoints)})), "s"
-        )
+        DetectionsMessage.from_envelope(_wire(forged), "s")
+
+
+def test_detections_of_another_camera_or_frame_size_are_message_errors() -> None:
+    image = np.zeros((32, 32, 3), np.uint8)
+    other_camera = DetectionsMessage("s", "cam", STAMP, image, replace(_found(1), camera_id="other-cam"))
+    with pytest.raises(MessageError, match="other-cam"):
+        DetectionsMessage.from_envelope(_wire(other_camera.to_envelope()), "s")
+    other_size = DetectionsMessage("s", "cam", STAMP, image, replace(_found(1), frame_size=(16, 32)))
+    with pytest.raises(MessageError, match="frame"):
+        DetectionsMessage.from_envelope(_wire(other_size.to_envelope()), "s")
