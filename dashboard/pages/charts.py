@@ -97,15 +97,7 @@ def shelf_ranking(summaries: Sequence[ShelfSummary], labels: PageLabels) -> Char
     layout = {
         **_BASE_LAYOUT,
         "yaxis": count_axis("visits", [s.figures.visits for s in summaries]),
-        "yaxis2": {
-            "title": {"text": "engagement"},
-            "overlaying": "y",
-            "side": "right",
-            "range": [0, 1.05],
-            "tickformat": ".0%",
-            "dtick": 0.25,
-            "showgrid": False,
-        },
+        "yaxis2": share_axis("engagement"),
         "margin": {**_BASE_LAYOUT["margin"], "r": 70},
     }
     return Chart("chart-ranking", data, layout)
@@ -173,18 +165,23 @@ def shelf_timeline(all_points: Sequence[SeriesPoint], labels: PageLabels) -> Cha
         "annotations": notes,
         "xaxis": span.axis,
         "yaxis": count_axis("count", peaks),
-        "yaxis2": {
-            "title": {"text": "coverage"},
-            "overlaying": "y",
-            "side": "right",
-            "range": [0, 1.05],
-            "tickformat": ".0%",
-            "dtick": 0.25,
-            "showgrid": False,
-        },
+        "yaxis2": share_axis("coverage"),
         "margin": {**_BASE_LAYOUT["margin"], "r": 70},
     }
     return Chart("chart-timeline", data, layout)
+
+
+def share_axis(title: str) -> dict[str, Any]:
+    """The right-hand axis of a share (0 to 100 %) drawn over counts."""
+    return {
+        "title": {"text": title},
+        "overlaying": "y",
+        "side": "right",
+        "range": [0, 1.05],
+        "tickformat": ".0%",
+        "dtick": 0.25,
+        "showgrid": False,
+    }
 
 
 def funnel(shelf: Funnel) -> Chart:
