@@ -17,7 +17,7 @@ from edge_config.tracker import REID_MODEL, RelinkConfig, TrackerConfig
 from models.registry import resolve_model
 from vision.detector.onnx import DetectorSettings, OnnxDetector
 from vision.events.dwell import DwellRule, FloorZone
-from vision.events.engine import FLOOR_KINDS, CameraZones, EngineSettings
+from vision.events.engine import FLOOR_KINDS, CameraEventEngine, CameraZones, EngineSettings
 from vision.events.feet import FeetSettings
 from vision.events.reach import ReachSettings
 from vision.events.registration import RegistrationSettings
@@ -176,3 +176,14 @@ def build_zones(config: EdgeConfig, camera: CameraConfig, frame_size: tuple[int,
             rule = DwellRule(**rules.model_dump(exclude={"anchor"}))
             floor.append(FloorZone(zone, rule, Anchor(rules.anchor.value)))
     return CameraZones(tuple(floor), tuple(shelves))
+
+
+def camera_engine(config: EdgeConfig, camera: CameraConfig, frame_hw: tuple[int, int]) -> CameraEventEngine:
+    """The event engine of one camera, its zones scaled to the frame size (height, width pixels), each floor zone
+    with its configured dwell rules, border margin and anchor, and the camera's ``shelf_events:`` settings."""
+    return CameraEventEngine(
+        store_id=config.store_id,
+        camera_id=camera.id,
+        zones=build_zones(config, camera, frame_hw),
+        settings=engine_settings(config, camera.id),
+    )

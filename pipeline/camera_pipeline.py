@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from edge_config.camera import CameraConfig
 from edge_config.store import EdgeConfig
-from pipeline.assembly import CameraPose, build_zones, engine_settings
+from pipeline.assembly import CameraPose, camera_engine
 from pipeline.camera_status import camera_status_event
 from pipeline.edge.camera_state import UNCLEAN_STOP, CameraStatusKeeper, StatusChange
 from vision.detections import FrameDetections
@@ -33,17 +33,6 @@ OPENED = "stream opened"
 """The reason of the ``online`` status a replayed source records at its first frame."""
 ENDED = "end of file"
 """The reason of the ``offline`` status a replayed source records one frame period after its last frame."""
-
-
-def camera_engine(config: EdgeConfig, camera: CameraConfig, frame_hw: tuple[int, int]) -> CameraEventEngine:
-    """The event engine of one camera, its zones scaled to the frame size (height, width pixels), each floor zone
-    with its configured dwell rules, border margin and anchor, and the camera's ``shelf_events:`` settings."""
-    return CameraEventEngine(
-        store_id=config.store_id,
-        camera_id=camera.id,
-        zones=build_zones(config, camera, frame_hw),
-        settings=engine_settings(config, camera.id),
-    )
 
 
 def pose_annotator(engine: CameraEventEngine, pose: CameraPose) -> PoseAnnotator:

@@ -25,8 +25,7 @@ from edge_config.shelf_events import (
     SpotsConfig,
 )
 from edge_config.store import EdgeConfig
-from pipeline.assembly import engine_settings
-from pipeline.camera_pipeline import camera_engine
+from pipeline.assembly import camera_engine, engine_settings
 from pipeline.cli import config_cmd
 from vision.events.engine import EngineSettings
 from vision.events.feet import FeetSettings

@@ -14,8 +14,7 @@ from edge_config.events import ZoneAnchor
 from edge_config.store import EdgeConfig
 from edge_config.tracker import RelinkConfig, TrackerConfig
 from models.registry import ModelNotFoundError
-from pipeline.assembly import build_tracker, detector_key, relink_settings, tracker_settings
-from pipeline.camera_pipeline import camera_engine
+from pipeline.assembly import build_tracker, camera_engine, detector_key, relink_settings, tracker_settings
 from vision.detections import FrameDetections
 from vision.tracking.bytetrack import TrackerSettings
 from vision.tracking.relink import RelinkSettings
