@@ -18,6 +18,7 @@ from collections import deque
 
 import zmq
 
+from pipeline.edge.counters import CaptureCounters
 from pipeline.edge.messages import EndMessage, FrameMessage, FrameStamp, Image, StatusMessage
 from pipeline.edge.runtime import HeartbeatSender, StageSpec, start_process
 from pipeline.logs import camera_logger
@@ -68,8 +69,7 @@ class CaptureStage:
         self.socket.setsockopt(zmq.LINGER, REPLAY_LINGER_MS if spec.replay else LIVE_LINGER_MS)
         self.socket.connect(spec.layout.frames)
         self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
-        self.counters: dict[str, float] = {"frames_read_total": 0, "frames_sent_total": 0, "frames_dropped_total": 0,
-                                           "reconnects_total": 0, "open_failures_total": 0, "online": 0}  # fmt: skip
+        self.counters = CaptureCounters()
         self.status = "offline"
         self._recent: deque[bool] = deque(maxlen=DEGRADED_WINDOW)
         self._fps_marks: deque[float] = deque(maxlen=50)
@@ -82,12 +82,12 @@ class CaptureStage:
             try:
                 source = open_source(self.camera, config_dir=self.spec.config_path.parent, replay=self.spec.replay)
             except SourceError as exc:
-                self.counters["open_failures_total"] += 1
+                self.counters.open_failures_total += 1
                 self._set_status("offline", f"cannot open: {exc}", time.time())
                 self._pause(backoff.failed())
                 continue
             if opened_once:
-                self.counters["reconnects_total"] += 1
+                self.counters.reconnects_total += 1
             opened_once = True
             reason = "stream opened"
             try:
@@ -102,7 +102,7 @@ class CaptureStage:
                 else:
                     if source.finite:
                         self._send_blocking(EndMessage(self.config.store_id, self.camera.id).to_envelope())
-                        self.log.info("end of source frames_sent=%d", self.counters["frames_sent_total"])
+                        self.log.info("end of source frames_sent=%d", self.counters.frames_sent_total)
                         return 0
                     self._set_status("offline", "stream ended", time.time())
             except SourceError as exc:
@@ -116,9 +116,9 @@ class CaptureStage:
         return 0
 
     def _send_frame(self, index: int, captured_at: float, image: Image) -> None:
-        self.counters["frames_read_total"] += 1
+        self.counters.frames_read_total += 1
         self._fps_marks.append(time.monotonic())
-        stamp = FrameStamp(int(self.counters["frames_read_total"]) - 1, index, captured_at, time.time())
+        stamp = FrameStamp(self.counters.frames_read_total - 1, index, captured_at, time.time())
         envelope = FrameMessage(self.config.store_id, self.camera.id, stamp, image).to_envelope()
         if self.spec.replay:
             sent = self._send_blocking(envelope)
@@ -128,12 +128,15 @@ class CaptureStage:
                 sent = True
             except zmq.Again:
                 sent = False
-        self.counters["frames_sent_total" if sent else "frames_dropped_total"] += 1
+        if sent:
+            self.counters.frames_sent_total += 1
+        else:
+            self.counters.frames_dropped_total += 1
         self._recent.append(sent)
         self._judge_degraded(captured_at)
         if len(self._fps_marks) > 1:
             span = self._fps_marks[-1] - self._fps_marks[0]
-            self.counters["fps_in"] = round((len(self._fps_marks) - 1) / span, 2) if span > 0 else 0.0
+            self.counters.fps_in = round((len(self._fps_marks) - 1) / span, 2) if span > 0 else 0.0
         self.heartbeat.maybe_send(self.counters)
 
     def _judge_degraded(self, ts: float) -> None:
@@ -149,7 +152,7 @@ class CaptureStage:
         if status == self.status and not force:
             return
         self.status = status
-        self.counters["online"] = 1 if status == "online" else 0
+        self.counters.online = 1 if status == "online" else 0
         self.log.info("status=%s reason=%s", status, reason)
         self._send_blocking(StatusMessage(self.config.store_id, self.camera.id, status, reason, ts).to_envelope())
         if status != "degraded":

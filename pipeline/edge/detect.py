@@ -15,6 +15,7 @@ from collections import defaultdict
 import zmq
 
 from pipeline.assembly import DetectorKey, build_detector, detector_key
+from pipeline.edge.counters import DetectorCounters
 from pipeline.edge.messages import (
     DETECTIONS_KIND,
     END_KIND,
@@ -49,11 +50,16 @@ class DetectorStage:
         self.spec = spec
         config_dir = spec.config_path.parent
         self.keys: dict[str, DetectorKey] = {
-            camera.id: detector_key(camera, self.config.tracker_for(camera.id), config_dir=config_dir,
-                                    models_dir=spec.models_dir, max_batch=spec.max_batch,
-                                    threads=spec.detector_threads)
+            camera.id: detector_key(
+                camera,
+                self.config.tracker_for(camera.id),
+                config_dir=config_dir,
+                models_dir=spec.models_dir,
+                max_batch=spec.max_batch,
+                threads=spec.detector_threads,
+            )
             for camera in self.config.cameras
-        }  # fmt: skip
+        }
         self.detectors: dict[DetectorKey, OnnxDetector] = {}
         for key in self.keys.values():
             if key not in self.detectors:
@@ -71,8 +77,7 @@ class DetectorStage:
             self.pushes[camera_id] = push
         self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.latency = LatencyWindow()
-        self.counters: dict[str, float] = {"frames_total": 0, "batches_total": 0, "bad_messages_total": 0,
-                                           "undeliverable_total": 0, "queue_depth": 0, "errors_total": 0}  # fmt: skip
+        self.counters = DetectorCounters()
 
     def run(self) -> int:
         while not self.stopper.stopped:
@@ -80,10 +85,14 @@ class DetectorStage:
                 try:
                     self._step(self._drain())
                 except Exception:  # the loop boundary: one bad batch must not stop every camera's detection
-                    self.counters["errors_total"] += 1
+                    self.counters.errors_total += 1
                     logger.exception("detector failed on a batch; its frames are dropped")
-            self.heartbeat.maybe_send({**self.counters, **self.latency.quantiles("detector")})
+            self._beat()
         return 0
+
+    def _beat(self) -> None:
+        if self.heartbeat.due:
+            self.heartbeat.maybe_send(self.counters, self.latency.quantiles("detector"))
 
     def _drain(self) -> list[Envelope]:
         """Every message waiting now (at most a few batches' worth), decoded; bad ones counted and dropped."""
@@ -100,9 +109,9 @@ class DetectorStage:
                     raise MessageError(f"unexpected {envelope.kind!r} message for camera {envelope.camera_id!r}")
                 out.append(envelope)
             except MessageError as exc:
-                self.counters["bad_messages_total"] += 1
+                self.counters.bad_messages_total += 1
                 logger.warning("detector dropped a bad message: %s", exc)
-        self.counters["queue_depth"] = len(out)
+        self.counters.queue_depth = len(out)
         return out
 
     def _step(self, envelopes: list[Envelope]) -> None:
@@ -113,7 +122,7 @@ class DetectorStage:
                 try:
                     frame = FrameMessage.from_envelope(envelope, self.config.store_id)
                 except MessageError as exc:
-                    self.counters["bad_messages_total"] += 1
+                    self.counters.bad_messages_total += 1
                     logger.warning("detector dropped a bad frame: %s", exc)
                     continue
                 pending[key].append(frame)
@@ -124,7 +133,7 @@ class DetectorStage:
                 try:
                     StatusMessage.from_envelope(envelope, self.config.store_id)
                 except MessageError as exc:
-                    self.counters["bad_messages_total"] += 1
+                    self.counters.bad_messages_total += 1
                     logger.warning("detector dropped a bad status: %s", exc)
                     continue
             if key in pending:  # keep the camera's order: its earlier frames go first
@@ -139,8 +148,8 @@ class DetectorStage:
         results = self.detectors[key].detect([frame.image for frame in frames])
         per_frame_ms = (time.perf_counter() - started) * 1000.0 / len(frames)
         self.latency.add(per_frame_ms)
-        self.counters["batches_total"] += 1
-        self.counters["frames_total"] += len(frames)
+        self.counters.batches_total += 1
+        self.counters.frames_total += len(frames)
         for frame, found in zip(frames, results, strict=True):
             message = DetectionsMessage(self.config.store_id, frame.camera_id, frame.stamp, frame.image, found.xyxy,
                                         found.confidence, found.class_id, per_frame_ms, found.keypoints)  # fmt: skip
@@ -152,10 +161,14 @@ class DetectorStage:
             if push.poll(DELIVERY_TIMEOUT_MS, zmq.POLLOUT):
                 push.send_multipart(encode(envelope), copy=False)
                 return
+            self._beat()  # replay waits here for a restarting event stage: still alive, not stuck
             if not self.spec.replay or self.stopper.stopped:
-                self.counters["undeliverable_total"] += 1
-                logger.warning("camera=%s event stage not taking detections; dropped a %s", camera_id,
-                               envelope.kind if envelope.kind != DETECTIONS_KIND else "frame")  # fmt: skip
+                self.counters.undeliverable_total += 1
+                logger.warning(
+                    "camera=%s event stage not taking detections; dropped a %s",
+                    camera_id,
+                    envelope.kind if envelope.kind != DETECTIONS_KIND else "frame",
+                )
                 return
 
     def close(self) -> None:

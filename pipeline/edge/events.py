@@ -35,6 +35,7 @@ from pipeline.edge.camera_state import (
     StatusChange,
     StatusMarks,
 )
+from pipeline.edge.counters import EventCounters
 from pipeline.edge.id_blocks import IdBlocks
 from pipeline.edge.messages import (
     DETECTIONS_KIND,
@@ -99,11 +100,9 @@ class EventStage:
         self.latency = LatencyWindow()
         self.pose_latency = LatencyWindow()
         self.last_t: float | None = None
-        self.counters: dict[str, float] = {"frames_total": 0, "events_total": 0, "bad_messages_total": 0,
-                                           "tracks_active": 0, "frames_dropped_total": 0, "events_lost_total": 0,
-                                           "errors_total": 0, "disk_full": 0}  # fmt: skip
+        self.counters = EventCounters()
         if pose is not None:
-            self.counters.update(pose_people_total=0, pose_people=0)
+            self.counters.pose_people_total = self.counters.pose_people = 0
         self.spool: Spool | None = None
         self.pending: list[SpooledEvent] = []
         """Events not yet stored: only while the spool cannot take them (a full disk)."""
@@ -148,7 +147,7 @@ class EventStage:
         try:
             return self._handle(self._receive())
         except Exception:
-            self.counters["errors_total"] += 1
+            self.counters.errors_total += 1
             self.log.exception("failed to process a message; it is dropped")
             return False
 
@@ -157,21 +156,21 @@ class EventStage:
             self._flush_pending()
         if not (force or self.heartbeat.due):
             return
-        self.counters["spool_events"] = len(self.spool) if self.spool is not None else 0
-        self.counters["events_pending"] = len(self.pending)
+        self.counters.spool_events = len(self.spool) if self.spool is not None else 0
+        self.counters.events_pending = len(self.pending)
         if self.snapshots is not None:
-            self.counters["audit_frames_total"] = self.snapshots.written
-            self.counters["audit_frames_failed_total"] = self.snapshots.failed
-        self.counters["zone_pictures_total"] = self.pictures.written
-        self.counters["zone_pictures_failed_total"] = self.pictures.failed
+            self.counters.audit_frames_total = self.snapshots.written
+            self.counters.audit_frames_failed_total = self.snapshots.failed
+        self.counters.zone_pictures_total = self.pictures.written
+        self.counters.zone_pictures_failed_total = self.pictures.failed
         latencies = {**self.latency.quantiles("frame_to_spool"), **self.pose_latency.quantiles("pose")}
-        self.heartbeat.maybe_send({**self.counters, **latencies}, force=force)
+        self.heartbeat.maybe_send(self.counters, latencies, force=force)
 
     def _receive(self) -> Envelope | None:
         try:
             return decode(self.pull.recv_multipart(copy=False))
         except MessageError as exc:
-            self.counters["bad_messages_total"] += 1
+            self.counters.bad_messages_total += 1
             self.log.warning("dropped a bad message: %s", exc)
             return None
 
@@ -199,7 +198,7 @@ class EventStage:
             else:
                 raise MessageError(f"unexpected message kind {envelope.kind!r}")
         except MessageError as exc:
-            self.counters["bad_messages_total"] += 1
+            self.counters.bad_messages_total += 1
             self.log.warning("dropped a bad message: %s", exc)
         return False
 
@@ -218,12 +217,12 @@ class EventStage:
             self.snapshots.save(step.events, image, step.tracks)
         self._spool(step.events, origin_at=message.stamp.read_at)
         self.pictures.offer(image, detections.xyxy, message.stamp.captured_at)  # every box the detector kept
-        self.counters["frames_total"] += 1
-        self.counters["tracks_active"] = len(step.tracks)
+        self.counters.frames_total += 1
+        self.counters.tracks_active = len(step.tracks)
         if self.steps.pose is not None:
             cost = self.steps.pose_cost
-            self.counters["pose_people_total"] += cost.people
-            self.counters["pose_people"] = cost.people
+            self.counters.pose_people_total = (self.counters.pose_people_total or 0) + cost.people
+            self.counters.pose_people = cost.people
             self.pose_latency.add(cost.seconds * 1000.0)
         self.latency.add((time.time() - message.stamp.read_at) * 1000.0)
 
@@ -236,13 +235,16 @@ class EventStage:
         else:
             self._record(self.status.on_capture("offline", reason, time.time()))
         if self.pending:
-            self.counters["events_lost_total"] += len(self.pending)
-            self.log.error("lost %d events: the spool could not store them before the stage stopped",
-                           len(self.pending))  # fmt: skip
+            self.counters.events_lost_total += len(self.pending)
+            self.log.error("lost %d events: the spool could not store them before the stage stopped", len(self.pending))
             self.pending.clear()
         self._beat(force=True)
-        self.log.info("finished frames=%d events=%d pose_people=%d", self.counters["frames_total"],
-                      self.counters["events_total"], self.counters.get("pose_people_total", 0))  # fmt: skip
+        self.log.info(
+            "finished frames=%d events=%d pose_people=%d",
+            self.counters.frames_total,
+            self.counters.events_total,
+            self.counters.pose_people_total or 0,
+        )
 
     # -- the camera's status ------------------------------------------------------------------------------
     def _record(self, change: StatusChange | None) -> None:
@@ -263,7 +265,7 @@ class EventStage:
         if self.spool_failing and time.monotonic() >= self._retry_at:
             self._flush_pending()
         if self.spool_failing:
-            self.counters["frames_dropped_total"] += 1
+            self.counters.frames_dropped_total += 1
         return not self.spool_failing
 
     def _spool(self, events: list[AnyEvent], origin_at: float | None = None) -> None:
@@ -280,24 +282,28 @@ class EventStage:
         if len(self.pending) > MAX_PENDING_EVENTS:
             lost = len(self.pending) - MAX_PENDING_EVENTS
             del self.pending[:lost]
-            self.counters["events_lost_total"] += lost
+            self.counters.events_lost_total += lost
             self.log.error("lost the %d oldest events waiting for the spool", lost)
         try:
             if self.spool is None:
-                self.spool = Spool(self.spool_path, max_events=self.config.spool.max_events,
-                                   max_bytes=self.config.spool.max_bytes, audit=self.spec.spool_audit)  # fmt: skip
+                self.spool = Spool(
+                    self.spool_path,
+                    max_events=self.config.spool.max_events,
+                    max_bytes=self.config.spool.max_bytes,
+                    audit=self.spec.spool_audit,
+                )
             if self.pending:
                 self.spool.put(self.pending)
         except SpoolWriteError as exc:
             self._spool_failed(exc)
             return
         if self.pending:
-            self.counters["events_total"] += len(self.pending)
+            self.counters.events_total += len(self.pending)
             self.pending.clear()
             with contextlib.suppress(zmq.Again):  # a nudge is already waiting
                 self.wake.send_multipart(encode(wake_envelope(self.config.store_id)), flags=zmq.NOBLOCK)
         if self.spool_failing:
-            self.spool_failing, self.counters["disk_full"] = False, 0
+            self.spool_failing, self.counters.disk_full = False, 0
             self.log.warning("the spool stores events again; taking frames")
             self._record(self.status.on_disk(False, time.time(), DISK_FREE))
 
@@ -305,7 +311,7 @@ class EventStage:
         self._retry_at = time.monotonic() + RETRY_SPOOL_S
         if self.spool_failing:
             return
-        self.spool_failing, self.counters["disk_full"] = True, 1
+        self.spool_failing, self.counters.disk_full = True, 1
         self.log.error("%s: dropping frames until it can; %d events wait in memory", exc, len(self.pending))
         self._spool(self.steps.flush())  # no frames for a while: visits end at the last frame seen
         reason = DISK_FULL if exc.disk_full else f"events cannot be stored ({exc}); frames are dropped"

@@ -18,6 +18,7 @@ import zmq
 import zmq.auth
 
 from edge_config.store import EdgeConfig
+from pipeline.edge.counters import PublisherCounters
 from pipeline.edge.messages import WAKE_KIND
 from pipeline.edge.runtime import MAX_SMALL_MESSAGE_BYTES, HeartbeatSender, LatencyWindow, StageSpec, start_process
 from pipeline.publisher import EventPublisher, PublisherSettings
@@ -42,10 +43,16 @@ def publisher_settings(config: EdgeConfig, config_dir: str | None = None) -> Pub
         if secret is None:
             raise ValueError(f"{path} holds no secret key: give the box's .key_secret file")
         server_key, client_keys = aggregator.server_public_key.encode(), (public, secret)
-    return PublisherSettings(endpoint=aggregator.endpoint, store_id=config.store_id, batch_size=1000,
-                             curve_server_key=server_key, curve_client_keys=client_keys,
-                             cameras=tuple(camera.id for camera in config.cameras), timezone=config.timezone,
-                             zone_names=tuple((z.id, z.name) for _, z in config.iter_zones() if z.name))  # fmt: skip
+    return PublisherSettings(
+        endpoint=aggregator.endpoint,
+        store_id=config.store_id,
+        batch_size=1000,
+        curve_server_key=server_key,
+        curve_client_keys=client_keys,
+        cameras=tuple(camera.id for camera in config.cameras),
+        timezone=config.timezone,
+        zone_names=tuple((z.id, z.name) for _, z in config.iter_zones() if z.name),
+    )
 
 
 class PublishStage:
@@ -54,11 +61,16 @@ class PublishStage:
     def __init__(self, spec: StageSpec) -> None:
         self.config, self.stopper, context = start_process(spec)
         self.spec = spec
-        self.spool = Spool(spec.spool_path(self.config), max_events=self.config.spool.max_events,
-                           max_bytes=self.config.spool.max_bytes, reserve=True,
-                           audit=spec.spool_audit)  # fmt: skip
-        self.publisher = EventPublisher(self.spool, publisher_settings(self.config, str(spec.config_path.parent)),
-                                        context)  # fmt: skip
+        self.spool = Spool(
+            spec.spool_path(self.config),
+            max_events=self.config.spool.max_events,
+            max_bytes=self.config.spool.max_bytes,
+            reserve=True,
+            audit=spec.spool_audit,
+        )
+        self.publisher = EventPublisher(
+            self.spool, publisher_settings(self.config, str(spec.config_path.parent)), context
+        )
         self.latency = LatencyWindow()
         self.publisher.on_acked = self._on_acked
         self.wake = context.socket(zmq.PULL)
@@ -107,15 +119,19 @@ class PublishStage:
         if not (force or self.heartbeat.due):
             return
         stats = self.publisher.stats
-        counters: dict[str, float] = {
-            "spool_events": len(self.spool), "spool_dropped_oldest_total": self.spool.dropped_oldest,
-            "events_acked_total": stats.events_acked, "batches_sent_total": stats.batches_sent,
-            "resends_total": stats.resends, "bad_messages_total": self.bad_messages + stats.bad_messages,
-            "last_ack_age_s": round(time.time() - stats.last_ack_at, 1) if stats.last_ack_at else -1,
-            "errors_total": self.errors, "acked_undeleted": self.spool.acked_undeleted,
-            "disk_full": int(self.spool.write_error is not None or not self.spool.reserve_held),
-        }  # fmt: skip
-        self.heartbeat.maybe_send({**counters, **self.latency.quantiles("frame_to_published")}, force=force)
+        counters = PublisherCounters(
+            spool_events=len(self.spool),
+            spool_dropped_oldest_total=self.spool.dropped_oldest,
+            events_acked_total=stats.events_acked,
+            batches_sent_total=stats.batches_sent,
+            resends_total=stats.resends,
+            bad_messages_total=self.bad_messages + stats.bad_messages,
+            last_ack_age_s=round(time.time() - stats.last_ack_at, 1) if stats.last_ack_at else -1.0,
+            errors_total=self.errors,
+            acked_undeleted=self.spool.acked_undeleted,
+            disk_full=int(self.spool.write_error is not None or not self.spool.reserve_held),
+        )
+        self.heartbeat.maybe_send(counters, self.latency.quantiles("frame_to_published"), force=force)
 
     def close(self) -> None:
         self.heartbeat.close()
