@@ -25,14 +25,8 @@ from pipeline.edge.messages import (
     FrameMessage,
     StatusMessage,
 )
-from pipeline.edge.runtime import (
-    MAX_FRAME_MESSAGE_BYTES,
-    POLL_MS,
-    HeartbeatSender,
-    LatencyWindow,
-    StageSpec,
-    start_process,
-)
+from pipeline.edge.runtime import MAX_FRAME_MESSAGE_BYTES, POLL_MS, LatencyWindow, StageKind
+from pipeline.edge.stage import Stage
 from pipeline.transport.envelope import Envelope, MessageError, decode, encode
 from vision.detector.onnx import OnnxDetector
 
@@ -42,12 +36,15 @@ DELIVERY_TIMEOUT_MS = 500
 """Live: how long a camera's event stage may refuse detections (dead, restarting) before they are dropped."""
 
 
-class DetectorStage:
+class DetectorStage(Stage):
     """See the module docstring."""
 
-    def __init__(self, spec: StageSpec) -> None:
-        self.config, self.stopper, context = start_process(spec)
-        self.spec = spec
+    kind = StageKind.DETECTOR
+    counters: DetectorCounters
+
+    def setup(self) -> None:
+        spec, context = self.spec, self.context
+        self.counters = DetectorCounters()
         config_dir = spec.config_path.parent
         self.keys: dict[str, DetectorKey] = {
             camera.id: detector_key(
@@ -64,35 +61,30 @@ class DetectorStage:
         for key in self.keys.values():
             if key not in self.detectors:
                 self.detectors[key] = build_detector(key)
-        self.pull = context.socket(zmq.PULL)
+        self.pull = self.close_socket(context.socket(zmq.PULL))
         self.pull.setsockopt(zmq.RCVHWM, 8 if spec.replay else 2)  # per capture: live latency stays short
         self.pull.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_MESSAGE_BYTES)
         self.pull.bind(spec.layout.frames)
         self.pushes: dict[str, zmq.Socket[bytes]] = {}
         for camera_id in self.keys:
-            push = context.socket(zmq.PUSH)
+            push = self.close_socket(context.socket(zmq.PUSH))
             push.setsockopt(zmq.SNDHWM, 8 if spec.replay else 2)  # live: a slow event stage backs up to capture
             push.setsockopt(zmq.LINGER, 2000)
             push.connect(spec.layout.detections(camera_id))
             self.pushes[camera_id] = push
-        self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.latency = LatencyWindow()
-        self.counters = DetectorCounters()
 
-    def run(self) -> int:
-        while not self.stopper.stopped:
-            if self.pull.poll(POLL_MS):
-                try:
-                    self._step(self._drain())
-                except Exception:  # the loop boundary: one bad batch must not stop every camera's detection
-                    self.counters.errors_total += 1
-                    logger.exception("detector failed on a batch; its frames are dropped")
-            self._beat()
-        return 0
+    def step(self) -> bool:
+        if self.pull.poll(POLL_MS):
+            try:
+                self._route(self._drain())
+            except Exception:  # the loop boundary: one bad batch must not stop every camera's detection
+                self.counters.errors_total += 1
+                logger.exception("detector failed on a batch; its frames are dropped")
+        return False
 
-    def _beat(self) -> None:
-        if self.heartbeat.due:
-            self.heartbeat.maybe_send(self.counters, self.latency.quantiles("detector"))
+    def latencies(self) -> dict[str, float]:
+        return self.latency.quantiles("detector")
 
     def _drain(self) -> list[Envelope]:
         """Every message waiting now (at most a few batches' worth), decoded; bad ones counted and dropped."""
@@ -114,7 +106,7 @@ class DetectorStage:
         self.counters.queue_depth = len(out)
         return out
 
-    def _step(self, envelopes: list[Envelope]) -> None:
+    def _route(self, envelopes: list[Envelope]) -> None:
         pending: dict[DetectorKey, list[FrameMessage]] = defaultdict(list)
         for envelope in envelopes:
             key = self.keys[envelope.camera_id]
@@ -161,7 +153,7 @@ class DetectorStage:
             if push.poll(DELIVERY_TIMEOUT_MS, zmq.POLLOUT):
                 push.send_multipart(encode(envelope), copy=False)
                 return
-            self._beat()  # replay waits here for a restarting event stage: still alive, not stuck
+            self.beat()  # replay waits here for a restarting event stage: still alive, not stuck
             if not self.spec.replay or self.stopper.stopped:
                 self.counters.undeliverable_total += 1
                 logger.warning(
@@ -171,16 +163,5 @@ class DetectorStage:
                 )
                 return
 
-    def close(self) -> None:
-        self.heartbeat.close()
-        for socket in (self.pull, *self.pushes.values()):
-            socket.close(linger=0)
 
-
-def main(spec: StageSpec) -> int:
-    """Entry point of the detector process."""
-    stage = DetectorStage(spec)
-    try:
-        return stage.run()
-    finally:
-        stage.close()
+main = DetectorStage.main

@@ -45,15 +45,9 @@ from pipeline.edge.messages import (
     StatusMessage,
     wake_envelope,
 )
-from pipeline.edge.runtime import (
-    MAX_FRAME_MESSAGE_BYTES,
-    POLL_MS,
-    HeartbeatSender,
-    LatencyWindow,
-    StageSpec,
-    start_process,
-)
+from pipeline.edge.runtime import MAX_FRAME_MESSAGE_BYTES, POLL_MS, LatencyWindow, StageKind
 from pipeline.edge.snapshots import EventSnapshots
+from pipeline.edge.stage import Stage
 from pipeline.edge.zone_pictures import ZonePictureWriter, picture_path
 from pipeline.logs import camera_logger
 from pipeline.offline import status_event
@@ -72,12 +66,15 @@ MAX_PENDING_EVENTS = 10_000
 """Events kept in memory while the spool cannot store them; beyond, the oldest are lost (counted)."""
 
 
-class EventStage:
+class EventStage(Stage):
     """See the module docstring."""
 
-    def __init__(self, spec: StageSpec) -> None:
-        self.config, self.stopper, context = start_process(spec)
-        self.spec, self.camera = spec, spec.camera(self.config)
+    kind = StageKind.EVENTS
+    counters: EventCounters
+
+    def setup(self) -> None:
+        spec, context = self.spec, self.context
+        self.camera = spec.camera(self.config)
         self.log = camera_logger(logger, self.camera.id)
         self.spool_path = spec.spool_path(self.config)
         self.ids = None if spec.replay else IdBlocks(self.spool_path.parent, self.camera.id)
@@ -88,15 +85,14 @@ class EventStage:
         )  # fmt: skip
         pose = build_pose(self.camera, config_dir=spec.config_path.parent, models_dir=spec.models_dir)
         self.steps = CameraSteps(config=self.config, camera=self.camera, tracker=tracker, pose=pose)
-        self.pull = context.socket(zmq.PULL)
+        self.pull = self.close_socket(context.socket(zmq.PULL))
         self.pull.setsockopt(zmq.RCVHWM, 8 if spec.replay else 2)
         self.pull.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_MESSAGE_BYTES)
         self.pull.bind(spec.layout.detections(self.camera.id))
-        self.wake = context.socket(zmq.PUSH)
+        self.wake = self.close_socket(context.socket(zmq.PUSH))
         self.wake.setsockopt(zmq.SNDHWM, 2)
         self.wake.setsockopt(zmq.LINGER, 0)
         self.wake.connect(spec.layout.wake)
-        self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.latency = LatencyWindow()
         self.pose_latency = LatencyWindow()
         self.last_t: float | None = None
@@ -104,6 +100,7 @@ class EventStage:
         if pose is not None:
             self.counters.pose_people_total = self.counters.pose_people = 0
         self.spool: Spool | None = None
+        self.on_teardown(lambda: self.spool.close() if self.spool is not None else None)
         self.pending: list[SpooledEvent] = []
         """Events not yet stored: only while the spool cannot take them (a full disk)."""
         self.spool_failing = False
@@ -130,11 +127,12 @@ class EventStage:
         if mark.status != "offline":
             self._record(StatusChange("offline", UNCLEAN_STOP, mark.alive_at))
 
-    def run(self) -> int:
-        while not self.stopper.stopped:
-            if self.pull.poll(POLL_MS) and self._step():
-                return 0  # end of a replayed source
-            self._beat()
+    def step(self) -> bool:
+        """One message if one comes within `POLL_MS`; True at the end of a replayed source."""
+        return bool(self.pull.poll(POLL_MS)) and self._step()
+
+    def stopped(self) -> int:
+        """Take what is still queued (briefly), then close visits and record the camera offline."""
         deadline = time.monotonic() + DRAIN_ON_STOP_S
         while time.monotonic() < deadline and self.pull.poll(50):
             if self._step():
@@ -151,7 +149,8 @@ class EventStage:
             self.log.exception("failed to process a message; it is dropped")
             return False
 
-    def _beat(self, *, force: bool = False) -> None:
+    def beat(self, *, force: bool = False) -> None:
+        """Retry a failing spool when due, and beat with the spool's size (a query: only when a beat is due)."""
         if self.spool_failing and time.monotonic() >= self._retry_at:
             self._flush_pending()
         if not (force or self.heartbeat.due):
@@ -163,8 +162,10 @@ class EventStage:
             self.counters.audit_frames_failed_total = self.snapshots.failed
         self.counters.zone_pictures_total = self.pictures.written
         self.counters.zone_pictures_failed_total = self.pictures.failed
-        latencies = {**self.latency.quantiles("frame_to_spool"), **self.pose_latency.quantiles("pose")}
-        self.heartbeat.maybe_send(self.counters, latencies, force=force)
+        self.heartbeat.maybe_send(self.counters, self.latencies(), force=force)
+
+    def latencies(self) -> dict[str, float]:
+        return {**self.latency.quantiles("frame_to_spool"), **self.pose_latency.quantiles("pose")}
 
     def _receive(self) -> Envelope | None:
         try:
@@ -238,7 +239,7 @@ class EventStage:
             self.counters.events_lost_total += len(self.pending)
             self.log.error("lost %d events: the spool could not store them before the stage stopped", len(self.pending))
             self.pending.clear()
-        self._beat(force=True)
+        self.beat(force=True)
         self.log.info(
             "finished frames=%d events=%d pose_people=%d",
             self.counters.frames_total,
@@ -317,18 +318,5 @@ class EventStage:
         reason = DISK_FULL if exc.disk_full else f"events cannot be stored ({exc}); frames are dropped"
         self._record(self.status.on_disk(True, time.time(), reason))
 
-    def close(self) -> None:
-        self.heartbeat.close()
-        self.pull.close(linger=0)
-        self.wake.close(linger=0)
-        if self.spool is not None:
-            self.spool.close()
 
-
-def main(spec: StageSpec) -> int:
-    """Entry point of a camera's track+events process."""
-    stage = EventStage(spec)
-    try:
-        return stage.run()
-    finally:
-        stage.close()
+main = EventStage.main

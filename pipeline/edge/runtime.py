@@ -1,9 +1,11 @@
-"""What every edge stage process shares: its spec, the socket layout of the box, stop on SIGTERM, heartbeats.
+"""What every edge stage process shares: its kind and spec, the socket layout of the box, stop on SIGTERM,
+heartbeats.
 
-A stage is a plain function ``main(spec)`` run in its own process by the supervisor. It loads the config
-itself (nothing heavy is pickled across), binds or connects its ZeroMQ sockets at the addresses of
-``EdgeLayout``, checks ``Stopper.stopped`` between polls (SIGTERM and SIGINT set it), and sends a
-``Heartbeat`` with its counters about once a second, which the supervisor turns into metrics and status.
+A stage (`pipeline.edge.stage.Stage`) runs in its own process, started by the supervisor with its
+``StageSpec``. It loads the config itself (nothing heavy is pickled across), binds or connects its ZeroMQ
+sockets at the addresses of ``EdgeLayout``, checks ``Stopper.stopped`` between polls (SIGTERM and SIGINT set
+it), and sends a ``Heartbeat`` with its counters about once a second, which the supervisor turns into metrics
+and status, and watches for a stage that stops beating (`pipeline.edge.watchdog`).
 """
 
 from __future__ import annotations
