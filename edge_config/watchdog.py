@@ -17,8 +17,9 @@ from edge_config.base import ShelfsightModel, rule_error
 
 logger = logging.getLogger(__name__)
 
-MIN_STUCK_AFTER_S = 5.0
-"""Stages beat once a second; a few missed beats (a busy CPU, a long batch) are not a hang."""
+MIN_STUCK_AFTER_S = 10.0
+"""Stages beat about once a second, but a step may take a few seconds (the publisher waits up to 5 s for an
+ack, a detector batch on a busy CPU): missing those beats is not a hang."""
 MAX_WATCH_S = 24 * 3600.0
 
 
