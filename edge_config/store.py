@@ -16,6 +16,7 @@ from edge_config.privacy import PrivacyConfig
 from edge_config.shelf_events import ShelfEventsConfig
 from edge_config.tracker import TrackerConfig
 from edge_config.transport import AggregatorConfig, SpoolConfig
+from edge_config.watchdog import WatchdogConfig
 from edge_config.zone import ZoneConfig
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,11 @@ class EdgeConfig(ShelfsightModel):
         default_factory=PrivacyConfig,
         title="Privacy",
         description="Whether frames may be stored or sent; by default only event metadata leaves memory.",
+    )
+    watchdog: WatchdogConfig = Field(
+        default_factory=WatchdogConfig,
+        title="Watchdog",
+        description="When the supervisor restarts a stage that still runs but has stopped sending heartbeats (hung).",
     )
 
     @field_validator("timezone")

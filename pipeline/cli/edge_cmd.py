@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.table import Table
 
 from models.registry import ModelNotFoundError
 from pipeline.cli.options import ModelsDirOption, fail
+
+if TYPE_CHECKING:
+    from pipeline.edge.status import EdgeStatus
 
 app = typer.Typer(help="The edge runtime: cameras -> detect -> track -> events -> aggregator.", no_args_is_help=True)
 
@@ -60,10 +63,17 @@ def run(
         logging.getLogger(__name__).warning("config %s: %s", config, warning)
     level = logging.getLevelName(logging.getLogger().level)
     options = EdgeOptions(
-        replay=replay, models_dir=models_dir, spool_dir=spool_dir, detector_threads=detector_threads,
-        max_batch=max_batch, reid=reid, log_level=str(level), drain_timeout_s=drain_timeout, run_dir=run_dir,
+        replay=replay,
+        models_dir=models_dir,
+        spool_dir=spool_dir,
+        detector_threads=detector_threads,
+        max_batch=max_batch,
+        reid=reid,
+        log_level=str(level),
+        drain_timeout_s=drain_timeout,
+        run_dir=run_dir,
         spool_audit=spool_audit,
-    )  # fmt: skip
+    )
     try:
         supervisor = Supervisor(config, options)
     except (ModelNotFoundError, OSError) as exc:
@@ -76,9 +86,12 @@ def run(
     health = HealthServer(supervisor.snapshot, port=health_port, zones=zones)
     health.start()
     password = f"${TOKEN_ENV}" if os.environ.get(TOKEN_ENV) else str(supervisor.spool_folder / TOKEN_FILE)
-    typer.echo(f"edge: store {supervisor.config.store_id}, {len(supervisor.config.cameras)} camera(s); "
-               f"health {health.url}/metrics, status {health.url}/status; "
-               f"zones {health.url}/zones (user {USER}, password in {password})", err=True)  # fmt: skip
+    typer.echo(
+        f"edge: store {supervisor.config.store_id}, {len(supervisor.config.cameras)} camera(s); "
+        f"health {health.url}/metrics, status {health.url}/status; "
+        f"zones {health.url}/zones (user {USER}, password in {password})",
+        err=True,
+    )
 
     def _on_signal(_signum: int, _frame: FrameType | None) -> None:
         supervisor.request_stop()
@@ -99,16 +112,22 @@ def status(
 ) -> None:
     """Show every stage of a running edge box: process, restarts, frames, drops, latency, spool; exit 1 on a
     problem (a stage down, the spool's disk full)."""
+    from pydantic import ValidationError
+
+    from pipeline.edge.status import EdgeStatus, problems
+
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/status", timeout=5) as response:
-            state: dict[str, Any] = json.loads(response.read())
+            raw: Any = json.loads(response.read())
     except (urllib.error.URLError, OSError, ValueError) as exc:
         fail(f"no edge runtime answers at {url} ({exc}); is `shelfsight edge run` running?", code=1)
-    from pipeline.edge.health import problems
-
+    try:
+        state = EdgeStatus.model_validate(raw)
+    except ValidationError as exc:
+        fail(f"{url}/status is not an edge runtime's status ({exc.error_count()} problems: {exc.errors()[0]['msg']})")
     found = problems(state)
     if as_json:
-        typer.echo(json.dumps(state, indent=2))
+        typer.echo(json.dumps(raw, indent=2))
     else:
         Console(width=160).print(status_table(state))
         for line in found:
@@ -117,29 +136,40 @@ def status(
         raise typer.Exit(1)
 
 
-SHOWN = (("fps_in", "fps in"), ("frames_total", "frames"), ("frames_dropped_total", "dropped"),
-         ("reconnects_total", "reopened"), ("p99_ms", "p99 ms"), ("pose_p50_ms", "pose ms/frame"),
-         ("pose_people_total", "poses"), ("spool_events", "spool"), ("bad_messages_total", "bad msgs"))  # fmt: skip
+SHOWN = (
+    ("fps_in", "fps in"),
+    ("frames_total", "frames"),
+    ("frames_dropped_total", "dropped"),
+    ("reconnects_total", "reopened"),
+    ("p99_ms", "p99 ms"),
+    ("pose_p50_ms", "pose ms/frame"),
+    ("pose_people_total", "poses"),
+    ("spool_events", "spool"),
+    ("bad_messages_total", "bad msgs"),
+)
 LATENCIES = ("detector_p99_ms", "frame_to_spool_p99_ms", "frame_to_published_p99_ms")
 """The latency each stage reports: detector call, frame read -> events spooled, frame read -> acknowledged."""
 
 
-def status_table(state: dict[str, Any]) -> Table:
+def status_table(state: EdgeStatus) -> Table:
     """The status as a table: one row per stage, the counters that matter to whoever looks after the box."""
-    table = Table(title=f"store {state['store_id']} - up {state['uptime_s']:.0f} s")
+    table = Table(title=f"store {state.store_id} - up {state.uptime_s:.0f} s")
     table.add_column("stage", no_wrap=True)
     for header in ("pid", "state", "restarts", "beat age s", *(label for _, label in SHOWN)):
         table.add_column(header, justify="right")
-    for stage in state["stages"]:
-        counters = dict(stage["counters"])
+    for stage in state.stages:
+        counters: dict[str, float | None] = dict(stage.counters)
         counters.setdefault("frames_total", counters.get("frames_sent_total"))
         counters["p99_ms"] = next((counters[k] for k in LATENCIES if k in counters), None)
-        alive = "up" if stage["alive"] else ("done" if stage["done"] else f"DOWN ({stage['last_exit']})")
-        alive += ", DISK FULL" if counters.get("disk_full", 0) > 0 else ""
-        age = stage["heartbeat_age_s"]
-        table.add_row(stage["name"], str(stage["pid"]), alive, str(stage["restarts"]),
-                      "-" if age is None else f"{age:.1f}",
-                      *(_cell(counters.get(key)) for key, _ in SHOWN))  # fmt: skip
+        age = stage.heartbeat_age_s
+        table.add_row(
+            stage.name,
+            str(stage.pid),
+            stage.state(),
+            str(stage.restarts),
+            "-" if age is None else f"{age:.1f}",
+            *(_cell(counters.get(key)) for key, _ in SHOWN),
+        )
     return table
 
 

@@ -18,8 +18,10 @@ from collections import deque
 
 import zmq
 
+from pipeline.edge.counters import CaptureCounters
 from pipeline.edge.messages import EndMessage, FrameMessage, FrameStamp, Image, StatusMessage
-from pipeline.edge.runtime import HeartbeatSender, StageSpec, start_process
+from pipeline.edge.runtime import StageKind
+from pipeline.edge.stage import Stage
 from pipeline.logs import camera_logger
 from pipeline.sources import open_source, resample
 from pipeline.transport.envelope import Envelope, encode
@@ -56,69 +58,76 @@ class Backoff:
         self.next_s = self.first_s
 
 
-class CaptureStage:
+class CaptureStage(Stage):
     """The state of one camera's capture process (see the module docstring)."""
 
-    def __init__(self, spec: StageSpec) -> None:
-        self.config, self.stopper, context = start_process(spec)
-        self.spec, self.camera = spec, spec.camera(self.config)
+    kind = StageKind.CAPTURE
+    counters: CaptureCounters
+
+    def setup(self) -> None:
+        spec, context = self.spec, self.context
+        self.camera = spec.camera(self.config)
         self.log = camera_logger(logger, self.camera.id)
         self.socket = context.socket(zmq.PUSH)
+        # asked to stop: no long wait for what is still queued
+        self.on_teardown(lambda: self.socket.close(linger=LIVE_LINGER_MS if self.stopper.stopped else None))
         self.socket.setsockopt(zmq.SNDHWM, 4 if spec.replay else 1)
         self.socket.setsockopt(zmq.LINGER, REPLAY_LINGER_MS if spec.replay else LIVE_LINGER_MS)
         self.socket.connect(spec.layout.frames)
-        self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
-        self.counters: dict[str, float] = {"frames_read_total": 0, "frames_sent_total": 0, "frames_dropped_total": 0,
-                                           "reconnects_total": 0, "open_failures_total": 0, "online": 0}  # fmt: skip
+        self.counters = CaptureCounters()
         self.status = "offline"
         self._recent: deque[bool] = deque(maxlen=DEGRADED_WINDOW)
         self._fps_marks: deque[float] = deque(maxlen=50)
-
-    def run(self) -> int:
-        backoff, opened_once = Backoff(), False
+        self._backoff, self._opened_once = Backoff(), False
         if not self.spec.replay:
             self._set_status("offline", STARTING, time.time(), force=True)
-        while not self.stopper.stopped:
-            try:
-                source = open_source(self.camera, config_dir=self.spec.config_path.parent, replay=self.spec.replay)
-            except SourceError as exc:
-                self.counters["open_failures_total"] += 1
-                self._set_status("offline", f"cannot open: {exc}", time.time())
-                self._pause(backoff.failed())
-                continue
-            if opened_once:
-                self.counters["reconnects_total"] += 1
-            opened_once = True
-            reason = "stream opened"
-            try:
-                for item in resample(source.frames, self.camera.detect_fps):
-                    if self.stopper.stopped:
-                        break
-                    if self.status != "online" and reason:
-                        self._set_status("online", reason, item.frame.captured_at)
-                        reason = ""
-                        backoff.reset()
-                    self._send_frame(item.index, item.frame.captured_at, item.frame.image)
-                else:
-                    if source.finite:
-                        self._send_blocking(EndMessage(self.config.store_id, self.camera.id).to_envelope())
-                        self.log.info("end of source frames_sent=%d", self.counters["frames_sent_total"])
-                        return 0
-                    self._set_status("offline", "stream ended", time.time())
-            except SourceError as exc:
-                self.log.warning("stream lost: %s", exc)
-                self._set_status("offline", f"stream lost: {exc}", time.time())
-            if not self.stopper.stopped:
-                self._pause(backoff.failed())
+
+    def step(self) -> bool:
+        """Open the source and send its frames until it ends or breaks (beating as it goes), then wait to reopen
+        it; True at the end of a replayed file."""
+        try:
+            source = open_source(self.camera, config_dir=self.spec.config_path.parent, replay=self.spec.replay)
+        except SourceError as exc:
+            self.counters.open_failures_total += 1
+            self._set_status("offline", f"cannot open: {exc}", time.time())
+            self._pause(self._backoff.failed())
+            return False
+        if self._opened_once:
+            self.counters.reconnects_total += 1
+        self._opened_once = True
+        reason = "stream opened"
+        try:
+            for item in resample(source.frames, self.camera.detect_fps):
+                if self.stopper.stopped:
+                    break
+                if self.status != "online" and reason:
+                    self._set_status("online", reason, item.frame.captured_at)
+                    reason = ""
+                    self._backoff.reset()
+                self._send_frame(item.index, item.frame.captured_at, item.frame.image)
+            else:
+                if source.finite:
+                    self._send_blocking(EndMessage(self.config.store_id, self.camera.id).to_envelope())
+                    self.log.info("end of source frames_sent=%d", self.counters.frames_sent_total)
+                    return True
+                self._set_status("offline", "stream ended", time.time())
+        except SourceError as exc:
+            self.log.warning("stream lost: %s", exc)
+            self._set_status("offline", f"stream lost: {exc}", time.time())
+        if not self.stopper.stopped:
+            self._pause(self._backoff.failed())
+        return False
+
+    def stopped(self) -> int:
         if self.status != "offline":
             self._set_status("offline", "edge stopped", time.time())
-        self.heartbeat.maybe_send(self.counters, force=True)
+        self.beat(force=True)
         return 0
 
     def _send_frame(self, index: int, captured_at: float, image: Image) -> None:
-        self.counters["frames_read_total"] += 1
+        self.counters.frames_read_total += 1
         self._fps_marks.append(time.monotonic())
-        stamp = FrameStamp(int(self.counters["frames_read_total"]) - 1, index, captured_at, time.time())
+        stamp = FrameStamp(self.counters.frames_read_total - 1, index, captured_at, time.time())
         envelope = FrameMessage(self.config.store_id, self.camera.id, stamp, image).to_envelope()
         if self.spec.replay:
             sent = self._send_blocking(envelope)
@@ -128,13 +137,16 @@ class CaptureStage:
                 sent = True
             except zmq.Again:
                 sent = False
-        self.counters["frames_sent_total" if sent else "frames_dropped_total"] += 1
+        if sent:
+            self.counters.frames_sent_total += 1
+        else:
+            self.counters.frames_dropped_total += 1
         self._recent.append(sent)
         self._judge_degraded(captured_at)
         if len(self._fps_marks) > 1:
             span = self._fps_marks[-1] - self._fps_marks[0]
-            self.counters["fps_in"] = round((len(self._fps_marks) - 1) / span, 2) if span > 0 else 0.0
-        self.heartbeat.maybe_send(self.counters)
+            self.counters.fps_in = round((len(self._fps_marks) - 1) / span, 2) if span > 0 else 0.0
+        self.beat()
 
     def _judge_degraded(self, ts: float) -> None:
         if len(self._recent) < DEGRADED_WINDOW // 2:
@@ -149,7 +161,7 @@ class CaptureStage:
         if status == self.status and not force:
             return
         self.status = status
-        self.counters["online"] = 1 if status == "online" else 0
+        self.counters.online = 1 if status == "online" else 0
         self.log.info("status=%s reason=%s", status, reason)
         self._send_blocking(StatusMessage(self.config.store_id, self.camera.id, status, reason, ts).to_envelope())
         if status != "degraded":
@@ -168,22 +180,12 @@ class CaptureStage:
             if time.monotonic() > deadline:
                 self.log.warning("detector not taking messages; dropped a %s message", envelope.kind)
                 return False
-            self.heartbeat.maybe_send(self.counters)
+            self.beat()
 
     def _pause(self, seconds: float) -> None:
         self.log.info("reopening in %.1f s", seconds)
         self.stopper.event.wait(seconds)
-        self.heartbeat.maybe_send(self.counters)
-
-    def close(self) -> None:
-        self.heartbeat.close()
-        self.socket.close(linger=LIVE_LINGER_MS if self.stopper.stopped else None)  # asked to stop: no long wait
+        self.beat()
 
 
-def main(spec: StageSpec) -> int:
-    """Entry point of a capture process; returns 0 at the end of a replayed source or on stop."""
-    stage = CaptureStage(spec)
-    try:
-        return stage.run()
-    finally:
-        stage.close()
+main = CaptureStage.main

@@ -17,6 +17,7 @@ import zmq
 
 from pipeline.assembly import DetectorKey, build_detector, detector_key
 from pipeline.camera_pipeline import stamp_detections
+from pipeline.edge.counters import DetectorCounters
 from pipeline.edge.messages import (
     DETECTIONS_KIND,
     END_KIND,
@@ -26,14 +27,8 @@ from pipeline.edge.messages import (
     FrameMessage,
     StatusMessage,
 )
-from pipeline.edge.runtime import (
-    MAX_FRAME_MESSAGE_BYTES,
-    POLL_MS,
-    HeartbeatSender,
-    LatencyWindow,
-    StageSpec,
-    start_process,
-)
+from pipeline.edge.runtime import MAX_FRAME_MESSAGE_BYTES, POLL_MS, LatencyWindow, StageKind
+from pipeline.edge.stage import Stage
 from pipeline.transport.envelope import Envelope, MessageError, decode, encode
 from vision.detector.onnx import OnnxDetector
 
@@ -43,12 +38,15 @@ DELIVERY_TIMEOUT_MS = 500
 """Live: how long a camera's event stage may refuse detections (dead, restarting) before they are dropped."""
 
 
-class DetectorStage:
+class DetectorStage(Stage):
     """See the module docstring."""
 
-    def __init__(self, spec: StageSpec) -> None:
-        self.config, self.stopper, context = start_process(spec)
-        self.spec = spec
+    kind = StageKind.DETECTOR
+    counters: DetectorCounters
+
+    def setup(self) -> None:
+        spec, context = self.spec, self.context
+        self.counters = DetectorCounters()
         config_dir = spec.config_path.parent
         self.keys: dict[str, DetectorKey] = {
             camera.id: detector_key(
@@ -65,38 +63,30 @@ class DetectorStage:
         for key in self.keys.values():
             if key not in self.detectors:
                 self.detectors[key] = build_detector(key)
-        self.pull = context.socket(zmq.PULL)
+        self.pull = self.close_socket(context.socket(zmq.PULL))
         self.pull.setsockopt(zmq.RCVHWM, 8 if spec.replay else 2)  # per capture: live latency stays short
         self.pull.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_MESSAGE_BYTES)
         self.pull.bind(spec.layout.frames)
         self.pushes: dict[str, zmq.Socket[bytes]] = {}
         for camera_id in self.keys:
-            push = context.socket(zmq.PUSH)
+            push = self.close_socket(context.socket(zmq.PUSH))
             push.setsockopt(zmq.SNDHWM, 8 if spec.replay else 2)  # live: a slow event stage backs up to capture
             push.setsockopt(zmq.LINGER, 2000)
             push.connect(spec.layout.detections(camera_id))
             self.pushes[camera_id] = push
-        self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.latency = LatencyWindow()
-        self.counters: dict[str, float] = {
-            "frames_total": 0,
-            "batches_total": 0,
-            "bad_messages_total": 0,
-            "undeliverable_total": 0,
-            "queue_depth": 0,
-            "errors_total": 0,
-        }
 
-    def run(self) -> int:
-        while not self.stopper.stopped:
-            if self.pull.poll(POLL_MS):
-                try:
-                    self._step(self._drain())
-                except Exception:  # the loop boundary: one bad batch must not stop every camera's detection
-                    self.counters["errors_total"] += 1
-                    logger.exception("detector failed on a batch; its frames are dropped")
-            self.heartbeat.maybe_send({**self.counters, **self.latency.quantiles("detector")})
-        return 0
+    def step(self) -> bool:
+        if self.pull.poll(POLL_MS):
+            try:
+                self._route(self._drain())
+            except Exception:  # the loop boundary: one bad batch must not stop every camera's detection
+                self.counters.errors_total += 1
+                logger.exception("detector failed on a batch; its frames are dropped")
+        return False
+
+    def latencies(self) -> dict[str, float]:
+        return self.latency.quantiles("detector")
 
     def _drain(self) -> list[Envelope]:
         """Every message waiting now (at most a few batches' worth), decoded; bad ones counted and dropped."""
@@ -113,12 +103,12 @@ class DetectorStage:
                     raise MessageError(f"unexpected {envelope.kind!r} message for camera {envelope.camera_id!r}")
                 out.append(envelope)
             except MessageError as exc:
-                self.counters["bad_messages_total"] += 1
+                self.counters.bad_messages_total += 1
                 logger.warning("detector dropped a bad message: %s", exc)
-        self.counters["queue_depth"] = len(out)
+        self.counters.queue_depth = len(out)
         return out
 
-    def _step(self, envelopes: list[Envelope]) -> None:
+    def _route(self, envelopes: list[Envelope]) -> None:
         pending: dict[DetectorKey, list[FrameMessage]] = defaultdict(list)
         for envelope in envelopes:
             key = self.keys[envelope.camera_id]
@@ -126,7 +116,7 @@ class DetectorStage:
                 try:
                     frame = FrameMessage.from_envelope(envelope, self.config.store_id)
                 except MessageError as exc:
-                    self.counters["bad_messages_total"] += 1
+                    self.counters.bad_messages_total += 1
                     logger.warning("detector dropped a bad frame: %s", exc)
                     continue
                 pending[key].append(frame)
@@ -137,7 +127,7 @@ class DetectorStage:
                 try:
                     StatusMessage.from_envelope(envelope, self.config.store_id)
                 except MessageError as exc:
-                    self.counters["bad_messages_total"] += 1
+                    self.counters.bad_messages_total += 1
                     logger.warning("detector dropped a bad status: %s", exc)
                     continue
             if key in pending:  # keep the camera's order: its earlier frames go first
@@ -152,8 +142,8 @@ class DetectorStage:
         results = self.detectors[key].detect([frame.image for frame in frames])
         per_frame_ms = (time.perf_counter() - started) * 1000.0 / len(frames)
         self.latency.add(per_frame_ms)
-        self.counters["batches_total"] += 1
-        self.counters["frames_total"] += len(frames)
+        self.counters.batches_total += 1
+        self.counters.frames_total += len(frames)
         for frame, found in zip(frames, results, strict=True):
             stamped = stamp_detections(found, frame.camera_id, frame.stamp.index, frame.stamp.captured_at)
             message = DetectionsMessage(
@@ -167,8 +157,9 @@ class DetectorStage:
             if push.poll(DELIVERY_TIMEOUT_MS, zmq.POLLOUT):
                 push.send_multipart(encode(envelope), copy=False)
                 return
+            self.beat()  # replay waits here for a restarting event stage: still alive, not stuck
             if not self.spec.replay or self.stopper.stopped:
-                self.counters["undeliverable_total"] += 1
+                self.counters.undeliverable_total += 1
                 logger.warning(
                     "camera=%s event stage not taking detections; dropped a %s",
                     camera_id,
@@ -176,16 +167,5 @@ class DetectorStage:
                 )
                 return
 
-    def close(self) -> None:
-        self.heartbeat.close()
-        for socket in (self.pull, *self.pushes.values()):
-            socket.close(linger=0)
 
-
-def main(spec: StageSpec) -> int:
-    """Entry point of the detector process."""
-    stage = DetectorStage(spec)
-    try:
-        return stage.run()
-    finally:
-        stage.close()
+main = DetectorStage.main

@@ -29,6 +29,7 @@ import zmq
 from pipeline.assembly import build_pose, build_tracker
 from pipeline.camera_pipeline import CameraPipeline
 from pipeline.edge.camera_state import DISK_FREE, DISK_FULL, StatusMarks
+from pipeline.edge.counters import EventCounters
 from pipeline.edge.id_blocks import IdBlocks
 from pipeline.edge.messages import (
     DETECTIONS_KIND,
@@ -38,15 +39,9 @@ from pipeline.edge.messages import (
     StatusMessage,
     wake_envelope,
 )
-from pipeline.edge.runtime import (
-    MAX_FRAME_MESSAGE_BYTES,
-    POLL_MS,
-    HeartbeatSender,
-    LatencyWindow,
-    StageSpec,
-    start_process,
-)
+from pipeline.edge.runtime import MAX_FRAME_MESSAGE_BYTES, POLL_MS, LatencyWindow, StageKind
 from pipeline.edge.snapshots import EventSnapshots
+from pipeline.edge.stage import Stage
 from pipeline.edge.zone_pictures import ZonePictureWriter, picture_path
 from pipeline.logs import camera_logger
 from pipeline.spool import Spool, SpooledEvent, SpoolWriteError
@@ -63,12 +58,15 @@ MAX_PENDING_EVENTS = 10_000
 """Events kept in memory while the spool cannot store them; beyond, the oldest are lost (counted)."""
 
 
-class EventStage:
+class EventStage(Stage):
     """See the module docstring."""
 
-    def __init__(self, spec: StageSpec) -> None:
-        self.config, self.stopper, context = start_process(spec)
-        self.spec, self.camera = spec, spec.camera(self.config)
+    kind = StageKind.EVENTS
+    counters: EventCounters
+
+    def setup(self) -> None:
+        spec, context = self.spec, self.context
+        self.camera = spec.camera(self.config)
         self.log = camera_logger(logger, self.camera.id)
         self.spool_path = spec.spool_path(self.config)
         self.ids = None if spec.replay else IdBlocks(self.spool_path.parent, self.camera.id)
@@ -82,33 +80,21 @@ class EventStage:
         )
         pose = build_pose(self.camera, config_dir=spec.config_path.parent, models_dir=spec.models_dir)
         self.pipeline = CameraPipeline(config=self.config, camera=self.camera, tracker=tracker, pose=pose)
-        self.pull = context.socket(zmq.PULL)
+        self.pull = self.close_socket(context.socket(zmq.PULL))
         self.pull.setsockopt(zmq.RCVHWM, 8 if spec.replay else 2)
         self.pull.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_MESSAGE_BYTES)
         self.pull.bind(spec.layout.detections(self.camera.id))
-        self.wake = context.socket(zmq.PUSH)
+        self.wake = self.close_socket(context.socket(zmq.PUSH))
         self.wake.setsockopt(zmq.SNDHWM, 2)
         self.wake.setsockopt(zmq.LINGER, 0)
         self.wake.connect(spec.layout.wake)
-        self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.latency = LatencyWindow()
         self.pose_latency = LatencyWindow()
-        self.counters: dict[str, float] = dict.fromkeys(
-            (
-                "frames_total",
-                "events_total",
-                "bad_messages_total",
-                "tracks_active",
-                "frames_dropped_total",
-                "events_lost_total",
-                "errors_total",
-                "disk_full",
-            ),
-            0,
-        )
+        self.counters = EventCounters()
         if pose is not None:
-            self.counters.update(pose_people_total=0, pose_people=0)
+            self.counters.pose_people_total = self.counters.pose_people = 0
         self.spool: Spool | None = None
+        self.on_teardown(lambda: self.spool.close() if self.spool is not None else None)
         self.pending: list[SpooledEvent] = []
         """Events not yet stored: only while the spool cannot take them (a full disk)."""
         self.spool_failing = False
@@ -131,11 +117,12 @@ class EventStage:
         if mark is not None:
             self._spool(self.pipeline.unclean_stop(mark.status, mark.alive_at))
 
-    def run(self) -> int:
-        while not self.stopper.stopped:
-            if self.pull.poll(POLL_MS) and self._step():
-                return 0  # end of a replayed source
-            self._beat()
+    def step(self) -> bool:
+        """One message if one comes within `POLL_MS`; True at the end of a replayed source."""
+        return bool(self.pull.poll(POLL_MS)) and self._step()
+
+    def stopped(self) -> int:
+        """Take what is still queued (briefly), then close visits and record the camera offline."""
         deadline = time.monotonic() + DRAIN_ON_STOP_S
         while time.monotonic() < deadline and self.pull.poll(50):
             if self._step():
@@ -148,30 +135,33 @@ class EventStage:
         try:
             return self._handle(self._receive())
         except Exception:
-            self.counters["errors_total"] += 1
+            self.counters.errors_total += 1
             self.log.exception("failed to process a message; it is dropped")
             return False
 
-    def _beat(self, *, force: bool = False) -> None:
+    def beat(self, *, force: bool = False) -> None:
+        """Retry a failing spool when due, and beat with the spool's size (a query: only when a beat is due)."""
         if self.spool_failing and time.monotonic() >= self._retry_at:
             self._flush_pending()
         if not (force or self.heartbeat.due):
             return
-        self.counters["spool_events"] = len(self.spool) if self.spool is not None else 0
-        self.counters["events_pending"] = len(self.pending)
+        self.counters.spool_events = len(self.spool) if self.spool is not None else 0
+        self.counters.events_pending = len(self.pending)
         if self.snapshots is not None:
-            self.counters["audit_frames_total"] = self.snapshots.written
-            self.counters["audit_frames_failed_total"] = self.snapshots.failed
-        self.counters["zone_pictures_total"] = self.pictures.written
-        self.counters["zone_pictures_failed_total"] = self.pictures.failed
-        latencies = {**self.latency.quantiles("frame_to_spool"), **self.pose_latency.quantiles("pose")}
-        self.heartbeat.maybe_send({**self.counters, **latencies}, force=force)
+            self.counters.audit_frames_total = self.snapshots.written
+            self.counters.audit_frames_failed_total = self.snapshots.failed
+        self.counters.zone_pictures_total = self.pictures.written
+        self.counters.zone_pictures_failed_total = self.pictures.failed
+        self.heartbeat.maybe_send(self.counters, self.latencies(), force=force)
+
+    def latencies(self) -> dict[str, float]:
+        return {**self.latency.quantiles("frame_to_spool"), **self.pose_latency.quantiles("pose")}
 
     def _receive(self) -> Envelope | None:
         try:
             return decode(self.pull.recv_multipart(copy=False))
         except MessageError as exc:
-            self.counters["bad_messages_total"] += 1
+            self.counters.bad_messages_total += 1
             self.log.warning("dropped a bad message: %s", exc)
             return None
 
@@ -196,7 +186,7 @@ class EventStage:
             else:
                 raise MessageError(f"unexpected message kind {envelope.kind!r}")
         except MessageError as exc:
-            self.counters["bad_messages_total"] += 1
+            self.counters.bad_messages_total += 1
             self.log.warning("dropped a bad message: %s", exc)
         return False
 
@@ -209,12 +199,12 @@ class EventStage:
             self.snapshots.save(step.events, image, step.tracks)
         self._spool(step.events, origin_at=message.stamp.read_at)
         self.pictures.offer(image, detections.xyxy, message.stamp.captured_at)  # every box the detector kept
-        self.counters["frames_total"] += 1
-        self.counters["tracks_active"] = len(step.tracks)
+        self.counters.frames_total += 1
+        self.counters.tracks_active = len(step.tracks)
         if self.pipeline.pose is not None:
             cost = self.pipeline.pose_cost
-            self.counters["pose_people_total"] += cost.people
-            self.counters["pose_people"] = cost.people
+            self.counters.pose_people_total = (self.counters.pose_people_total or 0) + cost.people
+            self.counters.pose_people = cost.people
             self.pose_latency.add(cost.seconds * 1000.0)
         self.latency.add((time.time() - message.stamp.read_at) * 1000.0)
 
@@ -223,15 +213,15 @@ class EventStage:
         # reason None: the end of a replayed source, recorded as the offline runner records it
         self._spool(self.pipeline.finish(reason, None if reason is None else time.time()))
         if self.pending:
-            self.counters["events_lost_total"] += len(self.pending)
+            self.counters.events_lost_total += len(self.pending)
             self.log.error("lost %d events: the spool could not store them before the stage stopped", len(self.pending))
             self.pending.clear()
-        self._beat(force=True)
+        self.beat(force=True)
         self.log.info(
             "finished frames=%d events=%d pose_people=%d",
-            self.counters["frames_total"],
-            self.counters["events_total"],
-            self.counters.get("pose_people_total", 0),
+            self.counters.frames_total,
+            self.counters.events_total,
+            self.counters.pose_people_total or 0,
         )
 
     # -- the camera's status mark --------------------------------------------------------------------------
@@ -246,7 +236,7 @@ class EventStage:
         if self.spool_failing and time.monotonic() >= self._retry_at:
             self._flush_pending()
         if self.spool_failing:
-            self.counters["frames_dropped_total"] += 1
+            self.counters.frames_dropped_total += 1
         return not self.spool_failing
 
     def _spool(self, events: list[AnyEvent], origin_at: float | None = None) -> None:
@@ -268,15 +258,14 @@ class EventStage:
         if len(self.pending) > MAX_PENDING_EVENTS:
             lost = len(self.pending) - MAX_PENDING_EVENTS
             del self.pending[:lost]
-            self.counters["events_lost_total"] += lost
+            self.counters.events_lost_total += lost
             self.log.error("lost the %d oldest events waiting for the spool", lost)
         try:
             if self.spool is None:
-                limits = self.config.spool
                 self.spool = Spool(
                     self.spool_path,
-                    max_events=limits.max_events,
-                    max_bytes=limits.max_bytes,
+                    max_events=self.config.spool.max_events,
+                    max_bytes=self.config.spool.max_bytes,
                     audit=self.spec.spool_audit,
                 )
             if self.pending:
@@ -285,12 +274,12 @@ class EventStage:
             self._spool_failed(exc)
             return
         if self.pending:
-            self.counters["events_total"] += len(self.pending)
+            self.counters.events_total += len(self.pending)
             self.pending.clear()
             with contextlib.suppress(zmq.Again):  # a nudge is already waiting
                 self.wake.send_multipart(encode(wake_envelope(self.config.store_id)), flags=zmq.NOBLOCK)
         if self.spool_failing:
-            self.spool_failing, self.counters["disk_full"] = False, 0
+            self.spool_failing, self.counters.disk_full = False, 0
             self.log.warning("the spool stores events again; taking frames")
             self._spool(self.pipeline.disk(False, time.time(), DISK_FREE))
 
@@ -298,23 +287,10 @@ class EventStage:
         self._retry_at = time.monotonic() + RETRY_SPOOL_S
         if self.spool_failing:
             return
-        self.spool_failing, self.counters["disk_full"] = True, 1
+        self.spool_failing, self.counters.disk_full = True, 1
         self.log.error("%s: dropping frames until it can; %d events wait in memory", exc, len(self.pending))
         reason = DISK_FULL if exc.disk_full else f"events cannot be stored ({exc}); frames are dropped"
         self._spool(self.pipeline.disk(True, time.time(), reason))  # closes open visits: no frames for a while
 
-    def close(self) -> None:
-        self.heartbeat.close()
-        self.pull.close(linger=0)
-        self.wake.close(linger=0)
-        if self.spool is not None:
-            self.spool.close()
 
-
-def main(spec: StageSpec) -> int:
-    """Entry point of a camera's track+events process."""
-    stage = EventStage(spec)
-    try:
-        return stage.run()
-    finally:
-        stage.close()
+main = EventStage.main

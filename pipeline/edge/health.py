@@ -2,10 +2,11 @@
 
     GET /metrics   Prometheus text: every stage's heartbeat counters as ``shelfsight_edge_<name>`` with
                    ``stage`` and ``camera`` labels (``*_total`` as counters, the rest as gauges), plus
-                   ``shelfsight_edge_stage_up``, ``..._stage_restarts_total`` and ``..._heartbeat_age_seconds``.
+                   ``shelfsight_edge_stage_up``, ``..._stage_restarts_total``, ``..._stage_stuck_restarts_total``
+                   and ``..._heartbeat_age_seconds``.
     GET /status    The supervisor's snapshot as JSON (what ``shelfsight edge status`` prints).
     GET /healthz   200 when every stage that should run is running and the spool's disk has room, else 503
-                   with the problems, one a line (see `problems`).
+                   with the problems, one a line (`pipeline.edge.status.problems`).
     /zones...      The zones page, when the server is given one (`pipeline.edge.zones_page`): signed-in only.
 
 It listens on loopback by default: metrics name cameras and stores, nothing more, but a box need not
@@ -14,7 +15,6 @@ expose them to the shop floor's network.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -26,6 +26,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from pipeline.edge.status import EdgeStatus, healthy, problems
 from pipeline.edge.zones_page import MAX_BODY_BYTES, ZONES_HEADERS, ZonesPage
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,9 @@ logger = logging.getLogger(__name__)
 PREFIX = "shelfsight_edge_"
 _UNSAFE = re.compile(r"[^a-zA-Z0-9_]")
 
-Snapshot = Callable[[], dict[str, Any]]
+Snapshot = Callable[[], EdgeStatus]
+
+__all__ = ["HealthServer", "StageCollector", "healthy", "problems"]
 
 
 class StageCollector(Collector):
@@ -47,15 +50,19 @@ class StageCollector(Collector):
         labels = ["stage", "camera"]
         up = GaugeMetricFamily(f"{PREFIX}stage_up", "1 while the stage's process runs.", labels=labels)
         restarts = CounterMetricFamily(f"{PREFIX}stage_restarts", "Restarts by the supervisor.", labels=labels)
+        stuck = CounterMetricFamily(
+            f"{PREFIX}stage_stuck_restarts", "Restarts of a running stage whose heartbeats stopped.", labels=labels
+        )
         age = GaugeMetricFamily(f"{PREFIX}heartbeat_age_seconds", "Seconds since the last heartbeat.", labels=labels)
         families: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
-        for stage in state["stages"]:
-            values = [stage["stage"], stage["camera"]]
-            up.add_metric(values, 1.0 if stage["alive"] else 0.0)
-            restarts.add_metric(values, float(stage["restarts"]))
-            if stage["heartbeat_age_s"] is not None:
-                age.add_metric(values, float(stage["heartbeat_age_s"]))
-            for name, value in stage["counters"].items():
+        for stage in state.stages:
+            values = [stage.stage.value, stage.camera]
+            up.add_metric(values, 1.0 if stage.alive else 0.0)
+            restarts.add_metric(values, float(stage.restarts))
+            stuck.add_metric(values, float(stage.stuck_restarts))
+            if stage.heartbeat_age_s is not None:
+                age.add_metric(values, stage.heartbeat_age_s)
+            for name, value in stage.counters.items():
                 metric = _UNSAFE.sub("_", name)
                 if metric.endswith("_total"):
                     base = metric.removesuffix("_total")
@@ -65,25 +72,9 @@ class StageCollector(Collector):
                 family.add_metric(values, float(value))
         yield up
         yield restarts
+        yield stuck
         yield age
         yield from families.values()
-
-
-def problems(state: dict[str, Any]) -> list[str]:
-    """What is wrong with the box, one line each: a stage that should run and does not, a spool that cannot
-    store events or delete acknowledged ones because its disk is full."""
-    found = []
-    for stage in state["stages"]:
-        if not (stage["alive"] or stage["done"]):
-            found.append(f"{stage['name']} is down ({stage['last_exit']})")
-        if stage["counters"].get("disk_full", 0) > 0:
-            found.append(f"{stage['name']}: the spool's disk is full (frames are dropped until it has room)")
-    return found
-
-
-def healthy(state: dict[str, Any]) -> bool:
-    """Nothing in `problems`."""
-    return not problems(state)
 
 
 class HealthServer:
@@ -103,7 +94,7 @@ class HealthServer:
                 elif path == "/metrics":
                     self._reply(200, generate_latest(registry), "text/plain; version=0.0.4; charset=utf-8")
                 elif path == "/status":
-                    self._reply(200, json.dumps(snapshot()).encode(), "application/json")
+                    self._reply(200, snapshot().model_dump_json().encode(), "application/json")
                 elif path == "/healthz":
                     found = problems(snapshot())
                     text = "".join(f"{line}\n" for line in found) or "ok\n"

@@ -18,8 +18,10 @@ import zmq
 import zmq.auth
 
 from edge_config.store import EdgeConfig
+from pipeline.edge.counters import PublisherCounters
 from pipeline.edge.messages import WAKE_KIND
-from pipeline.edge.runtime import MAX_SMALL_MESSAGE_BYTES, HeartbeatSender, LatencyWindow, StageSpec, start_process
+from pipeline.edge.runtime import MAX_SMALL_MESSAGE_BYTES, LatencyWindow, StageKind
+from pipeline.edge.stage import Stage
 from pipeline.publisher import EventPublisher, PublisherSettings
 from pipeline.spool import Batch, Spool
 from pipeline.transport.envelope import MessageError, decode
@@ -42,30 +44,45 @@ def publisher_settings(config: EdgeConfig, config_dir: str | None = None) -> Pub
         if secret is None:
             raise ValueError(f"{path} holds no secret key: give the box's .key_secret file")
         server_key, client_keys = aggregator.server_public_key.encode(), (public, secret)
-    return PublisherSettings(endpoint=aggregator.endpoint, store_id=config.store_id, batch_size=1000,
-                             curve_server_key=server_key, curve_client_keys=client_keys,
-                             cameras=tuple(camera.id for camera in config.cameras), timezone=config.timezone,
-                             zone_names=tuple((z.id, z.name) for _, z in config.iter_zones() if z.name))  # fmt: skip
+    return PublisherSettings(
+        endpoint=aggregator.endpoint,
+        store_id=config.store_id,
+        batch_size=1000,
+        curve_server_key=server_key,
+        curve_client_keys=client_keys,
+        cameras=tuple(camera.id for camera in config.cameras),
+        timezone=config.timezone,
+        zone_names=tuple((z.id, z.name) for _, z in config.iter_zones() if z.name),
+    )
 
 
-class PublishStage:
+class PublishStage(Stage):
     """See the module docstring."""
 
-    def __init__(self, spec: StageSpec) -> None:
-        self.config, self.stopper, context = start_process(spec)
-        self.spec = spec
-        self.spool = Spool(spec.spool_path(self.config), max_events=self.config.spool.max_events,
-                           max_bytes=self.config.spool.max_bytes, reserve=True,
-                           audit=spec.spool_audit)  # fmt: skip
-        self.publisher = EventPublisher(self.spool, publisher_settings(self.config, str(spec.config_path.parent)),
-                                        context)  # fmt: skip
+    kind = StageKind.PUBLISHER
+    counters: PublisherCounters
+
+    def setup(self) -> None:
+        spec, context = self.spec, self.context
+        self.counters = PublisherCounters()
+        self.spool = Spool(
+            spec.spool_path(self.config),
+            max_events=self.config.spool.max_events,
+            max_bytes=self.config.spool.max_bytes,
+            reserve=True,
+            audit=spec.spool_audit,
+        )
+        self.on_teardown(self.spool.close)
+        self.publisher = EventPublisher(
+            self.spool, publisher_settings(self.config, str(spec.config_path.parent)), context
+        )
+        self.on_teardown(self.publisher.close)
         self.latency = LatencyWindow()
         self.publisher.on_acked = self._on_acked
-        self.wake = context.socket(zmq.PULL)
+        self.wake = self.close_socket(context.socket(zmq.PULL))
         self.wake.setsockopt(zmq.RCVHWM, 100)
         self.wake.setsockopt(zmq.MAXMSGSIZE, MAX_SMALL_MESSAGE_BYTES)
         self.wake.bind(spec.layout.wake)
-        self.heartbeat = HeartbeatSender(spec, self.config.store_id, context)
         self.bad_messages = 0
         self.errors = 0
         self._maintain_at = 0.0
@@ -74,21 +91,18 @@ class PublishStage:
         now = time.time()
         self.latency.extend((now - e.origin_at) * 1000.0 for e in batch.events if e.origin_at > 0)
 
-    def run(self) -> int:
-        while not self.stopper.stopped:
-            try:
-                if not self.publisher.step() and self.wake.poll(IDLE_POLL_MS):
-                    self._drain_wake()
-                if time.monotonic() >= self._maintain_at:
-                    self._maintain_at = time.monotonic() + MAINTAIN_EVERY_S
-                    self.spool.maintain()
-            except Exception:  # the loop boundary: unacknowledged events stay in the spool and go out later
-                self.errors += 1
-                logger.exception("publisher step failed")
-                self.stopper.event.wait(IDLE_POLL_MS / 1000)
-            self._beat()
-        self._beat(force=True)
-        return 0
+    def step(self) -> bool:
+        try:
+            if not self.publisher.step() and self.wake.poll(IDLE_POLL_MS):
+                self._drain_wake()
+            if time.monotonic() >= self._maintain_at:
+                self._maintain_at = time.monotonic() + MAINTAIN_EVERY_S
+                self.spool.maintain()
+        except Exception:  # the loop boundary: unacknowledged events stay in the spool and go out later
+            self.errors += 1
+            logger.exception("publisher step failed")
+            self.stopper.event.wait(IDLE_POLL_MS / 1000)
+        return False
 
     def _drain_wake(self) -> None:
         while True:
@@ -103,31 +117,27 @@ class PublishStage:
                 self.bad_messages += 1
                 logger.warning("publisher dropped a bad message on its wake socket: %s", exc)
 
-    def _beat(self, *, force: bool = False) -> None:
+    def latencies(self) -> dict[str, float]:
+        return self.latency.quantiles("frame_to_published")
+
+    def beat(self, *, force: bool = False) -> None:
+        """Count (the spool's size costs a query: only when a beat is due), then beat."""
         if not (force or self.heartbeat.due):
             return
         stats = self.publisher.stats
-        counters: dict[str, float] = {
-            "spool_events": len(self.spool), "spool_dropped_oldest_total": self.spool.dropped_oldest,
-            "events_acked_total": stats.events_acked, "batches_sent_total": stats.batches_sent,
-            "resends_total": stats.resends, "bad_messages_total": self.bad_messages + stats.bad_messages,
-            "last_ack_age_s": round(time.time() - stats.last_ack_at, 1) if stats.last_ack_at else -1,
-            "errors_total": self.errors, "acked_undeleted": self.spool.acked_undeleted,
-            "disk_full": int(self.spool.write_error is not None or not self.spool.reserve_held),
-        }  # fmt: skip
-        self.heartbeat.maybe_send({**counters, **self.latency.quantiles("frame_to_published")}, force=force)
-
-    def close(self) -> None:
-        self.heartbeat.close()
-        self.wake.close(linger=0)
-        self.publisher.close()
-        self.spool.close()
+        self.counters = PublisherCounters(
+            spool_events=len(self.spool),
+            spool_dropped_oldest_total=self.spool.dropped_oldest,
+            events_acked_total=stats.events_acked,
+            batches_sent_total=stats.batches_sent,
+            resends_total=stats.resends,
+            bad_messages_total=self.bad_messages + stats.bad_messages,
+            last_ack_age_s=round(time.time() - stats.last_ack_at, 1) if stats.last_ack_at else -1.0,
+            errors_total=self.errors,
+            acked_undeleted=self.spool.acked_undeleted,
+            disk_full=int(self.spool.write_error is not None or not self.spool.reserve_held),
+        )
+        self.heartbeat.maybe_send(self.counters, self.latencies(), force=force)
 
 
-def main(spec: StageSpec) -> int:
-    """Entry point of the publisher process."""
-    stage = PublishStage(spec)
-    try:
-        return stage.run()
-    finally:
-        stage.close()
+main = PublishStage.main

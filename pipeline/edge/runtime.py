@@ -1,9 +1,11 @@
-"""What every edge stage process shares: its spec, the socket layout of the box, stop on SIGTERM, heartbeats.
+"""What every edge stage process shares: its kind and spec, the socket layout of the box, stop on SIGTERM,
+heartbeats.
 
-A stage is a plain function ``main(spec)`` run in its own process by the supervisor. It loads the config
-itself (nothing heavy is pickled across), binds or connects its ZeroMQ sockets at the addresses of
-``EdgeLayout``, checks ``Stopper.stopped`` between polls (SIGTERM and SIGINT set it), and sends a
-``Heartbeat`` with its counters about once a second, which the supervisor turns into metrics and status.
+A stage (`pipeline.edge.stage.Stage`) runs in its own process, started by the supervisor with its
+``StageSpec``. It loads the config itself (nothing heavy is pickled across), binds or connects its ZeroMQ
+sockets at the addresses of ``EdgeLayout``, checks ``Stopper.stopped`` between polls (SIGTERM and SIGINT set
+it), and sends a ``Heartbeat`` with its counters about once a second, which the supervisor turns into metrics
+and status, and watches for a stage that stops beating (`pipeline.edge.watchdog`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 
@@ -26,6 +29,7 @@ import zmq
 from edge_config import load_config
 from edge_config.camera import CameraConfig
 from edge_config.store import EdgeConfig
+from pipeline.edge.counters import StageCounters
 from pipeline.logs import configure_logging
 from pipeline.transport.envelope import encode
 from pipeline.transport.messages import Heartbeat
@@ -37,6 +41,30 @@ MAX_FRAME_MESSAGE_BYTES = 256 * 1024 * 1024
 connection (ZeroMQ reconnects it) instead of taking the box's memory."""
 MAX_SMALL_MESSAGE_BYTES = 1024 * 1024
 """``MAXMSGSIZE`` of the wake, heartbeat and ack sockets, whose messages are a few hundred bytes."""
+
+
+class StageKind(StrEnum):
+    """The four kinds of stage process; the value is the name that heartbeats, logs and metrics use."""
+
+    CAPTURE = "capture"
+    DETECTOR = "detector"
+    EVENTS = "events"
+    PUBLISHER = "publisher"
+
+    @property
+    def per_camera(self) -> bool:
+        """One process per camera (capture, events), else one for the box (detector, publisher)."""
+        return self in (StageKind.CAPTURE, StageKind.EVENTS)
+
+    @property
+    def ends_with_replay(self) -> bool:
+        """Exits 0 for good at the end of a replayed source (capture, events); the others run until stopped."""
+        return self.per_camera
+
+
+def stage_name(stage: str, camera_id: str) -> str:
+    """``stage`` for a box-wide stage (camera ``*``), ``stage:camera`` for a camera's: unique on the box."""
+    return str(stage) if camera_id == "*" else f"{stage}:{camera_id}"
 
 
 @dataclass(frozen=True)
@@ -77,7 +105,7 @@ class StageSpec:
     """Everything a stage process needs, picklable.
 
     Attributes:
-        stage: ``capture``, ``detector``, ``events`` or ``publisher``.
+        stage: Which stage the process runs.
         config_path: The edge config file.
         layout: Socket addresses.
         camera_id: The camera of a per-camera stage, ``*`` otherwise.
@@ -91,7 +119,7 @@ class StageSpec:
         spool_audit: Keep every spooled event id in the spool for good (benchmarks count what was produced).
     """
 
-    stage: str
+    stage: StageKind
     config_path: Path
     layout: EdgeLayout
     camera_id: str = "*"
@@ -104,10 +132,15 @@ class StageSpec:
     log_level: str = "INFO"
     spool_audit: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stage", StageKind(self.stage))  # a plain "capture" becomes its kind; typos raise
+        if self.stage.per_camera == (self.camera_id == "*"):
+            raise ValueError(f"stage {self.stage} needs {'a' if self.stage.per_camera else 'no'} camera")
+
     @property
     def name(self) -> str:
         """``stage`` or ``stage:camera``; unique on the box."""
-        return self.stage if self.camera_id == "*" else f"{self.stage}:{self.camera_id}"
+        return stage_name(self.stage, self.camera_id)
 
     def load(self) -> EdgeConfig:
         return load_config(self.config_path)
@@ -183,12 +216,16 @@ class HeartbeatSender:
         """A beat is due: callers with costly counters (spool size) gather them only then."""
         return time.monotonic() >= self._next
 
-    def maybe_send(self, counters: dict[str, float], *, force: bool = False) -> None:
+    def maybe_send(
+        self, counters: StageCounters, extra: Mapping[str, float] | None = None, *, force: bool = False
+    ) -> None:
+        """Send ``counters`` (and ``extra`` ones: latencies) when a beat is due, or now with ``force``."""
         now = time.monotonic()
         if not force and now < self._next:
             return
         self._next = now + HEARTBEAT_PERIOD_S
-        beat = Heartbeat(self.store_id, self.spec.stage, self.spec.camera_id, counters)
+        wire = {**counters.to_wire(), **(extra or {})}
+        beat = Heartbeat(self.store_id, self.spec.stage.value, self.spec.camera_id, wire)
         with contextlib.suppress(zmq.Again):  # the supervisor is busy or restarting: a missed beat is harmless
             self._socket.send_multipart(encode(beat.to_envelope()), flags=zmq.NOBLOCK)
 

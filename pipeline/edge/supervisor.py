@@ -3,8 +3,10 @@ them in order.
 
 Stages (one process each): a capture per camera, one detector, a track+events stage per camera, one
 publisher. A stage that exits when it should not (crash, ``kill -9``, out of memory) is restarted after a
-backoff (0.5 s doubling to 30 s; reset once it has run a minute), and the log says how it ended. Heartbeats
-from the stages are kept for the health endpoint (`pipeline.edge.health`).
+backoff (0.5 s doubling to 30 s; reset once it has run a minute), and the log says how it ended. A stage
+whose process runs but whose heartbeats stopped (hung) is stopped and restarted the same way: the watchdog
+(`pipeline.edge.watchdog`, the config's ``watchdog:``). Heartbeats from the stages are kept for the health
+endpoint (`pipeline.edge.health`) as a typed snapshot (`pipeline.edge.status`).
 
 Shutdown (SIGTERM, SIGINT, or the end of a replay) goes upstream first: captures stop reading, the event
 stages take what is still queued, close open visits and spool them, then the detector and the publisher
@@ -24,25 +26,27 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import zmq
 
 from edge_config import load_config
 from pipeline.edge import capture, detect, events, publish
-from pipeline.edge.runtime import MAX_SMALL_MESSAGE_BYTES, EdgeLayout, StageSpec
+from pipeline.edge.counters import PublisherCounters
+from pipeline.edge.runtime import MAX_SMALL_MESSAGE_BYTES, EdgeLayout, StageKind, StageSpec, stage_name
+from pipeline.edge.status import EdgeStatus, StageStatus
+from pipeline.edge.watchdog import STOP_GRACE_S, silence
 from pipeline.transport.envelope import MessageError, decode, shown
 from pipeline.transport.messages import Heartbeat
 
 logger = logging.getLogger(__name__)
 
-STAGE_MAINS: dict[str, Callable[[StageSpec], int]] = {
-    "capture": capture.main,
-    "detector": detect.main,
-    "events": events.main,
-    "publisher": publish.main,
+STAGE_MAINS: dict[StageKind, Callable[[StageSpec], int]] = {
+    StageKind.CAPTURE: capture.main,
+    StageKind.DETECTOR: detect.main,
+    StageKind.EVENTS: events.main,
+    StageKind.PUBLISHER: publish.main,
 }
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
 """glibc settings for the stage processes: frame-sized buffers (about 1 MB) always come from mmap and go back
@@ -77,30 +81,47 @@ class EdgeOptions:
 
 @dataclass
 class StageProcess:
-    """A supervised stage: its spec, current process, restarts, and the last heartbeat it sent."""
+    """A supervised stage: its spec, current process, restarts, and the last heartbeat it sent.
+
+    Times: ``started_at``, ``restart_at``, ``heard_at`` and ``stopping_since`` are the supervisor's
+    ``time.monotonic()`` seconds; ``beat_at`` is the heartbeat's own send time (epoch seconds).
+    """
 
     spec: StageSpec
     process: multiprocessing.process.BaseProcess | None = None
     restarts: int = 0
+    stuck_restarts: int = 0
     started_at: float = 0.0
     restart_at: float | None = None
     backoff_s: float = RESTART_FIRST_S
     last_exit: str | None = None
     done: bool = False
     beat_at: float | None = None
+    heard_at: float | None = None
     counters: dict[str, float] = field(default_factory=dict)
+    stuck: str | None = None
+    """Why the watchdog is stopping the current process (it stopped beating); None otherwise."""
+    stopping_since: float | None = None
 
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.is_alive()
 
-    def snapshot(self, now: float) -> dict[str, Any]:
-        return {
-            "name": self.spec.name, "stage": self.spec.stage, "camera": self.spec.camera_id,
-            "pid": self.process.pid if self.process is not None else None, "alive": self.alive, "done": self.done,
-            "restarts": self.restarts, "last_exit": self.last_exit,
-            "heartbeat_age_s": round(now - self.beat_at, 2) if self.beat_at else None, "counters": dict(self.counters),
-        }  # fmt: skip
+    def snapshot(self, now: float) -> StageStatus:
+        """Its state at ``now`` (epoch seconds)."""
+        return StageStatus(
+            name=self.spec.name,
+            stage=self.spec.stage,
+            camera=self.spec.camera_id,
+            pid=self.process.pid if self.process is not None else None,
+            alive=self.alive,
+            done=self.done,
+            restarts=self.restarts,
+            stuck_restarts=self.stuck_restarts,
+            last_exit=self.last_exit,
+            heartbeat_age_s=round(now - self.beat_at, 2) if self.beat_at else None,
+            counters=dict(self.counters),
+        )
 
 
 def describe_exit(code: int | None) -> str:
@@ -125,20 +146,14 @@ class Supervisor:
         run_dir = options.run_dir or Path(tempfile.mkdtemp(prefix="shelfsight-"))
         run_dir.mkdir(parents=True, exist_ok=True)
         self.layout = EdgeLayout(run_dir)
-        base = StageSpec(
-            stage="", config_path=self.config_path, layout=self.layout, replay=options.replay,
-            models_dir=options.models_dir, spool_dir=options.spool_dir, detector_threads=options.detector_threads,
-            max_batch=options.max_batch, reid=options.reid, log_level=options.log_level,
-            spool_audit=options.spool_audit,
-        )  # fmt: skip
         cameras = [camera.id for camera in self.config.cameras]
-        specs = [
-            replace(base, stage="publisher"),
-            *(replace(base, stage="events", camera_id=c) for c in cameras),
-            replace(base, stage="detector"),
-            *(replace(base, stage="capture", camera_id=c) for c in cameras),
+        kinds = [
+            (StageKind.PUBLISHER, "*"),
+            *((StageKind.EVENTS, c) for c in cameras),
+            (StageKind.DETECTOR, "*"),
+            *((StageKind.CAPTURE, c) for c in cameras),
         ]
-        self.stages = [StageProcess(spec) for spec in specs]
+        self.stages = [StageProcess(self._spec(kind, camera_id)) for kind, camera_id in kinds]
         self.started_at = time.time()
         self.stopping = threading.Event()
         self.bad_heartbeats = 0
@@ -147,6 +162,23 @@ class Supervisor:
         self._context = multiprocessing.get_context("spawn")
         for name, value in MALLOC_ENV.items():  # read by glibc when each spawned stage starts
             os.environ.setdefault(name, value)
+
+    def _spec(self, kind: StageKind, camera_id: str) -> StageSpec:
+        options = self.options
+        return StageSpec(
+            stage=kind,
+            camera_id=camera_id,
+            config_path=self.config_path,
+            layout=self.layout,
+            replay=options.replay,
+            models_dir=options.models_dir,
+            spool_dir=options.spool_dir,
+            detector_threads=options.detector_threads,
+            max_batch=options.max_batch,
+            reid=options.reid,
+            log_level=options.log_level,
+            spool_audit=options.spool_audit,
+        )
 
     @property
     def spool_folder(self) -> Path:
@@ -164,8 +196,13 @@ class Supervisor:
         try:
             for stage in self.stages:
                 self._start(stage)
-            logger.info("edge started store=%s cameras=%d replay=%s run_dir=%s", self.config.store_id,
-                        len(self.config.cameras), self.options.replay, self.layout.run_dir)  # fmt: skip
+            logger.info(
+                "edge started store=%s cameras=%d replay=%s run_dir=%s",
+                self.config.store_id,
+                len(self.config.cameras),
+                self.options.replay,
+                self.layout.run_dir,
+            )
             drain_deadline: float | None = None
             finished_at = 0.0
             while not self.stopping.is_set():
@@ -198,7 +235,12 @@ class Supervisor:
     def stop(self) -> None:
         """Stop the stages upstream first (see the module docstring); kill what does not stop in time."""
         self.stopping.set()
-        for group, grace_s in ((("capture",), 5.0), (("events", "detector"), 15.0), (("publisher",), 10.0)):
+        order = (
+            ((StageKind.CAPTURE,), 5.0),
+            ((StageKind.EVENTS, StageKind.DETECTOR), 15.0),
+            ((StageKind.PUBLISHER,), 10.0),
+        )
+        for group, grace_s in order:
             members = [s for s in self.stages if s.spec.stage in group and s.alive]
             for stage in members:
                 assert stage.process is not None
@@ -222,7 +264,8 @@ class Supervisor:
         process.start()
         with self.lock:
             stage.process, stage.started_at, stage.restart_at = process, time.monotonic(), None
-            stage.beat_at, stage.counters = None, {}  # a dead process's counters are not the new one's
+            stage.beat_at, stage.heard_at, stage.counters = None, None, {}  # the dead one's are not the new one's
+            stage.stuck, stage.stopping_since = None, None
         logger.info("stage=%s started pid=%s", stage.spec.name, process.pid)
 
     def _watch(self) -> None:
@@ -236,20 +279,53 @@ class Supervisor:
                         stage.restarts += 1
                     self._start(stage)
                 continue
-            if stage.alive or stage.process is None:
+            if stage.process is None:
+                continue
+            if stage.alive:
+                if not self.stopping.is_set():
+                    self._watch_beats(stage, now)
                 continue
             code = stage.process.exitcode
             stage.last_exit = describe_exit(code)
-            if code == 0 and self.options.replay and stage.spec.stage in ("capture", "events"):
+            if stage.stuck is not None:
+                stage.last_exit = f"{stage.stuck}; {stage.last_exit}"
+                with self.lock:
+                    stage.stuck_restarts += 1
+            elif code == 0 and self.options.replay and stage.spec.stage.ends_with_replay:
                 stage.done = True  # finished its replay
                 logger.info("stage=%s finished", stage.spec.name)
                 continue
             if now - stage.started_at > HEALTHY_RUN_S:
                 stage.backoff_s = RESTART_FIRST_S
-            logger.warning("stage=%s died (%s); restarting in %.1f s", stage.spec.name, stage.last_exit,
-                           stage.backoff_s)  # fmt: skip
+            logger.warning(
+                "stage=%s died (%s); restarting in %.1f s", stage.spec.name, stage.last_exit, stage.backoff_s
+            )
             stage.restart_at = now + stage.backoff_s
             stage.backoff_s = min(RESTART_MAX_S, stage.backoff_s * 2)
+
+    def _watch_beats(self, stage: StageProcess, now: float) -> None:
+        """The watchdog: SIGTERM a running stage that stopped beating, SIGKILL it if it has not stopped after
+        `STOP_GRACE_S`; `_watch` then restarts it as a stage that died."""
+        assert stage.process is not None and stage.process.pid is not None
+        if stage.stopping_since is not None:
+            if now - stage.stopping_since > STOP_GRACE_S:
+                logger.warning("stage=%s did not stop in %.0f s; killing it", stage.spec.name, STOP_GRACE_S)
+                stage.process.kill()
+                stage.stopping_since = float("inf")  # killed: wait for it to end
+            return
+        quiet = silence(now=now, started_at=stage.started_at, heard_at=stage.heard_at, settings=self.config.watchdog)
+        if not quiet.stuck:
+            return
+        stage.stuck, stage.stopping_since = quiet.describe(), now
+        logger.warning(
+            "stage=%s camera=%s pid=%s %s; stopping it to restart",
+            stage.spec.name,
+            stage.spec.camera_id,
+            stage.process.pid,
+            stage.stuck,
+        )
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stage.process.pid, signal.SIGTERM)
 
     def _take_beats(self, socket: zmq.Socket[bytes]) -> None:
         by_name = {stage.spec.name: stage for stage in self.stages}
@@ -261,7 +337,7 @@ class Supervisor:
             try:
                 envelope = decode(frames)
                 beat = Heartbeat.from_envelope(envelope)
-                name = beat.stage if beat.camera_id == "*" else f"{beat.stage}:{beat.camera_id}"
+                name = stage_name(beat.stage, beat.camera_id)
                 stage = by_name.get(name)
                 if stage is None:
                     raise MessageError(f"heartbeat from unknown stage {shown(name)}")
@@ -270,23 +346,33 @@ class Supervisor:
                 logger.warning("supervisor dropped a bad heartbeat: %s", exc)
                 continue
             with self.lock:
-                stage.beat_at, stage.counters = envelope.sent_at, dict(beat.counters)
+                stage.beat_at, stage.heard_at, stage.counters = envelope.sent_at, time.monotonic(), dict(beat.counters)
 
     def _replay_finished(self) -> bool:
-        return all(stage.done for stage in self.stages if stage.spec.stage == "events")
+        return all(stage.done for stage in self.stages if stage.spec.stage is StageKind.EVENTS)
 
     def _spool_empty(self, *, since: float) -> bool:
         """The publisher's last heartbeat, sent after ``since`` (epoch s), says the spool is empty."""
-        publisher = next(stage for stage in self.stages if stage.spec.stage == "publisher")
-        fresh = publisher.beat_at is not None and publisher.beat_at > since
-        return fresh and publisher.counters.get("spool_events", 1) == 0
+        publisher = next(stage for stage in self.stages if stage.spec.stage is StageKind.PUBLISHER)
+        if publisher.beat_at is None or publisher.beat_at <= since:
+            return False
+        try:
+            return PublisherCounters.from_wire(publisher.counters).spool_events == 0
+        except MessageError:  # not a whole publisher beat: not known to be empty
+            return False
 
     # -- reporting --------------------------------------------------------------------------------------
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> EdgeStatus:
         """The box's state for ``/status`` and the metrics: every stage with its last counters."""
         now = time.time()
         with self.lock:
             stages = [stage.snapshot(now) for stage in self.stages]
-        return {"store_id": self.config.store_id, "config": str(self.config_path), "replay": self.options.replay,
-                "uptime_s": round(now - self.started_at, 1), "bad_heartbeats": self.bad_heartbeats,
-                "errors": self.errors, "stages": stages}  # fmt: skip
+        return EdgeStatus(
+            store_id=self.config.store_id,
+            config=str(self.config_path),
+            replay=self.options.replay,
+            uptime_s=round(now - self.started_at, 1),
+            bad_heartbeats=self.bad_heartbeats,
+            errors=self.errors,
+            stages=stages,
+        )

@@ -14,9 +14,11 @@ from pathlib import Path
 import zmq
 
 from pipeline.edge.capture import DEGRADED_WINDOW
-from pipeline.edge.runtime import EdgeLayout, StageSpec
+from pipeline.edge.counters import CaptureCounters
+from pipeline.edge.runtime import EdgeLayout, StageKind, StageSpec
 from pipeline.edge.supervisor import _stage_entry
 from pipeline.transport.envelope import decode
+from pipeline.transport.messages import Heartbeat
 from tests.pipeline.edge.harness import free_port, wait_for, write_config
 
 FRAMES_READ_PER_TAKEN = 4
@@ -33,22 +35,23 @@ def test_capture_drops_frames_when_the_detector_is_slow(tmp_path: Path) -> None:
     frames.setsockopt(zmq.RCVHWM, 1)
     frames.bind(layout.frames)
     beats.bind(layout.heartbeat)
-    spec = StageSpec(stage="capture", config_path=config, layout=layout, camera_id="aisle-cam")
+    spec = StageSpec(stage=StageKind.CAPTURE, config_path=config, layout=layout, camera_id="aisle-cam")
     process = multiprocessing.get_context("spawn").Process(target=_stage_entry, args=(spec,))
     process.start()
     statuses: list[str] = []
-    counters: dict[str, float] = {"frames_read_total": 0}
+    counters = CaptureCounters()
     taken = 0
 
     def read_beats() -> None:
+        nonlocal counters
         while beats.poll(0):
-            counters.update(decode(beats.recv_multipart()).body["counters"])
+            counters = CaptureCounters.from_wire(Heartbeat.from_envelope(decode(beats.recv_multipart())).counters)
 
     def step() -> bool:
         """Take one message when the capture has read enough frames since the last one; done once degraded."""
         nonlocal taken
         read_beats()
-        if counters["frames_read_total"] >= (taken + 1) * FRAMES_READ_PER_TAKEN and frames.poll(100):
+        if counters.frames_read_total >= (taken + 1) * FRAMES_READ_PER_TAKEN and frames.poll(100):
             envelope = decode(frames.recv_multipart())
             taken += envelope.kind == "frame"
             if envelope.kind == "status":
@@ -64,7 +67,7 @@ def test_capture_drops_frames_when_the_detector_is_slow(tmp_path: Path) -> None:
         context.destroy(linger=0)
     assert process.exitcode == 0
     assert statuses[:3] == ["offline", "online", "degraded"], statuses  # offline until frames flow (issue 14)
-    assert counters["frames_read_total"] >= DEGRADED_WINDOW // 2, counters
+    assert counters.frames_read_total >= DEGRADED_WINDOW // 2, counters
     # One frame in FRAMES_READ_PER_TAKEN got through at most (plus the one-deep queue): the rest were dropped.
-    assert counters["frames_dropped_total"] >= counters["frames_read_total"] * 0.5, counters
-    assert counters["frames_sent_total"] + counters["frames_dropped_total"] == counters["frames_read_total"]
+    assert counters.frames_dropped_total >= counters.frames_read_total * 0.5, counters
+    assert counters.frames_sent_total + counters.frames_dropped_total == counters.frames_read_total

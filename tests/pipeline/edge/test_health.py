@@ -5,25 +5,48 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from typing import Any
 
 import pytest
 
 from pipeline.edge.health import HealthServer, healthy, problems
+from pipeline.edge.status import EdgeStatus
 from pipeline.edge.supervisor import describe_exit
 
 
-def _snapshot(alive: bool = True) -> dict[str, Any]:
-    return {
-        "store_id": "s", "uptime_s": 5.0, "bad_heartbeats": 0,
-        "stages": [
-            {"name": "capture:cam-1", "stage": "capture", "camera": "cam-1", "pid": 10, "alive": alive, "done": False,
-             "restarts": 2, "last_exit": "killed by SIGKILL", "heartbeat_age_s": 0.4,
-             "counters": {"frames_dropped_total": 7, "fps_in": 4.9}},
-            {"name": "publisher", "stage": "publisher", "camera": "*", "pid": 11, "alive": True, "done": False,
-             "restarts": 0, "last_exit": None, "heartbeat_age_s": None, "counters": {"spool_events": 12}},
-        ],
-    }  # fmt: skip
+def _snapshot(alive: bool = True) -> EdgeStatus:
+    return EdgeStatus.model_validate(
+        {
+            "store_id": "s",
+            "uptime_s": 5.0,
+            "bad_heartbeats": 0,
+            "stages": [
+                {
+                    "name": "capture:cam-1",
+                    "stage": "capture",
+                    "camera": "cam-1",
+                    "pid": 10,
+                    "alive": alive,
+                    "done": False,
+                    "restarts": 2,
+                    "last_exit": "killed by SIGKILL",
+                    "heartbeat_age_s": 0.4,
+                    "counters": {"frames_dropped_total": 7, "fps_in": 4.9},
+                },
+                {
+                    "name": "publisher",
+                    "stage": "publisher",
+                    "camera": "*",
+                    "pid": 11,
+                    "alive": True,
+                    "done": False,
+                    "restarts": 0,
+                    "last_exit": None,
+                    "heartbeat_age_s": None,
+                    "counters": {"spool_events": 12},
+                },
+            ],
+        }
+    )
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -64,7 +87,7 @@ def test_exit_descriptions() -> None:
 def test_a_full_disk_makes_the_box_unhealthy() -> None:
     """Issue 14, item 5: a spool that cannot store is a problem in /healthz and `shelfsight edge status`."""
     state = _snapshot()
-    state["stages"][1]["counters"]["disk_full"] = 1
+    state.stages[1].counters["disk_full"] = 1
     server = HealthServer(lambda: state, port=0)
     server.start()
     try:

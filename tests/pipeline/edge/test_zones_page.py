@@ -12,7 +12,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -21,6 +20,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from edge_config.loader import check_config, load_config
 from pipeline.edge.health import HealthServer
+from pipeline.edge.status import EdgeStatus
 from pipeline.edge.zone_pictures import ZonePictureWriter, picture_path
 from pipeline.edge.zones_page import USER, ZonesPage, edge_token
 from tests.dashboard.chromium import chromium_path
@@ -31,8 +31,8 @@ WAIT_MS = 30_000
 """Deadline of each browser wait: generous, for a busy machine; each wait ends as soon as its condition holds."""
 
 
-def _snapshot() -> dict[str, Any]:
-    return {"store_id": "demo-store", "uptime_s": 1.0, "bad_heartbeats": 0, "stages": []}
+def _snapshot() -> EdgeStatus:
+    return EdgeStatus(store_id="demo-store", uptime_s=1.0, bad_heartbeats=0, stages=[])
 
 
 @pytest.fixture
