@@ -62,9 +62,11 @@ def detector_key(
     settings = camera.detector
     detector_settings = DetectorSettings(
         conf_threshold=min(settings.conf_threshold, tracker.low_confidence_threshold),
-        nms_iou=settings.nms_iou_threshold, classes=tuple(settings.class_ids), max_batch=max_batch,
+        nms_iou=settings.nms_iou_threshold,
+        classes=tuple(settings.class_ids),
+        max_batch=max_batch,
         intra_op_threads=threads,
-    )  # fmt: skip
+    )
     path = resolve_model(absolute_model_ref(camera.model, config_dir=config_dir), models_dir)
     return DetectorKey(path, detector_settings)
 
@@ -100,9 +102,11 @@ def build_tracker(
     """
     appearance = OnnxReid(resolve_model(REID_MODEL, models_dir)) if reid and tracker.relink.reid else None
     return ByteTracker(
-        tracker_settings(camera, tracker), id_counter=IdCounter(first_id), camera_id=camera.id,
+        tracker_settings(camera, tracker),
+        id_counter=IdCounter(first_id),
+        camera_id=camera.id,
         relinker=FragmentRelinker(relink_settings(tracker.relink), appearance),
-    )  # fmt: skip
+    )
 
 
 def engine_settings(config: EdgeConfig, camera_id: str) -> EngineSettings:
@@ -152,13 +156,16 @@ def build_pose(
         return None
     path = resolve_model(absolute_model_ref(pose.model, config_dir=config_dir), models_dir)
     settings = BlazePoseSettings(
-        crop=CropSettings(grow_up=pose.crop_grow_up, scale=pose.crop_scale), max_batch=max_batch,
+        crop=CropSettings(grow_up=pose.crop_grow_up, scale=pose.crop_scale),
+        max_batch=max_batch,
         intra_op_threads=threads,
-    )  # fmt: skip
+    )
     selection = SelectionSettings(
-        reach_up=pose.reach_up, standing_margin=pose.standing_margin, require_standing=pose.require_standing,
+        reach_up=pose.reach_up,
+        standing_margin=pose.standing_margin,
+        require_standing=pose.require_standing,
         max_people=pose.max_people_per_frame,
-    )  # fmt: skip
+    )
     return CameraPose(BlazePoseEstimator(path, settings), selection)
 
 

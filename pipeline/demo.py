@@ -65,8 +65,20 @@ def ingest_endpoint() -> str:
 
 def start_dashboard(run: DemoRun, ingest: str) -> Dashboard:
     """Start ``shelfsight serve`` as a separate process and wait until it prints its URL and token."""
-    command = [SHELFSIGHT, "--log-level", "WARNING", "serve", "--db", str(run.out_dir / "shelfsight.db"),
-               "--ingest", ingest, "--host", run.host, "--port", str(run.port)]  # fmt: skip
+    command = [
+        SHELFSIGHT,
+        "--log-level",
+        "WARNING",
+        "serve",
+        "--db",
+        str(run.out_dir / "shelfsight.db"),
+        "--ingest",
+        ingest,
+        "--host",
+        run.host,
+        "--port",
+        str(run.port),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ)
     assert process.stdout is not None
     found: dict[str, str] = {}
@@ -77,8 +89,11 @@ def start_dashboard(run: DemoRun, ingest: str) -> Dashboard:
         if not line:
             raise RuntimeError(f"the aggregator exited early (status {process.wait()}): {''.join(said[-5:])}")
         said.append(line)
-        for key, pattern in (("url", r"dashboard:\s+(\S+)"), ("sign_in", r"sign in:\s+(\S+)"),
-                             ("token", r"admin token:\s+(\S+)")):  # fmt: skip
+        for key, pattern in (
+            ("url", r"dashboard:\s+(\S+)"),
+            ("sign_in", r"sign in:\s+(\S+)"),
+            ("token", r"admin token:\s+(\S+)"),
+        ):
             if match := re.search(pattern, line):
                 found[key] = match.group(1)
     if len(found) < 3:

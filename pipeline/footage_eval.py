@@ -51,9 +51,17 @@ class OfflineOutputs:
 def offline_args(labels: FootageLabels, *, footage_dir: Path, out_dir: Path) -> list[str]:
     """The ``shelfsight`` arguments that run the labelled clip with its config's camera."""
     return [
-        "--log-level", "WARNING", "run-offline", str(footage_dir / labels.clip),
-        "--config", str(PROJECT_ROOT / labels.config), "--camera", labels.camera, "--out", str(out_dir),
-    ]  # fmt: skip
+        "--log-level",
+        "WARNING",
+        "run-offline",
+        str(footage_dir / labels.clip),
+        "--config",
+        str(PROJECT_ROOT / labels.config),
+        "--camera",
+        labels.camera,
+        "--out",
+        str(out_dir),
+    ]
 
 
 def read_offline_outputs(out_dir: Path) -> OfflineOutputs:
@@ -93,8 +101,13 @@ def detect_labelled_frames(
     """{frame: (n, 4) xyxy} person boxes the camera's detector finds on each labelled frame, at the score the
     tracker treats as a confident detection (the camera's ``conf_threshold``)."""
     camera = config.camera(labels.camera)
-    key = detector_key(camera, config.tracker_for(camera.id), config_dir=(PROJECT_ROOT / labels.config).parent,
-                       models_dir=models_dir, max_batch=1)  # fmt: skip
+    key = detector_key(
+        camera,
+        config.tracker_for(camera.id),
+        config_dir=(PROJECT_ROOT / labels.config).parent,
+        models_dir=models_dir,
+        max_batch=1,
+    )
     detector = build_detector(key)
     wanted = {frame.at.frame for frame in labels.boxes}
     capture, _ = open_video(footage_dir / labels.clip)

@@ -151,8 +151,13 @@ class EventPublisher:
             return
         self._next_beat = now + self.settings.beat_interval_s
         settings = self.settings
-        beat = EdgeBeat(settings.store_id, settings.cameras, settings.beat_interval_s,
-                        timezone=settings.timezone, zone_names=settings.zone_names)  # fmt: skip
+        beat = EdgeBeat(
+            settings.store_id,
+            settings.cameras,
+            settings.beat_interval_s,
+            timezone=settings.timezone,
+            zone_names=settings.zone_names,
+        )
         try:
             self._socket.send_multipart(encode(beat.to_envelope()))
         except zmq.Again:

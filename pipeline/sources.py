@@ -168,8 +168,9 @@ def open_file(
                     ok, image = capture.retrieve()
                     if not ok:
                         return
-                    yield SourceFrame(Frame(np.asarray(image, np.uint8), camera_id, index, start + position), index,
-                                      position)  # fmt: skip
+                    yield SourceFrame(
+                        Frame(np.asarray(image, np.uint8), camera_id, index, start + position), index, position
+                    )
                 warn_if_truncated(camera_id, path, index + 1, info.frame_count)
             finally:
                 capture.release()
@@ -208,8 +209,13 @@ def warn_if_truncated(camera_id: str, path: Path, read: int, declared: int) -> N
     """Say so when a file ends before the frames its container declares (a cut-off copy): the events then cover
     only what was read."""
     if 0 <= read < declared:
-        logger.warning("camera=%s %s: read %d of the %d frames it declares; the file looks truncated",
-                       camera_id, path, read, declared)  # fmt: skip
+        logger.warning(
+            "camera=%s %s: read %d of the %d frames it declares; the file looks truncated",
+            camera_id,
+            path,
+            read,
+            declared,
+        )
 
 
 def _open_stream(camera_id: str, source: str | int) -> OpenedSource:
@@ -220,8 +226,12 @@ def _open_stream(camera_id: str, source: str | int) -> OpenedSource:
     after a full read timeout, so a read that takes that long counts as a stall too.
     """
     os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", FFMPEG_CAPTURE_OPTIONS)
-    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, STREAM_OPEN_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC,
-              STREAM_READ_TIMEOUT_MS]  # fmt: skip
+    params = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        STREAM_OPEN_TIMEOUT_MS,
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        STREAM_READ_TIMEOUT_MS,
+    ]
     backend = cv2.CAP_ANY if isinstance(source, int) else cv2.CAP_FFMPEG
     capture = cv2.VideoCapture(source, backend, params)
     if not capture.isOpened():

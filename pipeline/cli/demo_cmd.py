@@ -104,8 +104,11 @@ def demo(
         status = f"{shelfsight_command()} edge status --url http://127.0.0.1:{health_port}"
         typer.echo(f"edge box:    {status}  (log: {out / 'edge.log'})")
         typer.echo(f"new token:   {shelfsight_command()} tokens create --db {out / 'shelfsight.db'}")
-        typer.echo("The synthetic cameras run live and loop; events reach the dashboard within a minute. "
-                   "Ctrl-C stops everything.", err=True)  # fmt: skip
+        typer.echo(
+            "The synthetic cameras run live and loop; events reach the dashboard within a minute. "
+            "Ctrl-C stops everything.",
+            err=True,
+        )
         deadline = None if serve_for is None else time.monotonic() + serve_for
         watch, next_look = StageWatch(f"http://127.0.0.1:{health_port}", out / "edge.log"), 0.0
         while deadline is None or time.monotonic() < deadline:

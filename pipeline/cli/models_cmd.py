@@ -60,9 +60,11 @@ def fetch(
         with Progress(*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(), console=console) as bar:
             task = bar.add_task(name, total=spec.size_bytes)
             path = fetch_model(
-                spec, models_dir or models_folder(), force=force,
+                spec,
+                models_dir or models_folder(),
+                force=force,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )  # fmt: skip
+            )
     except (ModelNotFoundError, FetchError) as exc:
         fail(exc)
     typer.echo(path)

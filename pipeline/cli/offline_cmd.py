@@ -73,9 +73,16 @@ def run_offline_cmd(
     except (ModelNotFoundError, UnsupportedModelError, SourceError, ValueError) as exc:
         fail(exc, code=2)
     run = OfflineRun(
-        source=opened, label=str(chosen.source), config=edge, camera=chosen, detector=detector, tracker=tracker,
-        out_dir=out, batch=batch, pose=pose,
-    )  # fmt: skip
+        source=opened,
+        label=str(chosen.source),
+        config=edge,
+        camera=chosen,
+        detector=detector,
+        tracker=tracker,
+        out_dir=out,
+        batch=batch,
+        pose=pose,
+    )
     result = run_offline(run)
     typer.echo(
         json.dumps(

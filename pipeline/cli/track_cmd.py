@@ -61,9 +61,17 @@ def track(
         except (ModelNotFoundError, ValueError) as exc:
             fail(exc, code=2)
     run = TrackRun(
-        source=source, out_dir=out, detector=detector, tracker=tracker, relink=relink_settings, reid=appearance,
-        camera_id=camera, batch=batch, annotate=annotate, blur_heads=blur_heads,
-    )  # fmt: skip
+        source=source,
+        out_dir=out,
+        detector=detector,
+        tracker=tracker,
+        relink=relink_settings,
+        reid=appearance,
+        camera_id=camera,
+        batch=batch,
+        annotate=annotate,
+        blur_heads=blur_heads,
+    )
     result = track_file(run)
     summary = {
         "source": str(source),

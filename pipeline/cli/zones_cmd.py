@@ -50,5 +50,7 @@ def preview(
     if path.suffix.lower() != ".png" or not cv2.imwrite(str(path), drawn.image):
         fail(f"cannot write {path} (the file must end in .png and its folder exist)", code=2)
     height, width = drawn.image.shape[:2]
-    typer.echo(f"wrote {path}: {width}x{height}, {len(chosen.zones)} zone(s), {drawn.frames} frame(s), "
-               f"{drawn.known:.0%} of the view seen free of people")  # fmt: skip
+    typer.echo(
+        f"wrote {path}: {width}x{height}, {len(chosen.zones)} zone(s), {drawn.frames} frame(s), "
+        f"{drawn.known:.0%} of the view seen free of people"
+    )

@@ -120,8 +120,12 @@ class ZonesPage:
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         """One request under ``/zones`` (``headers`` with lower-case names)."""
         if not self.authorised(headers.get("authorization")):
-            return Reply(401, b"sign in as 'installer' with the box's zones token\n", "text/plain; charset=utf-8",
-                         {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'})  # fmt: skip
+            return Reply(
+                401,
+                b"sign in as 'installer' with the box's zones token\n",
+                "text/plain; charset=utf-8",
+                {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'},
+            )
         if method == "GET":
             return self._get(path)
         match = _ZONES.match(path)
@@ -152,12 +156,15 @@ class ZonesPage:
         if isinstance(config, Reply):
             return config
         cameras = [
-            {"id": camera.id, "zones": [
-                {"id": z.id, "kind": z.kind.value, "polygon": [list(p) for p in z.polygon], "shelf_id": z.shelf_id}
-                for z in camera.zones
-            ]}
+            {
+                "id": camera.id,
+                "zones": [
+                    {"id": z.id, "kind": z.kind.value, "polygon": [list(p) for p in z.polygon], "shelf_id": z.shelf_id}
+                    for z in camera.zones
+                ],
+            }
             for camera in config.cameras
-        ]  # fmt: skip
+        ]
         return _json(200, {"config": str(self.config_path), "cameras": cameras})
 
     def _picture(self, camera_id: str) -> Reply:

@@ -115,9 +115,13 @@ class EdgeBeat:
                 "characters without control characters"
             )
         return cls(
-            str(store_id), tuple(dict.fromkeys(cameras)), float(interval), envelope.seq, timezone,
+            str(store_id),
+            tuple(dict.fromkeys(cameras)),
+            float(interval),
+            envelope.seq,
+            timezone,
             tuple(sorted(names.items())),
-        )  # fmt: skip
+        )
 
 
 def _is_id(value: Any) -> bool:

@@ -90,9 +90,14 @@ class Ack:
             camera_id="*",
             seq=0,
             sent_at=time.time(),
-            body={"batch_id": self.batch_id, "accepted": self.accepted, "duplicates": self.duplicates,
-                  "rejected": self.rejected, "store_id": self.store_id},
-        )  # fmt: skip
+            body={
+                "batch_id": self.batch_id,
+                "accepted": self.accepted,
+                "duplicates": self.duplicates,
+                "rejected": self.rejected,
+                "store_id": self.store_id,
+            },
+        )
 
     @classmethod
     @decoder

@@ -1,5 +1,5 @@
 """The formatter owns the layout of the product code (issue 16): no ``# fmt: skip`` / ``# fmt: off`` in the
-packages it covers, so `ruff format` lays out every line (``pipeline/`` is not covered yet)."""
+packages it covers, so `ruff format` lays out every line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("vision", "dashboard", "edge_config", "models")
+PACKAGES = ("vision", "pipeline", "dashboard", "edge_config", "models")
 SUPPRESSION = re.compile(r"#\s*fmt:\s*(skip|off)\b")
 
 
