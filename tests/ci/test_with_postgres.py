@@ -9,19 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import alive
+
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = 'echo "dsn=$SHELFSIGHT_TEST_POSTGRES_DSN"; echo "dir=$SHELFSIGHT_PG_DIR"; '
 REPORT += 'echo "pid=$(head -n 1 "$SHELFSIGHT_PG_DIR/data/postmaster.pid")"; exit 3'
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
 def test_the_server_started_for_the_tests_is_stopped_after_them() -> None:
@@ -31,7 +25,7 @@ def test_the_server_started_for_the_tests_is_stopped_after_them() -> None:
     said = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
     assert said.get("dsn", "").startswith("postgresql://"), done.stderr  # the tests saw a server
     assert done.returncode == 3  # the tests' own status
-    assert not _alive(int(said["pid"])), "the PostgreSQL server outlived the tests"
+    assert not alive(int(said["pid"])), "the PostgreSQL server outlived the tests"
     assert not Path(said["dir"]).exists()
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.dashboard.chromium import Browser, chromium_path
+from tests.processes import alive
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 
@@ -28,14 +29,6 @@ def _get(url: str, token: str) -> Any:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
 def test_demo_runs_edge_and_dashboard_and_stops_cleanly(models_dir: Path, tmp_path: Path) -> None:
@@ -97,7 +90,7 @@ def test_demo_runs_edge_and_dashboard_and_stops_cleanly(models_dir: Path, tmp_pa
         demo.send_signal(signal.SIGTERM)
         assert demo.wait(timeout=60) == 0
     time.sleep(1)
-    assert not [pid for pid in pids if _alive(pid)], "a stage outlived the demo"
+    assert not [pid for pid in pids if alive(pid)], "a stage outlived the demo"
 
 
 def _try(check: Any) -> Any:
