@@ -23,10 +23,10 @@ import numpy as np
 import onnxruntime as ort
 
 from bench.report import machine_facts, write_section
-from models.registry import resolve_model
-from vision.detector.letterbox import letterbox_batch
-from vision.detector.onnx import DetectorSettings, OnnxDetector
-from vision.video import iter_video, open_video
+from shelfsight.models.registry import resolve_model
+from shelfsight.vision.detector.letterbox import letterbox_batch
+from shelfsight.vision.detector.onnx import DetectorSettings, OnnxDetector
+from shelfsight.vision.video import iter_video, open_video
 
 FOOTAGE = "supermarket_checkout_overhead_1280x720.mp4"
 MODELS = ("yolox_nano_416", "yolov8n_int8_640")

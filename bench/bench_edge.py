@@ -31,19 +31,19 @@ import numpy as np
 
 from bench.edge_box import Box, cameras_config, start_sink
 from bench.report import machine_facts, write_section
-from models.registry import resolve_model
-from pipeline.demo import free_port
-from pipeline.publisher import EventPublisher, PublisherSettings
-from pipeline.spool import Spool, SpooledEvent
-from vision.detector.letterbox import letterbox_batch
-from vision.detector.onnx import DetectorSettings, OnnxDetector
-from vision.events.codec import to_msgpack
-from vision.events.contract import PickupEvent, ShelfSpot
-from vision.events.ids import event_id_for
-from vision.synthetic.library import resolve_scenario
-from vision.synthetic.story import build_story
-from vision.synthetic.writer import write_outputs
-from vision.video import iter_video, open_video
+from shelfsight.models.registry import resolve_model
+from shelfsight.pipeline.demo import free_port
+from shelfsight.pipeline.publisher import EventPublisher, PublisherSettings
+from shelfsight.pipeline.spool import Spool, SpooledEvent
+from shelfsight.vision.detector.letterbox import letterbox_batch
+from shelfsight.vision.detector.onnx import DetectorSettings, OnnxDetector
+from shelfsight.vision.events.codec import to_msgpack
+from shelfsight.vision.events.contract import PickupEvent, ShelfSpot
+from shelfsight.vision.events.ids import event_id_for
+from shelfsight.vision.synthetic.library import resolve_scenario
+from shelfsight.vision.synthetic.story import build_story
+from shelfsight.vision.synthetic.writer import write_outputs
+from shelfsight.vision.video import iter_video, open_video
 
 RESULTS = Path(__file__).parent / "results" / "edge.json"
 SCENARIO = "busy_hour"

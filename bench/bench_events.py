@@ -28,13 +28,13 @@ import cv2
 import numpy as np
 
 from bench.report import machine_facts, write_section
-from models.registry import resolve_model
-from vision.detections import FrameDetections
-from vision.events.dwell import DwellRule, FloorZone
-from vision.events.engine import CameraEventEngine, CameraZones
-from vision.pose.annotate import PoseAnnotator
-from vision.pose.blazepose import BlazePoseEstimator, BlazePoseSettings
-from vision.zones import Zone
+from shelfsight.models.registry import resolve_model
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.dwell import DwellRule, FloorZone
+from shelfsight.vision.events.engine import CameraEventEngine, CameraZones
+from shelfsight.vision.pose.annotate import PoseAnnotator
+from shelfsight.vision.pose.blazepose import BlazePoseEstimator, BlazePoseSettings
+from shelfsight.vision.zones import Zone
 
 FRAME_HW = (480, 640)
 T0 = 1_767_603_600.0

@@ -34,14 +34,14 @@ import uvicorn
 
 from bench.bench_ingest import send_batches
 from bench.report import machine_facts, write_section
-from dashboard.app import create_app
-from dashboard.ingest.receiver import IngestOptions, IngestReceiver
-from dashboard.services.bus import EventBus
-from dashboard.services.tokens import Scope, issue_token
-from dashboard.settings import DashboardSettings
-from dashboard.storage import open_store
-from vision.events.contract import CameraStatusEvent, DwellEvent, DwellStartedEvent
-from vision.events.ids import event_id_for
+from shelfsight.dashboard.app import create_app
+from shelfsight.dashboard.ingest.receiver import IngestOptions, IngestReceiver
+from shelfsight.dashboard.services.bus import EventBus
+from shelfsight.dashboard.services.tokens import Scope, issue_token
+from shelfsight.dashboard.settings import DashboardSettings
+from shelfsight.dashboard.storage import open_store
+from shelfsight.vision.events.contract import CameraStatusEvent, DwellEvent, DwellStartedEvent
+from shelfsight.vision.events.ids import event_id_for
 
 RESULTS = Path(__file__).parent / "results" / "hardening.json"
 STORE = "store-1"

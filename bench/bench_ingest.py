@@ -27,11 +27,11 @@ import zmq
 
 from bench.bench_storage import BATCH, batches
 from bench.report import machine_facts, write_section
-from dashboard.ingest.receiver import IngestOptions, IngestReceiver
-from dashboard.storage import open_store
-from pipeline.transport.envelope import decode, encode
-from pipeline.transport.messages import Ack, EventBatch
-from vision.events.codec import to_msgpack
+from shelfsight.dashboard.ingest.receiver import IngestOptions, IngestReceiver
+from shelfsight.dashboard.storage import open_store
+from shelfsight.transport.envelope import decode, encode
+from shelfsight.transport.messages import Ack, EventBatch
+from shelfsight.vision.events.codec import to_msgpack
 
 RESULTS = Path(__file__).parent / "results" / "ingest.json"
 ACK_TIMEOUT_MS = 60_000

@@ -5,7 +5,7 @@
    each, exactly as the aggregator's ingest commits them, so rollups, coverage, targets and open visits are
    maintained. A load resumes where it stopped (ids are deterministic, so the overlap is deduped) and is
    skipped when the database already holds the events: load once, measure as often as needed.
-2. **Measure**: the real app (`dashboard.app.create_app`, uvicorn, one process of its own, as `shelfsight
+2. **Measure**: the real app (`shelfsight.dashboard.app.create_app`, uvicorn, one process of its own, as `shelfsight
    serve` runs it) on a loopback port, asked over HTTP with a read token by one keep-alive client: warm-up
    requests, then ``--requests`` timed ones per case, from sending the request to the last byte of the body.
    The server's clock stands 12.6 minutes after the data's last hour, as a dashboard opened just now; "deep"
@@ -44,10 +44,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bench.query_latency_data import END_S, START_S, STORE_ID, MonthOfStore
 from bench.report import machine_facts, write_section
-from dashboard.services.events import encode_cursor
-from dashboard.storage import open_store
-from dashboard.storage.base import EventFilter, FeedPosition
-from dashboard.storage.sql_store import SqlStore
+from shelfsight.dashboard.services.events import encode_cursor
+from shelfsight.dashboard.storage import open_store
+from shelfsight.dashboard.storage.base import EventFilter, FeedPosition
+from shelfsight.dashboard.storage.sql_store import SqlStore
 
 RESULTS = Path(__file__).parent / "results" / "query_latency.json"
 TARGET_P95_MS = 100.0
@@ -151,9 +151,9 @@ def _serve(url: str, now: float, out: Any) -> None:
     """Server process: the app as `shelfsight serve` builds it (no ingest), a fixed clock, a fresh read token."""
     import uvicorn
 
-    from dashboard.app import create_app
-    from dashboard.services.tokens import Scope, issue_token
-    from dashboard.settings import DashboardSettings
+    from shelfsight.dashboard.app import create_app
+    from shelfsight.dashboard.services.tokens import Scope, issue_token
+    from shelfsight.dashboard.settings import DashboardSettings
 
     store = open_store(url)
     issued = issue_token(store, name="query-latency bench", scopes=[Scope.READ], now=time.time())
@@ -366,9 +366,9 @@ NOTES = (
     'from now, any API "since = now - 7 d") summed minute rollups and minute coverage for the whole window: '
     "10,080 minutes x 40 rollup rows for a week.",
     "- **after**: whole hours come from hour rollups and only the ragged ends from minute rollups "
-    "(`dashboard.services.windows.window_parts`; the same totals, tested); bucket bounds are passed as integers "
-    "(a float made PostgreSQL compare the BIGINT key as float8 and scan the table); migration 0002 adds the feed "
-    "indexes `(store_id, shelf_id, ts, event_id)` and `(store_id, shopper_id, ts, event_id)` (the latter replaces "
+    "(`shelfsight.dashboard.services.windows.window_parts`; the same totals, tested); bucket bounds are passed as "
+    "integers (a float made PostgreSQL compare the BIGINT key as float8 and scan the table); migration 0002 adds the "
+    "feed indexes `(store_id, shelf_id, ts, event_id)` and `(store_id, shopper_id, ts, event_id)` (the latter replaces "
     "`events_shopper`; SQLite read the whole store for a feed page filtered by shopper: 7.7 s).",
     "- Not covered: a feed filtered by a rare type alone (`type=camera_status`) still scans `events_ts` "
     "(0.4-1.2 s with 10 M events); filters by shelf or shopper without `store` do not use the new indexes.",

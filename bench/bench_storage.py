@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import machine_facts, write_section
-from dashboard.storage import open_store
-from dashboard.storage.base import EventFilter, FeedPosition, RollupQuery
-from dashboard.storage.sql_store import SqlStore
-from vision.events.contract import (
+from shelfsight.dashboard.storage import open_store
+from shelfsight.dashboard.storage.base import EventFilter, FeedPosition, RollupQuery
+from shelfsight.dashboard.storage.sql_store import SqlStore
+from shelfsight.vision.events.contract import (
     AnyEvent,
     DwellEvent,
     DwellStartedEvent,
@@ -42,7 +42,7 @@ from vision.events.contract import (
     ShelfSpot,
     TouchEvent,
 )
-from vision.events.ids import event_id_for
+from shelfsight.vision.events.ids import event_id_for
 
 BACKENDS = ("sqlite", "duckdb")
 BATCH = 1000

@@ -10,8 +10,8 @@ random scenarios with the faults drawn from their seeds. "with truth" adds colle
 packets are already made). Targets: >= 100 frames/s without faults (8 synthetic cameras at 5 fps need 40);
 a faulty frame well under 20 ms, H.264 included (the held-out harness renders 40+ scenarios of 2-3 minutes).
 
-The second table is the untouched-shelf texture (`vision.synthetic.realism.shelf_change_shares`): the share of
-a shelf's pixels, away from every shopper, whose grey level changes by more than 22 between frames 0.2 s
+The second table is the untouched-shelf texture (`shelfsight.vision.synthetic.realism.shelf_change_shares`): the share
+of a shelf's pixels, away from every shopper, whose grey level changes by more than 22 between frames 0.2 s
 apart, over random scenarios with their faults and the same ones clean. Real store footage: a median 6.4 %,
 up to 19 %.
 
@@ -32,14 +32,14 @@ import cv2
 import numpy as np
 
 from bench.report import machine_facts, write_section
-from vision.synthetic.h264 import GopCodec
-from vision.synthetic.library import library_names, library_scenario
-from vision.synthetic.random_scenario import random_scenario
-from vision.synthetic.realism import shelf_change_shares
-from vision.synthetic.render import Renderer
-from vision.synthetic.scenario import Scenario
-from vision.synthetic.story import build_story
-from vision.synthetic.truth import TruthBuilder
+from shelfsight.vision.synthetic.h264 import GopCodec
+from shelfsight.vision.synthetic.library import library_names, library_scenario
+from shelfsight.vision.synthetic.random_scenario import random_scenario
+from shelfsight.vision.synthetic.realism import shelf_change_shares
+from shelfsight.vision.synthetic.render import Renderer
+from shelfsight.vision.synthetic.scenario import Scenario
+from shelfsight.vision.synthetic.story import build_story
+from shelfsight.vision.synthetic.truth import TruthBuilder
 
 TARGET_FPS: Final = 100.0
 TARGET_FAULTY_MS: Final = 20.0

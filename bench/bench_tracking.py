@@ -34,13 +34,13 @@ import onnxruntime as ort
 from bench.report import machine_facts, write_section
 from bench.tracking_anchors import Contender, Image, anchors, ours
 from bench.tracking_scenes import SCENES, Noise, noisy_detections
-from models.registry import resolve_model
-from vision.detections import FrameDetections
-from vision.detector.onnx import DetectorSettings, OnnxDetector
-from vision.evaluation.track_metrics import evaluate_tracks
-from vision.tracking.mot import MotTable, mot_table, read_mot
-from vision.tracking.reid import OnnxReid, cut_crops
-from vision.video import iter_video, open_video
+from shelfsight.models.registry import resolve_model
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.detector.onnx import DetectorSettings, OnnxDetector
+from shelfsight.vision.evaluation.track_metrics import evaluate_tracks
+from shelfsight.vision.tracking.mot import MotTable, mot_table, read_mot
+from shelfsight.vision.tracking.reid import OnnxReid, cut_crops
+from shelfsight.vision.video import iter_video, open_video
 
 RESULTS = Path(__file__).parent / "results" / "tracking.json"
 SHELFSIGHT = Path(sys.executable).parent / "shelfsight"
@@ -85,7 +85,7 @@ def noisy_gt_rows(contenders: list[Contender]) -> list[dict[str, Any]]:
 def synth_available() -> bool:
     """True when this checkout has the synthetic store and its scenario library."""
     try:
-        from vision.synthetic.library import library_names
+        from shelfsight.vision.synthetic.library import library_names
     except ImportError:
         return False
     return bool(library_names())
@@ -93,7 +93,7 @@ def synth_available() -> bool:
 
 def list_scenarios() -> list[str]:
     """The synthetic store's scenario library, less the one with nobody in it."""
-    from vision.synthetic.library import library_names
+    from shelfsight.vision.synthetic.library import library_names
 
     return [name for name in library_names() if name != "empty_aisle"]
 
@@ -264,7 +264,7 @@ def render(results: dict[str, Any]) -> str:
             f"{r['id_switches']} | {r['fragmentations']} | {r['pred_ids']} ({r['gt_ids']}) |"
         )
     if not results["synthetic_store"]:
-        lines += ["", "Synthetic store scenarios: not run (no `vision.synthetic` library in this checkout)."]
+        lines += ["", "Synthetic store scenarios: not run (no `shelfsight.vision.synthetic` library in this checkout)."]
     else:
         lines += ["", *acceptance_lines(results["accuracy"])]
     lines += [

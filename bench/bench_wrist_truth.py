@@ -29,11 +29,11 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from bench.report import machine_facts, write_section
-from models.registry import models_folder
-from vision.synthetic.random_scenario import random_scenario
-from vision.synthetic.render import RenderedFrame, Renderer
-from vision.synthetic.scenario import ArmStyle, CrowdSpec, ViewKind
-from vision.synthetic.story import build_story
+from shelfsight.models.registry import models_folder
+from shelfsight.vision.synthetic.random_scenario import random_scenario
+from shelfsight.vision.synthetic.render import RenderedFrame, Renderer
+from shelfsight.vision.synthetic.scenario import ArmStyle, CrowdSpec, ViewKind
+from shelfsight.vision.synthetic.story import build_story
 
 MODEL: Final = "pose/blazepose_landmark_full.onnx"
 INPUT: Final = 256

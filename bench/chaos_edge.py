@@ -45,7 +45,7 @@ import yaml
 
 from bench.edge_box import ROOT, SHELFSIGHT, Box
 from bench.report import machine_facts, write_section
-from pipeline.demo import free_port
+from shelfsight.pipeline.demo import free_port
 
 RESULTS = Path(__file__).parent / "results" / "edge_chaos.json"
 STAGE_TARGETS = ("capture:aisle-cam", "capture:endcap-cam", "detector", "events:aisle-cam", "events:endcap-cam",

@@ -21,9 +21,9 @@ from typing import Any
 import yaml
 import zmq
 
-from pipeline.demo import free_port
-from pipeline.transport.envelope import MessageError, decode, encode
-from pipeline.transport.messages import Ack, EventBatch
+from shelfsight.pipeline.demo import free_port
+from shelfsight.transport.envelope import MessageError, decode, encode
+from shelfsight.transport.messages import Ack, EventBatch
 
 ROOT = Path(__file__).resolve().parents[1]
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.report import machine_facts, write_section
-from models.registry import models_folder
-from pipeline.footage_eval import (
+from shelfsight.models.registry import models_folder
+from shelfsight.pipeline.footage_eval import (
     CLIPS,
     LABELS_DIR,
     detect_labelled_frames,
@@ -33,7 +33,7 @@ from pipeline.footage_eval import (
     read_offline_outputs,
     score_outputs,
 )
-from vision.evaluation.footage_scoring import BoxScore, ClipScore, Predicted, person_box_recall
+from shelfsight.vision.evaluation.footage_scoring import BoxScore, ClipScore, Predicted, person_box_recall
 
 SHELFSIGHT = str(Path(sys.executable).parent / "shelfsight")
 FOOTAGE_ENV = "SHELFSIGHT_FOOTAGE_DIR"

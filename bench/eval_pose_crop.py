@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 
 from bench.report import machine_facts, write_section
-from models.registry import resolve_model
-from vision.detector.onnx import OnnxDetector
-from vision.pose.blazepose import BlazePoseEstimator, BlazePoseSettings
-from vision.pose.crop import CropSettings
-from vision.pose.keypoints import BLAZEPOSE33
-from vision.video import iter_video, open_video
-from vision.zones import Zone
+from shelfsight.models.registry import resolve_model
+from shelfsight.vision.detector.onnx import OnnxDetector
+from shelfsight.vision.pose.blazepose import BlazePoseEstimator, BlazePoseSettings
+from shelfsight.vision.pose.crop import CropSettings
+from shelfsight.vision.pose.keypoints import BLAZEPOSE33
+from shelfsight.vision.video import iter_video, open_video
+from shelfsight.vision.zones import Zone
 
 RESULTS = Path(__file__).parent / "results" / "pose_crop.json"
 CLIP = "store_aisle_reach_480x270.gif"

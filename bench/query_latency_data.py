@@ -26,7 +26,7 @@ from uuid import UUID
 import numpy as np
 from numpy.typing import NDArray
 
-from vision.events.contract import (
+from shelfsight.vision.events.contract import (
     AnyEvent,
     CameraState,
     CameraStatusEvent,

@@ -22,7 +22,7 @@ from rich.progress import Progress
 
 from bench.edge_box import ROOT, Box, rss_mib, start_sink
 from bench.report import machine_facts, write_section
-from pipeline.demo import free_port
+from shelfsight.pipeline.demo import free_port
 
 RESULTS = Path(__file__).parent / "results" / "edge_soak.json"
 WARMUP_S = 60.0

@@ -15,11 +15,11 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
-from vision.tracking.bytetrack import ByteTracker, TrackerSettings
-from vision.tracking.ids import IdCounter
-from vision.tracking.reid import AppearanceModel
-from vision.tracking.relink import FragmentRelinker, RelinkSettings
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.tracking.bytetrack import ByteTracker, TrackerSettings
+from shelfsight.vision.tracking.ids import IdCounter
+from shelfsight.vision.tracking.reid import AppearanceModel
+from shelfsight.vision.tracking.relink import FragmentRelinker, RelinkSettings
 
 Image = npt.NDArray[np.uint8]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
-from vision.tracking.mot import MotTable, mot_table
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.tracking.mot import MotTable, mot_table
 
 WIDTH, HEIGHT = 1280, 720
 Waypoint = tuple[float, float, float]  # x, y of the foot in pixels, then seconds to stand there on arrival

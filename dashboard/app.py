@@ -16,21 +16,21 @@ from typing import TYPE_CHECKING
 from fastapi import Depends, FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dashboard.deps import TOKEN_COOKIE
-from dashboard.ingest.receiver import IngestReceiver
-from dashboard.pages import views as pages
-from dashboard.pages.api_docs import mount_api_docs
-from dashboard.pages.static import mount_static
-from dashboard.query_rules import method_not_allowed, reject_repeated_scalars
-from dashboard.routers import admin, events, health, stores
-from dashboard.services.bus import EventBus
-from dashboard.services.retention import RetentionTask
-from dashboard.settings import DashboardSettings
-from dashboard.storage.base import Store
-from dashboard.web_security import OriginCheck, SecurityHeaders
+from shelfsight.dashboard.deps import TOKEN_COOKIE
+from shelfsight.dashboard.ingest.receiver import IngestReceiver
+from shelfsight.dashboard.pages import views as pages
+from shelfsight.dashboard.pages.api_docs import mount_api_docs
+from shelfsight.dashboard.pages.static import mount_static
+from shelfsight.dashboard.query_rules import method_not_allowed, reject_repeated_scalars
+from shelfsight.dashboard.routers import admin, events, health, stores
+from shelfsight.dashboard.services.bus import EventBus
+from shelfsight.dashboard.services.retention import RetentionTask
+from shelfsight.dashboard.settings import DashboardSettings
+from shelfsight.dashboard.storage.base import Store
+from shelfsight.dashboard.web_security import OriginCheck, SecurityHeaders
 
 if TYPE_CHECKING:  # paho-mqtt and httpx are imported only where integrations are configured
-    from dashboard.integrations.delivery import DeliveryService
+    from shelfsight.dashboard.integrations.delivery import DeliveryService
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ def create_app(
         store: Storage, already migrated; the caller owns it (and closes it after the app stops).
         bus: Fan-out of new events to live streams; the ingest receiver must publish into the same bus.
         ingest: Started at startup and stopped at shutdown when given.
-        integrations: Webhook and MQTT delivery threads (`dashboard.integrations.delivery.connect`), started at
-            startup and stopped after ingest.
+        integrations: Webhook and MQTT delivery threads (`shelfsight.dashboard.integrations.delivery.connect`), started
+            at startup and stopped after ingest.
         run_retention: Apply retention periodically (every ``settings.retention_interval_s``).
         clock: Wall clock, UTC epoch seconds ("now" for default windows and live views).
     """

@@ -14,13 +14,13 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from dashboard.ingest.receiver import IngestReceiver
-from dashboard.services.bus import EventBus
-from dashboard.services.catalog import unknown_target
-from dashboard.services.tokens import Scope, authorize
-from dashboard.services.windows import TimeWindow
-from dashboard.settings import DashboardSettings
-from dashboard.storage.base import Store, TokenRecord
+from shelfsight.dashboard.ingest.receiver import IngestReceiver
+from shelfsight.dashboard.services.bus import EventBus
+from shelfsight.dashboard.services.catalog import unknown_target
+from shelfsight.dashboard.services.tokens import Scope, authorize
+from shelfsight.dashboard.services.windows import TimeWindow
+from shelfsight.dashboard.settings import DashboardSettings
+from shelfsight.dashboard.storage.base import Store, TokenRecord
 
 TOKEN_COOKIE = "shelfsight_token"
 DEFAULT_WINDOW_S = 86_400.0

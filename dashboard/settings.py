@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class DashboardSettings(BaseSettings):
-    """Everything `dashboard.app.create_app`, the ingest and `shelfsight serve` need to know."""
+    """Everything `shelfsight.dashboard.app.create_app`, the ingest and `shelfsight serve` need to know."""
 
     model_config = SettingsConfigDict(env_prefix="SHELFSIGHT_", extra="forbid", frozen=True)
 

@@ -6,19 +6,19 @@ Load a file with `load_config` (raises `ConfigError` listing every problem) or c
 the shelf event logic), `transport` (aggregator and spool), `privacy` and `store` (the root, `EdgeConfig`).
 """
 
-from edge_config.base import merge_overrides
-from edge_config.camera import DEFAULT_MODEL, CameraConfig, SourceKind, source_kind_of
-from edge_config.checks import absolute_model_ref
-from edge_config.detector import DetectorConfig
-from edge_config.events import DwellRules, ZoneAnchor, merge_dwell_rules
-from edge_config.loader import check_config, load_config, load_config_text
-from edge_config.privacy import PrivacyConfig
-from edge_config.problems import ConfigError, ConfigProblem
-from edge_config.shelf_events import ShelfEventsConfig
-from edge_config.store import EdgeConfig
-from edge_config.tracker import RelinkConfig, TrackerConfig
-from edge_config.transport import AggregatorConfig, SpoolConfig
-from edge_config.zone import ZoneConfig, ZoneKind
+from shelfsight.edge_config.base import merge_overrides
+from shelfsight.edge_config.camera import DEFAULT_MODEL, CameraConfig, SourceKind, source_kind_of
+from shelfsight.edge_config.checks import absolute_model_ref
+from shelfsight.edge_config.detector import DetectorConfig
+from shelfsight.edge_config.events import DwellRules, ZoneAnchor, merge_dwell_rules
+from shelfsight.edge_config.loader import check_config, load_config, load_config_text
+from shelfsight.edge_config.privacy import PrivacyConfig
+from shelfsight.edge_config.problems import ConfigError, ConfigProblem
+from shelfsight.edge_config.shelf_events import ShelfEventsConfig
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.edge_config.tracker import RelinkConfig, TrackerConfig
+from shelfsight.edge_config.transport import AggregatorConfig, SpoolConfig
+from shelfsight.edge_config.zone import ZoneConfig, ZoneKind
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -1,7 +1,7 @@
 """The base model every config section derives from, and the shared field types.
 
 Config objects are frozen, pure data: validators only check and raise, never touch files, sockets or
-hardware (that is what `edge_config.checks` and the stages themselves are for).
+hardware (that is what `shelfsight.edge_config.checks` and the stages themselves are for).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 Identifier = Annotated[str, Strict(), Field(pattern=ID_PATTERN)]
 """A store, camera or zone id: 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit.
 
-A subset of the event contract's id rule (`vision.events.contract.Identifier`), so every config id is a
+A subset of the event contract's id rule (`shelfsight.vision.events.contract.Identifier`), so every config id is a
 valid event id.
 """
 
@@ -63,7 +63,7 @@ CROSSREF_ERROR: Final = "shelfsight_crossref"
 """Error type of a rule across items (duplicate ids, a standing zone naming a missing shelf).
 
 The loader drops these from pydantic's report and re-runs the same rules over the raw YAML instead
-(`edge_config.crossref`), because pydantic skips a model's after-validators as soon as any field of it
+(`shelfsight.edge_config.crossref`), because pydantic skips a model's after-validators as soon as any field of it
 failed, and a user fixing one mistake should not then meet the next one.
 """
 

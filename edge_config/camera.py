@@ -10,14 +10,14 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, Strict, computed_field, field_validator, model_validator
 
-from edge_config.base import Identifier, ShelfsightModel, rule_error
-from edge_config.crossref import crossref_error, dangling_shelf_links, ref_from_camera
-from edge_config.detector import DetectorConfig
-from edge_config.model_ref import model_ref_error
-from edge_config.pose import PoseConfig
-from edge_config.shelf_events import ShelfEventsConfig
-from edge_config.tracker import TrackerConfig
-from edge_config.zone import ZoneConfig, ZoneKind
+from shelfsight.edge_config.base import Identifier, ShelfsightModel, rule_error
+from shelfsight.edge_config.crossref import crossref_error, dangling_shelf_links, ref_from_camera
+from shelfsight.edge_config.detector import DetectorConfig
+from shelfsight.edge_config.model_ref import model_ref_error
+from shelfsight.edge_config.pose import PoseConfig
+from shelfsight.edge_config.shelf_events import ShelfEventsConfig
+from shelfsight.edge_config.tracker import TrackerConfig
+from shelfsight.edge_config.zone import ZoneConfig, ZoneKind
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ class CameraConfig(ShelfsightModel):
     @field_validator("model")
     @classmethod
     def check_model(cls, model: str) -> str:
-        """A path must point at an .onnx file; whether the file exists is `edge_config.checks`' business."""
+        """A path must point at an .onnx file; whether the file exists is `shelfsight.edge_config.checks`' business."""
         error = model_ref_error(model, example=DEFAULT_MODEL)
         if error is not None:
             raise error

@@ -16,11 +16,11 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from edge_config.camera import SourceKind
-from edge_config.problems import Finding, Loc
-from edge_config.store import EdgeConfig
-from edge_config.tracker import REID_MODEL
-from models.registry import get_spec, looks_like_path, resolve_model
+from shelfsight.edge_config.camera import SourceKind
+from shelfsight.edge_config.problems import Finding, Loc
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.edge_config.tracker import REID_MODEL
+from shelfsight.models.registry import get_spec, looks_like_path, resolve_model
 
 MODEL_FIX = "name a person detector: a model from `shelfsight models list`, or a YOLOX / Ultralytics detect .onnx"
 SCENARIO_FIX = "use a name from `shelfsight synth list`, random-<seed>, or a scenario .yaml file"
@@ -40,7 +40,7 @@ def absolute_model_ref(model: str, *, config_dir: Path) -> str:
         config_dir: Folder of the config file.
 
     Returns:
-        What to pass to `models.registry.resolve_model`.
+        What to pass to `shelfsight.models.registry.resolve_model`.
     """
     if not looks_like_path(model):
         return model
@@ -68,7 +68,7 @@ def check_model_refs(
     for loc, model in refs:
         try:
             path = resolve_model(absolute_model_ref(model, config_dir=config_dir), models_dir)
-        except LookupError as exc:  # models.registry.ModelNotFoundError
+        except LookupError as exc:  # shelfsight.models.registry.ModelNotFoundError
             if looks_like_path(model):
                 fix = "check the path; a relative path is relative to the config file's folder"
             else:
@@ -107,8 +107,8 @@ def check_pose_model_refs(
         models_dir: Folder of manifest models; None means the ``SHELFSIGHT_MODELS_DIR`` setting.
     """
     # Imported here: it loads the onnx package, which `import edge_config` (the dashboard, every CLI call) skips.
-    from vision.detector.layouts import UnsupportedModelError
-    from vision.pose.landmark_layout import read_landmark_layout
+    from shelfsight.vision.detector.layouts import UnsupportedModelError
+    from shelfsight.vision.pose.landmark_layout import read_landmark_layout
 
     refs = list(refs)
     findings = check_model_refs(refs, config_dir=config_dir, models_dir=models_dir, detection=False)
@@ -132,8 +132,8 @@ def check_pose_model_refs(
 
 def _model_problem(path: Path) -> str | None:
     """Why ``path`` cannot be this pipeline's detector (empty, not ONNX, another kind of model), or None."""
-    from vision.detector.inspect import model_layout  # ONNX: only when a config is checked
-    from vision.detector.layouts import UnsupportedModelError
+    from shelfsight.vision.detector.inspect import model_layout  # ONNX: only when a config is checked
+    from shelfsight.vision.detector.layouts import UnsupportedModelError
 
     try:
         model_layout(path)
@@ -185,7 +185,7 @@ def check_reid_model(config: EdgeConfig, *, models_dir: Path | None = None) -> l
         return []
     try:
         resolve_model(REID_MODEL, models_dir)
-    except LookupError as exc:  # models.registry.ModelNotFoundError
+    except LookupError as exc:  # shelfsight.models.registry.ModelNotFoundError
         loc: Loc = ("tracker", "relink", "reid")
         if not config.tracker.relink.reid:
             loc = ("cameras", relinking[0], "tracker", "relink", "reid")
@@ -224,7 +224,7 @@ def check_sources(config: EdgeConfig, *, config_dir: Path, warnings: list[str] |
 
 
 def _scenario_problem(source: str) -> str | None:
-    from vision.synthetic.library import resolve_scenario  # the synthetic store: only for synthetic sources
+    from shelfsight.vision.synthetic.library import resolve_scenario  # the synthetic store: only for synthetic sources
 
     try:
         resolve_scenario(source)
@@ -236,7 +236,7 @@ def _scenario_problem(source: str) -> str | None:
 
 def _video_problem(path: Path) -> tuple[str | None, str | None]:
     """(problem, warning) of a video file source."""
-    from vision.video import SourceError, probe_video  # OpenCV: only for file sources
+    from shelfsight.vision.video import SourceError, probe_video  # OpenCV: only for file sources
 
     if not path.is_file():
         return f"video file {path} does not exist", None

@@ -15,9 +15,9 @@ from typing import Protocol
 
 from pydantic_core import PydanticCustomError
 
-from edge_config.base import CROSSREF_ERROR, rule_error
-from edge_config.problems import Finding, Loc, format_key_path
-from edge_config.zone import ZoneKind
+from shelfsight.edge_config.base import CROSSREF_ERROR, rule_error
+from shelfsight.edge_config.problems import Finding, Loc, format_key_path
+from shelfsight.edge_config.zone import ZoneKind
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class CameraRef:
 
 
 class ZoneLike(Protocol):
-    """What the rules need of a validated zone (`edge_config.zone.ZoneConfig`)."""
+    """What the rules need of a validated zone (`shelfsight.edge_config.zone.ZoneConfig`)."""
 
     @property
     def id(self) -> str: ...
@@ -57,7 +57,7 @@ class ZoneLike(Protocol):
 
 
 class CameraLike(Protocol):
-    """What the rules need of a validated camera (`edge_config.camera.CameraConfig`)."""
+    """What the rules need of a validated camera (`shelfsight.edge_config.camera.CameraConfig`)."""
 
     @property
     def id(self) -> str: ...

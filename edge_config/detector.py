@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict
 
-from edge_config.base import Fraction, ShelfsightModel
+from shelfsight.edge_config.base import Fraction, ShelfsightModel
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import Field, Strict
 
-from edge_config.base import Seconds, ShelfsightModel, merge_overrides
+from shelfsight.edge_config.base import Seconds, ShelfsightModel, merge_overrides
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ MAX_BORDER_MARGIN_PX = 200.0
 
 
 class ZoneAnchor(StrEnum):
-    """Which part of a shopper's box decides whether they are in a floor zone (``vision.zones.Anchor``)."""
+    """Which part of a shopper's box decides whether they are in a floor zone (``shelfsight.vision.zones.Anchor``)."""
 
     BOTTOM_CENTRE = "bottom_centre"
     """The feet: right for a camera that sees the floor at an angle (eye level, oblique)."""

@@ -11,8 +11,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from edge_config.camera import DEFAULT_MODEL
-from edge_config.checks import (
+from shelfsight.edge_config.camera import DEFAULT_MODEL
+from shelfsight.edge_config.checks import (
     check_certificate,
     check_model_files,
     check_model_refs,
@@ -20,12 +20,12 @@ from edge_config.checks import (
     check_reid_model,
     check_sources,
 )
-from edge_config.crossref import refs_from_raw, store_findings
-from edge_config.messages import finding_from_error
-from edge_config.pose import DEFAULT_POSE_MODEL
-from edge_config.problems import ConfigError, ConfigProblem, Finding, Loc, format_key_path
-from edge_config.store import EdgeConfig
-from edge_config.yaml_source import YamlDocument, line_of, parse_yaml, syntax_finding
+from shelfsight.edge_config.crossref import refs_from_raw, store_findings
+from shelfsight.edge_config.messages import finding_from_error
+from shelfsight.edge_config.pose import DEFAULT_POSE_MODEL
+from shelfsight.edge_config.problems import ConfigError, ConfigProblem, Finding, Loc, format_key_path
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.edge_config.yaml_source import YamlDocument, line_of, parse_yaml, syntax_finding
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def check_config(
     *,
     reid: bool = True,
 ) -> list[ConfigProblem]:
-    """Every problem of a config file, including what this machine lacks (see `edge_config.checks`): model
+    """Every problem of a config file, including what this machine lacks (see `shelfsight.edge_config.checks`): model
     files missing (the ReID model too, when tracks are re-linked by appearance), empty or of the wrong kind,
     unknown synthetic scenarios, videos that do not decode, a CURVE certificate that does not load. Each of those
     would otherwise make a stage fail at every restart.

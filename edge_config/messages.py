@@ -16,8 +16,8 @@ from typing import Any, Final
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from edge_config.base import CROSSREF_ERROR, ID_PATTERN, RULE_ERROR
-from edge_config.problems import Finding, Loc
+from shelfsight.edge_config.base import CROSSREF_ERROR, ID_PATTERN, RULE_ERROR
+from shelfsight.edge_config.problems import Finding, Loc
 
 logger = logging.getLogger(__name__)
 
@@ -196,8 +196,8 @@ def finding_from_error(error: ErrorDetails, root: type[BaseModel]) -> Finding | 
 
     Returns:
         The finding, or None for errors the loader derives better from the document itself:
-        cross-reference errors (see `edge_config.base.CROSSREF_ERROR`) and non-text keys (reported
-        with their YAML line by `edge_config.yaml_source.key_findings`).
+        cross-reference errors (see `shelfsight.edge_config.base.CROSSREF_ERROR`) and non-text keys (reported
+        with their YAML line by `shelfsight.edge_config.yaml_source.key_findings`).
     """
     loc: Loc = tuple(error["loc"])
     ctx: dict[str, Any] = dict(error.get("ctx") or {})

@@ -6,8 +6,8 @@ import logging
 
 from pydantic_core import PydanticCustomError
 
-from edge_config.base import rule_error
-from models.registry import looks_like_path
+from shelfsight.edge_config.base import rule_error
+from shelfsight.models.registry import looks_like_path
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 def model_ref_error(model: str, *, example: str) -> PydanticCustomError | None:
     """The error of a ``model`` value that is a path but not to an .onnx file, else None.
 
-    Whether the file exists is `edge_config.checks`' business: a config validates the same on any machine.
+    Whether the file exists is `shelfsight.edge_config.checks`' business: a config validates the same on any machine.
 
     Args:
         model: The value as written.

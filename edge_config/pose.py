@@ -13,8 +13,8 @@ from typing import Annotated, Final
 
 from pydantic import Field, Strict, field_validator
 
-from edge_config.base import Fraction, ShelfsightModel
-from edge_config.model_ref import model_ref_error
+from shelfsight.edge_config.base import Fraction, ShelfsightModel
+from shelfsight.edge_config.model_ref import model_ref_error
 
 logger = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 Only event metadata leaves the box, and no setting changes that (``send_frames_to_aggregator`` may only be
 false). With ``store_frames`` the box keeps an audit frame of each shelf event on its own disk, for
 ``stored_frames_retention_h`` hours, with people's heads pixelated unless ``blur_faces`` is false
-(`pipeline.edge.snapshots`, `vision.privacy`). Shopper ids come from tracking alone; nothing here enables
-face recognition or any other biometric, and no setting could.
+(`shelfsight.pipeline.edge.snapshots`, `shelfsight.vision.privacy`). Shopper ids come from tracking alone; nothing here
+enables face recognition or any other biometric, and no setting could.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, Strict, model_validator
 
-from edge_config.base import ShelfsightModel, StrictBool, rule_error
+from shelfsight.edge_config.base import ShelfsightModel, StrictBool, rule_error
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import Final
 
-from edge_config.store import EdgeConfig
+from shelfsight.edge_config.store import EdgeConfig
 
 logger = logging.getLogger(__name__)
 

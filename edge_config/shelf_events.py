@@ -3,12 +3,14 @@ compared, when a spot is judged, how the camera's shake is measured and when a s
 
 Set store-wide under ``shelf_events:`` and override any subset per camera under the camera's ``shelf_events:``
 (cameras differ in angle, resolution and lighting, which is what most of these depend on); the effective settings
-of a camera come from `edge_config.base.merge_overrides` (via `EdgeConfig.shelf_events_for`), keys merged one by
-one within each sub-section. `pipeline.assembly.engine_settings` turns them into the event engine's dataclasses
-(``vision.events.engine.EngineSettings``), one sub-section each: ``reach`` (``vision.events.reach.ReachSettings``),
-``hands`` (``vision.events.wrists.HandSettings``), ``shelf_state`` (``vision.events.shelf_state.ShelfStateSettings``),
-``spots`` (``vision.events.shelf_events.ShelfEventSettings``), ``registration``
-(``vision.events.registration.RegistrationSettings``) and ``feet`` (``vision.events.feet.FeetSettings``).
+of a camera come from `shelfsight.edge_config.base.merge_overrides` (via `EdgeConfig.shelf_events_for`), keys merged one
+by one within each sub-section. `shelfsight.pipeline.assembly.engine_settings` turns them into the event engine's
+dataclasses (``shelfsight.vision.events.engine.EngineSettings``), one sub-section each: ``reach``
+(``shelfsight.vision.events.reach.ReachSettings``), ``hands`` (``shelfsight.vision.events.wrists.HandSettings``),
+``shelf_state`` (``shelfsight.vision.events.shelf_state.ShelfStateSettings``), ``spots``
+(``shelfsight.vision.events.shelf_events.ShelfEventSettings``), ``registration``
+(``shelfsight.vision.events.registration.RegistrationSettings``) and ``feet``
+(``shelfsight.vision.events.feet.FeetSettings``).
 
 Every field has the name of the dataclass attribute it sets, and its default is read from the dataclass, so the
 two cannot drift apart (a test also checks that every attribute is here). Durations are seconds of capture time;
@@ -23,13 +25,13 @@ from typing import Annotated, Final
 
 from pydantic import Field, Strict
 
-from edge_config.base import Count, Fraction, Number, Seconds, ShelfsightModel
-from vision.events.feet import FeetSettings
-from vision.events.reach import ReachSettings
-from vision.events.registration import RegistrationSettings
-from vision.events.shelf_events import ShelfEventSettings
-from vision.events.shelf_state import ShelfStateSettings
-from vision.events.wrists import HandSettings
+from shelfsight.edge_config.base import Count, Fraction, Number, Seconds, ShelfsightModel
+from shelfsight.vision.events.feet import FeetSettings
+from shelfsight.vision.events.reach import ReachSettings
+from shelfsight.vision.events.registration import RegistrationSettings
+from shelfsight.vision.events.shelf_events import ShelfEventSettings
+from shelfsight.vision.events.shelf_state import ShelfStateSettings
+from shelfsight.vision.events.wrists import HandSettings
 
 logger = logging.getLogger(__name__)
 

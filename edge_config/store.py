@@ -8,16 +8,16 @@ from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from edge_config.base import Identifier, ShelfsightModel, is_time_zone, merge_overrides, rule_error
-from edge_config.camera import CameraConfig
-from edge_config.crossref import crossref_error, duplicate_camera_ids, duplicate_zone_ids, ref_from_camera
-from edge_config.events import DwellRules, merge_dwell_rules
-from edge_config.privacy import PrivacyConfig
-from edge_config.shelf_events import ShelfEventsConfig
-from edge_config.tracker import TrackerConfig
-from edge_config.transport import AggregatorConfig, SpoolConfig
-from edge_config.watchdog import WatchdogConfig
-from edge_config.zone import ZoneConfig
+from shelfsight.edge_config.base import Identifier, ShelfsightModel, is_time_zone, merge_overrides, rule_error
+from shelfsight.edge_config.camera import CameraConfig
+from shelfsight.edge_config.crossref import crossref_error, duplicate_camera_ids, duplicate_zone_ids, ref_from_camera
+from shelfsight.edge_config.events import DwellRules, merge_dwell_rules
+from shelfsight.edge_config.privacy import PrivacyConfig
+from shelfsight.edge_config.shelf_events import ShelfEventsConfig
+from shelfsight.edge_config.tracker import TrackerConfig
+from shelfsight.edge_config.transport import AggregatorConfig, SpoolConfig
+from shelfsight.edge_config.watchdog import WatchdogConfig
+from shelfsight.edge_config.zone import ZoneConfig
 
 logger = logging.getLogger(__name__)
 

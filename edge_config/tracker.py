@@ -3,10 +3,10 @@ returning shopper gets their old id back.
 
 Set store-wide under ``tracker:`` and override any subset per camera under the camera's ``tracker:`` (cameras
 differ in angle, resolution, frame rate and detector model, which is what these thresholds depend on); the
-effective settings of a camera come from `edge_config.base.merge_overrides` (via `EdgeConfig.tracker_for`), keys
-merged one by one, ``relink:`` included. `pipeline.assembly.build_tracker` turns them into
-``vision.tracking.bytetrack.TrackerSettings`` and ``vision.tracking.relink.RelinkSettings``; the defaults here
-are theirs, except where a field says otherwise.
+effective settings of a camera come from `shelfsight.edge_config.base.merge_overrides` (via `EdgeConfig.tracker_for`),
+keys merged one by one, ``relink:`` included. `shelfsight.pipeline.assembly.build_tracker` turns them into
+``shelfsight.vision.tracking.bytetrack.TrackerSettings`` and ``shelfsight.vision.tracking.relink.RelinkSettings``; the
+defaults here are theirs, except where a field says otherwise.
 
 Two settings of those classes are left out on purpose: ``report_lost`` (whether lost tracks are output at their
 predicted box) changes what the event logic is fed, not how tracking works, and the Kalman ``noise`` levels are
@@ -20,7 +20,7 @@ from typing import Final
 
 from pydantic import Field
 
-from edge_config.base import Count, Fraction, Number, ShelfsightModel, StrictBool
+from shelfsight.edge_config.base import Count, Fraction, Number, ShelfsightModel, StrictBool
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Final, Self
 
 from pydantic import Field, Strict, field_validator, model_validator
 
-from edge_config.base import ShelfsightModel, rule_error
+from shelfsight.edge_config.base import ShelfsightModel, rule_error
 
 logger = logging.getLogger(__name__)
 

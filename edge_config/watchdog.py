@@ -13,7 +13,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, Strict, model_validator
 
-from edge_config.base import ShelfsightModel, rule_error
+from shelfsight.edge_config.base import ShelfsightModel, rule_error
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from edge_config.problems import Finding, Loc
+from shelfsight.edge_config.problems import Finding, Loc
 
 logger = logging.getLogger(__name__)
 

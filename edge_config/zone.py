@@ -8,9 +8,9 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, Strict, field_validator, model_validator
 
-from edge_config.base import Identifier, ShelfsightModel, rule_error
-from edge_config.events import DwellRules
-from edge_config.polygon import MIN_POINTS, Point, polygon_defect
+from shelfsight.edge_config.base import Identifier, ShelfsightModel, rule_error
+from shelfsight.edge_config.events import DwellRules
+from shelfsight.edge_config.polygon import MIN_POINTS, Point, polygon_defect
 
 logger = logging.getLogger(__name__)
 

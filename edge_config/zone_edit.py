@@ -1,8 +1,8 @@
 """Write one camera's zones back into an edge config file, keeping the rest of the file as the user wrote it.
 
-The zones page (`pipeline.edge.zones_page`) saves through here. The file is edited with ruamel.yaml's round-trip
-mode, so comments, key order, quoting and the other cameras stay as they were; only the camera's ``zones:`` list
-changes: an existing zone (matched by id) keeps its other keys (``dwell:``, ...) and comments, a new one is
+The zones page (`shelfsight.pipeline.edge.zones_page`) saves through here. The file is edited with ruamel.yaml's
+round-trip mode, so comments, key order, quoting and the other cameras stay as they were; only the camera's ``zones:``
+list changes: an existing zone (matched by id) keeps its other keys (``dwell:``, ...) and comments, a new one is
 appended, one no longer drawn is removed.
 
 Nothing is written unless the edited file passes every check ``shelfsight config check`` runs (`check_config`),
@@ -25,8 +25,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from edge_config.loader import check_config
-from edge_config.problems import ConfigProblem
+from shelfsight.edge_config.loader import check_config
+from shelfsight.edge_config.problems import ConfigProblem
 
 logger = logging.getLogger(__name__)
 

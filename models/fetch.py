@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from models.registry import ModelSpec, how_to_get, sha256_of
+from shelfsight.models.registry import ModelSpec, how_to_get, sha256_of
 
 logger = logging.getLogger(__name__)
 

@@ -66,7 +66,7 @@ class ModelSpec:
 @cache
 def load_manifest() -> dict[str, ModelSpec]:
     """Read the manifest shipped with the package, once per process."""
-    text = resources.files("models").joinpath("manifest.yaml").read_text(encoding="utf-8")
+    text = resources.files("shelfsight.models").joinpath("manifest.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)["models"]
     specs: dict[str, ModelSpec] = {}
     for name, entry in raw.items():

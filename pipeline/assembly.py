@@ -10,28 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_config.camera import CameraConfig
-from edge_config.checks import absolute_model_ref
-from edge_config.store import EdgeConfig
-from edge_config.tracker import REID_MODEL, RelinkConfig, TrackerConfig
-from models.registry import resolve_model
-from vision.detector.onnx import DetectorSettings, OnnxDetector
-from vision.events.dwell import DwellRule, FloorZone
-from vision.events.engine import FLOOR_KINDS, CameraEventEngine, CameraZones, EngineSettings
-from vision.events.feet import FeetSettings
-from vision.events.reach import ReachSettings
-from vision.events.registration import RegistrationSettings
-from vision.events.shelf_events import ShelfEventSettings
-from vision.events.shelf_state import ShelfStateSettings
-from vision.events.wrists import HandSettings
-from vision.pose.blazepose import BlazePoseEstimator, BlazePoseSettings
-from vision.pose.crop import CropSettings
-from vision.pose.selection import SelectionSettings
-from vision.tracking.bytetrack import ByteTracker, TrackerSettings
-from vision.tracking.ids import IdCounter
-from vision.tracking.reid import OnnxReid
-from vision.tracking.relink import FragmentRelinker, RelinkSettings
-from vision.zones import Anchor, Zone
+from shelfsight.edge_config.camera import CameraConfig
+from shelfsight.edge_config.checks import absolute_model_ref
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.edge_config.tracker import REID_MODEL, RelinkConfig, TrackerConfig
+from shelfsight.models.registry import resolve_model
+from shelfsight.vision.detector.onnx import DetectorSettings, OnnxDetector
+from shelfsight.vision.events.dwell import DwellRule, FloorZone
+from shelfsight.vision.events.engine import FLOOR_KINDS, CameraEventEngine, CameraZones, EngineSettings
+from shelfsight.vision.events.feet import FeetSettings
+from shelfsight.vision.events.reach import ReachSettings
+from shelfsight.vision.events.registration import RegistrationSettings
+from shelfsight.vision.events.shelf_events import ShelfEventSettings
+from shelfsight.vision.events.shelf_state import ShelfStateSettings
+from shelfsight.vision.events.wrists import HandSettings
+from shelfsight.vision.pose.blazepose import BlazePoseEstimator, BlazePoseSettings
+from shelfsight.vision.pose.crop import CropSettings
+from shelfsight.vision.pose.selection import SelectionSettings
+from shelfsight.vision.tracking.bytetrack import ByteTracker, TrackerSettings
+from shelfsight.vision.tracking.ids import IdCounter
+from shelfsight.vision.tracking.reid import OnnxReid
+from shelfsight.vision.tracking.relink import FragmentRelinker, RelinkSettings
+from shelfsight.vision.zones import Anchor, Zone
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,8 @@ def engine_settings(config: EdgeConfig, camera_id: str) -> EngineSettings:
 
 @dataclass(frozen=True)
 class CameraPose:
-    """A camera's pose model and who it runs on (`pipeline.camera_pipeline` turns it into a `PoseAnnotator`)."""
+    """A camera's pose model and who it runs on (`shelfsight.pipeline.camera_pipeline` turns it into a
+    `PoseAnnotator`)."""
 
     estimator: BlazePoseEstimator
     selection: SelectionSettings

@@ -1,7 +1,7 @@
 """One camera's pipeline after the detector: track -> pose (shoppers at shelves) -> events, and its status events.
 
-Every runner is a thin driver of ``CameraPipeline``: ``run-offline`` (`pipeline.offline`) and the edge's
-track+events stage (`pipeline.edge.events`) feed it the same stamped detections and frames in the same order,
+Every runner is a thin driver of ``CameraPipeline``: ``run-offline`` (`shelfsight.pipeline.offline`) and the edge's
+track+events stage (`shelfsight.pipeline.edge.events`) feed it the same stamped detections and frames in the same order,
 and the same stream changes, so the same config gives the same tracks, keypoints and events (ids included) in
 either; neither can run a step the other skips. A driver calls ``capture`` when the stream opens or breaks,
 ``step`` once per detected frame, and ``finish`` at the end; each returns the events due, in order, for the
@@ -16,16 +16,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from edge_config.camera import CameraConfig
-from edge_config.store import EdgeConfig
-from pipeline.assembly import CameraPose, camera_engine
-from pipeline.camera_status import camera_status_event
-from pipeline.edge.camera_state import UNCLEAN_STOP, CameraStatusKeeper, StatusChange
-from vision.detections import FrameDetections
-from vision.events.contract import AnyEvent
-from vision.events.engine import CameraEventEngine
-from vision.pose.annotate import PoseAnnotator, PoseCost
-from vision.tracking.bytetrack import ByteTracker
+from shelfsight.edge_config.camera import CameraConfig
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.pipeline.assembly import CameraPose, camera_engine
+from shelfsight.pipeline.camera_status import camera_status_event
+from shelfsight.pipeline.edge.camera_state import UNCLEAN_STOP, CameraStatusKeeper, StatusChange
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.contract import AnyEvent
+from shelfsight.vision.events.engine import CameraEventEngine
+from shelfsight.vision.pose.annotate import PoseAnnotator, PoseCost
+from shelfsight.vision.tracking.bytetrack import ByteTracker
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +73,8 @@ class CameraPipeline:
     """Tracker, pose model, event engine and status of one camera; see the module docstring for the call order.
 
     The event engine (and the pose annotator, which shares its zones) is built on the first frame, when the frame
-    size is known. Status changes are decided by `pipeline.edge.camera_state.CameraStatusKeeper` (only changes
-    are recorded) and come back as ``camera_status`` events in order with the camera's other events.
+    size is known. Status changes are decided by `shelfsight.pipeline.edge.camera_state.CameraStatusKeeper` (only
+    changes are recorded) and come back as ``camera_status`` events in order with the camera's other events.
 
     Args:
         config: The edge config (store id, zones, dwell rules).

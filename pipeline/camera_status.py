@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vision.events.contract import CameraStatusEvent
-from vision.events.ids import event_id_for
+from shelfsight.vision.events.contract import CameraStatusEvent
+from shelfsight.vision.events.ids import event_id_for
 
 MAX_REASON_CHARS = 200
 """The contract's limit; a longer cause (an error naming a long stream address) is shortened, not refused."""

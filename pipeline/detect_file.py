@@ -17,11 +17,11 @@ import numpy as np
 import numpy.typing as npt
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from vision.detections import FrameDetections
-from vision.detector.onnx import OnnxDetector
-from vision.draw import draw_detections
-from vision.privacy import blur_heads
-from vision.video import batched, is_image, iter_video, open_video, read_image
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.detector.onnx import OnnxDetector
+from shelfsight.vision.draw import draw_detections
+from shelfsight.vision.privacy import blur_heads
+from shelfsight.vision.video import batched, is_image, iter_video, open_video, read_image
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class DetectRun:
         detector: The detector to run.
         batch: Frames per detector call.
         annotate: Also write the annotated image or video.
-        blur_heads: Pixelate people's heads in the annotated copy (`vision.privacy`): a frame that leaves the
+        blur_heads: Pixelate people's heads in the annotated copy (`shelfsight.vision.privacy`): a frame that leaves the
             process shows no face unless asked for.
     """
 

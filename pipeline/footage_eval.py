@@ -1,7 +1,7 @@
 """The real-footage regression set's side effects: running a labelled clip, reading what the run wrote, and the
 detector on the labelled frames. The test (tests/pipeline/test_real_footage.py) and the bench
 (bench/eval_footage.py) share these, so both judge the same thing; the scoring itself is pure
-(`vision.evaluation.footage_scoring`).
+(`shelfsight.vision.evaluation.footage_scoring`).
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ import numpy.typing as npt
 import yaml
 from pydantic import ValidationError
 
-from edge_config import load_config
-from edge_config.problems import format_key_path
-from edge_config.store import EdgeConfig
-from edge_config.yaml_source import line_of, parse_yaml
-from pipeline.assembly import build_detector, detector_key
-from vision.evaluation.footage_labels import FootageLabels
-from vision.evaluation.footage_scoring import ClipScore, predicted_intervals, score_clip, track_persons
-from vision.events.codec import from_json
-from vision.events.contract import AnyEvent
-from vision.tracking.mot import MotTable, read_mot
-from vision.video import iter_video, open_video
+from shelfsight.edge_config import load_config
+from shelfsight.edge_config.problems import format_key_path
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.edge_config.yaml_source import line_of, parse_yaml
+from shelfsight.pipeline.assembly import build_detector, detector_key
+from shelfsight.vision.evaluation.footage_labels import FootageLabels
+from shelfsight.vision.evaluation.footage_scoring import ClipScore, predicted_intervals, score_clip, track_persons
+from shelfsight.vision.events.codec import from_json
+from shelfsight.vision.events.contract import AnyEvent
+from shelfsight.vision.tracking.mot import MotTable, read_mot
+from shelfsight.vision.video import iter_video, open_video
 
 PROJECT_ROOT = Path(__file__).parents[1]
 LABELS_DIR = PROJECT_ROOT / "tests" / "data" / "footage"

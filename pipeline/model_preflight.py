@@ -2,8 +2,8 @@
 downloaded, and one message listing what is still missing with the exact command for each.
 
 Why: without this the edge runtime starts, each stage that lacks its model dies at every restart, and the user
-sees only a log file (issue 15). The needs are the same ones `pipeline.assembly` resolves when the stages build
-their detector, pose model and tracker, so a config that passes here does not fail there for a missing file.
+sees only a log file (issue 15). The needs are the same ones `shelfsight.pipeline.assembly` resolves when the stages
+build their detector, pose model and tracker, so a config that passes here does not fail there for a missing file.
 """
 
 from __future__ import annotations
@@ -14,11 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_config.checks import absolute_model_ref
-from edge_config.store import EdgeConfig
-from edge_config.tracker import REID_MODEL
-from models.fetch import FetchError, Progress, fetch_model
-from models.registry import MODELS_DIR_ENV, ModelSpec, get_spec, looks_like_path, models_folder, shelfsight_command
+from shelfsight.edge_config.checks import absolute_model_ref
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.edge_config.tracker import REID_MODEL
+from shelfsight.models.fetch import FetchError, Progress, fetch_model
+from shelfsight.models.registry import (
+    MODELS_DIR_ENV,
+    ModelSpec,
+    get_spec,
+    looks_like_path,
+    models_folder,
+    shelfsight_command,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """``shelfsight run-offline``: decode -> detect -> track -> pose -> events for one camera, in one process.
 
-A thin driver of `pipeline.camera_pipeline.CameraPipeline`, as the edge's track+events stage is. The events
+A thin driver of `shelfsight.pipeline.camera_pipeline.CameraPipeline`, as the edge's track+events stage is. The events
 start with ``camera_status`` online at the first frame and end with offline ("end of file") after the last, so
 the aggregator knows which time the file covers.
 
@@ -21,17 +21,17 @@ from typing import IO
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from edge_config.camera import CameraConfig
-from edge_config.store import EdgeConfig
-from pipeline.assembly import CameraPose
-from pipeline.camera_pipeline import OPENED, CameraPipeline, stamp_detections
-from pipeline.sources import OpenedSource, resample
-from vision.detector.onnx import OnnxDetector
-from vision.events.codec import to_json
-from vision.events.contract import AnyEvent
-from vision.tracking.bytetrack import ByteTracker
-from vision.tracking.mot import MotWriter
-from vision.video import batched
+from shelfsight.edge_config.camera import CameraConfig
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.pipeline.assembly import CameraPose
+from shelfsight.pipeline.camera_pipeline import OPENED, CameraPipeline, stamp_detections
+from shelfsight.pipeline.sources import OpenedSource, resample
+from shelfsight.vision.detector.onnx import OnnxDetector
+from shelfsight.vision.events.codec import to_json
+from shelfsight.vision.events.contract import AnyEvent
+from shelfsight.vision.tracking.bytetrack import ByteTracker
+from shelfsight.vision.tracking.mot import MotWriter
+from shelfsight.vision.video import batched
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class OfflineRun:
     """One offline job.
 
     Attributes:
-        source: The camera's frames, opened in replay mode (`pipeline.sources.open_source`).
+        source: The camera's frames, opened in replay mode (`shelfsight.pipeline.sources.open_source`).
         label: What to call the source in progress and logs (file name or ``synthetic:...``).
         config: The edge config (zones, rules, store id).
         camera: The camera of ``config`` the frames come from.
@@ -49,7 +49,7 @@ class OfflineRun:
         tracker: A fresh tracker for this camera.
         out_dir: Folder for ``events.jsonl``, ``tracks.txt`` (MOTChallenge) and ``summary.json``.
         batch: Frames per detector call.
-        pose: The camera's pose model (`pipeline.assembly.build_pose`), or None.
+        pose: The camera's pose model (`shelfsight.pipeline.assembly.build_pose`), or None.
     """
 
     source: OpenedSource

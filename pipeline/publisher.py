@@ -5,7 +5,7 @@ ack within ``ack_timeout_s`` the batch is released and sent again (the aggregato
 ``IMMEDIATE`` keeps ZeroMQ from queueing batches for an aggregator that is not connected, so an outage grows
 the disk spool (bounded, counted) instead of memory. Anything that arrives and is not a valid ack is counted
 and dropped. Every ``beat_interval_s`` it also sends an `EdgeBeat` naming the box's cameras (no ack), so the
-aggregator can tell a silent box from a quiet store (`pipeline.transport.liveness`).
+aggregator can tell a silent box from a quiet store (`shelfsight.transport.liveness`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import zmq
 
-from pipeline.spool import Batch, Spool
-from pipeline.transport.envelope import MessageError, decode, encode
-from pipeline.transport.liveness import EdgeBeat
-from pipeline.transport.messages import Ack, EventBatch
+from shelfsight.pipeline.spool import Batch, Spool
+from shelfsight.transport.envelope import MessageError, decode, encode
+from shelfsight.transport.liveness import EdgeBeat
+from shelfsight.transport.messages import Ack, EventBatch
 
 logger = logging.getLogger(__name__)
 

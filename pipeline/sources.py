@@ -24,11 +24,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge_config.camera import CameraConfig, SourceKind
-from vision.frames import Frame
-from vision.synthetic.library import resolve_scenario
-from vision.synthetic.source import SyntheticSource
-from vision.video import SourceError, open_video
+from shelfsight.edge_config.camera import CameraConfig, SourceKind
+from shelfsight.vision.frames import Frame
+from shelfsight.vision.synthetic.library import resolve_scenario
+from shelfsight.vision.synthetic.source import SyntheticSource
+from shelfsight.vision.video import SourceError, open_video
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ restart every unacknowledged event is sent again, and the aggregator dedupes by 
 
 A full disk: a ``put`` that cannot be stored raises `SpoolWriteError` with the transaction rolled back (the
 spool stays as it was; the caller keeps the events and tries again). An acknowledged batch whose delete fails
-is never handed out again; the publisher's spool holds a disk reserve (`pipeline.disk_reserve`) that it gives
+is never handed out again; the publisher's spool holds a disk reserve (`shelfsight.pipeline.disk_reserve`) that it gives
 up to make such deletes possible, and `maintain` retries what is still undeleted.
 """
 
@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.disk_reserve import DiskReserve, is_disk_full, reserve_size
+from shelfsight.pipeline.disk_reserve import DiskReserve, is_disk_full, reserve_size
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Run detector + tracker over a video file: MOTChallenge results plus an annotated copy with track ids.
 
 Tracking only (no zones, no events), so it drives the tracker itself, on detections stamped as every runner
-stamps them (`pipeline.camera_pipeline.stamp_detections`).
+stamps them (`shelfsight.pipeline.camera_pipeline.stamp_detections`).
 
 The side effects (decoding, writing files, progress) live here; the detector and tracker are pure.
 """
@@ -19,16 +19,16 @@ import numpy as np
 import numpy.typing as npt
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from pipeline.camera_pipeline import stamp_detections
-from vision.detector.onnx import OnnxDetector
-from vision.draw import draw_detections
-from vision.privacy import blur_heads
-from vision.tracking.bytetrack import ByteTracker, TrackerSettings
-from vision.tracking.ids import IdCounter
-from vision.tracking.mot import MotWriter
-from vision.tracking.reid import AppearanceModel
-from vision.tracking.relink import FragmentRelinker, RelinkSettings
-from vision.video import batched, iter_video, open_video
+from shelfsight.pipeline.camera_pipeline import stamp_detections
+from shelfsight.vision.detector.onnx import OnnxDetector
+from shelfsight.vision.draw import draw_detections
+from shelfsight.vision.privacy import blur_heads
+from shelfsight.vision.tracking.bytetrack import ByteTracker, TrackerSettings
+from shelfsight.vision.tracking.ids import IdCounter
+from shelfsight.vision.tracking.mot import MotWriter
+from shelfsight.vision.tracking.reid import AppearanceModel
+from shelfsight.vision.tracking.relink import FragmentRelinker, RelinkSettings
+from shelfsight.vision.video import batched, iter_video, open_video
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class TrackRun:
         camera_id: Camera name put on the frames.
         batch: Frames per detector call.
         annotate: Also write the annotated video.
-        blur_heads: Pixelate people's heads in the annotated video (`vision.privacy`).
+        blur_heads: Pixelate people's heads in the annotated video (`shelfsight.vision.privacy`).
     """
 
     source: Path

@@ -1,9 +1,9 @@
 """The picture behind ``shelfsight zones preview``: a camera's shopper-free view with its zones drawn on it.
 
-With no edge running, the picture is built the way the edge builds it (`pipeline.edge.zone_pictures`): the
+With no edge running, the picture is built the way the edge builds it (`shelfsight.pipeline.edge.zone_pictures`): the
 camera's own source is read for a few seconds, every frame at the camera's ``detect_fps`` goes through its
-detector, and `vision.shopper_free.ShopperFreePicture` learns only the pixels no person box covers or borders.
-Nothing leaves this machine.
+detector, and `shelfsight.vision.shopper_free.ShopperFreePicture` learns only the pixels no person box covers or
+borders. Nothing leaves this machine.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from edge_config.camera import CameraConfig, SourceKind
-from edge_config.store import EdgeConfig
-from pipeline.assembly import build_detector, detector_key
-from pipeline.sources import open_source, resample
-from vision.draw import draw_zones
-from vision.shopper_free import ShopperFreePicture
-from vision.video import SourceError
+from shelfsight.edge_config.camera import CameraConfig, SourceKind
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.pipeline.assembly import build_detector, detector_key
+from shelfsight.pipeline.sources import open_source, resample
+from shelfsight.vision.draw import draw_zones
+from shelfsight.vision.shopper_free import ShopperFreePicture
+from shelfsight.vision.video import SourceError
 
 logger = logging.getLogger(__name__)
 

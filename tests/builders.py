@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vision.detections import FrameDetections
+from shelfsight.vision.detections import FrameDetections
 
 Box = Sequence[float]
 

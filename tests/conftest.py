@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from models.registry import MODELS_DIR_ENV, models_folder
+from shelfsight.models.registry import MODELS_DIR_ENV, models_folder
 
 FOOTAGE_DIR_ENV = "SHELFSIGHT_FOOTAGE_DIR"
 

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
+from shelfsight.vision.detections import FrameDetections
 
 BOX_COLOUR = (60, 200, 60)  # BGR
 KEYPOINT_COLOUR = (0, 200, 255)

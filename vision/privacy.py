@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
+from shelfsight.vision.detections import FrameDetections
 
 Image = npt.NDArray[np.uint8]
 

@@ -1,7 +1,7 @@
 """A camera's whole picture with shoppers left out: what an installer draws zones on.
 
-It is the shelf model's stable picture (`vision.events.shelf_state.ShelfState`) stretched over the whole frame:
-a pixel is learned only after it has been in view and still for ``settle_s`` with no person box over it or beside
+It is the shelf model's stable picture (`shelfsight.vision.events.shelf_state.ShelfState`) stretched over the whole
+frame: a pixel is learned only after it has been in view and still for ``settle_s`` with no person box over it or beside
 it (boxes grown by ``occluder_margin_px``, ``head_room`` and twice ``border_px``). Pixels inside a person box are
 never copied from the frame, so the picture never shows a detected person; a spot that no frame showed free of people
 stays *unknown* and is drawn as a grey checkerboard, not guessed.
@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.events.shelf_state import ShelfState, ShelfStateSettings
-from vision.zones import Zone
+from shelfsight.vision.events.shelf_state import ShelfState, ShelfStateSettings
+from shelfsight.vision.zones import Zone
 
 Image = npt.NDArray[np.uint8]
 WHOLE_FRAME = ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))

@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from dashboard.storage.base import DeadLetter
-from pipeline.transport.envelope import Envelope, MessageError, decode
-from pipeline.transport.liveness import BEAT_KIND, EdgeBeat
-from pipeline.transport.messages import Ack, EventBatch
-from vision.events.codec import from_msgpack
-from vision.events.contract import AnyEvent
+from shelfsight.dashboard.storage.base import DeadLetter
+from shelfsight.transport.envelope import Envelope, MessageError, decode
+from shelfsight.transport.liveness import BEAT_KIND, EdgeBeat
+from shelfsight.transport.messages import Ack, EventBatch
+from shelfsight.vision.events.codec import from_msgpack
+from shelfsight.vision.events.contract import AnyEvent
 
 MAX_EVENT_BYTES = 64 * 1024
 """Largest msgpack event accepted: a v1 event is a few hundred bytes (ids are at most 128 characters), so
@@ -43,7 +43,7 @@ class ReceivedBatch:
     """One decoded batch, from the peer ``identity`` (the ROUTER's routing frame).
 
     ``raws`` holds the msgpack bytes of each of ``events`` (same order), so an event that a store cannot write
-    can still be dead-lettered as received (`dashboard.ingest.commit`).
+    can still be dead-lettered as received (`shelfsight.dashboard.ingest.commit`).
     """
 
     identity: bytes

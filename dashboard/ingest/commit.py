@@ -22,11 +22,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dashboard.ingest.batches import ReceivedBatch, acks_for, plan_commit
-from dashboard.storage.base import IngestResult, Store
-from dashboard.storage.prepared import PreparedIngest
-from pipeline.transport.messages import Ack
-from vision.events.contract import AnyEvent
+from shelfsight.dashboard.ingest.batches import ReceivedBatch, acks_for, plan_commit
+from shelfsight.dashboard.storage.base import IngestResult, Store
+from shelfsight.dashboard.storage.prepared import PreparedIngest
+from shelfsight.transport.messages import Ack
+from shelfsight.vision.events.contract import AnyEvent
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ publishers also send `EdgeBeat` messages; the receiver records when it last hear
 (`Store.record_liveness`), so coverage stops counting a silent box's cameras as online.
 
 Loop: poll with a timeout (so `stop` is noticed within ``poll_ms``), drain what is waiting up to
-``max_events_per_commit``, commit it in one transaction (`dashboard.ingest.commit`: a failure is isolated to
+``max_events_per_commit``, commit it in one transaction (`shelfsight.dashboard.ingest.commit`: a failure is isolated to
 the batch or event that caused it), then send the acks. A failed commit sends no ack (the edge resends) and is
 logged and counted; a malformed message is counted and dropped; a bad event is dead-lettered by the store and
 counted in its batch's ack as rejected. Nothing a peer sends can end the thread: every step of one iteration
@@ -28,13 +28,13 @@ import zmq
 from zmq.auth.thread import ThreadAuthenticator
 from zmq.utils.monitor import recv_monitor_message
 
-from dashboard.ingest.batches import ReceivedBatch, ReceivedBeat, decode_received
-from dashboard.ingest.commit import commit_group
-from dashboard.ingest.curve import CurveServerKeys, make_curve_server
-from dashboard.services.bus import EventBus
-from dashboard.storage.base import CameraLiveness, Store, StoreLabels
-from dashboard.storage.prepared import PreparedIngest
-from pipeline.transport.envelope import MessageError, encode
+from shelfsight.dashboard.ingest.batches import ReceivedBatch, ReceivedBeat, decode_received
+from shelfsight.dashboard.ingest.commit import commit_group
+from shelfsight.dashboard.ingest.curve import CurveServerKeys, make_curve_server
+from shelfsight.dashboard.services.bus import EventBus
+from shelfsight.dashboard.storage.base import CameraLiveness, Store, StoreLabels
+from shelfsight.dashboard.storage.prepared import PreparedIngest
+from shelfsight.transport.envelope import MessageError, encode
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class IngestStats:
 
 @dataclass(frozen=True)
 class IngestOptions:
-    """How the receiver polls and groups work (see `dashboard.settings.DashboardSettings`)."""
+    """How the receiver polls and groups work (see `shelfsight.dashboard.settings.DashboardSettings`)."""
 
     poll_ms: int = 100
     max_events_per_commit: int = 10000

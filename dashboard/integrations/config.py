@@ -17,7 +17,7 @@ from typing import Any, Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from vision.events.contract import EVENT_TYPES, AnyEvent
+from shelfsight.vision.events.contract import EVENT_TYPES, AnyEvent
 
 TOPIC_FIELDS = frozenset({"store", "camera", "zone", "shelf", "type"})
 """Placeholders an MQTT topic template may use, e.g. ``shelfsight/{store}/{shelf}/{type}``."""

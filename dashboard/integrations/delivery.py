@@ -19,11 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from dashboard.integrations.config import Retry as RetryPolicy
-from dashboard.integrations.config import Subscription
-from dashboard.integrations.mqtt import MqttSender
-from dashboard.integrations.outbox import GONE, Backlog, Delivery, GiveUp, Outbox, OutboxReader, Retry
-from dashboard.integrations.webhook import WebhookSender
+from shelfsight.dashboard.integrations.config import Retry as RetryPolicy
+from shelfsight.dashboard.integrations.config import Subscription
+from shelfsight.dashboard.integrations.mqtt import MqttSender
+from shelfsight.dashboard.integrations.outbox import GONE, Backlog, Delivery, GiveUp, Outbox, OutboxReader, Retry
+from shelfsight.dashboard.integrations.webhook import WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -267,7 +267,7 @@ def connect(
     Raises:
         ValueError: ``store`` is not one of the SQL backends (it keeps no outbox).
     """
-    from dashboard.storage.sql_store import SqlStore
+    from shelfsight.dashboard.storage.sql_store import SqlStore
 
     if not isinstance(store, SqlStore):
         raise ValueError(f"integrations: the store {type(store).__name__} keeps no outbox (use SQLite or PostgreSQL)")

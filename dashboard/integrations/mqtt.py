@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from dashboard.integrations.config import MqttTarget
-from dashboard.integrations.outbox import GONE, Delivery
+from shelfsight.dashboard.integrations.config import MqttTarget
+from shelfsight.dashboard.integrations.outbox import GONE, Delivery
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 `Outbox.enqueue` runs inside the ingest transaction (`SqlStore.ingest_prepared`), for the events that transaction
 stored for the first time: an event is accepted together with its deliveries or not at all, so a crash never
 loses one and a resent batch never owes one twice. A row is only (subscription, event id, times, attempts): the
-payload is read from ``events`` when sending. Sending happens later, in `dashboard.integrations.delivery`'s
+payload is read from ``events`` when sending. Sending happens later, in `shelfsight.dashboard.integrations.delivery`'s
 threads, so a slow or dead receiver never slows ingest; ingest pays one multi-row insert of small rows per commit,
 only for events some subscription wants. Measured on SQLite's store path (40 k events in commits of 10 k, four
 interleaved runs, medians): 19 us of CPU per event without an outbox, 23 us with one subscription taking every
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from dashboard.integrations.config import Subscription
-from dashboard.storage.ids import id_text
-from dashboard.storage.sql import ConnectionPool, SqlConnection, chunks, placeholders
-from vision.events.contract import AnyEvent
+from shelfsight.dashboard.integrations.config import Subscription
+from shelfsight.dashboard.storage.ids import id_text
+from shelfsight.dashboard.storage.sql import ConnectionPool, SqlConnection, chunks, placeholders
+from shelfsight.vision.events.contract import AnyEvent
 
 GONE = "the event was deleted (retention) before it could be delivered"
 """A sender's error for a delivery whose event is no longer stored; it is retried and, in the end, given up."""

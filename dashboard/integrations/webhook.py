@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 
 import httpx2 as httpx
 
-from dashboard.integrations.config import WebhookTarget
-from dashboard.integrations.outbox import GONE, Delivery
+from shelfsight.dashboard.integrations.config import WebhookTarget
+from shelfsight.dashboard.integrations.outbox import GONE, Delivery
 
 SIGNATURE_HEADER = "X-Shelfsight-Signature"
 TIMESTAMP_HEADER = "X-Shelfsight-Timestamp"

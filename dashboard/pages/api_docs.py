@@ -1,7 +1,7 @@
 """``/docs``: Swagger UI served from this server, so the API reference works on a store network with no Internet.
 
 FastAPI's own ``/docs`` loads Swagger UI from a CDN and is blank offline; it also starts it with an inline
-script, which the Content Security Policy (`dashboard.web_security`) forbids. Here the assets come from the
+script, which the Content Security Policy (`shelfsight.dashboard.web_security`) forbids. Here the assets come from the
 ``fastapi-offline`` package (it ships Swagger UI's bundle and stylesheet and nothing we run), and the page
 starts it from ``/static/api-docs.js``. ``settings.api_docs`` turns the page off.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException, status
 from fastapi.responses import FileResponse, HTMLResponse
 
-from dashboard.pages.static import CACHE_HEADERS
+from shelfsight.dashboard.pages.static import CACHE_HEADERS
 
 DOCS_URL = "/docs"
 ASSETS = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css"}

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from dashboard.pages.time_axis import series_span
-from dashboard.services.cameras import CameraReport
-from dashboard.services.funnel import Funnel
-from dashboard.services.labels import PageLabels
-from dashboard.services.shelves import SeriesPoint, ShelfSummary
-from dashboard.services.shoppers import Journey
-from dashboard.storage.rollup import DWELL_EDGES_S
+from shelfsight.dashboard.pages.time_axis import series_span
+from shelfsight.dashboard.services.cameras import CameraReport
+from shelfsight.dashboard.services.funnel import Funnel
+from shelfsight.dashboard.services.labels import PageLabels
+from shelfsight.dashboard.services.shelves import SeriesPoint, ShelfSummary
+from shelfsight.dashboard.services.shoppers import Journey
+from shelfsight.dashboard.storage.rollup import DWELL_EDGES_S
 
 COLOURS = {"visits": "#2f6db5", "touches": "#8fb8e8", "pickups": "#e39b2d", "takes": "#c2452d", "gap": "#9aa0a6"}
 STATUS_COLOURS = {"online": "#3a9a5b", "degraded": "#e3b12d", "offline": "#c2452d"}
@@ -107,7 +107,7 @@ def shelf_timeline(all_points: Sequence[SeriesPoint], labels: PageLabels) -> Cha
     """Visits, touches, pickups and takes per bucket; buckets with partial coverage shaded, gaps marked.
 
     Only the buckets from the first to the last with data are drawn (plus one each side), on a local-time axis
-    (`dashboard.pages.time_axis`).
+    (`shelfsight.dashboard.pages.time_axis`).
     """
     span = series_span(all_points, labels)
     points = span.points
@@ -185,7 +185,8 @@ def share_axis(title: str) -> dict[str, Any]:
 
 
 def funnel(shelf: Funnel) -> Chart:
-    """Passers-by -> visits -> interacted -> picked up -> took: visits at each stage (`dashboard.services.funnel`)."""
+    """Passers-by -> visits -> interacted -> picked up -> took: visits at each stage
+    (`shelfsight.dashboard.services.funnel`)."""
     stages = [label for label, _ in shelf.stages()]
     values = [count for _, count in shelf.stages()]
     data = [

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard.services.labels import PageLabels
-from dashboard.services.shelves import SeriesPoint
-from dashboard.storage.base import RollupCounts
+from shelfsight.dashboard.services.labels import PageLabels
+from shelfsight.dashboard.services.shelves import SeriesPoint
+from shelfsight.dashboard.storage.base import RollupCounts
 
 PAD_BUCKETS = 1
 """Empty buckets shown before the first and after the last bucket with data, so edge bars are not cut."""

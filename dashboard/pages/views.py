@@ -1,7 +1,7 @@
 """The merchandiser's pages: store overview, shelf detail, shopper journey, cameras; and login.
 
 Pages call the same services as the API and hand plain values to Jinja2 templates; charts are plotly specs
-(`dashboard.pages.charts`) drawn by the locally served plotly.min.js.
+(`shelfsight.dashboard.pages.charts`) drawn by the locally served plotly.min.js.
 """
 
 from __future__ import annotations
@@ -14,23 +14,31 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from dashboard.deps import TOKEN_COOKIE, ClockDep, SettingsDep, StoreDep, invalid_query, presented_token, window_of
-from dashboard.pages import charts
-from dashboard.pages.static import PLOTLY_JS_URL
-from dashboard.schemas.times import TIME_HELP, QueryTime
-from dashboard.services.cameras import camera_reports
-from dashboard.services.catalog import unknown_target
-from dashboard.services.funnel import shelf_funnel
-from dashboard.services.labels import PageLabels, store_labels
-from dashboard.services.live import dwelling_now
-from dashboard.services.metrics import figures as figures_of
-from dashboard.services.shelf_activity import RECENT_EVENTS, recent_shelf_events
-from dashboard.services.shelves import shelf_series, summarize_shelves
-from dashboard.services.shoppers import shopper_journey
-from dashboard.services.tokens import SESSION_S, Scope, authorize, end_session, start_session
-from dashboard.services.windows import Granularity, TimeWindow
-from dashboard.storage.base import RollupCounts, Store
-from dashboard.tags import Tag
+from shelfsight.dashboard.deps import (
+    TOKEN_COOKIE,
+    ClockDep,
+    SettingsDep,
+    StoreDep,
+    invalid_query,
+    presented_token,
+    window_of,
+)
+from shelfsight.dashboard.pages import charts
+from shelfsight.dashboard.pages.static import PLOTLY_JS_URL
+from shelfsight.dashboard.schemas.times import TIME_HELP, QueryTime
+from shelfsight.dashboard.services.cameras import camera_reports
+from shelfsight.dashboard.services.catalog import unknown_target
+from shelfsight.dashboard.services.funnel import shelf_funnel
+from shelfsight.dashboard.services.labels import PageLabels, store_labels
+from shelfsight.dashboard.services.live import dwelling_now
+from shelfsight.dashboard.services.metrics import figures as figures_of
+from shelfsight.dashboard.services.shelf_activity import RECENT_EVENTS, recent_shelf_events
+from shelfsight.dashboard.services.shelves import shelf_series, summarize_shelves
+from shelfsight.dashboard.services.shoppers import shopper_journey
+from shelfsight.dashboard.services.tokens import SESSION_S, Scope, authorize, end_session, start_session
+from shelfsight.dashboard.services.windows import Granularity, TimeWindow
+from shelfsight.dashboard.storage.base import RollupCounts, Store
+from shelfsight.dashboard.tags import Tag
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["utc"] = charts.utc_text

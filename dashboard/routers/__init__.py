@@ -1,1 +1,1 @@
-"""One APIRouter per resource, mounted under /api/v1 by `dashboard.app.create_app`."""
+"""One APIRouter per resource, mounted under /api/v1 by `shelfsight.dashboard.app.create_app`."""

@@ -6,13 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
-from dashboard.deps import ClockDep, IngestDep, SettingsDep, StoreDep, require_admin
-from dashboard.schemas.admin import DeadLetterOut, IngestOut, RetentionOut, TokenCreate, TokenCreated, TokenOut
-from dashboard.schemas.integrations import IntegrationOut, RequeuedOut
-from dashboard.schemas.responses import error_responses
-from dashboard.services.retention import DAY_S, apply_retention
-from dashboard.services.tokens import issue_token
-from dashboard.tags import Tag
+from shelfsight.dashboard.deps import ClockDep, IngestDep, SettingsDep, StoreDep, require_admin
+from shelfsight.dashboard.schemas.admin import (
+    DeadLetterOut,
+    IngestOut,
+    RetentionOut,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+)
+from shelfsight.dashboard.schemas.integrations import IntegrationOut, RequeuedOut
+from shelfsight.dashboard.schemas.responses import error_responses
+from shelfsight.dashboard.services.retention import DAY_S, apply_retention
+from shelfsight.dashboard.services.tokens import issue_token
+from shelfsight.dashboard.tags import Tag
 
 router = APIRouter(
     prefix="/admin", tags=[Tag.ADMIN], dependencies=[Depends(require_admin)], responses=error_responses(401, 403)

@@ -9,20 +9,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 
-from dashboard.deps import BusDep, SettingsDep, StoreDep, require_read
-from dashboard.schemas.events import EventPageOut, EventQuery
-from dashboard.schemas.responses import error_responses, streamed
-from dashboard.services.events import (
+from shelfsight.dashboard.deps import BusDep, SettingsDep, StoreDep, require_read
+from shelfsight.dashboard.schemas.events import EventPageOut, EventQuery
+from shelfsight.dashboard.schemas.responses import error_responses, streamed
+from shelfsight.dashboard.services.events import (
     CursorError,
     csv_export,
     event_page,
     ndjson_lines,
     parquet_export,
 )
-from dashboard.services.live_stream import sse_stream
-from dashboard.tags import Tag
-from vision.events.codec import from_json
-from vision.events.contract import Event
+from shelfsight.dashboard.services.live_stream import sse_stream
+from shelfsight.dashboard.tags import Tag
+from shelfsight.vision.events.codec import from_json
+from shelfsight.vision.events.contract import Event
 
 router = APIRouter(
     prefix="/events", tags=[Tag.EVENTS], dependencies=[Depends(require_read)], responses=error_responses(401, 403)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from dashboard.deps import IngestDep, StoreDep
-from dashboard.ingest.receiver import IngestReceiver
-from dashboard.schemas.admin import HealthOut
-from dashboard.tags import Tag
+from shelfsight.dashboard.deps import IngestDep, StoreDep
+from shelfsight.dashboard.ingest.receiver import IngestReceiver
+from shelfsight.dashboard.schemas.admin import HealthOut
+from shelfsight.dashboard.tags import Tag
 
 router = APIRouter(tags=[Tag.HEALTH])
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from dashboard.deps import (
+from shelfsight.dashboard.deps import (
     ClockDep,
     KnownShelf,
     KnownStore,
@@ -16,17 +16,23 @@ from dashboard.deps import (
     require_read,
     window_of,
 )
-from dashboard.schemas.common import WindowQuery
-from dashboard.schemas.responses import error_responses
-from dashboard.schemas.shelves import CompareOut, SeriesPointOut, ShelfListOut, ShelfSeriesOut, ShelfSummaryOut
-from dashboard.schemas.stores import CameraOut, DwellingNowOut, JourneyOut, StoreOut
-from dashboard.services.cameras import camera_reports
-from dashboard.services.catalog import unknown_target
-from dashboard.services.live import dwelling_now
-from dashboard.services.shelves import shelf_series, summarize_shelves
-from dashboard.services.shoppers import shopper_journey
-from dashboard.services.windows import Granularity
-from dashboard.tags import Tag
+from shelfsight.dashboard.schemas.common import WindowQuery
+from shelfsight.dashboard.schemas.responses import error_responses
+from shelfsight.dashboard.schemas.shelves import (
+    CompareOut,
+    SeriesPointOut,
+    ShelfListOut,
+    ShelfSeriesOut,
+    ShelfSummaryOut,
+)
+from shelfsight.dashboard.schemas.stores import CameraOut, DwellingNowOut, JourneyOut, StoreOut
+from shelfsight.dashboard.services.cameras import camera_reports
+from shelfsight.dashboard.services.catalog import unknown_target
+from shelfsight.dashboard.services.live import dwelling_now
+from shelfsight.dashboard.services.shelves import shelf_series, summarize_shelves
+from shelfsight.dashboard.services.shoppers import shopper_journey
+from shelfsight.dashboard.services.windows import Granularity
+from shelfsight.dashboard.tags import Tag
 
 router = APIRouter(
     prefix="/stores", tags=[Tag.STORES], dependencies=[Depends(require_read)], responses=error_responses(401, 403)

@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from dashboard.ingest.receiver import IngestStats
-from dashboard.schemas.common import ApiModel
-from dashboard.services.tokens import Scope
-from dashboard.storage.base import StoredDeadLetter, TokenRecord
+from shelfsight.dashboard.ingest.receiver import IngestStats
+from shelfsight.dashboard.schemas.common import ApiModel
+from shelfsight.dashboard.services.tokens import Scope
+from shelfsight.dashboard.storage.base import StoredDeadLetter, TokenRecord
 
 
 class TokenCreate(ApiModel):

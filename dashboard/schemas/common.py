@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from dashboard.schemas.times import MAX_EPOCH_S, TIME_HELP, QueryTime
-from dashboard.services.metrics import ShelfFigures
-from dashboard.services.windows import check_order
-from dashboard.storage.rollup import DWELL_EDGES_S
+from shelfsight.dashboard.schemas.times import MAX_EPOCH_S, TIME_HELP, QueryTime
+from shelfsight.dashboard.services.metrics import ShelfFigures
+from shelfsight.dashboard.services.windows import check_order
+from shelfsight.dashboard.storage.rollup import DWELL_EDGES_S
 
 __all__ = ["MAX_EPOCH_S", "ApiModel", "FiguresOut", "HistogramBin", "TimeBounds", "WindowQuery", "histogram_bins"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from dashboard.schemas.common import ApiModel, TimeBounds
-from dashboard.schemas.times import TIME_HELP, QueryTime
-from dashboard.storage.base import EventFilter
-from vision.events.contract import Event, EventType
+from shelfsight.dashboard.schemas.common import ApiModel, TimeBounds
+from shelfsight.dashboard.schemas.times import TIME_HELP, QueryTime
+from shelfsight.dashboard.storage.base import EventFilter
+from shelfsight.vision.events.contract import Event, EventType
 
 
 class EventQuery(TimeBounds):

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
-from dashboard.integrations.delivery import SubscriptionStatus
-from dashboard.schemas.common import ApiModel
+from shelfsight.dashboard.integrations.delivery import SubscriptionStatus
+from shelfsight.dashboard.schemas.common import ApiModel
 
 
 class MatchOut(ApiModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.schemas.common import ApiModel
+from shelfsight.dashboard.schemas.common import ApiModel
 
 DESCRIPTIONS = {
     400: "Bad request: a body that is not JSON, or a parameter that is well-formed but unusable (e.g. a cursor "

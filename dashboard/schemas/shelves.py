@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from dashboard.schemas.common import ApiModel, FiguresOut, HistogramBin, histogram_bins
-from dashboard.services.shelves import SeriesPoint, ShelfSummary
-from dashboard.services.windows import Granularity
+from shelfsight.dashboard.schemas.common import ApiModel, FiguresOut, HistogramBin, histogram_bins
+from shelfsight.dashboard.services.shelves import SeriesPoint, ShelfSummary
+from shelfsight.dashboard.services.windows import Granularity
 
 
 class ShelfSummaryOut(ApiModel):

@@ -6,12 +6,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from dashboard.schemas.common import ApiModel
-from dashboard.services.cameras import CameraReport
-from dashboard.services.live import DwellingNow
-from dashboard.services.shoppers import Journey, Visit
-from dashboard.storage.base import CameraStatusEntry
-from vision.events.contract import DwellEvent, DwellStartedEvent, PickupEvent, PutbackEvent, TouchEvent
+from shelfsight.dashboard.schemas.common import ApiModel
+from shelfsight.dashboard.services.cameras import CameraReport
+from shelfsight.dashboard.services.live import DwellingNow
+from shelfsight.dashboard.services.shoppers import Journey, Visit
+from shelfsight.dashboard.storage.base import CameraStatusEntry
+from shelfsight.vision.events.contract import DwellEvent, DwellStartedEvent, PickupEvent, PutbackEvent, TouchEvent
 
 
 class StoreOut(ApiModel):

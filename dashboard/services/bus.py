@@ -8,7 +8,7 @@ once and shared, `LiveEvent`).
 
 A queue is bounded in events (``queue_size``). A client that is more than that many events behind, besides the
 batch it is on, is a slow reader: its subscription is closed at once (its queue freed, nothing more offered
-to it) and its stream ends (`dashboard.services.live_stream`). Before, a slow client's queue dropped its
+to it) and its stream ends (`shelfsight.dashboard.services.live_stream`). Before, a slow client's queue dropped its
 oldest event for every new one, which put per-event work on the event loop and took the CPU from ingest: 100
 clients that never read cut ingest from 8.6 k to 0.74 k events/s (bench/README.md, "Hardening").
 """
@@ -21,8 +21,8 @@ import threading
 from collections import defaultdict, deque
 from collections.abc import Sequence
 
-from vision.events.codec import to_json
-from vision.events.contract import AnyEvent
+from shelfsight.vision.events.codec import to_json
+from shelfsight.vision.events.contract import AnyEvent
 
 logger = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.services.coverage import UNKNOWN, known_since, open_intervals, window_seconds
-from dashboard.services.windows import TimeWindow
-from dashboard.storage.base import CameraStatusEntry, Store
+from shelfsight.dashboard.services.coverage import UNKNOWN, known_since, open_intervals, window_seconds
+from shelfsight.dashboard.services.windows import TimeWindow
+from shelfsight.dashboard.storage.base import CameraStatusEntry, Store
 
 
 @dataclass(frozen=True)

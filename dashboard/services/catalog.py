@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dashboard.storage.base import Store
+from shelfsight.dashboard.storage.base import Store
 
 LISTED_MAX = 20
 """Known names an error lists at most (enough to spot a typo, short on a chain of hundreds of shelves)."""

@@ -4,7 +4,7 @@ Time before the store's first status is unknown, not down: every share is of the
 (`known_since`), so cameras started minutes ago read their real share, not "online 0 %" of a 24 h window.
 
 The open interval runs from a camera's latest status to now, or, when its edge box stopped beating
-(`pipeline.transport.liveness`), only to the box's last beat: after that the camera's status is unknown, not
+(`shelfsight.transport.liveness`), only to the box's last beat: after that the camera's status is unknown, not
 its last one (a box that lost power would otherwise count as online for ever).
 
 Cost does not grow with the window: stored rows are sparse and each is placed in its bucket by bisection, and an
@@ -18,9 +18,9 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dashboard.services.windows import Bucket, TimeWindow, bucket_finder, window_parts
-from dashboard.storage.base import CameraStatusEntry, Store
-from dashboard.storage.coverage import STATUSES
+from shelfsight.dashboard.services.windows import Bucket, TimeWindow, bucket_finder, window_parts
+from shelfsight.dashboard.storage.base import CameraStatusEntry, Store
+from shelfsight.dashboard.storage.coverage import STATUSES
 
 UNKNOWN = "unknown"
 """A camera's state when its status was never reported, or its edge box went silent."""

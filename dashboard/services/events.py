@@ -13,9 +13,9 @@ from typing import BinaryIO
 
 import pyarrow.parquet as pq
 
-from dashboard.services.feed_format import ARROW_SCHEMA, arrow_batch, csv_lines
-from dashboard.storage.base import EventFilter, FeedPosition, Store, StoredEvent
-from dashboard.storage.ids import parse_event_id
+from shelfsight.dashboard.services.feed_format import ARROW_SCHEMA, arrow_batch, csv_lines
+from shelfsight.dashboard.storage.base import EventFilter, FeedPosition, Store, StoredEvent
+from shelfsight.dashboard.storage.ids import parse_event_id
 
 EXPORT_PAGE = 2000
 """Rows read per query while streaming an export (memory stays flat however long the feed)."""
@@ -92,8 +92,8 @@ def ndjson_lines(store: Store, flt: EventFilter) -> Iterator[str]:
 
 
 def csv_export(store: Store, flt: EventFilter, *, escape_formulas: bool) -> Iterator[str]:
-    """The feed as CSV with the stable columns of `dashboard.services.feed_format` (``escape_formulas``: see
-    `dashboard.services.feed_format.csv_lines`)."""
+    """The feed as CSV with the stable columns of `shelfsight.dashboard.services.feed_format` (``escape_formulas``: see
+    `shelfsight.dashboard.services.feed_format.csv_lines`)."""
     return csv_lines(iter_payloads(store, flt), escape_formulas=escape_formulas)
 
 

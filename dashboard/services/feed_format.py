@@ -22,8 +22,8 @@ from typing import Any, Final
 
 import pyarrow as pa
 
-from vision.events.codec import from_dict
-from vision.events.contract import EVENT_MODELS, AnyEvent
+from shelfsight.vision.events.codec import from_dict
+from shelfsight.vision.events.contract import EVENT_MODELS, AnyEvent
 
 FEED_COLUMNS: Final[tuple[tuple[str, pa.DataType], ...]] = (
     ("event_id", pa.string()),
@@ -62,7 +62,8 @@ _FLOATS: Final = frozenset(name for name, kind in FEED_COLUMNS if kind == pa.flo
 
 
 def flatten(event: Mapping[str, Any]) -> dict[str, Any]:
-    """One event dict (as `vision.events.codec.to_dict` gives) as a row of `COLUMN_NAMES` (missing as None)."""
+    """One event dict (as `shelfsight.vision.events.codec.to_dict` gives) as a row of `COLUMN_NAMES` (missing as
+    None)."""
     row: dict[str, Any] = dict.fromkeys(COLUMN_NAMES)
     for key, value in event.items():
         if key == "spot":

@@ -21,9 +21,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from uuid import UUID
 
-from dashboard.storage.base import EventFilter, FeedPosition, Store
-from vision.events.codec import from_json
-from vision.events.contract import DwellEvent, DwellStartedEvent, PassByEvent, PickupEvent, PutbackEvent, TouchEvent
+from shelfsight.dashboard.storage.base import EventFilter, FeedPosition, Store
+from shelfsight.vision.events.codec import from_json
+from shelfsight.vision.events.contract import (
+    DwellEvent,
+    DwellStartedEvent,
+    PassByEvent,
+    PickupEvent,
+    PutbackEvent,
+    TouchEvent,
+)
 
 FUNNEL_TYPES = ("dwell_started", "dwell", "pass_by", "touch", "pickup", "putback")
 PAGE = 5_000

@@ -1,6 +1,6 @@
 """What the pages call things: zone and shelf names instead of ids, and times in the store's own time zone.
 
-Both come from the store's edge boxes (`pipeline.transport.liveness.EdgeBeat`: the config's ``timezone:`` and
+Both come from the store's edge boxes (`shelfsight.transport.liveness.EdgeBeat`: the config's ``timezone:`` and
 zones' ``name:``), as last stored (`Store.store_labels`). A store no box has described yet shows ids and UTC.
 Ids stay in URLs, feeds and exports: only what people read changes.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dashboard.storage.base import Store
+from shelfsight.dashboard.storage.base import Store
 
 DEFAULT_TIME_ZONE = "UTC"
 """The time zone of a store whose boxes never sent one (an edge config without ``timezone:`` also says UTC)."""

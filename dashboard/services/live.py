@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.storage.base import OpenVisit, Store
+from shelfsight.dashboard.storage.base import OpenVisit, Store
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The live feed as Server-Sent Events, filtered like the paged feed.
 
-A client that falls too far behind is dropped by its subscription (`dashboard.services.bus`): nothing more is
+A client that falls too far behind is dropped by its subscription (`shelfsight.dashboard.services.bus`): nothing more is
 queued or formatted for it. When it next reads, its stream ends with an ``overflow`` message (it may reconnect
 and page the feed for what it missed). A client that never reads keeps its connection until it goes away: the
 server cannot close a socket whose peer does not take the bytes already written (asyncio flushes before it
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from dashboard.services.bus import Subscription
-from dashboard.storage.base import EventFilter
-from vision.events.contract import AnyEvent
+from shelfsight.dashboard.services.bus import Subscription
+from shelfsight.dashboard.storage.base import EventFilter
+from shelfsight.vision.events.contract import AnyEvent
 
 KEEPALIVE_S = 15.0
 """Seconds between keep-alive comments; also how often a vanished client is noticed."""

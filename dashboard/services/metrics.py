@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.storage.base import RollupCounts
-from dashboard.storage.rollup import dwell_quantile
+from shelfsight.dashboard.storage.base import RollupCounts
+from shelfsight.dashboard.storage.rollup import dwell_quantile
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from dashboard.storage.base import RetentionResult, Store
+from shelfsight.dashboard.storage.base import RetentionResult, Store
 
 logger = logging.getLogger(__name__)
 

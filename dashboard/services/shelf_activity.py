@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.services.windows import TimeWindow
-from dashboard.storage.base import EventFilter, Store
-from vision.events.codec import from_json
-from vision.events.contract import DwellEvent, PickupEvent, PutbackEvent, TouchEvent
+from shelfsight.dashboard.services.windows import TimeWindow
+from shelfsight.dashboard.storage.base import EventFilter, Store
+from shelfsight.vision.events.codec import from_json
+from shelfsight.vision.events.contract import DwellEvent, PickupEvent, PutbackEvent, TouchEvent
 
 SHELF_EVENT_TYPES = ("dwell", "touch", "pickup", "putback")
 """What a shelf's list shows: visits and reaches (entries, pass-bys and camera statuses are elsewhere)."""

@@ -6,10 +6,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dashboard.services.coverage import CameraSeconds, camera_seconds, combined_share, known_since, window_seconds
-from dashboard.services.metrics import ShelfFigures, figures
-from dashboard.services.windows import Granularity, TimeWindow, bucket_finder, series_buckets, window_parts
-from dashboard.storage.base import RollupCounts, RollupQuery, Store, Target
+from shelfsight.dashboard.services.coverage import (
+    CameraSeconds,
+    camera_seconds,
+    combined_share,
+    known_since,
+    window_seconds,
+)
+from shelfsight.dashboard.services.metrics import ShelfFigures, figures
+from shelfsight.dashboard.services.windows import Granularity, TimeWindow, bucket_finder, series_buckets, window_parts
+from shelfsight.dashboard.storage.base import RollupCounts, RollupQuery, Store, Target
 
 GAP_COVERAGE = 0.0
 """A bucket whose cameras were up for this share of it (or less) is a gap: its figures are None, not zeros."""

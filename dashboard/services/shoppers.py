@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dashboard.storage.base import Store
-from vision.events.codec import from_json
-from vision.events.contract import (
+from shelfsight.dashboard.storage.base import Store
+from shelfsight.vision.events.codec import from_json
+from shelfsight.vision.events.contract import (
     AnyEvent,
     DwellEvent,
     DwellStartedEvent,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dashboard.storage.base import Store, TokenRecord
+from shelfsight.dashboard.storage.base import Store, TokenRecord
 
 TOKEN_PREFIX = "ss_"
 SESSION_S = 7 * 86_400

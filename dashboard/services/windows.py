@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from dashboard.storage.rollup import HOUR_S, MINUTE_S, bucket_start
+from shelfsight.dashboard.storage.rollup import HOUR_S, MINUTE_S, bucket_start
 
 DAY_S = 86_400
 

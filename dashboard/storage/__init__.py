@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dashboard.storage.base import Store
+from shelfsight.dashboard.storage.base import Store
 
 POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 DUCKDB_PREFIX = "duckdb://"
@@ -26,17 +26,17 @@ def open_store(url: str, *, pool_size: int = 8) -> Store:
     if not url.strip():
         raise ValueError("db: expected a file path or a postgresql:// URL, got an empty string")
     if url.startswith(POSTGRES_PREFIXES):
-        from dashboard.storage.postgres_store import PostgresStore
+        from shelfsight.dashboard.storage.postgres_store import PostgresStore
 
         return PostgresStore(url, pool_size=pool_size)
     if url.startswith(DUCKDB_PREFIX) or url.endswith(".duckdb"):
         try:
-            from dashboard.storage.duckdb_store import DuckdbStore
+            from shelfsight.dashboard.storage.duckdb_store import DuckdbStore
         except ImportError as exc:
             raise ValueError(f"db: {url} needs the duckdb package (pip install duckdb): {exc}") from exc
 
         return DuckdbStore(Path(url.removeprefix(DUCKDB_PREFIX)).expanduser(), pool_size=pool_size)
-    from dashboard.storage.sqlite_store import SqliteStore
+    from shelfsight.dashboard.storage.sqlite_store import SqliteStore
 
     return SqliteStore(Path(url.removeprefix(SQLITE_PREFIX)).expanduser(), pool_size=pool_size)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from dashboard.storage.records import (
+from shelfsight.dashboard.storage.records import (
     CameraLiveness,
     CameraStatusEntry,
     CoverageRow,
@@ -31,10 +31,10 @@ from dashboard.storage.records import (
     Target,
     TokenRecord,
 )
-from vision.events.contract import AnyEvent
+from shelfsight.vision.events.contract import AnyEvent
 
 if TYPE_CHECKING:  # prepared.py builds on the records, not on this interface
-    from dashboard.storage.prepared import PreparedIngest
+    from shelfsight.dashboard.storage.prepared import PreparedIngest
 
 # The records are imported from here by most of the aggregator; they live in records.py.
 __all__ = [

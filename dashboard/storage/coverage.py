@@ -2,7 +2,7 @@
 
 A camera's status holds from one ``camera_status`` event to the next. The interval after the last known
 event is still *open* (the camera is presumably still in that state) and is never stored: it is added at
-query time (`dashboard.services.coverage`). Stored rows therefore depend only on closed intervals, and
+query time (`shelfsight.dashboard.services.coverage`). Stored rows therefore depend only on closed intervals, and
 when a status event arrives (even late, out of order) the buckets between its neighbours are recomputed
 from the log (`coverage_rows`), which keeps the table exact under any arrival order.
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from dashboard.storage.rollup import BUCKET_SIZES_S, bucket_start
+from shelfsight.dashboard.storage.rollup import BUCKET_SIZES_S, bucket_start
 
 STATUSES: Final[tuple[str, ...]] = ("online", "degraded", "offline")
 

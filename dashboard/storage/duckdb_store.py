@@ -16,8 +16,8 @@ from uuid import UUID
 import duckdb
 import pyarrow as pa
 
-from dashboard.storage.sql import ConnectionPool
-from dashboard.storage.sql_store import SqlStore
+from shelfsight.dashboard.storage.sql import ConnectionPool
+from shelfsight.dashboard.storage.sql_store import SqlStore
 
 
 class DuckdbConnection:
@@ -65,7 +65,8 @@ class DuckdbConnection:
 
 
 def _plain(value: Any) -> Any:
-    """A `UUID` as canonical text (DuckDB keeps event ids as text, see `dashboard.storage.ids`); else ``value``."""
+    """A `UUID` as canonical text (DuckDB keeps event ids as text, see `shelfsight.dashboard.storage.ids`); else
+    ``value``."""
     return str(value) if isinstance(value, UUID) else value
 
 

@@ -10,8 +10,8 @@ from uuid import UUID
 import psycopg
 from psycopg.adapt import Dumper
 
-from dashboard.storage.sql import ConnectionPool
-from dashboard.storage.sql_store import SqlStore
+from shelfsight.dashboard.storage.sql import ConnectionPool
+from shelfsight.dashboard.storage.sql_store import SqlStore
 
 CONNECT_TIMEOUT_S = 10
 """Seconds to wait for the server when opening a connection: fail fast with the DSN's host in the message."""
@@ -23,7 +23,7 @@ def _pg(sql: str) -> str:
 
 
 class _UuidAsText(Dumper):
-    """Binds a `UUID` as canonical text: PostgreSQL keeps event ids as text (see `dashboard.storage.ids`)."""
+    """Binds a `UUID` as canonical text: PostgreSQL keeps event ids as text (see `shelfsight.dashboard.storage.ids`)."""
 
     oid = psycopg.postgres.types["text"].oid
 

@@ -1,10 +1,10 @@
 """`PreparedIngest`: the CPU half of an ingest, done before and outside the transaction (no database access).
 
 Turning events into rows is most of the Python time of `Store.ingest`: the canonical JSON of every event,
-rollup deltas, target spans, visit keys. `dashboard.ingest.receiver` adds each message as it drains it, so the
-transaction (which holds SQLite's one write lock) only looks up what depends on stored data and writes. Ids stay
-`uuid.UUID` objects (the backend binds them, see `dashboard.storage.ids`) and are deduped by ``UUID.int``: formatting
-a UUID as text costs about a microsecond. `Store.ingest` prepares and writes in one call.
+rollup deltas, target spans, visit keys. `shelfsight.dashboard.ingest.receiver` adds each message as it drains it, so
+the transaction (which holds SQLite's one write lock) only looks up what depends on stored data and writes. Ids stay
+`uuid.UUID` objects (the backend binds them, see `shelfsight.dashboard.storage.ids`) and are deduped by ``UUID.int``:
+formatting a UUID as text costs about a microsecond. `Store.ingest` prepares and writes in one call.
 
 Everything derived here assumes that every event is new. The write step (`writes.write_prepared`) asks the
 database which ids it holds already and, when any, derives again from the events that really are new, so
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from dashboard.storage.records import DeadLetter
-from dashboard.storage.rollup import RollupDeltas
-from dashboard.storage.rows import event_row
-from vision.events.contract import (
+from shelfsight.dashboard.storage.records import DeadLetter
+from shelfsight.dashboard.storage.rollup import RollupDeltas
+from shelfsight.dashboard.storage.rows import event_row
+from shelfsight.vision.events.contract import (
     AnyEvent,
     CameraStatusEvent,
     DwellEvent,
@@ -30,7 +30,7 @@ from vision.events.contract import (
     PickupEvent,
     PutbackEvent,
 )
-from vision.events.ids import canonical_timestamp
+from shelfsight.vision.events.ids import canonical_timestamp
 
 TargetKey = tuple[str, str, str, str]
 """``(store_id, shelf_id, zone_id, camera_id)`` of the ``targets`` table."""
@@ -91,7 +91,7 @@ class PreparedIngest:
         self.events: list[AnyEvent] = []
         self.event_ids: list[UUID] = []
         self.rows: list[tuple[Any, ...]] = []
-        """``events`` rows in `dashboard.storage.rows.EVENT_COLUMNS` order, aligned with `events`."""
+        """``events`` rows in `shelfsight.dashboard.storage.rows.EVENT_COLUMNS` order, aligned with `events`."""
         self.dead_letters: list[DeadLetter] = []
         self.offered = 0
         """Events passed to `add`, duplicates included (``IngestResult.duplicates`` counts from it)."""

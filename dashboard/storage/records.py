@@ -1,4 +1,4 @@
-"""The plain records that cross the storage interface (`dashboard.storage.base.Store`).
+"""The plain records that cross the storage interface (`shelfsight.dashboard.storage.base.Store`).
 
 Frozen dataclasses, never dicts, carrying only plain values, so services and routers never see a connection or a
 row tuple. In a module of their own so that what builds on them (`prepared.py`) and the interface both import them,
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dashboard.storage.rollup import HIST_COLUMNS
-from vision.events.contract import AnyEvent
+from shelfsight.dashboard.storage.rollup import HIST_COLUMNS
+from shelfsight.vision.events.contract import AnyEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,8 @@ class FeedPosition:
 
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """One stored event: its sort key and its canonical JSON (exactly what `vision.events.codec.to_json` wrote)."""
+    """One stored event: its sort key and its canonical JSON (exactly what `shelfsight.vision.events.codec.to_json`
+    wrote)."""
 
     ts: float
     event_id: str
@@ -82,7 +83,7 @@ class StoredEvent:
 
 @dataclass(frozen=True, slots=True)
 class RollupCounts:
-    """Summable rollup values of one or more rows (see `dashboard.storage.rollup` for their meaning)."""
+    """Summable rollup values of one or more rows (see `shelfsight.dashboard.storage.rollup` for their meaning)."""
 
     entries: int = 0
     visits: int = 0
@@ -193,7 +194,7 @@ class OpenVisit:
 class TokenRecord:
     """An API token as stored: only the sha256 of the secret, never the secret itself.
 
-    ``expires_at`` is set on page sign-in sessions (`dashboard.services.tokens.start_session`), never on API
+    ``expires_at`` is set on page sign-in sessions (`shelfsight.dashboard.services.tokens.start_session`), never on API
     tokens: a session is refused after it, and sign-out revokes it.
     """
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from vision.events.contract import (
+from shelfsight.vision.events.contract import (
     AnyEvent,
     DwellEvent,
     DwellStartedEvent,

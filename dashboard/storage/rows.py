@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from vision.events.codec import to_json
-from vision.events.contract import AnyEvent
+from shelfsight.vision.events.codec import to_json
+from shelfsight.vision.events.contract import AnyEvent
 
 EVENT_COLUMNS: Final[tuple[str, ...]] = (
     "event_id",
@@ -34,7 +34,7 @@ exactly what the edge sent; the other columns exist to filter and sort."""
 def event_row(event: AnyEvent, received_at: float) -> tuple[Any, ...]:
     """The ``events`` row of ``event`` in `EVENT_COLUMNS` order (absent fields as None, ``reversed`` 0).
 
-    Ids stay `uuid.UUID` objects: each backend binds them in its id column type (`dashboard.storage.ids`).
+    Ids stay `uuid.UUID` objects: each backend binds them in its id column type (`shelfsight.dashboard.storage.ids`).
     """
     # The model's field values; .get() avoids pydantic's slow __getattr__ path for fields a type lacks.
     fields: dict[str, Any] = event.__dict__

@@ -110,7 +110,7 @@ class Migration:
 
 def load_migrations(backend: str) -> list[Migration]:
     """The migrations of one backend, in version order; versions must run 1, 2, 3... without gaps."""
-    folder = resources.files("dashboard.storage.migrations").joinpath(backend)
+    folder = resources.files("shelfsight.dashboard.storage.migrations").joinpath(backend)
     found = []
     for item in folder.iterdir():
         match = _MIGRATION_NAME.match(item.name)

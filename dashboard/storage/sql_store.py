@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from dashboard.storage.base import (
+from shelfsight.dashboard.storage.base import (
     CameraLiveness,
     CameraStatusEntry,
     CoverageRow,
@@ -30,15 +30,15 @@ from dashboard.storage.base import (
     Target,
     TokenRecord,
 )
-from dashboard.storage.ids import id_text, parse_event_id
-from dashboard.storage.prepared import PreparedIngest
-from dashboard.storage.rollup import BUCKET_SIZES_S, COUNT_COLUMNS, HIST_COLUMNS
-from dashboard.storage.sql import ConnectionPool, applied_version, load_migrations, migrate, placeholders
-from dashboard.storage.writes import write_prepared
-from vision.events.contract import AnyEvent
+from shelfsight.dashboard.storage.ids import id_text, parse_event_id
+from shelfsight.dashboard.storage.prepared import PreparedIngest
+from shelfsight.dashboard.storage.rollup import BUCKET_SIZES_S, COUNT_COLUMNS, HIST_COLUMNS
+from shelfsight.dashboard.storage.sql import ConnectionPool, applied_version, load_migrations, migrate, placeholders
+from shelfsight.dashboard.storage.writes import write_prepared
+from shelfsight.vision.events.contract import AnyEvent
 
 if TYPE_CHECKING:  # the integrations import storage, not the other way round
-    from dashboard.integrations.outbox import Outbox, OutboxReader
+    from shelfsight.dashboard.integrations.outbox import Outbox, OutboxReader
 
 _SUMS = ", ".join(f"SUM({c})" for c in (*COUNT_COLUMNS, "dwell_sum_s", *HIST_COLUMNS))
 _EVENT_FILTER_COLUMNS = (
@@ -85,8 +85,8 @@ class SqlStore:
 
     def attach_outbox(self, outbox: Outbox) -> OutboxReader:
         """From now on every ingest transaction also writes the deliveries its new events owe (live integrations,
-        `dashboard.integrations.outbox`); returns the reader the delivery threads use."""
-        from dashboard.integrations.outbox import OutboxReader
+        `shelfsight.dashboard.integrations.outbox`); returns the reader the delivery threads use."""
+        from shelfsight.dashboard.integrations.outbox import OutboxReader
 
         self._outbox = outbox
         return OutboxReader(self._pool)

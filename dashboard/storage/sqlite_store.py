@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from dashboard.storage.sql import ConnectionPool
-from dashboard.storage.sql_store import SqlStore
+from shelfsight.dashboard.storage.sql import ConnectionPool
+from shelfsight.dashboard.storage.sql_store import SqlStore
 
 CACHE_KIB = 262_144
 """SQLite page cache per connection in KiB (256 MiB); allocated as used, mostly by the ingest connection.
@@ -31,7 +31,7 @@ bench/bench_ingest.py: 1000 -> 10,000 pages wrote 22 % fewer bytes over 200 k ev
 when its WAL frames are (synchronous = FULL); the checkpoint only moves pages into the main file.
 """
 
-# Event ids bind as their 16 bytes, the type of events.event_id (migration 0003; see dashboard.storage.ids).
+# Event ids bind as their 16 bytes, the type of events.event_id (migration 0003; see shelfsight.dashboard.storage.ids).
 # attrgetter is a C callable: no Python frame per bound id. sqlite3 adapters are per process; nothing else here
 # binds a UUID (sqlite3 refused them before this).
 sqlite3.register_adapter(UUID, operator.attrgetter("bytes"))

@@ -2,7 +2,7 @@
 
 Everything derived (rollups, coverage, targets, open visits, pickup reversals) is computed from the events
 *this* transaction inserted for the first time, so a resent batch changes nothing and a crash before commit
-leaves nothing behind. The rows and the deltas come prepared (`dashboard.storage.prepared`, no database
+leaves nothing behind. The rows and the deltas come prepared (`shelfsight.dashboard.storage.prepared`, no database
 access); what depends on the stored data (which ids are new, which pickups a put-back reverses, finished
 visits, camera-status neighbours) is looked up here. Backends differ only in their `SqlConnection`.
 """
@@ -14,14 +14,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from uuid import UUID
 
-from dashboard.storage.base import IngestResult
-from dashboard.storage.coverage import StatusPoint, coverage_rows, recompute_window
-from dashboard.storage.ids import id_int, id_uuid
-from dashboard.storage.prepared import Derived, PreparedIngest, visit_key
-from dashboard.storage.rollup import KEY_COLUMNS, ROLLUP_COLUMNS, VALUE_COLUMNS, ReversedPickup, RollupDeltas
-from dashboard.storage.rows import EVENT_COLUMNS
-from dashboard.storage.sql import SqlConnection, chunks, placeholders
-from vision.events.contract import CameraStatusEvent, DwellStartedEvent
+from shelfsight.dashboard.storage.base import IngestResult
+from shelfsight.dashboard.storage.coverage import StatusPoint, coverage_rows, recompute_window
+from shelfsight.dashboard.storage.ids import id_int, id_uuid
+from shelfsight.dashboard.storage.prepared import Derived, PreparedIngest, visit_key
+from shelfsight.dashboard.storage.rollup import KEY_COLUMNS, ROLLUP_COLUMNS, VALUE_COLUMNS, ReversedPickup, RollupDeltas
+from shelfsight.dashboard.storage.rows import EVENT_COLUMNS
+from shelfsight.dashboard.storage.sql import SqlConnection, chunks, placeholders
+from shelfsight.vision.events.contract import CameraStatusEvent, DwellStartedEvent
 
 _ROLLUP_CONFLICT = f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET " + ", ".join(
     f"{c} = rollups.{c} + excluded.{c}" for c in VALUE_COLUMNS

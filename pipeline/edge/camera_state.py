@@ -17,9 +17,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.durable import write_json_durably
-from pipeline.edge.messages import CAMERA_STATUSES
-from vision.events.contract import MAX_TIMESTAMP_S, MIN_TIMESTAMP_S
+from shelfsight.pipeline.durable import write_json_durably
+from shelfsight.pipeline.edge.messages import CAMERA_STATUSES
+from shelfsight.vision.events.contract import MAX_TIMESTAMP_S, MIN_TIMESTAMP_S
 
 logger = logging.getLogger(__name__)
 

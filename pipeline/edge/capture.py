@@ -18,14 +18,14 @@ from collections import deque
 
 import zmq
 
-from pipeline.edge.counters import CaptureCounters
-from pipeline.edge.messages import EndMessage, FrameMessage, FrameStamp, Image, StatusMessage
-from pipeline.edge.runtime import StageKind
-from pipeline.edge.stage import Stage
-from pipeline.logs import camera_logger
-from pipeline.sources import open_source, resample
-from pipeline.transport.envelope import Envelope, encode
-from vision.video import SourceError
+from shelfsight.pipeline.edge.counters import CaptureCounters
+from shelfsight.pipeline.edge.messages import EndMessage, FrameMessage, FrameStamp, Image, StatusMessage
+from shelfsight.pipeline.edge.runtime import StageKind
+from shelfsight.pipeline.edge.stage import Stage
+from shelfsight.pipeline.logs import camera_logger
+from shelfsight.pipeline.sources import open_source, resample
+from shelfsight.transport.envelope import Envelope, encode
+from shelfsight.vision.video import SourceError
 
 logger = logging.getLogger(__name__)
 

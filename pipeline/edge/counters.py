@@ -1,10 +1,10 @@
 """Each stage's heartbeat counters as a dataclass, so a stage counts ``counters.frames_total += 1`` (a typo is a
 type error, not a new metric) and the supervisor reads a counter back by attribute, not by string.
 
-On the wire a heartbeat carries plain ``name -> number`` (`pipeline.transport.messages.Heartbeat`), so that the
+On the wire a heartbeat carries plain ``name -> number`` (`shelfsight.transport.messages.Heartbeat`), so that the
 supervisor's metrics stay generic: `StageCounters.to_wire` gives that map (a counter that is None is left out,
 as one not measured yet), `StageCounters.from_wire` reads it back. Names ending in ``_total`` only grow and
-become Prometheus counters; the rest are gauges (`pipeline.edge.health`).
+become Prometheus counters; the rest are gauges (`shelfsight.pipeline.edge.health`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Self
 
-from pipeline.transport.envelope import MessageError
+from shelfsight.transport.envelope import MessageError
 
 
 @dataclass

@@ -3,8 +3,8 @@
 It takes whatever frames are waiting (up to ``max_batch`` per model), so a busy box gets full batches and
 a quiet one gets low latency, and never waits to fill a batch. Cameras with the same model and settings
 share batches. Status and end-of-stream messages are passed on in order with their camera's frames. Each frame's
-detections are stamped as ``run-offline`` stamps them (`pipeline.camera_pipeline.stamp_detections`) and travel
-on losslessly, a pose detector's keypoints included, so the camera's pipeline steps with the same input.
+detections are stamped as ``run-offline`` stamps them (`shelfsight.pipeline.camera_pipeline.stamp_detections`) and
+travel on losslessly, a pose detector's keypoints included, so the camera's pipeline steps with the same input.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections import defaultdict
 
 import zmq
 
-from pipeline.assembly import DetectorKey, build_detector, detector_key
-from pipeline.camera_pipeline import stamp_detections
-from pipeline.edge.counters import DetectorCounters
-from pipeline.edge.messages import (
+from shelfsight.pipeline.assembly import DetectorKey, build_detector, detector_key
+from shelfsight.pipeline.camera_pipeline import stamp_detections
+from shelfsight.pipeline.edge.counters import DetectorCounters
+from shelfsight.pipeline.edge.messages import (
     DETECTIONS_KIND,
     END_KIND,
     FRAME_KIND,
@@ -27,10 +27,10 @@ from pipeline.edge.messages import (
     FrameMessage,
     StatusMessage,
 )
-from pipeline.edge.runtime import MAX_FRAME_MESSAGE_BYTES, POLL_MS, LatencyWindow, StageKind
-from pipeline.edge.stage import Stage
-from pipeline.transport.envelope import Envelope, MessageError, decode, encode
-from vision.detector.onnx import OnnxDetector
+from shelfsight.pipeline.edge.runtime import MAX_FRAME_MESSAGE_BYTES, POLL_MS, LatencyWindow, StageKind
+from shelfsight.pipeline.edge.stage import Stage
+from shelfsight.transport.envelope import Envelope, MessageError, decode, encode
+from shelfsight.vision.detector.onnx import OnnxDetector
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The track+events stage: one process per camera, from detections to durable events.
 
-A thin driver of the camera's `pipeline.camera_pipeline.CameraPipeline` (tracking, the pose model, the event
+A thin driver of the camera's `shelfsight.pipeline.camera_pipeline.CameraPipeline` (tracking, the pose model, the event
 engine and the camera's status), as ``run-offline`` is, fed the same stamped detections (a pose detector's
 keypoints included: they arrive losslessly) and frames in the same order, so a replay gives the offline runner's
 events, ids included. Events are
@@ -11,7 +11,7 @@ then the publisher is nudged; a crash after that loses nothing. Camera status me
 On SIGTERM the stage takes what is still queued (briefly), closes open visits, records the camera as
 offline, spools all of it and exits: a restart or an upgrade loses no event.
 
-The camera's status is `pipeline.edge.camera_state`'s: only changes are recorded, a status left open by a
+The camera's status is `shelfsight.pipeline.edge.camera_state`'s: only changes are recorded, a status left open by a
 power cut is closed at the next start, and a full disk makes the camera ``degraded``. While the spool cannot
 store (disk full), events wait in memory, frames are dropped and counted (``frames_dropped_total``), and the
 write is tried again every second; nothing is lost unless the stage is stopped before the disk has room, and
@@ -26,12 +26,12 @@ import time
 
 import zmq
 
-from pipeline.assembly import build_pose, build_tracker
-from pipeline.camera_pipeline import CameraPipeline
-from pipeline.edge.camera_state import DISK_FREE, DISK_FULL, StatusMarks
-from pipeline.edge.counters import EventCounters
-from pipeline.edge.id_blocks import IdBlocks
-from pipeline.edge.messages import (
+from shelfsight.pipeline.assembly import build_pose, build_tracker
+from shelfsight.pipeline.camera_pipeline import CameraPipeline
+from shelfsight.pipeline.edge.camera_state import DISK_FREE, DISK_FULL, StatusMarks
+from shelfsight.pipeline.edge.counters import EventCounters
+from shelfsight.pipeline.edge.id_blocks import IdBlocks
+from shelfsight.pipeline.edge.messages import (
     DETECTIONS_KIND,
     END_KIND,
     STATUS_KIND,
@@ -39,15 +39,15 @@ from pipeline.edge.messages import (
     StatusMessage,
     wake_envelope,
 )
-from pipeline.edge.runtime import MAX_FRAME_MESSAGE_BYTES, POLL_MS, LatencyWindow, StageKind
-from pipeline.edge.snapshots import EventSnapshots
-from pipeline.edge.stage import Stage
-from pipeline.edge.zone_pictures import ZonePictureWriter, picture_path
-from pipeline.logs import camera_logger
-from pipeline.spool import Spool, SpooledEvent, SpoolWriteError
-from pipeline.transport.envelope import Envelope, MessageError, decode, encode
-from vision.events.codec import to_msgpack
-from vision.events.contract import AnyEvent, CameraStatusEvent
+from shelfsight.pipeline.edge.runtime import MAX_FRAME_MESSAGE_BYTES, POLL_MS, LatencyWindow, StageKind
+from shelfsight.pipeline.edge.snapshots import EventSnapshots
+from shelfsight.pipeline.edge.stage import Stage
+from shelfsight.pipeline.edge.zone_pictures import ZonePictureWriter, picture_path
+from shelfsight.pipeline.logs import camera_logger
+from shelfsight.pipeline.spool import Spool, SpooledEvent, SpoolWriteError
+from shelfsight.transport.envelope import Envelope, MessageError, decode, encode
+from shelfsight.vision.events.codec import to_msgpack
+from shelfsight.vision.events.contract import AnyEvent, CameraStatusEvent
 
 logger = logging.getLogger(__name__)
 
@@ -101,10 +101,13 @@ class EventStage(Stage):
         self._retry_at = 0.0
         self.marks = None if spec.replay else StatusMarks(self.spool_path.parent, self.camera.id)
         self.snapshots = None
-        if self.config.privacy.store_frames:  # audit frames on this box's disk only; see pipeline.edge.snapshots
+        if (
+            self.config.privacy.store_frames
+        ):  # audit frames on this box's disk only; see shelfsight.pipeline.edge.snapshots
             folder = self.spool_path.parent / "frames" / self.camera.id
             self.snapshots = EventSnapshots(folder, self.config.privacy)
-        # The shopper-free picture the zones page draws on: this box's disk only; see pipeline.edge.zone_pictures.
+        # The shopper-free picture the zones page draws on: this box's disk only; see
+        # shelfsight.pipeline.edge.zone_pictures.
         self.pictures = ZonePictureWriter(picture_path(self.spool_path.parent, self.camera.id))
         self._flush_pending()  # opens the spool
         if self.marks is not None:

@@ -6,8 +6,8 @@
                    and ``..._heartbeat_age_seconds``.
     GET /status    The supervisor's snapshot as JSON (what ``shelfsight edge status`` prints).
     GET /healthz   200 when every stage that should run is running and the spool's disk has room, else 503
-                   with the problems, one a line (`pipeline.edge.status.problems`).
-    /zones...      The zones page, when the server is given one (`pipeline.edge.zones_page`): signed-in only.
+                   with the problems, one a line (`shelfsight.pipeline.edge.status.problems`).
+    /zones...      The zones page, when the server is given one (`shelfsight.pipeline.edge.zones_page`): signed-in only.
 
 It listens on loopback by default: metrics name cameras and stores, nothing more, but a box need not
 expose them to the shop floor's network.
@@ -26,8 +26,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from pipeline.edge.status import EdgeStatus, healthy, problems
-from pipeline.edge.zones_page import MAX_BODY_BYTES, ZONES_HEADERS, ZonesPage
+from shelfsight.pipeline.edge.status import EdgeStatus, healthy, problems
+from shelfsight.pipeline.edge.zones_page import MAX_BODY_BYTES, ZONES_HEADERS, ZonesPage
 
 logger = logging.getLogger(__name__)
 

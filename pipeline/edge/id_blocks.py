@@ -17,7 +17,7 @@ import logging
 import time
 from pathlib import Path
 
-from pipeline.durable import write_json_durably
+from shelfsight.pipeline.durable import write_json_durably
 
 logger = logging.getLogger(__name__)
 

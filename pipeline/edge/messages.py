@@ -4,10 +4,10 @@ capture -> detector: ``FrameMessage`` (the image travels as a raw buffer, never 
 ``StatusMessage`` and ``EndMessage``. The detector forwards status and end messages unchanged, in order with
 the frames, to the camera's track+events stage, and turns each frame into a ``DetectionsMessage`` that
 carries the same image buffer on (the event stage reads shelf pixels) with the frame's `FrameDetections`, every
-column (a pose detector's keypoints included) bit for bit (`pipeline.transport.detections`).
+column (a pose detector's keypoints included) bit for bit (`shelfsight.transport.detections`).
 
 Every ``from_envelope`` raises ``MessageError`` on anything malformed (and on nothing else: see
-`pipeline.transport.envelope.decoder`), so a stage counts and drops it. Times must be finite and inside the
+`shelfsight.transport.envelope.decoder`), so a stage counts and drops it. Times must be finite and inside the
 event contract's range, images at most `MAX_IMAGE_SIDE` pixels a side, boxes and scores finite: a forged
 message can neither crash a stage nor put a NaN into a tracker's state.
 """
@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.transport.detections import detections_from_wire, detections_to_wire
-from pipeline.transport.envelope import (
+from shelfsight.transport.detections import detections_from_wire, detections_to_wire
+from shelfsight.transport.envelope import (
     Envelope,
     MessageError,
     decoder,
@@ -31,9 +31,9 @@ from pipeline.transport.envelope import (
     shown,
     whole_number,
 )
-from pipeline.transport.topics import Stream, topic
-from vision.detections import FrameDetections
-from vision.events.contract import MAX_TIMESTAMP_S, MIN_TIMESTAMP_S
+from shelfsight.transport.topics import Stream, topic
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.contract import MAX_TIMESTAMP_S, MIN_TIMESTAMP_S
 
 FRAME_KIND = "frame"
 DETECTIONS_KIND = "detections"
@@ -139,7 +139,7 @@ class DetectionsMessage:
     Attributes:
         image: The frame (the event stage reads shelf pixels and the tracker's ReID crops from it).
         detections: Boxes, scores, classes and, from a pose detector, keypoints (frame pixels), stamped with the
-            camera, the frame's index and capture time; they travel losslessly (`pipeline.transport.detections`).
+            camera, the frame's index and capture time; they travel losslessly (`shelfsight.transport.detections`).
         detector_ms: Milliseconds the detector call took, per frame (its batch's time / batch size).
     """
 

@@ -1,12 +1,12 @@
 """The publisher stage: one process draining the box's disk spool to the aggregator, acknowledged.
 
 Event stages write the spool and nudge this process on the wake socket; it sends batches over a DEALER
-(CURVE when keys are configured) and deletes them only once acknowledged (`pipeline.publisher`). While the
+(CURVE when keys are configured) and deletes them only once acknowledged (`shelfsight.pipeline.publisher`). While the
 aggregator is away events pile up on disk within the config's bounds and drain when it returns. Anything on
 the wake socket that is not a wake message is counted and dropped.
 
-Its spool holds the disk reserve (`pipeline.disk_reserve`): on a full disk it keeps acknowledging and deleting,
-which is what frees the disk for the event stages. Every few seconds it tidies the spool (`Spool.maintain`).
+Its spool holds the disk reserve (`shelfsight.pipeline.disk_reserve`): on a full disk it keeps acknowledging and
+deleting, which is what frees the disk for the event stages. Every few seconds it tidies the spool (`Spool.maintain`).
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import time
 import zmq
 import zmq.auth
 
-from edge_config.store import EdgeConfig
-from pipeline.edge.counters import PublisherCounters
-from pipeline.edge.messages import WAKE_KIND
-from pipeline.edge.runtime import MAX_SMALL_MESSAGE_BYTES, LatencyWindow, StageKind
-from pipeline.edge.stage import Stage
-from pipeline.publisher import EventPublisher, PublisherSettings
-from pipeline.spool import Batch, Spool
-from pipeline.transport.envelope import MessageError, decode
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.pipeline.edge.counters import PublisherCounters
+from shelfsight.pipeline.edge.messages import WAKE_KIND
+from shelfsight.pipeline.edge.runtime import MAX_SMALL_MESSAGE_BYTES, LatencyWindow, StageKind
+from shelfsight.pipeline.edge.stage import Stage
+from shelfsight.pipeline.publisher import EventPublisher, PublisherSettings
+from shelfsight.pipeline.spool import Batch, Spool
+from shelfsight.transport.envelope import MessageError, decode
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
 """What every edge stage process shares: its kind and spec, the socket layout of the box, stop on SIGTERM,
 heartbeats.
 
-A stage (`pipeline.edge.stage.Stage`) runs in its own process, started by the supervisor with its
+A stage (`shelfsight.pipeline.edge.stage.Stage`) runs in its own process, started by the supervisor with its
 ``StageSpec``. It loads the config itself (nothing heavy is pickled across), binds or connects its ZeroMQ
 sockets at the addresses of ``EdgeLayout``, checks ``Stopper.stopped`` between polls (SIGTERM and SIGINT set
 it), and sends a ``Heartbeat`` with its counters about once a second, which the supervisor turns into metrics
-and status, and watches for a stage that stops beating (`pipeline.edge.watchdog`).
+and status, and watches for a stage that stops beating (`shelfsight.pipeline.edge.watchdog`).
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from types import FrameType
 import numpy as np
 import zmq
 
-from edge_config import load_config
-from edge_config.camera import CameraConfig
-from edge_config.store import EdgeConfig
-from pipeline.edge.counters import StageCounters
-from pipeline.logs import configure_logging
-from pipeline.transport.envelope import encode
-from pipeline.transport.messages import Heartbeat
+from shelfsight.edge_config import load_config
+from shelfsight.edge_config.camera import CameraConfig
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.pipeline.edge.counters import StageCounters
+from shelfsight.pipeline.logs import configure_logging
+from shelfsight.transport.envelope import encode
+from shelfsight.transport.messages import Heartbeat
 
 HEARTBEAT_PERIOD_S = 1.0
 POLL_MS = 100
@@ -109,7 +109,7 @@ class StageSpec:
         config_path: The edge config file.
         layout: Socket addresses.
         camera_id: The camera of a per-camera stage, ``*`` otherwise.
-        replay: Replay finite sources once, without dropping frames (see `pipeline.sources`).
+        replay: Replay finite sources once, without dropping frames (see `shelfsight.pipeline.sources`).
         models_dir: Models folder override.
         spool_dir: Spool folder override (default: the config's).
         detector_threads: ONNX Runtime intra-op threads of the detector.

@@ -2,8 +2,8 @@
 
 A merchandiser who doubts a pick-up can look at the shelf as the box saw it then. Each frame is written as
 ``frames/<camera>/<ms since 1970>-<type>-<event id>.jpg`` beside the spool, with people's heads pixelated unless
-``privacy.blur_faces`` is false (`vision.privacy`), and deleted ``privacy.stored_frames_retention_h`` after it
-was written.
+``privacy.blur_faces`` is false (`shelfsight.vision.privacy`), and deleted ``privacy.stored_frames_retention_h`` after
+it was written.
 Nothing here sends a frame anywhere. A frame that cannot be written (a full disk) is skipped and counted:
 audit frames never hold up events.
 """
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import cv2
 
-from edge_config.privacy import PrivacyConfig
-from vision.detections import FrameDetections
-from vision.events.contract import AnyEvent
-from vision.privacy import Image, blur_heads
+from shelfsight.edge_config.privacy import PrivacyConfig
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.contract import AnyEvent
+from shelfsight.vision.privacy import Image, blur_heads
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ stage is asked to stop (SIGTERM, or the supervisor gone) or says it is done (the
 between steps, then tears it down.
 
 Why one base: each stage used to write its own loop, stop check, heartbeat and clean-up, and the supervisor's
-watchdog (`pipeline.edge.watchdog`) relies on every stage beating from its loop. A subclass says what it does
+watchdog (`shelfsight.pipeline.edge.watchdog`) relies on every stage beating from its loop. A subclass says what it does
 (``setup``, ``step``, ``stopped``) and what it counts (``counters``); the base owns the order. What ``setup``
 opens, it hands to ``on_teardown``, so a stage that fails half-way through its setup still closes what it had
 opened.
@@ -18,8 +18,8 @@ from typing import ClassVar
 
 import zmq
 
-from pipeline.edge.counters import StageCounters
-from pipeline.edge.runtime import HeartbeatSender, StageKind, StageSpec, start_process
+from shelfsight.pipeline.edge.counters import StageCounters
+from shelfsight.pipeline.edge.runtime import HeartbeatSender, StageKind, StageSpec, start_process
 
 
 class Stage(ABC):
@@ -53,7 +53,7 @@ class Stage(ABC):
 
     @abstractmethod
     def step(self) -> bool:
-        """One turn of the loop, short (a socket poll of about `pipeline.edge.runtime.POLL_MS`, one batch) or
+        """One turn of the loop, short (a socket poll of about `shelfsight.pipeline.edge.runtime.POLL_MS`, one batch) or
         beating as it goes (a capture streaming its source): the watchdog sees a stage that stops beating as
         stuck. True when the stage is done for good (the end of a replay)."""
 

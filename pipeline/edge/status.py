@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.edge.runtime import StageKind
+from shelfsight.pipeline.edge.runtime import StageKind
 
 
 class StageStatus(BaseModel):

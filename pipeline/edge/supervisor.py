@@ -5,8 +5,8 @@ Stages (one process each): a capture per camera, one detector, a track+events st
 publisher. A stage that exits when it should not (crash, ``kill -9``, out of memory) is restarted after a
 backoff (0.5 s doubling to 30 s; reset once it has run a minute), and the log says how it ended. A stage
 whose process runs but whose heartbeats stopped (hung) is stopped and restarted the same way: the watchdog
-(`pipeline.edge.watchdog`, the config's ``watchdog:``). Heartbeats from the stages are kept for the health
-endpoint (`pipeline.edge.health`) as a typed snapshot (`pipeline.edge.status`).
+(`shelfsight.pipeline.edge.watchdog`, the config's ``watchdog:``). Heartbeats from the stages are kept for the health
+endpoint (`shelfsight.pipeline.edge.health`) as a typed snapshot (`shelfsight.pipeline.edge.status`).
 
 Shutdown (SIGTERM, SIGINT, or the end of a replay) goes upstream first: captures stop reading, the event
 stages take what is still queued, close open visits and spool them, then the detector and the publisher
@@ -31,14 +31,14 @@ from pathlib import Path
 
 import zmq
 
-from edge_config import load_config
-from pipeline.edge import capture, detect, events, publish
-from pipeline.edge.counters import PublisherCounters
-from pipeline.edge.runtime import MAX_SMALL_MESSAGE_BYTES, EdgeLayout, StageKind, StageSpec, stage_name
-from pipeline.edge.status import EdgeStatus, StageStatus
-from pipeline.edge.watchdog import STOP_GRACE_S, silence
-from pipeline.transport.envelope import MessageError, decode, shown
-from pipeline.transport.messages import Heartbeat
+from shelfsight.edge_config import load_config
+from shelfsight.pipeline.edge import capture, detect, events, publish
+from shelfsight.pipeline.edge.counters import PublisherCounters
+from shelfsight.pipeline.edge.runtime import MAX_SMALL_MESSAGE_BYTES, EdgeLayout, StageKind, StageSpec, stage_name
+from shelfsight.pipeline.edge.status import EdgeStatus, StageStatus
+from shelfsight.pipeline.edge.watchdog import STOP_GRACE_S, silence
+from shelfsight.transport.envelope import MessageError, decode, shown
+from shelfsight.transport.messages import Heartbeat
 
 logger = logging.getLogger(__name__)
 

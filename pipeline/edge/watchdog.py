@@ -1,7 +1,7 @@
 """Is a stage whose process still runs stuck? The supervisor's rule, kept pure so it is tested without processes.
 
 Like Frigate's watchdog, a stage is judged by what it last said, not by whether its process exists: every stage
-beats about once a second from its loop (`pipeline.edge.runtime.HeartbeatSender`), so a process that runs but
+beats about once a second from its loop (`shelfsight.pipeline.edge.runtime.HeartbeatSender`), so a process that runs but
 has not beaten for ``watchdog.stuck_after_s`` is hung somewhere (a driver, a deadlock, a call that never
 returns). Before its first beat a stage is loading and warming up its models, which may take minutes, so it
 gets ``watchdog.first_beat_within_s`` instead. An idle stage is not stuck: its loop polls and beats anyway.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edge_config.watchdog import WatchdogConfig
+from shelfsight.edge_config.watchdog import WatchdogConfig
 
 STOP_GRACE_S = 5.0
 """Seconds a stuck stage has to stop on SIGTERM (its handler only sets a flag that a hung loop never reads)

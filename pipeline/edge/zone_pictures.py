@@ -1,10 +1,10 @@
 """Each camera's shopper-free picture on the box's own disk, for the zones page.
 
-The track+events stage feeds `vision.shopper_free.ShopperFreePicture` a frame every ``SAMPLE_EVERY_S`` with every
-person box the detector kept, and writes the picture as ``zones/<camera>.png`` beside the spool every
+The track+events stage feeds `shelfsight.vision.shopper_free.ShopperFreePicture` a frame every ``SAMPLE_EVERY_S`` with
+every person box the detector kept, and writes the picture as ``zones/<camera>.png`` beside the spool every
 ``WRITE_EVERY_S`` (and soon after the first frames). Pixels inside person boxes are never learned, so the file
 never shows a detected person; it stays on this box and is served only to a signed-in installer
-(`pipeline.edge.zones_page`). A picture that cannot be written (a full disk) is skipped and counted: it never
+(`shelfsight.pipeline.edge.zones_page`). A picture that cannot be written (a full disk) is skipped and counted: it never
 holds up events.
 """
 
@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.shopper_free import ShopperFreePicture
+from shelfsight.vision.shopper_free import ShopperFreePicture
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
     GET /zones                              The page (`zones_page.html`).
     GET /zones/api/cameras                  Every camera's zones as the config file has them now (JSON).
-    GET /zones/picture/<camera>.png         The camera's shopper-free picture (`pipeline.edge.zone_pictures`).
+    GET /zones/picture/<camera>.png         The camera's shopper-free picture (`zone_pictures`).
     PUT /zones/api/cameras/<camera>/zones   Replace the camera's zones (a JSON list of `ZoneDraft`); 200 when
                                             saved, 422 with ``config check``'s problems when the file would be bad.
 
@@ -31,11 +31,11 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from edge_config.loader import load_config
-from edge_config.problems import ConfigError
-from edge_config.store import EdgeConfig
-from edge_config.zone_edit import ZoneDraft, ZoneEditError, save_zones
-from pipeline.edge.zone_pictures import picture_path
+from shelfsight.edge_config.loader import load_config
+from shelfsight.edge_config.problems import ConfigError
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.edge_config.zone_edit import ZoneDraft, ZoneEditError, save_zones
+from shelfsight.pipeline.edge.zone_pictures import picture_path
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class ZonesPage:
 
     Args:
         config_path: The edge config file the box runs (read on each request, written by saves).
-        spool_folder: The spool's folder, where `pipeline.edge.zone_pictures` writes the pictures.
+        spool_folder: The spool's folder, where `shelfsight.pipeline.edge.zone_pictures` writes the pictures.
         token: The password (see `edge_token`).
         models_dir: As for ``config check`` when a save is checked.
     """
@@ -135,7 +135,7 @@ class ZonesPage:
 
     def _get(self, path: str) -> Reply:
         if path in ("/zones", "/zones/"):
-            page = files("pipeline.edge").joinpath("zones_page.html").read_bytes()
+            page = files("shelfsight.pipeline.edge").joinpath("zones_page.html").read_bytes()
             return Reply(200, page, "text/html; charset=utf-8", {"Cache-Control": "no-store"})
         if path == "/zones/api/cameras":
             return self._cameras()

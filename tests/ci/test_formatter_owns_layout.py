@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("vision", "pipeline", "dashboard", "edge_config", "models")
+PACKAGES = ("vision", "pipeline", "dashboard", "edge_config", "models", "cli", "transport")
 SUPPRESSION = re.compile(r"#\s*fmt:\s*(skip|off)\b")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from vision.events.contract import (
+from shelfsight.vision.events.contract import (
     CameraStatusEvent,
     DwellEvent,
     DwellStartedEvent,
@@ -14,7 +14,7 @@ from vision.events.contract import (
     ShelfSpot,
     TouchEvent,
 )
-from vision.events.ids import event_id_for
+from shelfsight.vision.events.ids import event_id_for
 
 STORE = "store-1"
 SPOT = ShelfSpot(spot_id="s1", box=(0.1, 0.2, 0.3, 0.4))

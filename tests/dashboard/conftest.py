@@ -16,12 +16,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from dashboard.app import create_app
-from dashboard.services.bus import EventBus
-from dashboard.services.tokens import IssuedToken, Scope, issue_token
-from dashboard.settings import DashboardSettings
-from dashboard.storage import open_store
-from dashboard.storage.base import Store
+from shelfsight.dashboard.app import create_app
+from shelfsight.dashboard.services.bus import EventBus
+from shelfsight.dashboard.services.tokens import IssuedToken, Scope, issue_token
+from shelfsight.dashboard.settings import DashboardSettings
+from shelfsight.dashboard.storage import open_store
+from shelfsight.dashboard.storage.base import Store
 
 POSTGRES_DSN_ENV = "SHELFSIGHT_TEST_POSTGRES_DSN"
 BACKENDS = ("sqlite", "duckdb", "postgresql")

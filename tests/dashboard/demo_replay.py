@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from vision.events.codec import from_json, to_dict
-from vision.events.contract import EVENT_MODELS, AnyEvent, CameraStatusEvent
-from vision.events.ids import event_id_for
+from shelfsight.vision.events.codec import from_json, to_dict
+from shelfsight.vision.events.contract import EVENT_MODELS, AnyEvent, CameraStatusEvent
+from shelfsight.vision.events.ids import event_id_for
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "demo_replay"
 RECORDED_START = 1_767_610_440.0

@@ -18,10 +18,10 @@ import zmq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for `tests.` and packages
 
-from pipeline.transport.envelope import decode, encode
-from pipeline.transport.messages import Ack, EventBatch
+from shelfsight.transport.envelope import decode, encode
+from shelfsight.transport.messages import Ack, EventBatch
+from shelfsight.vision.events.codec import to_msgpack
 from tests.dashboard.scenario import BATCH_A, BATCH_B, BATCH_C, foreign_store_event, malformed_event
-from vision.events.codec import to_msgpack
 
 ACK_TIMEOUT_MS = 5000
 

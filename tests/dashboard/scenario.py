@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import msgpack  # type: ignore[import-untyped]
 
+from shelfsight.vision.events.codec import to_dict, to_msgpack
+from shelfsight.vision.events.contract import AnyEvent
 from tests.dashboard import builders as b
-from vision.events.codec import to_dict, to_msgpack
-from vision.events.contract import AnyEvent
 
 T0 = 1_717_430_400.0
 HOUR = 3600.0

@@ -72,7 +72,7 @@ def start_server(db: str, *, ingest: str | None, log: Path, port: int = 0, extra
         extra_args: More `shelfsight serve` options.
     """
     given = ["--ingest", ingest] if ingest is not None else []
-    command = [sys.executable, "-c", "from pipeline.cli import main; main()", "serve", "--db", db,
+    command = [sys.executable, "-c", "from shelfsight.cli import main; main()", "serve", "--db", db,
                *given, "--host", "127.0.0.1", "--port", str(port), *extra_args]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SHELFSIGHT_LOG_LEVEL": "INFO"}
     log_file = log.open("a")

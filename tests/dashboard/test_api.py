@@ -10,12 +10,12 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from dashboard.services.feed_format import parse_csv, unflatten
-from dashboard.services.tokens import IssuedToken
-from dashboard.storage.base import DeadLetter, Store
+from shelfsight.dashboard.services.feed_format import parse_csv, unflatten
+from shelfsight.dashboard.services.tokens import IssuedToken
+from shelfsight.dashboard.storage.base import DeadLetter, Store
+from shelfsight.vision.events.codec import from_json, to_dict
 from tests.dashboard.conftest import Clock
 from tests.dashboard.scenario import ALL_EVENTS, HAND_COUNT_HOUR16, HAND_COVERAGE_HOUR16, HOUR, T0
-from vision.events.codec import from_json, to_dict
 
 HOUR16 = {"since": T0, "until": T0 + HOUR}
 FEED_ORDER = sorted(ALL_EVENTS, key=lambda e: (e.ts, str(e.event_id)))

@@ -12,11 +12,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from dashboard.services.feed_format import ARROW_SCHEMA, parse_csv
-from dashboard.storage.base import Store
+from shelfsight.dashboard.services.feed_format import ARROW_SCHEMA, parse_csv
+from shelfsight.dashboard.storage.base import Store
+from shelfsight.vision.events.contract import SCHEMA_VERSION
 from tests.dashboard import builders as b
 from tests.dashboard.scenario import ALL_EVENTS, HOUR, T0
-from vision.events.contract import SCHEMA_VERSION
 
 pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
 

@@ -18,7 +18,8 @@ import httpx2 as httpx
 import pyarrow.parquet as pq
 import pytest
 
-from dashboard.services.feed_format import parse_csv, unflatten
+from shelfsight.dashboard.services.feed_format import parse_csv, unflatten
+from shelfsight.vision.events.codec import from_json, to_dict
 from tests.dashboard.scenario import (
     ALL_EVENTS,
     HAND_COUNT_HOUR16,
@@ -29,7 +30,6 @@ from tests.dashboard.scenario import (
     malformed_event,
 )
 from tests.dashboard.serve_process import ROOT, Server, free_port, start_server
-from vision.events.codec import from_json, to_dict
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from dashboard.app import create_app
-from dashboard.ingest.receiver import IngestOptions, IngestReceiver
-from dashboard.services.bus import EventBus
-from dashboard.settings import DashboardSettings
-from dashboard.storage.base import Store
+from shelfsight.dashboard.app import create_app
+from shelfsight.dashboard.ingest.receiver import IngestOptions, IngestReceiver
+from shelfsight.dashboard.services.bus import EventBus
+from shelfsight.dashboard.settings import DashboardSettings
+from shelfsight.dashboard.storage.base import Store
 from tests.dashboard.conftest import Clock
 from tests.dashboard.scenario import ALL_EVENTS, T0
 

@@ -18,18 +18,18 @@ import httpx2 as httpx
 import pytest
 import zmq
 
-from dashboard.app import create_app
-from dashboard.ingest.receiver import IngestOptions, IngestReceiver
-from dashboard.services.bus import EventBus
-from dashboard.services.tokens import IssuedToken
-from dashboard.settings import DashboardSettings
-from dashboard.storage.base import Store
-from pipeline.transport.envelope import decode, encode
-from pipeline.transport.messages import Ack, EventBatch
+from shelfsight.dashboard.app import create_app
+from shelfsight.dashboard.ingest.receiver import IngestOptions, IngestReceiver
+from shelfsight.dashboard.services.bus import EventBus
+from shelfsight.dashboard.services.tokens import IssuedToken
+from shelfsight.dashboard.settings import DashboardSettings
+from shelfsight.dashboard.storage.base import Store
+from shelfsight.transport.envelope import decode, encode
+from shelfsight.transport.messages import Ack, EventBatch
+from shelfsight.vision.events.codec import to_msgpack
 from tests.dashboard import builders as b
 from tests.dashboard.scenario import T0
 from tests.dashboard.thread_server import serve_in_thread
-from vision.events.codec import to_msgpack
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

@@ -22,12 +22,12 @@ from schemathesis import Case, Response
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from dashboard.app import create_app
-from dashboard.ingest.receiver import IngestReceiver
-from dashboard.services.bus import EventBus
-from dashboard.services.tokens import Scope, issue_token
-from dashboard.settings import DashboardSettings
-from dashboard.storage import open_store
+from shelfsight.dashboard.app import create_app
+from shelfsight.dashboard.ingest.receiver import IngestReceiver
+from shelfsight.dashboard.services.bus import EventBus
+from shelfsight.dashboard.services.tokens import Scope, issue_token
+from shelfsight.dashboard.settings import DashboardSettings
+from shelfsight.dashboard.storage import open_store
 from tests.dashboard.conftest import Clock
 from tests.dashboard.scenario import ALL_EVENTS, HOUR, T0
 from tests.dashboard.thread_server import serve_in_thread

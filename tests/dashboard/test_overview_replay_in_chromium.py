@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from dashboard.storage import open_store
+from shelfsight.dashboard.storage import open_store
 from tests.dashboard.chromium import Browser, chromium_path
 from tests.dashboard.demo_replay import replay
 from tests.dashboard.serve_process import Server, free_port, start_server

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import pytest
 
-from dashboard.storage import open_store
+from shelfsight.dashboard.storage import open_store
 from tests.dashboard.chromium import Browser, chromium_path
 from tests.dashboard.scenario import ALL_EVENTS, T0
 from tests.dashboard.serve_process import Server, free_port, start_server

@@ -11,14 +11,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from dashboard.pages.charts import utc_text
-from dashboard.services.funnel import shelf_funnel
-from dashboard.services.metrics import figures
-from dashboard.services.tokens import IssuedToken
-from dashboard.storage.base import RollupCounts, Store
+from shelfsight.dashboard.pages.charts import utc_text
+from shelfsight.dashboard.services.funnel import shelf_funnel
+from shelfsight.dashboard.services.metrics import figures
+from shelfsight.dashboard.services.tokens import IssuedToken
+from shelfsight.dashboard.storage.base import RollupCounts, Store
+from shelfsight.vision.events.contract import AnyEvent
 from tests.dashboard import builders as b
 from tests.dashboard.conftest import Clock
-from vision.events.contract import AnyEvent
 
 NOW = 1_767_610_920.0  # 2026-01-05T11:02:00Z
 STARTED = NOW - 8 * 60  # the cameras came up 8 minutes ago (10:54)

@@ -1,8 +1,8 @@
 """Kill the aggregator mid-stream and start it again: nothing lost, nothing counted twice.
 
-A real edge publisher (`pipeline.publisher.EventPublisher` draining a `pipeline.spool.Spool` on disk) sends a
-store's events while they are being produced. `shelfsight serve` is killed with SIGKILL part-way (no graceful
-shutdown: a commit may be cut off, acks of committed batches may never leave), then started again on the same
+A real edge publisher (`shelfsight.pipeline.publisher.EventPublisher` draining a `shelfsight.pipeline.spool.Spool` on
+disk) sends a store's events while they are being produced. `shelfsight serve` is killed with SIGKILL part-way (no
+graceful shutdown: a commit may be cut off, acks of committed batches may never leave), then started again on the same
 database and ingest endpoint. The publisher keeps unacknowledged batches and resends them; an already
 acknowledged chunk is also put into the spool again (an edge that lost its ack), so duplicates surely arrive.
 
@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.publisher import EventPublisher, PublisherSettings
-from pipeline.spool import Spool, SpooledEvent
+from shelfsight.pipeline.publisher import EventPublisher, PublisherSettings
+from shelfsight.pipeline.spool import Spool, SpooledEvent
+from shelfsight.vision.events.codec import to_msgpack
+from shelfsight.vision.events.contract import AnyEvent
 from tests.dashboard import builders as b
 from tests.dashboard.serve_process import Server, free_port, start_server
-from vision.events.codec import to_msgpack
-from vision.events.contract import AnyEvent
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

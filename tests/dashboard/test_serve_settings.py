@@ -16,13 +16,13 @@ import pytest
 import zmq
 import zmq.auth
 
-from dashboard.settings import DashboardSettings
-from pipeline.cli.serve_cmd import serve_settings
-from pipeline.transport.envelope import decode, encode
-from pipeline.transport.messages import Ack, EventBatch
+from shelfsight.cli.serve_cmd import serve_settings
+from shelfsight.dashboard.settings import DashboardSettings
+from shelfsight.transport.envelope import decode, encode
+from shelfsight.transport.messages import Ack, EventBatch
+from shelfsight.vision.events.codec import to_msgpack
 from tests.dashboard.scenario import BATCH_A
 from tests.dashboard.serve_process import ROOT, free_port, start_server
-from vision.events.codec import to_msgpack
 
 DOCS = ROOT / "docs" / "dashboard.md"
 CURVE_KEY = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"

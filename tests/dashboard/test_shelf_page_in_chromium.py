@@ -19,9 +19,9 @@ import cv2
 import pytest
 import zmq
 
-from dashboard.storage import open_store
-from pipeline.transport.envelope import encode
-from pipeline.transport.liveness import EdgeBeat
+from shelfsight.dashboard.storage import open_store
+from shelfsight.transport.envelope import encode
+from shelfsight.transport.liveness import EdgeBeat
 from tests.dashboard.chromium import Browser, chromium_path
 from tests.dashboard.pages.test_shelf_page import MISPLACED, NAMES, TAKEN
 from tests.dashboard.scenario import ALL_EVENTS, T0

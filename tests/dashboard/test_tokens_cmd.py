@@ -6,9 +6,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from dashboard.services.tokens import Scope, authorize
-from dashboard.storage import open_store
-from pipeline.cli import app
+from shelfsight.cli import app
+from shelfsight.dashboard.services.tokens import Scope, authorize
+from shelfsight.dashboard.storage import open_store
 
 
 def test_tokens_create_list_and_revoke(tmp_path: Path) -> None:

@@ -11,14 +11,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from dashboard.deps import TOKEN_COOKIE
-from dashboard.pages import charts
-from dashboard.services.feed_format import parse_csv
-from dashboard.services.labels import PageLabels
-from dashboard.services.shelves import summarize_shelves
-from dashboard.services.tokens import IssuedToken, Scope, authorize
-from dashboard.services.windows import TimeWindow
-from dashboard.storage.base import Store
+from shelfsight.dashboard.deps import TOKEN_COOKIE
+from shelfsight.dashboard.pages import charts
+from shelfsight.dashboard.services.feed_format import parse_csv
+from shelfsight.dashboard.services.labels import PageLabels
+from shelfsight.dashboard.services.shelves import summarize_shelves
+from shelfsight.dashboard.services.tokens import IssuedToken, Scope, authorize
+from shelfsight.dashboard.services.windows import TimeWindow
+from shelfsight.dashboard.storage.base import Store
 from tests.dashboard import builders as b
 from tests.dashboard.scenario import ALL_EVENTS, HOUR, T0
 from tests.dashboard.thread_server import serve_in_thread

@@ -1,6 +1,6 @@
 """A real uvicorn server on a loopback port, run in a thread of the test process, for tests that need HTTP.
 
-The app is whatever the test built with `dashboard.app.create_app`, so the test controls its store, clock and
+The app is whatever the test built with `shelfsight.dashboard.app.create_app`, so the test controls its store, clock and
 tokens, while requests still go through sockets, HTTP parsing and the app's lifespan like in production.
 """
 

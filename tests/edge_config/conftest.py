@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from edge_config.tracker import REID_MODEL
-from models.registry import get_spec, resolve_model
+from shelfsight.edge_config.tracker import REID_MODEL
+from shelfsight.models.registry import get_spec, resolve_model
 
 DATA_DIR = Path(__file__).parent / "data"
 DELETE = "__delete__"

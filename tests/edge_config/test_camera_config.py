@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from edge_config.camera import DEFAULT_MODEL, CameraConfig, SourceKind, source_kind_of
-from edge_config.detector import DetectorConfig
+from shelfsight.edge_config.camera import DEFAULT_MODEL, CameraConfig, SourceKind, source_kind_of
+from shelfsight.edge_config.detector import DetectorConfig
 
 
 def camera(**fields: Any) -> CameraConfig:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from edge_config.checks import absolute_model_ref, check_model_files
-from edge_config.loader import check_config
-from edge_config.store import EdgeConfig
-from models.registry import MODELS_DIR_ENV
+from shelfsight.edge_config.checks import absolute_model_ref, check_model_files
+from shelfsight.edge_config.loader import check_config
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.models.registry import MODELS_DIR_ENV
 from tests.edge_config.conftest import place_detector
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from edge_config.schema import SCHEMA_PATH
-from pipeline.cli import config_cmd
+from shelfsight.cli import config_cmd
+from shelfsight.edge_config.schema import SCHEMA_PATH
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from edge_config.loader import check_config, load_config, load_config_text
-from edge_config.problems import ConfigError, ConfigProblem
-from edge_config.store import EdgeConfig
-from edge_config.zone import ZoneKind
+from shelfsight.edge_config.loader import check_config, load_config, load_config_text
+from shelfsight.edge_config.problems import ConfigError, ConfigProblem
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.edge_config.zone import ZoneKind
 
 DATA_DIR = Path(__file__).parent / "data"
 DEMO = Path(__file__).parents[2] / "edge_config" / "demo.yaml"

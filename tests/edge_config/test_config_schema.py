@@ -8,7 +8,13 @@ from pathlib import Path
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import yaml
 
-from edge_config.schema import REGENERATE_COMMAND, SCHEMA_PATH, render_schema, schema_is_current, write_schema
+from shelfsight.edge_config.schema import (
+    REGENERATE_COMMAND,
+    SCHEMA_PATH,
+    render_schema,
+    schema_is_current,
+    write_schema,
+)
 
 DEMO = Path(__file__).parents[2] / "edge_config" / "demo.yaml"
 

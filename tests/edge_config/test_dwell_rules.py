@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from edge_config.events import DwellRules, ZoneAnchor, merge_dwell_rules
-from edge_config.store import EdgeConfig
+from shelfsight.edge_config.events import DwellRules, ZoneAnchor, merge_dwell_rules
+from shelfsight.edge_config.store import EdgeConfig
 
 STORE = DwellRules(min_dwell_s=10, entry_debounce_s=2, exit_grace_s=3)
 

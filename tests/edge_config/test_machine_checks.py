@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import zmq.auth
 
-from edge_config.loader import check_config, load_config
-from edge_config.problems import ConfigError
-from models.registry import resolve_model
-from pipeline.sources import open_file
+from shelfsight.edge_config.loader import check_config, load_config
+from shelfsight.edge_config.problems import ConfigError
+from shelfsight.models.registry import resolve_model
+from shelfsight.pipeline.sources import open_file
 from tests.cli import run_shelfsight
 from tests.edge_config.conftest import place_detector
 
@@ -104,7 +104,7 @@ def test_a_truncated_video_is_a_warning_with_the_frames_that_decode(
 
 def test_replaying_a_truncated_video_warns_with_the_count(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     source = open_file("cam", _truncated_copy(tmp_path), replay=True, start_epoch=1.7e9, detect_fps=5.0)
-    with caplog.at_level(logging.WARNING, logger="pipeline.sources"):
+    with caplog.at_level(logging.WARNING, logger="shelfsight.pipeline.sources"):
         frames = sum(1 for _ in source.frames)
     assert frames > 0
     (record,) = [r for r in caplog.records if "truncated" in r.getMessage()]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_config.loader import ConfigError, check_config, load_config, load_config_text
+from shelfsight.edge_config.loader import ConfigError, check_config, load_config, load_config_text
 
 BASE = """\
 store_id: s1

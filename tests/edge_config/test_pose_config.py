@@ -10,11 +10,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from edge_config import ConfigError, load_config_text
-from edge_config.loader import check_config
-from edge_config.pose import DEFAULT_POSE_MODEL, PoseConfig
-from edge_config.store import EdgeConfig
-from pipeline.cli import config_cmd
+from shelfsight.cli import config_cmd
+from shelfsight.edge_config import ConfigError, load_config_text
+from shelfsight.edge_config.loader import check_config
+from shelfsight.edge_config.pose import DEFAULT_POSE_MODEL, PoseConfig
+from shelfsight.edge_config.store import EdgeConfig
 from tests.edge_config.conftest import place_reid
 
 ConfigBuilder = Callable[..., dict[str, Any]]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from edge_config.privacy import PrivacyConfig
+from shelfsight.edge_config.privacy import PrivacyConfig
 
 
 def test_defaults_keep_frames_on_the_box() -> None:

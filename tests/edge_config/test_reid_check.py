@@ -8,11 +8,11 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from edge_config.loader import check_config
-from edge_config.tracker import REID_MODEL
-from models.registry import get_spec, resolve_model
-from pipeline.cli import app
-from pipeline.cli.demo_cmd import DEMO_CONFIG
+from shelfsight.cli import app
+from shelfsight.cli.demo_cmd import DEMO_CONFIG
+from shelfsight.edge_config.loader import check_config
+from shelfsight.edge_config.tracker import REID_MODEL
+from shelfsight.models.registry import get_spec, resolve_model
 
 
 def _demo_copy(tmp_path: Path, change: dict[str, object] | None = None) -> Path:

@@ -13,9 +13,10 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from edge_config.base import merge_overrides
-from edge_config.loader import check_config, load_config_text
-from edge_config.shelf_events import (
+from shelfsight.cli import config_cmd
+from shelfsight.edge_config.base import merge_overrides
+from shelfsight.edge_config.loader import check_config, load_config_text
+from shelfsight.edge_config.shelf_events import (
     FeetConfig,
     HandsConfig,
     ReachConfig,
@@ -24,16 +25,15 @@ from edge_config.shelf_events import (
     ShelfStateConfig,
     SpotsConfig,
 )
-from edge_config.store import EdgeConfig
-from pipeline.assembly import camera_engine, engine_settings
-from pipeline.cli import config_cmd
-from vision.events.engine import EngineSettings
-from vision.events.feet import FeetSettings
-from vision.events.reach import ReachSettings
-from vision.events.registration import RegistrationSettings
-from vision.events.shelf_events import ShelfEventSettings
-from vision.events.shelf_state import ShelfStateSettings
-from vision.events.wrists import HandSettings
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.pipeline.assembly import camera_engine, engine_settings
+from shelfsight.vision.events.engine import EngineSettings
+from shelfsight.vision.events.feet import FeetSettings
+from shelfsight.vision.events.reach import ReachSettings
+from shelfsight.vision.events.registration import RegistrationSettings
+from shelfsight.vision.events.shelf_events import ShelfEventSettings
+from shelfsight.vision.events.shelf_state import ShelfStateSettings
+from shelfsight.vision.events.wrists import HandSettings
 
 WriteConfig = Callable[..., Path]
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from edge_config.base import CROSSREF_ERROR
-from edge_config.crossref import refs_from_raw, store_findings
-from edge_config.store import EdgeConfig
+from shelfsight.edge_config.base import CROSSREF_ERROR
+from shelfsight.edge_config.crossref import refs_from_raw, store_findings
+from shelfsight.edge_config.store import EdgeConfig
 
 FLOOR = [[0.1, 0.6], [0.4, 0.6], [0.4, 0.9], [0.1, 0.9]]
 SECOND_CAMERA = {"id": "cam-2", "source": 1, "zones": []}

@@ -11,11 +11,11 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from edge_config.base import merge_overrides
-from edge_config.loader import check_config
-from edge_config.store import EdgeConfig
-from edge_config.tracker import RelinkConfig, TrackerConfig
-from pipeline.cli import config_cmd
+from shelfsight.cli import config_cmd
+from shelfsight.edge_config.base import merge_overrides
+from shelfsight.edge_config.loader import check_config
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.edge_config.tracker import RelinkConfig, TrackerConfig
 
 WriteConfig = Callable[..., Path]
 

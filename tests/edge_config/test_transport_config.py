@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from edge_config.transport import DEFAULT_ENDPOINT, AggregatorConfig, SpoolConfig
+from shelfsight.edge_config.transport import DEFAULT_ENDPOINT, AggregatorConfig, SpoolConfig
 
 KEY = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"  # a CURVE public key in Z85 (40 characters)
 

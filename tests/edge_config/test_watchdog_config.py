@@ -11,10 +11,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from edge_config import ConfigError, load_config_text
-from edge_config.store import EdgeConfig
-from edge_config.watchdog import WatchdogConfig
-from pipeline.cli import config_cmd
+from shelfsight.cli import config_cmd
+from shelfsight.edge_config import ConfigError, load_config_text
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.edge_config.watchdog import WatchdogConfig
 
 ConfigBuilder = Callable[..., dict[str, Any]]
 WriteConfig = Callable[[dict[str, Any] | str], Path]

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from edge_config.base import RULE_ERROR
-from edge_config.polygon import first_crossing, polygon_defect, signed_area
-from edge_config.zone import ZoneConfig, ZoneKind
+from shelfsight.edge_config.base import RULE_ERROR
+from shelfsight.edge_config.polygon import first_crossing, polygon_defect, signed_area
+from shelfsight.edge_config.zone import ZoneConfig, ZoneKind
 
 SQUARE = [(0.1, 0.1), (0.4, 0.1), (0.4, 0.4), (0.1, 0.4)]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_config.loader import check_config, load_config
-from edge_config.zone_edit import ZoneDraft, ZoneEditError, apply_zones, save_zones
+from shelfsight.edge_config.loader import check_config, load_config
+from shelfsight.edge_config.zone_edit import ZoneDraft, ZoneEditError, apply_zones, save_zones
 
 DEMO = Path(__file__).parents[2] / "edge_config" / "demo.yaml"
 

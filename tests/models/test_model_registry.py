@@ -12,10 +12,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from models import registry
-from models.fetch import FetchError, fetch_model
-from models.registry import MODELS_DIR_ENV, ModelNotFoundError, get_spec, load_manifest, resolve_model, sha256_of
-from pipeline.cli import models_cmd
+from shelfsight.cli import models_cmd
+from shelfsight.models import registry
+from shelfsight.models.fetch import FetchError, fetch_model
+from shelfsight.models.registry import (
+    MODELS_DIR_ENV,
+    ModelNotFoundError,
+    get_spec,
+    load_manifest,
+    resolve_model,
+    sha256_of,
+)
 
 
 def test_every_shared_model_matches_its_manifest_checksum(models_dir: Path) -> None:

@@ -87,7 +87,7 @@ IMAGE = ("|u1", [16, 16, 3], bytes(16 * 16 * 3))
 FRAME = Template("frame", "aisle-cam", STAMP, (IMAGE,))
 STATUS = Template("status", "aisle-cam", {"status": "online", "reason": "ok", "ts": 1.7e9})
 FOUND = {"camera_id": "aisle-cam", "frame_seq": 2, "captured_at": 1.7e9, "frame_size": [16, 16], "columns": []}
-"""The detections map (`pipeline.transport.detections`) of one box on a 16 x 16 frame."""
+"""The detections map (`shelfsight.transport.detections`) of one box on a 16 x 16 frame."""
 DETECTIONS = Template(
     "detections",
     "aisle-cam",

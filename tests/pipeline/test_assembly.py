@@ -10,15 +10,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from edge_config.events import ZoneAnchor
-from edge_config.store import EdgeConfig
-from edge_config.tracker import RelinkConfig, TrackerConfig
-from models.registry import ModelNotFoundError
-from pipeline.assembly import build_tracker, camera_engine, detector_key, relink_settings, tracker_settings
-from vision.detections import FrameDetections
-from vision.tracking.bytetrack import TrackerSettings
-from vision.tracking.relink import RelinkSettings
-from vision.zones import Anchor
+from shelfsight.edge_config.events import ZoneAnchor
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.edge_config.tracker import RelinkConfig, TrackerConfig
+from shelfsight.models.registry import ModelNotFoundError
+from shelfsight.pipeline.assembly import build_tracker, camera_engine, detector_key, relink_settings, tracker_settings
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.tracking.bytetrack import TrackerSettings
+from shelfsight.vision.tracking.relink import RelinkSettings
+from shelfsight.vision.zones import Anchor
 
 NOT_CONFIGURABLE = {"report_lost", "noise"}  # a runner's output choice and model constants (edge_config/tracker.py)
 FRAME_HW = (480, 640)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.assembly import build_tracker
-from pipeline.camera_pipeline import ENDED, OPENED, CameraPipeline, stamp_detections
-from pipeline.edge.camera_state import DISK_FREE, DISK_FULL, RESUMED, UNCLEAN_STOP
+from shelfsight.pipeline.assembly import build_tracker
+from shelfsight.pipeline.camera_pipeline import ENDED, OPENED, CameraPipeline, stamp_detections
+from shelfsight.pipeline.edge.camera_state import DISK_FREE, DISK_FULL, RESUMED, UNCLEAN_STOP
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.contract import AnyEvent, CameraStatusEvent
 from tests.pipeline.test_assembly import FRAME_HW, store
-from vision.detections import FrameDetections
-from vision.events.contract import AnyEvent, CameraStatusEvent
 
 T0 = 1_767_603_600.0
 FPS = 5.0

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_config.tracker import REID_MODEL
-from models.registry import get_spec
+from shelfsight.edge_config.tracker import REID_MODEL
+from shelfsight.models.registry import get_spec
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from shelfsight.vision.events.codec import to_json
 from tests.vision.events.event_samples import sample_event
-from vision.events.codec import to_json
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

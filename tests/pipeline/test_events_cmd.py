@@ -7,9 +7,9 @@ from subprocess import CompletedProcess
 
 import pytest
 
+from shelfsight.vision.events.codec import to_json
 from tests.cli import run_shelfsight
 from tests.vision.events.event_samples import sample_event
-from vision.events.codec import to_json
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

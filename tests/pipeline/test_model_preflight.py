@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from edge_config.loader import load_config, load_config_text
-from edge_config.tracker import REID_MODEL
-from models.registry import get_spec, sha256_of
-from pipeline.cli.demo_cmd import DEMO_CONFIG
-from pipeline.demo import free_port
-from pipeline.model_preflight import fetch_missing, missing_message, missing_models, needed_models
+from shelfsight.cli.demo_cmd import DEMO_CONFIG
+from shelfsight.edge_config.loader import load_config, load_config_text
+from shelfsight.edge_config.tracker import REID_MODEL
+from shelfsight.models.registry import get_spec, sha256_of
+from shelfsight.pipeline.demo import free_port
+from shelfsight.pipeline.model_preflight import fetch_missing, missing_message, missing_models, needed_models
 
 ROOT = Path(__file__).resolve().parents[2]
 SHELFSIGHT = Path(sys.executable).parent / "shelfsight"
@@ -164,7 +164,12 @@ def test_make_demo_without_models_stops_within_a_minute_naming_every_missing_fil
     clone = _clone_without_shared(tmp_path)
     env = {key: value for key, value in os.environ.items() if key != "SHELFSIGHT_MODELS_DIR"}
     env["HOME"] = str(home)
-    env["PYTHONPATH"] = str(clone)  # the clone's packages, ahead of the editable install of this checkout
+    # The clone's packages, ahead of the editable install of this checkout: they install as `shelfsight.<folder>`
+    # (pyproject's package-dir), so the path holds a `shelfsight` link to the clone's root.
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    (packages / "shelfsight").symlink_to(clone, target_is_directory=True)
+    env["PYTHONPATH"] = str(packages)
     command = [make, "-C", str(clone), "demo", f"VENV={_bare_venv(tmp_path)}", "PORT=0"]
     started = time.monotonic()
     demo = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

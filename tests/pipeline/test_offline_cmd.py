@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vision.events.codec import from_json
+from shelfsight.vision.events.codec import from_json
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

@@ -1,8 +1,8 @@
 """The real-footage regression set: `shelfsight run-offline` on each hand-labelled clip, judged by its labels.
 
 The labels (tests/data/footage/*.yaml) were made by looking at every frame; the rules that compare events with
-them are in `vision.evaluation.footage_scoring` and docs/shelf-events.md. The acceptance (issue 13): reach recall
-and precision >= 0.8 at interval IoU >= 0.3, no pick-up or put-back where the labels say nothing was taken, and
+them are in `shelfsight.vision.evaluation.footage_scoring` and docs/shelf-events.md. The acceptance (issue 13): reach
+recall and precision >= 0.8 at interval IoU >= 0.3, no pick-up or put-back where the labels say nothing was taken, and
 the labelled dwells of the people the pipeline tracks found (to the same 0.8). Every assertion message carries the
 clip's full score.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_config.store import EdgeConfig
-from pipeline.footage_eval import (
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.pipeline.footage_eval import (
     CLIPS,
     LABELS_DIR,
     decoded_frame_times,
@@ -27,9 +27,9 @@ from pipeline.footage_eval import (
     read_offline_outputs,
     score_outputs,
 )
+from shelfsight.vision.evaluation.footage_labels import FootageLabels
+from shelfsight.vision.evaluation.footage_scoring import ClipScore, person_box_recall
 from tests.cli import run_shelfsight
-from vision.evaluation.footage_labels import FootageLabels
-from vision.evaluation.footage_scoring import ClipScore, person_box_recall
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

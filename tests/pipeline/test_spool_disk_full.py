@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.spool import Spool, SpooledEvent, SpoolWriteError
+from shelfsight.pipeline.spool import Spool, SpooledEvent, SpoolWriteError
 from tests.small_fs import fill, small_filesystem
 
 SIZE_MIB = 64

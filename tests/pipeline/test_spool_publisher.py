@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import zmq
 
-from pipeline.publisher import EventPublisher, PublisherSettings
-from pipeline.spool import Spool, SpooledEvent
-from pipeline.transport.envelope import MessageError, decode, encode
-from pipeline.transport.messages import Ack, EventBatch
+from shelfsight.pipeline.publisher import EventPublisher, PublisherSettings
+from shelfsight.pipeline.spool import Spool, SpooledEvent
+from shelfsight.transport.envelope import MessageError, decode, encode
+from shelfsight.transport.messages import Ack, EventBatch
 
 
 def events(n: int, start: int = 0) -> list[SpooledEvent]:

@@ -12,9 +12,9 @@ import cv2
 import pytest
 import yaml
 
-from edge_config import load_config
-from vision.events import from_json
-from vision.synthetic.library import library_names
+from shelfsight.edge_config import load_config
+from shelfsight.vision.events import from_json
+from shelfsight.vision.synthetic.library import library_names
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

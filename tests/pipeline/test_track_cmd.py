@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 import pytest
 
+from shelfsight.vision.tracking.mot import read_mot
 from tests.cli import run_shelfsight
-from vision.tracking.mot import read_mot
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

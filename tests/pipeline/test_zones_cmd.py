@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from edge_config.loader import load_config
+from shelfsight.edge_config.loader import load_config
+from shelfsight.vision.draw import ZONE_COLOURS
 from tests.cli import run_shelfsight
-from vision.draw import ZONE_COLOURS
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

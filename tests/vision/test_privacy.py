@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from shelfsight.vision.privacy import BLOCKS, HEAD_SHARE, blur_heads, head_regions
 from tests.builders import make_dets
-from vision.privacy import BLOCKS, HEAD_SHARE, blur_heads, head_regions
 
 H, W = 240, 320
 

@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vision.shopper_free import ShopperFreePicture, unknown_pattern
+from shelfsight.vision.shopper_free import ShopperFreePicture, unknown_pattern
 
 HEIGHT, WIDTH = 120, 160
 RED = (0, 0, 255)  # BGR: a colour the background never has

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vision.zones import Anchor, Zone, anchor_points
+from shelfsight.vision.zones import Anchor, Zone, anchor_points
 
 FRAME = (480, 640)
 SQUARE = [(0.25, 0.25), (0.75, 0.25), (0.75, 0.75), (0.25, 0.75)]  # pixels 160..480 x 120..360

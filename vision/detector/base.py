@@ -8,8 +8,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
-from vision.frames import Frame
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.frames import Frame
 
 
 class Detector(Protocol):

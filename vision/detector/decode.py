@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vision.detector.layouts import STRIDES, Layout, ModelLayout
+from shelfsight.vision.detector.layouts import STRIDES, Layout, ModelLayout
 
 FloatArray = npt.NDArray[np.float32]
 

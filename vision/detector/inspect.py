@@ -3,7 +3,7 @@
 A config that names an empty file, a file that is not ONNX, or a model of the wrong kind (the ReID model, a
 classifier) would only fail when the detector stage loads it, and the stage would then fail again at every
 restart. Reading the graph's signature takes tens of milliseconds and finds all three up front, with the same
-layout rules the detector uses (`vision.detector.layouts.recognise_layout`).
+layout rules the detector uses (`shelfsight.vision.detector.layouts.recognise_layout`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import onnx
 
-from vision.detector.layouts import ModelLayout, Shape, UnsupportedModelError, recognise_layout
+from shelfsight.vision.detector.layouts import ModelLayout, Shape, UnsupportedModelError, recognise_layout
 
 logger = logging.getLogger(__name__)
 

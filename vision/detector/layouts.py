@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from vision.detector.labels import COCO80, PERSON
+from shelfsight.vision.detector.labels import COCO80, PERSON
 
 logger = logging.getLogger(__name__)
 

@@ -16,13 +16,13 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
-from vision.detections import FrameDetections
-from vision.detector.batching import dynamic_batch_session
-from vision.detector.decode import Candidates, Decoder
-from vision.detector.layouts import Layout, ModelLayout, recognise_layout
-from vision.detector.letterbox import LetterboxBuffers, LetterboxTransform, letterbox_batch
-from vision.detector.nms import nms
-from vision.frames import Frame
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.detector.batching import dynamic_batch_session
+from shelfsight.vision.detector.decode import Candidates, Decoder
+from shelfsight.vision.detector.layouts import Layout, ModelLayout, recognise_layout
+from shelfsight.vision.detector.letterbox import LetterboxBuffers, LetterboxTransform, letterbox_batch
+from shelfsight.vision.detector.nms import nms
+from shelfsight.vision.frames import Frame
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from vision.events.contract import AnyEvent, DwellEvent
+from shelfsight.vision.events.contract import AnyEvent, DwellEvent
 
 SCORED_TYPES = ("dwell", "touch", "pickup", "putback")
 DEFAULT_TIME_TOLERANCE_S = 3.0
@@ -219,7 +219,8 @@ def shopper_mapping(
 ) -> dict[str, str]:
     """Turn a track-id association into {predicted shopper_id: true shopper_id} for ``score_events``.
 
-    Shopper ids end in their track number (``vision.events.ids.shopper_id_for``), which links events to MOT rows.
+    Shopper ids end in their track number (``shelfsight.vision.events.ids.shopper_id_for``), which links events to MOT
+    rows.
     """
     true_by_track = {track_id_of(s): s for s in _shoppers(truth)}
     mapping = {}

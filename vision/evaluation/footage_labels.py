@@ -2,9 +2,9 @@
 
 The real-footage regression set (``tests/data/footage/*.yaml``, docs/shelf-events.md) judges the pipeline on real
 video, where no renderer knows the truth: a person looked at every frame and wrote down what happened. This
-module is the schema of those files and their loader; `vision.evaluation.footage_scoring` scores events against
-them. Everything here is frozen data that forbids unknown keys, so a typo in a label file fails loudly instead of
-silently dropping a label.
+module is the schema of those files and their loader; `shelfsight.vision.evaluation.footage_scoring` scores events
+against them. Everything here is frozen data that forbids unknown keys, so a typo in a label file fails loudly instead
+of silently dropping a label.
 
 Units: frames are decode-order indices from 0; seconds are the decoder's position of a frame (the clock
 ``shelfsight run-offline`` stamps frames with, minus its ``start_epoch``); boxes are pixels of the clip's frame.

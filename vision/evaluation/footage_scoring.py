@@ -32,11 +32,11 @@ from typing import Literal
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from vision.evaluation.event_metrics import associate_tracks, track_id_of
-from vision.evaluation.footage_labels import DwellLabel, FootageLabels, ReachLabel
-from vision.events.contract import AnyEvent
-from vision.tracking.matching import iou_matrix
-from vision.tracking.mot import MotTable
+from shelfsight.vision.evaluation.event_metrics import associate_tracks, track_id_of
+from shelfsight.vision.evaluation.footage_labels import DwellLabel, FootageLabels, ReachLabel
+from shelfsight.vision.events.contract import AnyEvent
+from shelfsight.vision.tracking.matching import iou_matrix
+from shelfsight.vision.tracking.mot import MotTable
 
 REACH_TYPES = ("touch", "pickup", "putback")
 REACH_MIN_IOU = 0.3

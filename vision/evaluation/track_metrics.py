@@ -22,8 +22,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
-from vision.tracking.matching import iou_matrix
-from vision.tracking.mot import PEDESTRIAN_CLASS, MotTable
+from shelfsight.vision.tracking.matching import iou_matrix
+from shelfsight.vision.tracking.mot import PEDESTRIAN_CLASS, MotTable
 
 DISTRACTOR_CLASSES = (2, 7, 8, 12)
 MATCH_IOU = 0.5  # CLEAR / Identity threshold and the distractor-matching threshold, as in MOTChallenge

@@ -2,11 +2,11 @@
 
 Nothing here imports zmq, cv2 or FastAPI, so the dashboard can depend on the contract alone.
 
-The contract lives in `vision.events.contract` (models), `vision.events.codec` (JSON / msgpack) and
-`vision.events.ids` (stable ids); its most used names are re-exported here. See docs/events.md.
+The contract lives in `shelfsight.vision.events.contract` (models), `shelfsight.vision.events.codec` (JSON / msgpack)
+and `shelfsight.vision.events.ids` (stable ids); its most used names are re-exported here. See docs/events.md.
 """
 
-from vision.events.codec import (
+from shelfsight.vision.events.codec import (
     EventDecodeError,
     from_dict,
     from_json,
@@ -15,7 +15,7 @@ from vision.events.codec import (
     to_json,
     to_msgpack,
 )
-from vision.events.contract import (
+from shelfsight.vision.events.contract import (
     EVENT_TYPES,
     SCHEMA_VERSION,
     CameraStatusEvent,
@@ -29,7 +29,7 @@ from vision.events.contract import (
     ShelfSpot,
     TouchEvent,
 )
-from vision.events.ids import event_id_for, shopper_id_for
+from shelfsight.vision.events.ids import event_id_for, shopper_id_for
 
 __all__ = [
     "EVENT_TYPES",

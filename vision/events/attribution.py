@@ -1,13 +1,13 @@
 """Attribution of a shelf change to a reach: each reach's spot is held, looked at once back in view, and judged.
 
-* Every reach (`vision.events.reach`) opens a *spot check* on the region its hand covered when the arm was out
-  furthest, grown by ``spot_margin_px``. The spot is held (never learned into the stable picture) until judged.
+* Every reach (`shelfsight.vision.events.reach`) opens a *spot check* on the region its hand covered when the arm was
+  out furthest, grown by ``spot_margin_px``. The spot is held (never learned into the stable picture) until judged.
 * Once every shelf pixel of the spot has been in view and still for ``ShelfStateSettings.settle_s``, it is looked at
   for ``look_s``; a change must be there in at least `CHANGE_MAJORITY` of those looks (it persists). The change is
   then the reach's (`ChangeSeen`) and is taken into the stable picture.
 * No change seen, or the spot could not be judged (never in view within ``touch_timeout_s`` of the reach's end,
   too little of it known before, or a shopper the detector missed standing in it): `Unexplained`, for the touch
-  decider (`vision.events.touch_decider`).
+  decider (`shelfsight.vision.events.touch_decider`).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from typing import Final
 
 import numpy as np
 
-from vision.events.reach import Box, Reach
-from vision.events.shelf_state import ShelfChange, ShelfState, SpotLook
-from vision.events.spot_boxes import grow
-from vision.events.touch_decider import Unexplained
+from shelfsight.vision.events.reach import Box, Reach
+from shelfsight.vision.events.shelf_state import ShelfChange, ShelfState, SpotLook
+from shelfsight.vision.events.spot_boxes import grow
+from shelfsight.vision.events.touch_decider import Unexplained
 
 CHANGE_MAJORITY: Final = Fraction(2, 3)
 """Share of a spot's looks that must show a change for the change to count: a passing shadow or a sleeve in one

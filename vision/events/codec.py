@@ -19,7 +19,7 @@ from typing import Any, Final
 import msgpack  # type: ignore[import-untyped]
 from pydantic import TypeAdapter, ValidationError
 
-from vision.events.contract import EVENT_MODELS, EVENT_TYPES, SUPPORTED_SCHEMA_VERSIONS, Event
+from shelfsight.vision.events.contract import EVENT_MODELS, EVENT_TYPES, SUPPORTED_SCHEMA_VERSIONS, Event
 
 _ADAPTER: Final[TypeAdapter[Event]] = TypeAdapter(Event)
 """Validator and serializer of the whole union, built once (construction has no side effects)."""

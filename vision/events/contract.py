@@ -1,7 +1,7 @@
 """The v1 event contract: what the edge pipeline emits and the dashboard and analysts consume.
 
 Every event is a frozen pydantic model that forbids unknown fields. The seven event types form one
-discriminated union, `Event`, keyed on the ``type`` field; `vision.events.codec` turns it into JSON and
+discriminated union, `Event`, keyed on the ``type`` field; `shelfsight.vision.events.codec` turns it into JSON and
 msgpack and back, and `render_events_schema` renders the JSON Schema committed as
 ``docs/events.schema.json``. ``docs/events.md`` is the prose version of this module.
 
@@ -10,7 +10,7 @@ Conventions that hold for every event:
 * Times are UTC Unix epoch seconds as ``float`` (microsecond resolution is enough). ``ts`` is the moment
   the event became known or true; interval events add ``ts_start`` and ``ts_end`` and have
   ``ts == ts_end``.
-* ``event_id`` is the idempotency key; producers derive it with `vision.events.ids.event_id_for` so
+* ``event_id`` is the idempotency key; producers derive it with `shelfsight.vision.events.ids.event_id_for` so
   that processing the same input twice yields the same id.
 * ``shopper_id`` is anonymous: a per-camera tracker id rendered as text (``"cam1-42"``). It is never
   derived from a face or any other biometric.
@@ -122,7 +122,7 @@ class EventBase(ContractModel):
 
     event_id: UUID = Field(
         description="Idempotency key: the same input processed twice gives the same id "
-        "(see vision.events.ids.event_id_for). Consumers dedupe on it.",
+        "(see shelfsight.vision.events.ids.event_id_for). Consumers dedupe on it.",
     )
     schema_version: SchemaVersion = Field(
         default=SCHEMA_VERSION,

@@ -1,8 +1,8 @@
 """The dwell lifecycle: tracks and a timestamp in, ``dwell_started`` / ``dwell`` events out.
 
 A visit of one track to one floor zone starts when the track is first seen inside the polygon by the zone's
-anchor (``vision.zones.Anchor``: the foot point by default, where a standing shopper meets the floor; or the box
-centre; or more than half of the box). It is confirmed once it has lasted ``entry_debounce_s`` (a
+anchor (``shelfsight.vision.zones.Anchor``: the foot point by default, where a standing shopper meets the floor; or the
+box centre; or more than half of the box). It is confirmed once it has lasted ``entry_debounce_s`` (a
 ``dwell_started`` event), and it ends when the track has not been seen inside for ``exit_grace_s``: a shopper
 hidden behind another, or missed by the detector for a moment, keeps the visit. The visit's end is the last
 time the shopper was seen inside. A visit shorter than ``min_dwell_s`` (or never confirmed) is a pass-by:
@@ -33,10 +33,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vision.detections import FloatArray, FrameDetections
-from vision.events.contract import DwellEvent, DwellStartedEvent, PassByEvent
-from vision.events.ids import event_id_for, shopper_id_for
-from vision.zones import Anchor, Zone, anchor_points
+from shelfsight.vision.detections import FloatArray, FrameDetections
+from shelfsight.vision.events.contract import DwellEvent, DwellStartedEvent, PassByEvent
+from shelfsight.vision.events.ids import event_id_for, shopper_id_for
+from shelfsight.vision.zones import Anchor, Zone, anchor_points
 
 MIN_CONFIDENCE = 0.5  # a visit bridged mostly by the grace period is still reported, with this floor
 ADOPT_MAX_GAP_HEIGHTS = 0.75  # a new track this close (in box heights) to a vanished one continues its visit
@@ -127,7 +127,7 @@ class DwellTracker:
     def update(self, tracks: FrameDetections, t: float, feet_hidden: Sequence[bool] | None = None) -> list[VisitEvent]:
         """Advance to time ``t`` (UTC epoch seconds) with this frame's tracks; returns the events due.
 
-        ``feet_hidden[i]`` (`vision.events.feet.FeetVisibility`) says row i's box is cut short from below by
+        ``feet_hidden[i]`` (`shelfsight.vision.events.feet.FeetVisibility`) says row i's box is cut short from below by
         someone in front: its foot point says nothing about where the shopper stands, so for foot-anchored zones
         the row counts as not seen (the visit waits out ``hidden_grace_s``), not as having walked out.
         """

@@ -12,16 +12,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
-from vision.events.contract import AnyEvent
-from vision.events.dwell import DwellTracker, FloorZone
-from vision.events.feet import FeetSettings, FeetVisibility
-from vision.events.reach import ReachSettings
-from vision.events.registration import NO_SHIFT, CameraRegistration, CameraShift, RegistrationSettings, to_reference
-from vision.events.shelf_events import ShelfEventMachine, ShelfEventSettings
-from vision.events.shelf_state import ShelfStateSettings
-from vision.events.wrists import HandSettings
-from vision.zones import Zone
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.contract import AnyEvent
+from shelfsight.vision.events.dwell import DwellTracker, FloorZone
+from shelfsight.vision.events.feet import FeetSettings, FeetVisibility
+from shelfsight.vision.events.reach import ReachSettings
+from shelfsight.vision.events.registration import (
+    NO_SHIFT,
+    CameraRegistration,
+    CameraShift,
+    RegistrationSettings,
+    to_reference,
+)
+from shelfsight.vision.events.shelf_events import ShelfEventMachine, ShelfEventSettings
+from shelfsight.vision.events.shelf_state import ShelfStateSettings
+from shelfsight.vision.events.wrists import HandSettings
+from shelfsight.vision.zones import Zone
 
 FLOOR_KINDS = frozenset({"standing", "aisle", "entrance", "checkout"})
 
@@ -39,15 +45,16 @@ class EngineSettings:
     """Every tuning of one camera's shelf event logic; all default to the built-in values.
 
     The edge config's ``shelf_events:`` section has one sub-section per attribute, of the same name
-    (`pipeline.assembly.engine_settings` builds this from it).
+    (`shelfsight.pipeline.assembly.engine_settings` builds this from it).
 
     Attributes:
-        reach: When a hand in a shelf zone is a reach (`vision.events.reach`).
-        hands: When a pose says an arm is reaching (`vision.events.wrists`).
-        shelf_state: How each shelf's picture is kept and compared (`vision.events.shelf_state`).
-        spots: When a reach's spot is judged, how pick-ups and put-backs are linked (`vision.events.shelf_events`).
-        registration: How each frame's shift against the first is measured (`vision.events.registration`).
-        feet: When a box's feet are hidden (`vision.events.feet`).
+        reach: When a hand in a shelf zone is a reach (`shelfsight.vision.events.reach`).
+        hands: When a pose says an arm is reaching (`shelfsight.vision.events.wrists`).
+        shelf_state: How each shelf's picture is kept and compared (`shelfsight.vision.events.shelf_state`).
+        spots: When a reach's spot is judged, how pick-ups and put-backs are linked
+            (`shelfsight.vision.events.shelf_events`).
+        registration: How each frame's shift against the first is measured (`shelfsight.vision.events.registration`).
+        feet: When a box's feet are hidden (`shelfsight.vision.events.feet`).
     """
 
     reach: ReachSettings = field(default_factory=ReachSettings)
@@ -63,15 +70,15 @@ class CameraEventEngine:
 
     Call ``update`` once per processed frame in capture order with that frame's tracks, and ``flush`` at the
     end of a stream. Events come out ordered by ``ts``. With the frame, each frame is first registered against
-    the first one (`vision.events.registration`): tracks, keypoints and shelf pixels are compared in the
+    the first one (`shelfsight.vision.events.registration`): tracks, keypoints and shelf pixels are compared in the
     coordinates the zones were drawn in, however the camera shakes or drifts.
 
     Args:
         store_id: Written into every event.
         camera_id: Written into every event; shopper ids are ``{camera_id}-{track id}``.
-        zones: The camera's zones in pixels (``pipeline.assembly.build_zones`` makes them from the config).
-        settings: Tuning of the shelf event logic (``pipeline.assembly.engine_settings`` reads it from the config);
-            None for the built-in values.
+        zones: The camera's zones in pixels (``shelfsight.pipeline.assembly.build_zones`` makes them from the config).
+        settings: Tuning of the shelf event logic (``shelfsight.pipeline.assembly.engine_settings`` reads it from the
+            config); None for the built-in values.
     """
 
     def __init__(

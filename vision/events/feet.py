@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
+from shelfsight.vision.detections import FrameDetections
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import operator
 from typing import Final
 from uuid import UUID, uuid5
 
-from vision.events.contract import EVENT_TYPES
+from shelfsight.vision.events.contract import EVENT_TYPES
 
 EVENT_ID_NAMESPACE: Final = UUID("59e2703a-11fa-4437-8326-3f27a98fcc90")
 """The project's uuid5 namespace for event ids. Changing it changes every id: never do that within v1."""
@@ -61,7 +61,7 @@ def event_id_for(
     Args:
         store_id: Store id.
         camera_id: Camera id.
-        type: Event type, one of `vision.events.contract.EVENT_TYPES`.
+        type: Event type, one of `shelfsight.vision.events.contract.EVENT_TYPES`.
         shopper_id: Anonymous shopper id, or "" for events about no shopper.
         ts_start: Start of the event (or ``ts`` for instantaneous events), UTC Unix epoch seconds.
         extra: Anything else needed to tell two events apart; "" when nothing is.

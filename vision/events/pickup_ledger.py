@@ -17,10 +17,10 @@ from uuid import UUID
 
 import numpy as np
 
-from vision.events.reach import Box
-from vision.events.shelf_event_builder import PickupLink
-from vision.events.shelf_state import ShelfChange
-from vision.events.spot_boxes import overlaps
+from shelfsight.vision.events.reach import Box
+from shelfsight.vision.events.shelf_event_builder import PickupLink
+from shelfsight.vision.events.shelf_state import ShelfChange
+from shelfsight.vision.events.spot_boxes import overlaps
 
 Colour = tuple[float, float, float]
 

@@ -1,8 +1,8 @@
 """Reaches into a shelf: from a pose model's wrists, or (with no pose model) from the arm seen in pixels.
 
 Pose: a hand (the wrist, or the mean of its finger points) inside the shelf polygon on an arm that is stretched
-out or lifted (`vision.events.wrists`). Motion fallback (no keypoints): shelf pixels beside a shopper's box that
-differ from the shelf's stable picture and move (``ShelfState.arms``). Either way a reach must come from a shopper
+out or lifted (`shelfsight.vision.events.wrists`). Motion fallback (no keypoints): shelf pixels beside a shopper's box
+that differ from the shelf's stable picture and move (``ShelfState.arms``). Either way a reach must come from a shopper
 standing still in front of the shelf (walking arms swing), turns on once the signal has held ``start_s``, and lasts
 ``min_reach_s``. It ends when the hand has been seen back at the body for ``end_grace_s``; while the hand is not seen
 (its keypoints score low, or the shopper is hidden) it survives ``hidden_grace_s``: losing sight of a hand is no sign
@@ -23,9 +23,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
-from vision.events.wrists import Hands
-from vision.zones import Zone
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.wrists import Hands
+from shelfsight.vision.zones import Zone
 
 Box = tuple[float, float, float, float]
 ReachSource = Literal["pose", "motion"]
@@ -147,11 +147,12 @@ class ReachDetector:
             t: Frame time, epoch seconds.
             arms: Motion fallback: {shelf id: ``arms[i]``, the arm box beside ``tracks[i]`` at that shelf}
                 (``ShelfState.arms``).
-            hands: Pose: the hands of every row of ``tracks`` (`vision.events.wrists.find_hands`); rows whose
+            hands: Pose: the hands of every row of ``tracks`` (`shelfsight.vision.events.wrists.find_hands`); rows whose
                 hands were not seen give no signal. When given, ``arms`` is not used.
             standing: {shelf id: rows standing in front of it}; a shelf missing from it can be reached by anyone.
-            feet_hidden: Rows whose boxes are cut short from below (`vision.events.feet`): a pose fitted to half a
-                body may still show a hand at the shelf, but a hand it places elsewhere is no sign the reach ended.
+            feet_hidden: Rows whose boxes are cut short from below (`shelfsight.vision.events.feet`): a pose fitted to
+                half a body may still show a hand at the shelf, but a hand it places elsewhere is no sign the reach
+                ended.
         """
         assert tracks.tracker_id is not None
         ended: list[Reach] = []

@@ -1,8 +1,8 @@
 """The one place that builds touch, pick-up and put-back events from a reach.
 
 Every shelf event is the reach's own: its times (``ts`` = the reach's end), its shopper and its reach source. The
-event id is derived (`vision.events.ids.event_id_for`) from the type, the shopper, the reach's start and where it
-happened (the shelf for a touch, shelf and spot for a pick-up or put-back), so a replay gives the same ids.
+event id is derived (`shelfsight.vision.events.ids.event_id_for`) from the type, the shopper, the reach's start and
+where it happened (the shelf for a touch, shelf and spot for a pick-up or put-back), so a replay gives the same ids.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Final, Literal
 from uuid import UUID
 
-from vision.events.contract import PickupEvent, PutbackEvent, ShelfSpot, TouchEvent
-from vision.events.ids import event_id_for, shopper_id_for
-from vision.events.reach import Box, Reach
-from vision.zones import Zone
+from shelfsight.vision.events.contract import PickupEvent, PutbackEvent, ShelfSpot, TouchEvent
+from shelfsight.vision.events.ids import event_id_for, shopper_id_for
+from shelfsight.vision.events.reach import Box, Reach
+from shelfsight.vision.zones import Zone
 
 MIN_SPOT_SIZE: Final = 0.001
 """Smallest width and height of a spot's box, fractions of the frame: a hand box cut by the frame's edge keeps an
@@ -27,7 +27,7 @@ MAX_SPOT_START: Final = 1.0 - MIN_SPOT_SIZE
 
 @dataclass(frozen=True)
 class PickupLink:
-    """What a put-back reverses (`vision.events.pickup_ledger.PickupLedger.link_putback`).
+    """What a put-back reverses (`shelfsight.vision.events.pickup_ledger.PickupLedger.link_putback`).
 
     Attributes:
         pickup_event_id: The reversed pick-up's event id; None when no pick-up matched.

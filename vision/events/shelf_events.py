@@ -1,7 +1,7 @@
 """Touch, pick-up and put-back: each reach's spot is looked at once it is back in view.
 
-* Every reach (`vision.events.reach`) opens a *spot check* on the region its hand covered when the arm was out
-  furthest. The spot is held (never learned into the stable picture) until it is judged.
+* Every reach (`shelfsight.vision.events.reach`) opens a *spot check* on the region its hand covered when the arm was
+  out furthest. The spot is held (never learned into the stable picture) until it is judged.
 * Once every shelf pixel of the spot has been in view and still for ``ShelfStateSettings.settle_s``, it is looked
   at for ``look_s``; a change must be there in most of those looks (it persists). ``removed`` -> ``pickup``,
   ``added`` -> ``putback`` (linked to the pick-up it reverses: one at the same spot within
@@ -19,9 +19,10 @@
 Every event is the reach's own: times, shopper and spot come from the reach that opened the check.
 
 This module runs the parts in order, frame by frame; each job has its own module: who stands where
-(`vision.events.standing`), holding, looking at and judging each reach's spot (`vision.events.attribution`), the
-pick-up ledger that links put-backs (`vision.events.pickup_ledger`), what an unchanged spot's reach was (the touch
-decider, `vision.events.touch_decider`) and building the events (`vision.events.shelf_event_builder`).
+(`shelfsight.vision.events.standing`), holding, looking at and judging each reach's spot
+(`shelfsight.vision.events.attribution`), the pick-up ledger that links put-backs
+(`shelfsight.vision.events.pickup_ledger`), what an unchanged spot's reach was (the touch decider,
+`shelfsight.vision.events.touch_decider`) and building the events (`shelfsight.vision.events.shelf_event_builder`).
 """
 
 from __future__ import annotations
@@ -32,20 +33,20 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
-from vision.events.attribution import CHANGE_CONFIDENCE, ChangeSeen, SpotChecks, Verdict
-from vision.events.contract import AnyEvent
-from vision.events.pickup_ledger import LedgerPickup, PickupLedger
-from vision.events.reach import ReachDetector, ReachSettings
-from vision.events.registration import CameraShift
-from vision.events.shelf_event_builder import PickupLink, ShelfEventBuilder
-from vision.events.shelf_state import ShelfState, ShelfStateSettings
-from vision.events.spot_boxes import intersection
-from vision.events.standing import StandingMemory
-from vision.events.touch_decider import Decision, TouchDecider, TouchDecision
-from vision.events.wrists import HandSettings, arm_lines, find_hands
-from vision.pose.keypoints import layout_for
-from vision.zones import Zone
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.attribution import CHANGE_CONFIDENCE, ChangeSeen, SpotChecks, Verdict
+from shelfsight.vision.events.contract import AnyEvent
+from shelfsight.vision.events.pickup_ledger import LedgerPickup, PickupLedger
+from shelfsight.vision.events.reach import ReachDetector, ReachSettings
+from shelfsight.vision.events.registration import CameraShift
+from shelfsight.vision.events.shelf_event_builder import PickupLink, ShelfEventBuilder
+from shelfsight.vision.events.shelf_state import ShelfState, ShelfStateSettings
+from shelfsight.vision.events.spot_boxes import intersection
+from shelfsight.vision.events.standing import StandingMemory
+from shelfsight.vision.events.touch_decider import Decision, TouchDecider, TouchDecision
+from shelfsight.vision.events.wrists import HandSettings, arm_lines, find_hands
+from shelfsight.vision.pose.keypoints import layout_for
+from shelfsight.vision.zones import Zone
 
 
 @dataclass(frozen=True)
@@ -146,12 +147,12 @@ class ShelfEventMachine:
 
         Args:
             image: The frame as captured (BGR).
-            tracks: Confirmed tracks in reference pixels (`vision.events.registration.to_reference`); their boxes
-                also mask the shelves; with keypoints, reaches come from the pose.
+            tracks: Confirmed tracks in reference pixels (`shelfsight.vision.events.registration.to_reference`); their
+                boxes also mask the shelves; with keypoints, reaches come from the pose.
             t: Frame time, epoch seconds.
             shift: The frame's registration (how to find reference pixels in ``image``).
-            feet_hidden: Rows whose boxes are cut short from below (`vision.events.feet`): they stand where they
-                stood, whatever their foot point says.
+            feet_hidden: Rows whose boxes are cut short from below (`shelfsight.vision.events.feet`): they stand where
+                they stood, whatever their foot point says.
         """
         assert tracks.tracker_id is not None
         self._present = set(tracks.tracker_id.tolist())

@@ -1,7 +1,7 @@
 """A clean picture of each shelf, and whether a spot of it has changed: the basis of pick-up and put-back.
 
 Per shelf zone we keep a *stable* picture of the shelf with shoppers removed, in the coordinates of the first
-frame (each frame is registered first: `vision.events.registration`). A pixel is learned into it only once it
+frame (each frame is registered first: `shelfsight.vision.events.registration`). A pixel is learned into it only once it
 has been in view and still for ``settle_s``: no person box covers it or borders it (``border_px``), no arm is over
 it, nothing moves there, and no reach or open spot check holds it (``update``'s ``held``). A pixel that was never
 seen that way has no valid picture: a spot behind a shopper who stood there from the first frame cannot be judged.
@@ -30,9 +30,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.events.registration import CameraShift
-from vision.events.structure import flatness, global_gain, grey, shifted_difference, structure_difference
-from vision.zones import Zone
+from shelfsight.vision.events.registration import CameraShift
+from shelfsight.vision.events.structure import flatness, global_gain, grey, shifted_difference, structure_difference
+from shelfsight.vision.zones import Zone
 
 FloatImage = npt.NDArray[np.float32]
 BoolMask = npt.NDArray[np.bool_]

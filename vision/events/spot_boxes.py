@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vision.events.reach import Box
+from shelfsight.vision.events.reach import Box
 
 
 def overlaps(a: Box, b: Box, margin: float = 0.0) -> bool:

@@ -1,7 +1,7 @@
 """Who stands at which shelf: only a shopper whose feet are in a shelf's standing zone can reach into it.
 
-A shopper whose feet are hidden (`vision.events.feet`) stands where they stood when last seen whole; that memory is
-kept for ``memory_s`` after the sighting.
+A shopper whose feet are hidden (`shelfsight.vision.events.feet`) stands where they stood when last seen whole; that
+memory is kept for ``memory_s`` after the sighting.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
-from vision.zones import Zone
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.zones import Zone
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from vision.events.reach import Reach
-from vision.events.spot_boxes import overlaps
+from shelfsight.vision.events.reach import Reach
+from shelfsight.vision.events.spot_boxes import overlaps
 
 SEEN_TOUCH_CONFIDENCE: Final = 0.8
 """Confidence of a touch whose spot was seen unchanged: seen, but a small item may leave no visible change."""

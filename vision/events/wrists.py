@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vision.events.shelf_state import ArmLine
-from vision.pose.keypoints import KeypointLayout
+from shelfsight.vision.events.shelf_state import ArmLine
+from shelfsight.vision.pose.keypoints import KeypointLayout
 
 FloatArray = npt.NDArray[np.float32]
 

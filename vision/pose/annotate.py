@@ -2,7 +2,7 @@
 
 Runs between the tracker and the event engine: tracks in, the same tracks out with ``keypoints`` (n, K, 3) set
 for every row, score 0 on rows not estimated. Keypoints a pose *detector* gave the tracks are replaced, so one
-camera's keypoints always have one layout (`vision.pose.keypoints.layout_for`).
+camera's keypoints always have one layout (`shelfsight.vision.pose.keypoints.layout_for`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
-from vision.pose.blazepose import PoseEstimate
-from vision.pose.selection import SelectionSettings, select_for_pose
-from vision.zones import Zone
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.pose.blazepose import PoseEstimate
+from shelfsight.vision.pose.selection import SelectionSettings, select_for_pose
+from shelfsight.vision.zones import Zone
 
 
 class PoseEstimator(Protocol):

@@ -3,12 +3,12 @@
 The model (MediaPipe BlazePose GHUM landmark, full or lite, converted from TFLite with tf2onnx) takes a
 256x256 RGB crop, NHWC, 0..1 floats, and returns 39 rows of (x, y, z, visibility, presence) in crop pixels (the
 first 33 are body landmarks: wrists 15/16, hand points 17-22) and a pose-present score. Crops come from person
-boxes (`vision.pose.crop`); landmarks are mapped back to frame pixels.
+boxes (`shelfsight.vision.pose.crop`); landmarks are mapped back to frame pixels.
 
 Only two of the model's five outputs are used: the graph is cut down to them at load (the segmentation mask and
 heatmap branches cost more than half the run time and nothing here reads them), and given a dynamic batch when
-that changes no number (`vision.detector.batching`), so the shoppers at shelves in one frame go through in one
-``run``.
+that changes no number (`shelfsight.vision.detector.batching`), so the shoppers at shelves in one frame go through in
+one ``run``.
 
 A keypoint's score is the sigmoid of its visibility logit, set to 0 where the sigmoid of its presence logit is
 under ``min_presence`` (the model's "this point lies outside the crop"). The pose-present score is not used to
@@ -32,10 +32,10 @@ import onnxruntime as ort
 from onnx.utils import Extractor
 from scipy.special import expit
 
-from vision.detector.batching import dynamic_batch_session
-from vision.detector.onnx import choose_providers, session_options
-from vision.pose.crop import CropSettings, crop_transforms
-from vision.pose.landmark_layout import BODY_LANDMARKS, LANDMARK_ROWS, LANDMARK_VALUES, read_landmark_layout
+from shelfsight.vision.detector.batching import dynamic_batch_session
+from shelfsight.vision.detector.onnx import choose_providers, session_options
+from shelfsight.vision.pose.crop import CropSettings, crop_transforms
+from shelfsight.vision.pose.landmark_layout import BODY_LANDMARKS, LANDMARK_ROWS, LANDMARK_VALUES, read_landmark_layout
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class BlazePoseEstimator:
 
     @property
     def num_keypoints(self) -> int:
-        """33: the BlazePose body landmarks (`vision.pose.keypoints.BLAZEPOSE33`)."""
+        """33: the BlazePose body landmarks (`shelfsight.vision.pose.keypoints.BLAZEPOSE33`)."""
         return BODY_LANDMARKS
 
     def _pruned(self, model_bytes: bytes) -> bytes:

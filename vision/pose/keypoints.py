@@ -2,7 +2,7 @@
 
 ``FrameDetections.keypoints`` is (n, K, 3) (x, y, score) in frame pixels. Two layouts occur: the 17 COCO
 keypoints of Ultralytics pose models (YOLO11n-pose, decoded by the detector) and the 33 body landmarks of
-BlazePose (top-down, `vision.pose.blazepose`), which add hand points (index finger, pinky, thumb) beside each
+BlazePose (top-down, `shelfsight.vision.pose.blazepose`), which add hand points (index finger, pinky, thumb) beside each
 wrist. Reach detection asks a layout for shoulders, elbows, wrists, hips and hand points by side, so it works
 the same on either; the layout is told apart by K alone.
 """

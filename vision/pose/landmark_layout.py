@@ -14,7 +14,7 @@ from typing import Final
 
 import onnx
 
-from vision.detector.layouts import UnsupportedModelError
+from shelfsight.vision.detector.layouts import UnsupportedModelError
 
 Shape = Sequence[int | str | None]
 

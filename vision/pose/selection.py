@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
-from vision.pose.crop import grow_boxes_up
-from vision.tracking.bytetrack import DETECTION_INDEX_COLUMN
-from vision.zones import Zone
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.pose.crop import grow_boxes_up
+from shelfsight.vision.tracking.bytetrack import DETECTION_INDEX_COLUMN
+from shelfsight.vision.zones import Zone
 
 IntArray = npt.NDArray[np.int64]
 
@@ -67,7 +67,7 @@ def select_for_pose(
         standing: {shelf id: its standing zone}; a shelf missing here accepts any box that touches it.
         settings: See `SelectionSettings`.
         standing_ids: Track ids known to stand at a shelf although their feet may not show it on this frame
-            (someone in front cuts their box short: `vision.events.feet`); they need only touch a shelf.
+            (someone in front cuts their box short: `shelfsight.vision.events.feet`); they need only touch a shelf.
 
     Returns:
         (k,) int64 row indices.

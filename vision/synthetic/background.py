@@ -16,10 +16,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.synthetic.camera import PinholeCamera
-from vision.synthetic.layout import BOARD_M, CAP_M, PLINTH_M, Fixture, SceneLayout, ShelfUnit, Spot
-from vision.synthetic.look import BGR
-from vision.synthetic.products import ProductLook, draw_product
+from shelfsight.vision.synthetic.camera import PinholeCamera
+from shelfsight.vision.synthetic.layout import BOARD_M, CAP_M, PLINTH_M, Fixture, SceneLayout, ShelfUnit, Spot
+from shelfsight.vision.synthetic.look import BGR
+from shelfsight.vision.synthetic.products import ProductLook, draw_product
 
 logger = logging.getLogger(__name__)
 

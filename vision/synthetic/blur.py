@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.synthetic.figure_ops import SCALE, SHIFT, Figure, Op, PartKey, Point, ops_bounds, paint_ops
+from shelfsight.vision.synthetic.figure_ops import SCALE, SHIFT, Figure, Op, PartKey, Point, ops_bounds, paint_ops
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from vision.synthetic.scenario import ViewKind
+from shelfsight.vision.synthetic.scenario import ViewKind
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Checking a scenario's fields and scripts, listing every problem with the path of the offending field.
 
 Time-dependent conflicts (two shoppers taking one facing, a reach from the wrong place) need the scene's
-geometry and timing and are checked when it is built (`vision.synthetic.story.build_story`).
+geometry and timing and are checked when it is built (`shelfsight.vision.synthetic.story.build_story`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from vision.synthetic.scenario import (
+from shelfsight.vision.synthetic.scenario import (
     ID_RE,
     NAME_RE,
     CameraSpec,

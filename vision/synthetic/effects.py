@@ -5,7 +5,7 @@ as two saturating uint8 passes), lens distortion is a pair of precomputed ``cv2.
 frame's camera offset when the camera moves), auto-exposure steps are a seeded schedule over the whole video.
 Each effect is a pure function of the frame and its index, so frames come out the same in any order and on
 any run. H.264 needs the frames before it in its group of pictures, so the renderer applies it
-(`vision.synthetic.h264`).
+(`shelfsight.vision.synthetic.h264`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.synthetic.camera import FisheyeLens, Lens
-from vision.synthetic.scenario import EffectsSpec
-from vision.synthetic.shake import CameraMotion
+from shelfsight.vision.synthetic.camera import FisheyeLens, Lens
+from shelfsight.vision.synthetic.scenario import EffectsSpec
+from shelfsight.vision.synthetic.shake import CameraMotion
 
 logger = logging.getLogger(__name__)
 

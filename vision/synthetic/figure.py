@@ -4,7 +4,7 @@ The figure is made to be seen as a person by a detector trained on COCO photos: 
 of the height), limbs as shaded capsules, a skin-coloured face and hands, dark hair, shoes, a visible gap
 between the legs, and anti-aliased edges; with jointed arms, also by a pose model (arm bones of human length,
 the elbow where they meet, a palm and thumb). `build_figure` turns a `Pose` into a `Figure` (drawing operations,
-outline, box, arm joints; `vision.synthetic.figure_ops`), which `draw_figure` paints on a frame and
+outline, box, arm joints; `shelfsight.vision.synthetic.figure_ops`), which `draw_figure` paints on a frame and
 `draw_silhouette` rasterises into a mask (for visibility), so both always agree.
 
 All coordinates are frame pixels (float); they are drawn at 1/16 pixel precision (OpenCV ``shift=4``).
@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.synthetic.figure_ops import SCALE, SHIFT, ArmJoints, Figure, Point
-from vision.synthetic.look import BGR, Look
+from shelfsight.vision.synthetic.figure_ops import SCALE, SHIFT, ArmJoints, Figure, Point
+from shelfsight.vision.synthetic.look import BGR, Look
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.synthetic.look import BGR
+from shelfsight.vision.synthetic.look import BGR
 
 logger = logging.getLogger(__name__)
 

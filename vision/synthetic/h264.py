@@ -31,7 +31,7 @@ import numpy.typing as npt
 from av.video.reformatter import VideoReformatter
 
 if TYPE_CHECKING:
-    from vision.synthetic.render import RenderedFrame
+    from shelfsight.vision.synthetic.render import RenderedFrame
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,16 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from vision.synthetic.camera import VIEW_PRESETS, FisheyeLens, Lens, LensDistortion, PinholeCamera, Points, ViewPreset
-from vision.synthetic.scenario import (
+from shelfsight.vision.synthetic.camera import (
+    VIEW_PRESETS,
+    FisheyeLens,
+    Lens,
+    LensDistortion,
+    PinholeCamera,
+    Points,
+    ViewPreset,
+)
+from shelfsight.vision.synthetic.scenario import (
     FixtureSpec,
     Scenario,
     ScenarioError,
@@ -27,7 +35,7 @@ from vision.synthetic.scenario import (
     parse_spot,
     spot_ids,
 )
-from vision.synthetic.shake import CameraMotion
+from shelfsight.vision.synthetic.shake import CameraMotion
 
 logger = logging.getLogger(__name__)
 

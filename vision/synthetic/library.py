@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Final, get_args
 from urllib.parse import parse_qsl
 
-from vision.synthetic.random_scenario import random_scenario
-from vision.synthetic.scenario import CrowdSpec, Scenario, ScenarioError, ViewKind
-from vision.synthetic.scenario_io import load_scenario, load_scenario_text
+from shelfsight.vision.synthetic.random_scenario import random_scenario
+from shelfsight.vision.synthetic.scenario import CrowdSpec, Scenario, ScenarioError, ViewKind
+from shelfsight.vision.synthetic.scenario_io import load_scenario, load_scenario_text
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ _RANDOM_SEED = re.compile(r"^random-(\d+)$")
 
 
 def _library() -> resources.abc.Traversable:
-    return resources.files("vision.synthetic").joinpath("library")
+    return resources.files("shelfsight.vision.synthetic").joinpath("library")
 
 
 def library_names() -> list[str]:

@@ -13,10 +13,10 @@ import math
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from vision.synthetic.figure import Facing
-from vision.synthetic.layout import SceneLayout
-from vision.synthetic.look import Look
-from vision.synthetic.scenario import Leave, Reach, ReachAction, ShopperSpec, Side, Step, Wait, Walk
+from shelfsight.vision.synthetic.figure import Facing
+from shelfsight.vision.synthetic.layout import SceneLayout
+from shelfsight.vision.synthetic.look import Look
+from shelfsight.vision.synthetic.scenario import Leave, Reach, ReachAction, ShopperSpec, Side, Step, Wait, Walk
 
 logger = logging.getLogger(__name__)
 

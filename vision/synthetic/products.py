@@ -24,8 +24,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.synthetic.camera import Points
-from vision.synthetic.look import BGR
+from shelfsight.vision.synthetic.camera import Points
+from shelfsight.vision.synthetic.look import BGR
 
 logger = logging.getLogger(__name__)
 

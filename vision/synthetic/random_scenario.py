@@ -23,8 +23,8 @@ from typing import Final, get_args
 
 import numpy as np
 
-from vision.synthetic.motion import EXTEND_SHARE
-from vision.synthetic.scenario import (
+from shelfsight.vision.synthetic.motion import EXTEND_SHARE
+from shelfsight.vision.synthetic.scenario import (
     CameraSpec,
     CrowdSpec,
     EffectsSpec,

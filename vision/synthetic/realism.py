@@ -22,8 +22,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
-from vision.detections import FrameDetections
-from vision.synthetic.render import RenderedFrame, Renderer
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.synthetic.render import RenderedFrame, Renderer
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ later, nearer figure overwrites what it hides. A shopper's visibility is the sha
 own pixel still holds the shopper's slot and it lands inside the written frame.
 
 Everything is drawn through the pinhole camera with the camera still; the camera's effects then move and
-warp the picture (`vision.synthetic.effects`), and truth points follow through `SceneLayout.to_frame`. With
-H.264 on, frames come from `vision.synthetic.h264.H264Stream`, which encodes each group of pictures in order.
+warp the picture (`shelfsight.vision.synthetic.effects`), and truth points follow through `SceneLayout.to_frame`. With
+H.264 on, frames come from `shelfsight.vision.synthetic.h264.H264Stream`, which encodes each group of pictures in order.
 """
 
 from __future__ import annotations
@@ -28,14 +28,14 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vision.synthetic.background import FixtureLayer, ShelfCanvas, draw_background, paint_fixture
-from vision.synthetic.blur import draw_figure_blurred
-from vision.synthetic.effects import Effects
-from vision.synthetic.figure import Pose, build_figure, draw_shadow, person_sides
-from vision.synthetic.figure_ops import Figure, PartKey, Point, draw_figure, draw_silhouette
-from vision.synthetic.h264 import H264Packet, H264Settings, H264Stream
-from vision.synthetic.motion import ShopperPlan, ShopperState
-from vision.synthetic.story import Story
+from shelfsight.vision.synthetic.background import FixtureLayer, ShelfCanvas, draw_background, paint_fixture
+from shelfsight.vision.synthetic.blur import draw_figure_blurred
+from shelfsight.vision.synthetic.effects import Effects
+from shelfsight.vision.synthetic.figure import Pose, build_figure, draw_shadow, person_sides
+from shelfsight.vision.synthetic.figure_ops import Figure, PartKey, Point, draw_figure, draw_silhouette
+from shelfsight.vision.synthetic.h264 import H264Packet, H264Settings, H264Stream
+from shelfsight.vision.synthetic.motion import ShopperPlan, ShopperState
+from shelfsight.vision.synthetic.story import Story
 
 logger = logging.getLogger(__name__)
 

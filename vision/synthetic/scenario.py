@@ -1,8 +1,8 @@
 """Scenarios as data: the store layout, the camera, and every shopper's script.
 
-A `Scenario` is plain frozen dataclasses, loaded from YAML by `vision.synthetic.scenario_io` and checked by
-`vision.synthetic.checks.check_scenario`, which lists every problem at once with the path of the offending field, e.g.
-``shoppers[1].script[2].reach.spot: no spot 'r9c1' on shelf 'shelf-a' (rows r1..r5, columns c1..c8)``.
+A `Scenario` is plain frozen dataclasses, loaded from YAML by `shelfsight.vision.synthetic.scenario_io` and checked by
+`shelfsight.vision.synthetic.checks.check_scenario`, which lists every problem at once with the path of the offending
+field, e.g. ``shoppers[1].script[2].reach.spot: no spot 'r9c1' on shelf 'shelf-a' (rows r1..r5, columns c1..c8)``.
 
 Units are in field names: ``_m`` metres on the floor plane, ``_s`` seconds of scene time, ``_mps`` metres per
 second. Positions on the floor are ``x_m`` (metres right of the image's centre line) and ``depth_m`` (metres in
@@ -237,7 +237,7 @@ class ShopperSpec:
 
 @dataclass(frozen=True)
 class CrowdSpec:
-    """A random crowd drawn from a seed and a few rates (see `vision.synthetic.random_scenario`).
+    """A random crowd drawn from a seed and a few rates (see `shelfsight.vision.synthetic.random_scenario`).
 
     Attributes:
         seed: Seed of the crowd; the same seed gives the same shoppers.

@@ -1,6 +1,6 @@
 """Scenarios to and from plain dicts and YAML, with errors that name the offending key.
 
-The YAML mirrors the dataclasses of `vision.synthetic.scenario` field for field. Script steps are one-key
+The YAML mirrors the dataclasses of `shelfsight.vision.synthetic.scenario` field for field. Script steps are one-key
 mappings::
 
     script:
@@ -25,8 +25,8 @@ from typing import Any, Final, Literal, TypeVar, get_args, get_origin
 
 import yaml
 
-from vision.synthetic.checks import check_scenario
-from vision.synthetic.scenario import Leave, Reach, Scenario, ScenarioError, Step, Wait, Walk
+from shelfsight.vision.synthetic.checks import check_scenario
+from shelfsight.vision.synthetic.scenario import Leave, Reach, Scenario, ScenarioError, Step, Wait, Walk
 
 logger = logging.getLogger(__name__)
 

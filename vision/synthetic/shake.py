@@ -18,7 +18,7 @@ from typing import Final
 
 import numpy as np
 
-from vision.synthetic.scenario import EffectsSpec
+from shelfsight.vision.synthetic.scenario import EffectsSpec
 
 logger = logging.getLogger(__name__)
 

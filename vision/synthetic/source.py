@@ -17,11 +17,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from vision.frames import Frame
-from vision.synthetic.library import resolve_scenario
-from vision.synthetic.render import Renderer
-from vision.synthetic.scenario import Scenario
-from vision.synthetic.story import build_story
+from shelfsight.vision.frames import Frame
+from shelfsight.vision.synthetic.library import resolve_scenario
+from shelfsight.vision.synthetic.render import Renderer
+from shelfsight.vision.synthetic.scenario import Scenario
+from shelfsight.vision.synthetic.story import build_story
 
 logger = logging.getLogger(__name__)
 

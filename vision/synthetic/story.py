@@ -16,13 +16,13 @@ from typing import Final
 
 import numpy as np
 
-from vision.synthetic.checks import check_scenario
-from vision.synthetic.layout import ARM_REACH_M, SceneLayout
-from vision.synthetic.look import Look, random_look
-from vision.synthetic.motion import ReachPlan, ShopperPlan, plan_shopper, time_to_first_stop
-from vision.synthetic.products import ProductLook, stock_shelf
-from vision.synthetic.random_scenario import crowd_shoppers
-from vision.synthetic.scenario import Scenario, ScenarioError, ShopperSpec, spot_ids
+from shelfsight.vision.synthetic.checks import check_scenario
+from shelfsight.vision.synthetic.layout import ARM_REACH_M, SceneLayout
+from shelfsight.vision.synthetic.look import Look, random_look
+from shelfsight.vision.synthetic.motion import ReachPlan, ShopperPlan, plan_shopper, time_to_first_stop
+from shelfsight.vision.synthetic.products import ProductLook, stock_shelf
+from shelfsight.vision.synthetic.random_scenario import crowd_shoppers
+from shelfsight.vision.synthetic.scenario import Scenario, ScenarioError, ShopperSpec, spot_ids
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Render a whole scenario in memory: frames and ground truth in one call (tests, notebooks, evaluation).
 
-    from vision.synthetic import synthesize
+    from shelfsight.vision.synthetic import synthesize
     run = synthesize("one_takes_item")            # a library name, "random-7", a path, or a Scenario
     run.frames[0].image, run.truth.events, run.truth.rows
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from vision.synthetic.library import resolve_scenario
-from vision.synthetic.render import RenderedFrame, Renderer
-from vision.synthetic.scenario import Scenario
-from vision.synthetic.story import Story, build_story
-from vision.synthetic.truth import GroundTruth, TruthBuilder
+from shelfsight.vision.synthetic.library import resolve_scenario
+from shelfsight.vision.synthetic.render import RenderedFrame, Renderer
+from shelfsight.vision.synthetic.scenario import Scenario
+from shelfsight.vision.synthetic.story import Story, build_story
+from shelfsight.vision.synthetic.truth import GroundTruth, TruthBuilder
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """True events of a rendered scenario: dwell and dwell_started from the visits, touch / pickup / putback from
-the reaches, in the project's v1 event schema (conventions: `vision.synthetic.truth` and docs/synthetic.md).
+the reaches, in the project's v1 event schema (conventions: `shelfsight.vision.synthetic.truth` and docs/synthetic.md).
 
 Shoppers are ``gt-{id}`` (`shopper_id_for` with camera ``gt``); times are the scenario's start epoch plus scene
 time; event ids come from `event_id_for`, so the same scenario always gives the same ids.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from uuid import UUID
 
-from vision.events.contract import (
+from shelfsight.vision.events.contract import (
     AnyEvent,
     DwellEvent,
     DwellStartedEvent,
@@ -21,9 +21,9 @@ from vision.events.contract import (
     ShelfSpot,
     TouchEvent,
 )
-from vision.events.ids import event_id_for, shopper_id_for
-from vision.synthetic.motion import ReachPlan
-from vision.synthetic.story import ReachOutcome, Story
+from shelfsight.vision.events.ids import event_id_for, shopper_id_for
+from shelfsight.vision.synthetic.motion import ReachPlan
+from shelfsight.vision.synthetic.story import ReachOutcome, Story
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ Conventions (docs/synthetic.md has the full text):
   outside (a shopper standing there when the video starts is inside from frame 1). Visits shorter than
   ``entry_debounce_s`` are ignored, those shorter than ``min_dwell_s`` are pass-bys (listed in the summary),
   the rest are dwells. Every visit of at least ``entry_debounce_s`` also has a ``dwell_started`` event,
-  ``entry_debounce_s`` after entry (`vision.synthetic.true_events`).
+  ``entry_debounce_s`` after entry (`shelfsight.vision.synthetic.true_events`).
 * Wrists (``gt/wrists.txt``): per frame, shopper and arm (the person's left and right), the wrist and the hand's
   centre in frame pixels after every camera fault, whether the wrist is seen, and whether that arm reaches.
 """
@@ -31,14 +31,14 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from vision.events.contract import (
+from shelfsight.vision.events.contract import (
     AnyEvent,
     PickupEvent,
     PutbackEvent,
 )
-from vision.synthetic.render import RenderedFrame
-from vision.synthetic.story import Story
-from vision.synthetic.true_events import Visit, reach_events, true_shopper_id, visit_events
+from shelfsight.vision.synthetic.render import RenderedFrame
+from shelfsight.vision.synthetic.story import Story
+from shelfsight.vision.synthetic.true_events import Visit, reach_events, true_shopper_id, visit_events
 
 logger = logging.getLogger(__name__)
 

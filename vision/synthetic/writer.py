@@ -7,7 +7,7 @@ Layout of the folder (a MOTChallenge sequence plus shelfsight files)::
     seqinfo.ini        MOTChallenge sequence info (name, frame rate, length, size)
     gt/gt.txt          true boxes, MOTChallenge format
     gt/wrists.txt      true wrists and hands, CSV ``frame,id,side,x,y,visible,reaching,hand_x,hand_y``
-    events.jsonl       true events, one v1 event per line (vision.events.codec JSON)
+    events.jsonl       true events, one v1 event per line (shelfsight.vision.events.codec JSON)
     truth.json         counts, shoppers, pass-bys, spot boxes, takes
     scenario.yaml      the scenario as rendered (a random crowd written out shopper by shopper)
 """
@@ -24,12 +24,12 @@ from typing import Any, Final
 import cv2
 import yaml
 
-from vision.events.codec import to_json
-from vision.synthetic.h264 import H264File
-from vision.synthetic.render import RenderedFrame, Renderer
-from vision.synthetic.scenario_io import dump_scenario
-from vision.synthetic.story import Story
-from vision.synthetic.truth import GroundTruth, TruthBuilder
+from shelfsight.vision.events.codec import to_json
+from shelfsight.vision.synthetic.h264 import H264File
+from shelfsight.vision.synthetic.render import RenderedFrame, Renderer
+from shelfsight.vision.synthetic.scenario_io import dump_scenario
+from shelfsight.vision.synthetic.story import Story
+from shelfsight.vision.synthetic.truth import GroundTruth, TruthBuilder
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
 """Multi-object tracking: a ByteTrack-class tracker per camera, fragment re-linking, MOTChallenge files.
 
-Import from the modules (``vision.tracking.bytetrack`` etc.); this package imports nothing heavy itself.
+Import from the modules (``shelfsight.vision.tracking.bytetrack`` etc.); this package imports nothing heavy itself.
 """

@@ -5,7 +5,7 @@ Per frame (``ByteTracker.update``):
 1. Predict every track to the frame's ``captured_at`` with a constant-velocity Kalman filter (steps in seconds).
 2. Stage 1: confirmed tracks (tracked and lost) against high-confidence detections, by IoU, Hungarian. Where
    two tracks overlap one detection nearly as well (a crossing, or one shopper stepping in front of another),
-   the contested ones are re-assigned with their clothing colour signatures (``vision.tracking.colour``).
+   the contested ones are re-assigned with their clothing colour signatures (``shelfsight.vision.tracking.colour``).
 3. Stage 2: tracks still unmatched that were tracked in the previous frame against low-confidence detections
    (a half-hidden shopper scores low; this keeps their track alive instead of letting it be lost).
 4. Stage 3: tentative tracks against the detections left over that score at least the activation threshold.
@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
-from vision.tracking import colour, kalman
-from vision.tracking.ids import IdCounter
-from vision.tracking.matching import Assignment, assign, covered_share, iou_matrix
-from vision.tracking.relink import FragmentRelinker, Newcomers
-from vision.tracking.tracks import NO_ID, TrackState, TrackTable
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.tracking import colour, kalman
+from shelfsight.vision.tracking.ids import IdCounter
+from shelfsight.vision.tracking.matching import Assignment, assign, covered_share, iou_matrix
+from shelfsight.vision.tracking.relink import FragmentRelinker, Newcomers
+from shelfsight.vision.tracking.tracks import NO_ID, TrackState, TrackTable
 
 logger = logging.getLogger(__name__)
 

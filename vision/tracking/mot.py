@@ -16,7 +16,7 @@ from typing import IO
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
+from shelfsight.vision.detections import FrameDetections
 
 PEDESTRIAN_CLASS = 1
 

@@ -36,10 +36,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vision.tracking import colour
-from vision.tracking.matching import assign
-from vision.tracking.reid import AppearanceModel, cosine_similarity, cut_crops
-from vision.tracking.tracks import NO_ID
+from shelfsight.vision.tracking import colour
+from shelfsight.vision.tracking.matching import assign
+from shelfsight.vision.tracking.reid import AppearanceModel, cosine_similarity, cut_crops
+from shelfsight.vision.tracking.tracks import NO_ID
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
-from vision.detections import FrameDetections
-from vision.tracking import colour, kalman
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.tracking import colour, kalman
 
 NO_ID = -1  # tracker_id of a tentative track: public ids are handed out only on confirmation
 

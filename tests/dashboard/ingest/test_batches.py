@@ -5,12 +5,12 @@ from __future__ import annotations
 import msgpack  # type: ignore[import-untyped]
 import pytest
 
-from dashboard.ingest.batches import acks_for, decode_message, plan_commit
-from pipeline.transport.envelope import Envelope, MessageError, encode
-from pipeline.transport.messages import Ack, EventBatch
+from shelfsight.dashboard.ingest.batches import acks_for, decode_message, plan_commit
+from shelfsight.transport.envelope import Envelope, MessageError, encode
+from shelfsight.transport.messages import Ack, EventBatch
+from shelfsight.vision.events.codec import to_dict, to_msgpack
 from tests.dashboard import builders as b
 from tests.dashboard.scenario import T0
-from vision.events.codec import to_dict, to_msgpack
 
 GOOD = b.dwell(shopper="s1", zone="z", shelf="shelf", start=T0, seconds=5.0)
 

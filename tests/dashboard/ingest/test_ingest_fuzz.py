@@ -17,13 +17,13 @@ import zmq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.ingest.receiver import IngestOptions, IngestReceiver
-from dashboard.storage.base import Store
-from pipeline.transport.envelope import decode, encode
-from pipeline.transport.messages import Ack, EventBatch
+from shelfsight.dashboard.ingest.receiver import IngestOptions, IngestReceiver
+from shelfsight.dashboard.storage.base import Store
+from shelfsight.transport.envelope import decode, encode
+from shelfsight.transport.messages import Ack, EventBatch
+from shelfsight.vision.events.codec import to_dict, to_msgpack
 from tests.dashboard.scenario import BATCH_A
 from tests.pipeline.fuzz_messages import Deep, bad_messages, pack
-from vision.events.codec import to_dict, to_msgpack
 
 TIMEOUT_S = 30.0
 

@@ -11,16 +11,16 @@ import pytest
 import zmq
 import zmq.auth
 
-from dashboard.ingest.curve import CurveServerKeys
-from dashboard.ingest.receiver import IngestOptions, IngestReceiver
-from dashboard.services.bus import EventBus
-from dashboard.storage.base import DeadLetter, EventFilter, IngestResult, Store
-from dashboard.storage.prepared import PreparedIngest
-from pipeline.transport.envelope import decode, encode
-from pipeline.transport.messages import Ack, EventBatch
+from shelfsight.dashboard.ingest.curve import CurveServerKeys
+from shelfsight.dashboard.ingest.receiver import IngestOptions, IngestReceiver
+from shelfsight.dashboard.services.bus import EventBus
+from shelfsight.dashboard.storage.base import DeadLetter, EventFilter, IngestResult, Store
+from shelfsight.dashboard.storage.prepared import PreparedIngest
+from shelfsight.transport.envelope import decode, encode
+from shelfsight.transport.messages import Ack, EventBatch
+from shelfsight.vision.events.codec import to_msgpack
+from shelfsight.vision.events.contract import AnyEvent
 from tests.dashboard.scenario import BATCH_A
-from vision.events.codec import to_msgpack
-from vision.events.contract import AnyEvent
 
 TIMEOUT_MS = 3000
 
@@ -142,7 +142,7 @@ def test_the_ack_leaves_only_after_the_commit(sqlite_store: Store, endpoint: str
 def test_a_database_outage_sends_no_ack_and_the_resend_is_stored(
     sqlite_store: Store, endpoint: str, dealer: zmq.Socket[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dashboard.ingest.receiver.FAILED_COMMIT_BACKOFF_S", 0.01)
+    monkeypatch.setattr("shelfsight.dashboard.ingest.receiver.FAILED_COMMIT_BACKOFF_S", 0.01)
     store = GatedStore(sqlite_store)
     store.down = True
     ingest = IngestReceiver(store=store, endpoint=endpoint, options=IngestOptions(poll_ms=20))  # type: ignore[arg-type]

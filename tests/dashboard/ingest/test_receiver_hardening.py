@@ -20,18 +20,18 @@ import zmq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.ingest.batches import DEAD_LETTER_RAW_BYTES, MAX_EVENT_BYTES
-from dashboard.ingest.receiver import IngestOptions, IngestReceiver, IngestStats
-from dashboard.storage.base import Store
-from dashboard.storage.prepared import PreparedIngest
-from pipeline.publisher import EventPublisher, PublisherSettings
-from pipeline.spool import Spool
-from pipeline.transport.envelope import decode, encode
-from pipeline.transport.liveness import EdgeBeat
-from pipeline.transport.messages import Ack, EventBatch
+from shelfsight.dashboard.ingest.batches import DEAD_LETTER_RAW_BYTES, MAX_EVENT_BYTES
+from shelfsight.dashboard.ingest.receiver import IngestOptions, IngestReceiver, IngestStats
+from shelfsight.dashboard.storage.base import Store
+from shelfsight.dashboard.storage.prepared import PreparedIngest
+from shelfsight.pipeline.publisher import EventPublisher, PublisherSettings
+from shelfsight.pipeline.spool import Spool
+from shelfsight.transport.envelope import decode, encode
+from shelfsight.transport.liveness import EdgeBeat
+from shelfsight.transport.messages import Ack, EventBatch
+from shelfsight.vision.events.codec import to_msgpack
 from tests.dashboard import builders as b
 from tests.dashboard.scenario import BATCH_A, T0
-from vision.events.codec import to_msgpack
 
 TIMEOUT_MS = 5000
 
@@ -166,7 +166,7 @@ MESSAGES = st.one_of(
 
 @pytest.fixture(scope="module")
 def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[IngestReceiver, zmq.Socket[bytes]]]:
-    from dashboard.storage import open_store
+    from shelfsight.dashboard.storage import open_store
 
     folder = tmp_path_factory.mktemp("fuzz")
     store = open_store(str(folder / "fuzz.db"))
@@ -307,7 +307,7 @@ def test_a_nul_in_a_status_reason_is_a_poison_event_on_postgresql(
 ) -> None:
     """PostgreSQL refuses NUL in text; the contract allows it in ``reason``: the event is dead-lettered, the rest
     of the batch is stored and acknowledged, and ingest goes on."""
-    from dashboard.storage import open_store
+    from shelfsight.dashboard.storage import open_store
 
     store = open_store(postgres_schema_url)
     store.migrate()

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 import zmq
 
-from dashboard.ingest.receiver import IngestOptions, IngestReceiver
-from dashboard.storage.base import Store, StoreLabels
-from edge_config.loader import load_config_text
-from pipeline.edge.publish import publisher_settings
-from pipeline.publisher import EventPublisher
-from pipeline.spool import Spool
-from pipeline.transport.envelope import Envelope, MessageError
-from pipeline.transport.liveness import BEAT_KIND, EdgeBeat
+from shelfsight.dashboard.ingest.receiver import IngestOptions, IngestReceiver
+from shelfsight.dashboard.storage.base import Store, StoreLabels
+from shelfsight.edge_config.loader import load_config_text
+from shelfsight.pipeline.edge.publish import publisher_settings
+from shelfsight.pipeline.publisher import EventPublisher
+from shelfsight.pipeline.spool import Spool
+from shelfsight.transport.envelope import Envelope, MessageError
+from shelfsight.transport.liveness import BEAT_KIND, EdgeBeat
 
 CONFIG = """\
 store_id: store-1

@@ -22,7 +22,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from dashboard.integrations.webhook import signature
+from shelfsight.dashboard.integrations.webhook import signature
 
 WAIT_S = 60.0
 """Longest a test waits for deliveries; generous because the machine may be busy, never slept through."""

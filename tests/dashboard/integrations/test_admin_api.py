@@ -10,13 +10,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from dashboard.app import create_app
-from dashboard.integrations.config import Retry, Subscription, WebhookTarget
-from dashboard.integrations.delivery import connect
-from dashboard.services.bus import EventBus
-from dashboard.services.tokens import IssuedToken
-from dashboard.settings import DashboardSettings
-from dashboard.storage.base import Store
+from shelfsight.dashboard.app import create_app
+from shelfsight.dashboard.integrations.config import Retry, Subscription, WebhookTarget
+from shelfsight.dashboard.integrations.delivery import connect
+from shelfsight.dashboard.services.bus import EventBus
+from shelfsight.dashboard.services.tokens import IssuedToken
+from shelfsight.dashboard.settings import DashboardSettings
+from shelfsight.dashboard.storage.base import Store
 from tests.dashboard.integrations.receivers import WebhookReceiver, free_port, wait_for
 from tests.dashboard.scenario import BATCH_A, T0
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.integrations.config import EventMatch, MqttTarget, load_integrations
+from shelfsight.dashboard.integrations.config import EventMatch, MqttTarget, load_integrations
+from shelfsight.vision.events.codec import to_dict
 from tests.cli import run_shelfsight
 from tests.dashboard import builders as b
 from tests.dashboard.scenario import T0
-from vision.events.codec import to_dict
 
 GOOD = """
 subscriptions:

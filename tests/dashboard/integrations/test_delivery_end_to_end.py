@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from shelfsight.vision.events.contract import AnyEvent
 from tests.dashboard.integrations.receivers import (
     Mosquitto,
     MqttCollector,
@@ -25,7 +26,6 @@ from tests.dashboard.integrations.receivers import (
 )
 from tests.dashboard.scenario import ALL_EVENTS
 from tests.dashboard.serve_process import ROOT, Server, start_server
-from vision.events.contract import AnyEvent
 
 pytestmark = pytest.mark.integration  # starts processes, servers or a browser
 

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from dashboard.integrations.config import Retry as RetryPolicy
-from dashboard.integrations.config import Subscription, WebhookTarget
-from dashboard.integrations.delivery import DeliveryService, backoff_s, connect
-from dashboard.storage.base import Store
+from shelfsight.dashboard.integrations.config import Retry as RetryPolicy
+from shelfsight.dashboard.integrations.config import Subscription, WebhookTarget
+from shelfsight.dashboard.integrations.delivery import DeliveryService, backoff_s, connect
+from shelfsight.dashboard.storage.base import Store
 from tests.dashboard.integrations.receivers import WebhookReceiver, free_port, wait_for
 from tests.dashboard.scenario import BATCH_A, BATCH_B, T0
 

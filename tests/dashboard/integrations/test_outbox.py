@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.integrations.config import EventMatch, MqttTarget, Subscription, WebhookTarget
-from dashboard.integrations.outbox import Backlog, GiveUp, Outbox, OutboxReader, Retry
-from dashboard.storage.base import Store
-from dashboard.storage.sql_store import SqlStore
+from shelfsight.dashboard.integrations.config import EventMatch, MqttTarget, Subscription, WebhookTarget
+from shelfsight.dashboard.integrations.outbox import Backlog, GiveUp, Outbox, OutboxReader, Retry
+from shelfsight.dashboard.storage.base import Store
+from shelfsight.dashboard.storage.sql_store import SqlStore
+from shelfsight.vision.events.codec import from_json
 from tests.dashboard.scenario import ALL_EVENTS, BATCH_A, BATCH_B, BATCH_C, T0
-from vision.events.codec import from_json
 
 NOW = T0 + 10_000.0
 HOOK = Subscription(name="all", webhook=WebhookTarget(url="http://127.0.0.1:9/hook"))

@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from dashboard.pages.static import plotly_js_path
-from dashboard.services.tokens import IssuedToken
-from dashboard.storage.base import Store
+from shelfsight.dashboard.pages.static import plotly_js_path
+from shelfsight.dashboard.services.tokens import IssuedToken
+from shelfsight.dashboard.storage.base import Store
 from tests.dashboard.scenario import ALL_EVENTS, T0
 
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://testserver"}

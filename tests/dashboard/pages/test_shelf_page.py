@@ -16,12 +16,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from dashboard.services.tokens import IssuedToken
-from dashboard.storage.base import Store, StoreLabels
+from shelfsight.dashboard.services.tokens import IssuedToken
+from shelfsight.dashboard.storage.base import Store, StoreLabels
+from shelfsight.vision.events.contract import PutbackEvent, ShelfSpot
+from shelfsight.vision.events.ids import event_id_for
 from tests.dashboard import builders as b
 from tests.dashboard.scenario import ALL_EVENTS, T0
-from vision.events.contract import PutbackEvent, ShelfSpot
-from vision.events.ids import event_id_for
 
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://testserver"}
 NAMES = {"shelf-A": "Cereals <organic>", "shelf-B": "Biscuits & tea", "zb": "Floor by the biscuits"}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dashboard.pages.time_axis import series_span
-from dashboard.services.labels import PageLabels
-from dashboard.services.metrics import figures
-from dashboard.services.shelves import SeriesPoint
-from dashboard.storage.base import RollupCounts
+from shelfsight.dashboard.pages.time_axis import series_span
+from shelfsight.dashboard.services.labels import PageLabels
+from shelfsight.dashboard.services.metrics import figures
+from shelfsight.dashboard.services.shelves import SeriesPoint
+from shelfsight.dashboard.storage.base import RollupCounts
 
 MIDNIGHT = 1_717_372_800.0  # 2024-06-03 00:00 UTC, a Monday
 

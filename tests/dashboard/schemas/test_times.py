@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 
-from dashboard.schemas.times import MAX_EPOCH_S, to_epoch_s
+from shelfsight.dashboard.schemas.times import MAX_EPOCH_S, to_epoch_s
 
 IN_RANGE = st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30))
 OFFSETS = st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))

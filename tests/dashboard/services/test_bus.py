@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from dashboard.services.bus import EventBus
+from shelfsight.dashboard.services.bus import EventBus
 from tests.dashboard.scenario import ALL_EVENTS, BATCH_A, BATCH_B
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from dashboard.services.cameras import camera_reports
-from dashboard.services.coverage import camera_seconds, open_intervals
-from dashboard.services.shelves import shelf_series, summarize_shelves
-from dashboard.services.windows import Bucket, Granularity, TimeWindow, series_buckets
-from dashboard.storage.base import CameraLiveness, Store
+from shelfsight.dashboard.services.cameras import camera_reports
+from shelfsight.dashboard.services.coverage import camera_seconds, open_intervals
+from shelfsight.dashboard.services.shelves import shelf_series, summarize_shelves
+from shelfsight.dashboard.services.windows import Bucket, Granularity, TimeWindow, series_buckets
+from shelfsight.dashboard.storage.base import CameraLiveness, Store
 from tests.dashboard.scenario import ALL_EVENTS, HOUR, T0
 
 MAX_EPOCH_S = 253_402_300_799.0

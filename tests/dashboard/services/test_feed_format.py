@@ -10,12 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.services.events import CursorError, decode_cursor, encode_cursor
-from dashboard.services.feed_format import ARROW_SCHEMA, COLUMN_NAMES, arrow_batch, csv_lines, parse_csv, unflatten
-from dashboard.storage.base import FeedPosition
+from shelfsight.dashboard.services.events import CursorError, decode_cursor, encode_cursor
+from shelfsight.dashboard.services.feed_format import (
+    ARROW_SCHEMA,
+    COLUMN_NAMES,
+    arrow_batch,
+    csv_lines,
+    parse_csv,
+    unflatten,
+)
+from shelfsight.dashboard.storage.base import FeedPosition
+from shelfsight.vision.events.codec import to_json
+from shelfsight.vision.events.contract import AnyEvent
 from tests.vision.events.event_samples import events, sample_event
-from vision.events.codec import to_json
-from vision.events.contract import AnyEvent
 
 
 def test_line_breaks_in_text_fields_survive_csv() -> None:

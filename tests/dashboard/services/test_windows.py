@@ -7,11 +7,11 @@ import math
 
 import pytest
 
-from dashboard.services.cameras import camera_reports
-from dashboard.services.coverage import camera_seconds, window_seconds
-from dashboard.services.shelves import summarize_shelves
-from dashboard.services.windows import Bucket, TimeWindow, aligned, window_parts
-from dashboard.storage.base import RollupCounts, RollupQuery, Store
+from shelfsight.dashboard.services.cameras import camera_reports
+from shelfsight.dashboard.services.coverage import camera_seconds, window_seconds
+from shelfsight.dashboard.services.shelves import summarize_shelves
+from shelfsight.dashboard.services.windows import Bucket, TimeWindow, aligned, window_parts
+from shelfsight.dashboard.storage.base import RollupCounts, RollupQuery, Store
 from tests.dashboard.scenario import ALL_EVENTS, HOUR, T0
 
 MINUTE = 60.0

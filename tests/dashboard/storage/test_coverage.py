@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.storage.coverage import (
+from shelfsight.dashboard.storage.coverage import (
     CoverageDelta,
     StatusPoint,
     coverage_rows,

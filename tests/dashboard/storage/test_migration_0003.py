@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.storage import open_store
-from dashboard.storage.base import EventFilter, FeedPosition, RollupQuery
-from dashboard.storage.ids import id_int, id_text, id_uuid, parse_event_id
-from dashboard.storage.rows import EVENT_COLUMNS, event_row
-from dashboard.storage.sql import load_migrations, migrate
-from dashboard.storage.sql_store import SqlStore
+from shelfsight.dashboard.storage import open_store
+from shelfsight.dashboard.storage.base import EventFilter, FeedPosition, RollupQuery
+from shelfsight.dashboard.storage.ids import id_int, id_text, id_uuid, parse_event_id
+from shelfsight.dashboard.storage.rows import EVENT_COLUMNS, event_row
+from shelfsight.dashboard.storage.sql import load_migrations, migrate
+from shelfsight.dashboard.storage.sql_store import SqlStore
+from shelfsight.vision.events.contract import AnyEvent
 from tests.dashboard import builders as b
 from tests.dashboard.scenario import ALL_EVENTS, BATCH_A, HOUR, T0
-from vision.events.contract import AnyEvent
 
 
 def _text_row(event: AnyEvent) -> tuple[Any, ...]:

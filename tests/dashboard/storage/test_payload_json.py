@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from pydantic import TypeAdapter
 
+from shelfsight.vision.events.codec import from_json, to_json
+from shelfsight.vision.events.contract import Event
 from tests.vision.events.event_samples import events
-from vision.events.codec import from_json, to_json
-from vision.events.contract import Event
 
 _UNION: TypeAdapter[Event] = TypeAdapter(Event)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.storage.rollup import (
+from shelfsight.dashboard.storage.rollup import (
     DWELL_EDGES_S,
     HIST_COLUMNS,
     ROLLUP_COLUMNS,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.storage import open_store
-from dashboard.storage.base import (
+from shelfsight.dashboard.storage import open_store
+from shelfsight.dashboard.storage.base import (
     DeadLetter,
     EventFilter,
     FeedPosition,
@@ -17,12 +17,12 @@ from dashboard.storage.base import (
     Store,
     TokenRecord,
 )
-from dashboard.storage.prepared import PreparedIngest
-from dashboard.storage.rollup import HIST_COLUMNS, dwell_bin
-from dashboard.storage.sql import SchemaError
+from shelfsight.dashboard.storage.prepared import PreparedIngest
+from shelfsight.dashboard.storage.rollup import HIST_COLUMNS, dwell_bin
+from shelfsight.dashboard.storage.sql import SchemaError
+from shelfsight.vision.events.codec import from_json
 from tests.dashboard import builders as b
 from tests.dashboard.scenario import ALL_EVENTS, BATCH_A, BATCH_B, BATCH_C, HOUR, T0
-from vision.events.codec import from_json
 
 ALL = RollupQuery("store-1", 3600, T0 - 10 * HOUR, T0 + 10 * HOUR)
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from shelfsight.vision.synthetic.library import resolve_scenario
+from shelfsight.vision.synthetic.story import build_story
+from shelfsight.vision.synthetic.writer import write_outputs
 from tests.pipeline.edge.harness import Aggregator
 from tests.pipeline.edge.rtsp_server import FAST_OPEN_OPTIONS, RtspServer, missing_requirements
-from vision.synthetic.library import resolve_scenario
-from vision.synthetic.story import build_story
-from vision.synthetic.writer import write_outputs
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
+from shelfsight.vision.events.codec import from_json, from_msgpack
+from shelfsight.vision.events.contract import AnyEvent
 from tests.cli import SHELFSIGHT
-from vision.events.codec import from_json, from_msgpack
-from vision.events.contract import AnyEvent
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO_CONFIG = ROOT / "edge_config" / "demo.yaml"

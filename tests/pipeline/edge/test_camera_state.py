@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.edge.camera_state import (
+from shelfsight.pipeline.edge.camera_state import (
     DISK_FREE,
     DISK_FULL,
     RESUMED,

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import zmq
 
-from pipeline.edge.capture import DEGRADED_WINDOW
-from pipeline.edge.counters import CaptureCounters
-from pipeline.edge.runtime import EdgeLayout, StageKind, StageSpec
-from pipeline.edge.supervisor import _stage_entry
-from pipeline.transport.envelope import decode
-from pipeline.transport.messages import Heartbeat
+from shelfsight.pipeline.edge.capture import DEGRADED_WINDOW
+from shelfsight.pipeline.edge.counters import CaptureCounters
+from shelfsight.pipeline.edge.runtime import EdgeLayout, StageKind, StageSpec
+from shelfsight.pipeline.edge.supervisor import _stage_entry
+from shelfsight.transport.envelope import decode
+from shelfsight.transport.messages import Heartbeat
 from tests.pipeline.edge.harness import free_port, wait_for, write_config
 
 FRAMES_READ_PER_TAKEN = 4

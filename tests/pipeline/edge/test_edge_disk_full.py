@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from pipeline.edge.camera_state import DISK_FREE, DISK_FULL
+from shelfsight.pipeline.edge.camera_state import DISK_FREE, DISK_FULL
 from tests.cli import run_shelfsight
 from tests.pipeline.edge.harness import Aggregator, EdgeBox, get_json, wait_for, write_config
 from tests.small_fs import fill, small_filesystem

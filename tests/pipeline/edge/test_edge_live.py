@@ -10,9 +10,9 @@ from pathlib import Path
 import msgpack  # type: ignore[import-untyped]
 import zmq
 
+from shelfsight.vision.events.contract import CameraStatusEvent
 from tests.cli import run_shelfsight
 from tests.pipeline.edge.harness import EdgeBox, free_port, wait_for, write_config
-from vision.events.contract import CameraStatusEvent
 
 CAMERAS = ("aisle-cam", "endcap-cam")
 

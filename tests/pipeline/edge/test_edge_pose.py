@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from shelfsight.vision.events.codec import from_dict
 from tests.cli import run_shelfsight
 from tests.pipeline.edge.harness import Aggregator, EdgeBox, free_port, offline_events, wait_for, write_config
-from vision.events.codec import from_dict
 
 CAMERA = "endcap-cam"
 SCENE = "synthetic:one_takes_and_returns"  # one shopper takes an item at a shelf, looks at it, puts it back

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import zmq.auth
 
-from pipeline.edge.snapshots import SNAPSHOT_TYPES
+from shelfsight.pipeline.edge.snapshots import SNAPSHOT_TYPES
+from shelfsight.vision.events.codec import from_dict
+from shelfsight.vision.events.contract import AnyEvent
 from tests.cli import run_shelfsight
 from tests.pipeline.edge.harness import DEMO_CONFIG, Aggregator, EdgeBox, offline_events, wait_for, write_config
-from vision.events.codec import from_dict
-from vision.events.contract import AnyEvent
 
 OUTAGE_S = 30.0
 

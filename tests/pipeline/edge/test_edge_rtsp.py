@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from shelfsight.vision.events.contract import CameraStatusEvent
 from tests.pipeline.edge.harness import EdgeBox, free_port, wait_for, write_config
 from tests.pipeline.edge.rtsp_server import RtspServer
-from vision.events.contract import CameraStatusEvent
 
 CAMERA = "synth1"
 

@@ -14,9 +14,9 @@ import signal
 import time
 from pathlib import Path
 
-from pipeline.edge.camera_state import StatusMarks
+from shelfsight.pipeline.edge.camera_state import StatusMarks
+from shelfsight.vision.events.contract import CameraStatusEvent
 from tests.pipeline.edge.harness import EdgeBox, free_port, wait_for, write_config
-from vision.events.contract import CameraStatusEvent
 
 START_TIMEOUT_S = 180.0
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.edge.watchdog import STOP_GRACE_S
+from shelfsight.pipeline.edge.watchdog import STOP_GRACE_S
 from tests.cli import run_shelfsight
 from tests.pipeline.edge.harness import EdgeBox, free_port, wait_for, write_config
 

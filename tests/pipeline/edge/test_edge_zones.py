@@ -11,8 +11,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline.edge.zone_pictures import picture_path
-from pipeline.edge.zones_page import TOKEN_FILE, USER
+from shelfsight.pipeline.edge.zone_pictures import picture_path
+from shelfsight.pipeline.edge.zones_page import TOKEN_FILE, USER
 from tests.pipeline.edge.harness import EdgeBox, free_port, wait_for, write_config
 
 

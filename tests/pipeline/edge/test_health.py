@@ -8,9 +8,9 @@ import urllib.request
 
 import pytest
 
-from pipeline.edge.health import HealthServer, healthy, problems
-from pipeline.edge.status import EdgeStatus
-from pipeline.edge.supervisor import describe_exit
+from shelfsight.pipeline.edge.health import HealthServer, healthy, problems
+from shelfsight.pipeline.edge.status import EdgeStatus
+from shelfsight.pipeline.edge.supervisor import describe_exit
 
 
 def _snapshot(alive: bool = True) -> EdgeStatus:

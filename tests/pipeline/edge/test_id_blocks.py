@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.edge.id_blocks import BLOCK, IdBlocks
+from shelfsight.pipeline.edge.id_blocks import BLOCK, IdBlocks
 
 
 def test_each_start_begins_above_everything_reserved_before(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from pipeline.edge.messages import DetectionsMessage, FrameMessage, FrameStamp, StatusMessage
-from pipeline.transport.envelope import Envelope, MessageError, decode, encode
-from vision.detections import FrameDetections
+from shelfsight.pipeline.edge.messages import DetectionsMessage, FrameMessage, FrameStamp, StatusMessage
+from shelfsight.transport.envelope import Envelope, MessageError, decode, encode
+from shelfsight.vision.detections import FrameDetections
 
 STAMP = FrameStamp(seq=3, index=6, captured_at=1767603600.6, read_at=1767603600.61)
 

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from edge_config.privacy import PrivacyConfig
-from pipeline.edge.snapshots import EventSnapshots
+from shelfsight.edge_config.privacy import PrivacyConfig
+from shelfsight.pipeline.edge.snapshots import EventSnapshots
 from tests.builders import make_dets
 from tests.vision.events.event_samples import sample_event
 

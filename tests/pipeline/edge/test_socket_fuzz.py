@@ -20,8 +20,8 @@ import zmq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.transport.envelope import decode, encode
-from pipeline.transport.messages import EVENTS_KIND, Ack, EventBatch
+from shelfsight.transport.envelope import decode, encode
+from shelfsight.transport.messages import EVENTS_KIND, Ack, EventBatch
 from tests.pipeline.edge.harness import EdgeBox, free_port, wait_for, write_config
 from tests.pipeline.fuzz_messages import STORE, bad_messages
 

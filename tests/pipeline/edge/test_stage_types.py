@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from edge_config.watchdog import WatchdogConfig
-from pipeline.edge.counters import CaptureCounters, EventCounters, PublisherCounters
-from pipeline.edge.runtime import EdgeLayout, StageKind, StageSpec, stage_name
-from pipeline.edge.status import EdgeStatus, StageStatus, problems
-from pipeline.edge.supervisor import EdgeOptions, Supervisor
-from pipeline.edge.watchdog import silence
-from pipeline.transport.envelope import MessageError, decode, encode
-from pipeline.transport.messages import Heartbeat
+from shelfsight.edge_config.watchdog import WatchdogConfig
+from shelfsight.pipeline.edge.counters import CaptureCounters, EventCounters, PublisherCounters
+from shelfsight.pipeline.edge.runtime import EdgeLayout, StageKind, StageSpec, stage_name
+from shelfsight.pipeline.edge.status import EdgeStatus, StageStatus, problems
+from shelfsight.pipeline.edge.supervisor import EdgeOptions, Supervisor
+from shelfsight.pipeline.edge.watchdog import silence
+from shelfsight.transport.envelope import MessageError, decode, encode
+from shelfsight.transport.messages import Heartbeat
 from tests.pipeline.edge.harness import DEMO_CONFIG
 
 OLD_STAGE_KEYS = {

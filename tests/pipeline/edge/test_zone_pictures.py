@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline.edge.zone_pictures import FIRST_WRITE_AFTER_S, SAMPLE_EVERY_S, WRITE_EVERY_S, ZonePictureWriter
+from shelfsight.pipeline.edge.zone_pictures import FIRST_WRITE_AFTER_S, SAMPLE_EVERY_S, WRITE_EVERY_S, ZonePictureWriter
 
 T0 = 1_700_000_000.0
 

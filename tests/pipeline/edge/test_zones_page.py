@@ -18,11 +18,11 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect, sync_playwright
 
-from edge_config.loader import check_config, load_config
-from pipeline.edge.health import HealthServer
-from pipeline.edge.status import EdgeStatus
-from pipeline.edge.zone_pictures import ZonePictureWriter, picture_path
-from pipeline.edge.zones_page import USER, ZonesPage, edge_token
+from shelfsight.edge_config.loader import check_config, load_config
+from shelfsight.pipeline.edge.health import HealthServer
+from shelfsight.pipeline.edge.status import EdgeStatus
+from shelfsight.pipeline.edge.zone_pictures import ZonePictureWriter, picture_path
+from shelfsight.pipeline.edge.zones_page import USER, ZonesPage, edge_token
 from tests.dashboard.chromium import chromium_path
 
 DEMO = Path(__file__).parents[3] / "edge_config" / "demo.yaml"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vision.detector.decode import Decoder, yolox_grids
-from vision.detector.labels import COCO80
-from vision.detector.layouts import Layout, ModelLayout
-from vision.detector.letterbox import letterbox_batch
+from shelfsight.vision.detector.decode import Decoder, yolox_grids
+from shelfsight.vision.detector.labels import COCO80
+from shelfsight.vision.detector.layouts import Layout, ModelLayout
+from shelfsight.vision.detector.letterbox import letterbox_batch
 
 
 def _layout(kind: Layout, hw: tuple[int, int] = (320, 320), keypoints: int = 0, names=COCO80) -> ModelLayout:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vision.detector.onnx import DetectorSettings, OnnxDetector
+from shelfsight.vision.detector.onnx import DetectorSettings, OnnxDetector
 
 TRUE_PEOPLE = {
     "bus.jpg": np.array(

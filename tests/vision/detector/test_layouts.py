@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vision.detector.labels import COCO80
-from vision.detector.layouts import Layout, UnsupportedModelError, grid_anchor_count, recognise_layout
+from shelfsight.vision.detector.labels import COCO80
+from shelfsight.vision.detector.layouts import Layout, UnsupportedModelError, grid_anchor_count, recognise_layout
 
 U_META = {
     "author": "Ultralytics",

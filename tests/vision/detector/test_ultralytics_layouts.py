@@ -16,10 +16,10 @@ import cv2
 import numpy as np
 import pytest
 
-from models.export import export_ultralytics
-from vision.detector.layouts import Layout
-from vision.detector.letterbox import letterbox_batch
-from vision.detector.onnx import DetectorSettings, OnnxDetector
+from shelfsight.models.export import export_ultralytics
+from shelfsight.vision.detector.layouts import Layout
+from shelfsight.vision.detector.letterbox import letterbox_batch
+from shelfsight.vision.detector.onnx import DetectorSettings, OnnxDetector
 
 pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.footage_eval import CLIPS, LABELS_DIR, LabelFileError, load_labels
+from shelfsight.pipeline.footage_eval import CLIPS, LABELS_DIR, LabelFileError, load_labels
 
 GOOD = """\
 clip: x.mp4

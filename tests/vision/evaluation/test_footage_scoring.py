@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vision.evaluation.footage_labels import FootageLabels
-from vision.evaluation.footage_scoring import (
+from shelfsight.vision.evaluation.footage_labels import FootageLabels
+from shelfsight.vision.evaluation.footage_scoring import (
     Predicted,
     Truth,
     interval_iou,
@@ -17,7 +17,7 @@ from vision.evaluation.footage_scoring import (
     score_clip,
     track_persons,
 )
-from vision.tracking.mot import mot_table
+from shelfsight.vision.tracking.mot import mot_table
 
 
 def _at(frame: int) -> dict[str, float]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vision.evaluation.track_metrics import evaluate_tracks
-from vision.tracking.mot import mot_table
+from shelfsight.vision.evaluation.track_metrics import evaluate_tracks
+from shelfsight.vision.tracking.mot import mot_table
 
 P1 = [0.0, 0.0, 50.0, 100.0]  # tlwh
 P2 = [200.0, 0.0, 50.0, 100.0]

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from hypothesis import strategies as st
 
-from vision.events.contract import (
+from shelfsight.vision.events.contract import (
     EVENT_MODELS,
     MAX_TIMESTAMP_S,
     MIN_TIMESTAMP_S,

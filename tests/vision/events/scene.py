@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vision.detections import FrameDetections
-from vision.zones import Zone
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.zones import Zone
 
 FRAME = (240, 320)
 T0 = 1_767_603_600.0

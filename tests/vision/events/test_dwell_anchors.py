@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from vision.detections import FrameDetections
-from vision.events.contract import DwellEvent
-from vision.events.dwell import DwellRule, DwellTracker, FloorZone
-from vision.zones import Anchor, Zone
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.contract import DwellEvent
+from shelfsight.vision.events.dwell import DwellRule, DwellTracker, FloorZone
+from shelfsight.vision.zones import Anchor, Zone
 
 FRAME = (480, 640)
 T0 = 1_767_603_600.0  # 2026-01-05T09:00:00Z

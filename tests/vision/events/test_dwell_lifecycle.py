@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vision.detections import FrameDetections
-from vision.events.contract import DwellEvent, DwellStartedEvent, PassByEvent
-from vision.events.dwell import DwellRule, DwellTracker, FloorZone
-from vision.zones import Zone
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.contract import DwellEvent, DwellStartedEvent, PassByEvent
+from shelfsight.vision.events.dwell import DwellRule, DwellTracker, FloorZone
+from shelfsight.vision.zones import Zone
 
 FRAME = (480, 640)
 T0 = 1_767_603_600.0  # 2026-01-05T09:00:00Z

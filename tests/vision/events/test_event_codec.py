@@ -1,4 +1,4 @@
-"""Tests for vision.events.codec: lossless round trips and one clear error type for bad input."""
+"""Tests for shelfsight.vision.events.codec: lossless round trips and one clear error type for bad input."""
 
 import contextlib
 import json
@@ -14,8 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.vision.events.event_samples import STRATEGIES_BY_TYPE, events, sample_event
-from vision.events.codec import (
+from shelfsight.vision.events.codec import (
     EventDecodeError,
     from_dict,
     from_json,
@@ -24,7 +23,8 @@ from vision.events.codec import (
     to_json,
     to_msgpack,
 )
-from vision.events.contract import EVENT_TYPES, MAX_TIMESTAMP_S, MIN_TIMESTAMP_S, Event
+from shelfsight.vision.events.contract import EVENT_TYPES, MAX_TIMESTAMP_S, MIN_TIMESTAMP_S, Event
+from tests.vision.events.event_samples import STRATEGIES_BY_TYPE, events, sample_event
 
 # --- round trips ---------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Tests for vision.events.contract: field rules, the committed JSON Schema, and import weight."""
+"""Tests for shelfsight.vision.events.contract: field rules, the committed JSON Schema, and import weight."""
 
 import json
 import re
@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given, settings
 from pydantic import ValidationError
 
-from tests.vision.events.event_samples import T0, events, sample_event, sample_fields
-from vision.events.codec import from_json, to_dict, to_json
-from vision.events.contract import (
+from shelfsight.vision.events.codec import from_json, to_dict, to_json
+from shelfsight.vision.events.contract import (
     EVENT_MODELS,
     EVENT_TYPES,
     SCHEMA_VERSION,
@@ -30,12 +29,13 @@ from vision.events.contract import (
     ShelfSpot,
     render_events_schema,
 )
-from vision.events.ids import event_id_for
+from shelfsight.vision.events.ids import event_id_for
+from tests.vision.events.event_samples import T0, events, sample_event, sample_fields
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_PATH = REPO_ROOT / "docs" / "events.schema.json"
 REGENERATE = (
-    'python -c "import pathlib, vision.events.contract as c; '
+    'python -c "import pathlib, shelfsight.vision.events.contract as c; '
     "pathlib.Path('docs/events.schema.json').write_text(c.render_events_schema(), encoding='utf-8')\""
 )
 
@@ -366,7 +366,8 @@ def test_docs_examples_use_the_documented_event_ids() -> None:
 def test_contract_and_codec_import_nothing_heavy() -> None:
     heavy = ["numpy", "cv2", "zmq", "fastapi", "onnxruntime", "starlette", "scipy"]
     code = (
-        "import sys, vision.events, vision.events.contract, vision.events.codec, vision.events.ids; "
+        "import sys, shelfsight.vision.events, shelfsight.vision.events.contract, shelfsight.vision.events.codec, "
+        "shelfsight.vision.events.ids; "
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True)

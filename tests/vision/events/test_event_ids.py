@@ -1,4 +1,4 @@
-"""Tests for vision.events.ids: stable, collision-free event ids and anonymous shopper ids."""
+"""Tests for shelfsight.vision.events.ids: stable, collision-free event ids and anonymous shopper ids."""
 
 import math
 from typing import Any
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shelfsight.vision.events.contract import EVENT_TYPES
+from shelfsight.vision.events.ids import EVENT_ID_NAMESPACE, canonical_timestamp, event_id_for, shopper_id_for
 from tests.vision.events.event_samples import T0, ids, timestamps
-from vision.events.contract import EVENT_TYPES
-from vision.events.ids import EVENT_ID_NAMESPACE, canonical_timestamp, event_id_for, shopper_id_for
 
 BASE: dict[str, Any] = {
     "store_id": "store-1",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from shelfsight.vision.evaluation.event_metrics import associate_tracks, score_events, shopper_mapping, track_id_of
 from tests.vision.events.event_samples import sample_event
-from vision.evaluation.event_metrics import associate_tracks, score_events, shopper_mapping, track_id_of
 
 T0 = 1_767_603_600.0
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from vision.detections import FrameDetections
-from vision.events.dwell import DwellRule, DwellTracker, FloorZone
-from vision.events.feet import FeetVisibility
-from vision.zones import Zone
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.dwell import DwellRule, DwellTracker, FloorZone
+from shelfsight.vision.events.feet import FeetVisibility
+from shelfsight.vision.zones import Zone
 
 T0 = 1_767_603_600.0
 FRAME = (480, 640)

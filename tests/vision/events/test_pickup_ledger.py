@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from vision.events.pickup_ledger import LedgerPickup, PickupLedger
-from vision.events.reach import Box
-from vision.events.shelf_state import ShelfChange
+from shelfsight.vision.events.pickup_ledger import LedgerPickup, PickupLedger
+from shelfsight.vision.events.reach import Box
+from shelfsight.vision.events.shelf_state import ShelfChange
 
 T0 = 1_767_603_600.0
 LEFT: Box = (40.0, 40.0, 60.0, 70.0)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.events.reach import Reach, ReachDetector, ReachSettings
+from shelfsight.vision.events.wrists import HandSettings, find_hands
+from shelfsight.vision.pose.keypoints import BLAZEPOSE33, COCO17
 from tests.vision.events.scene import FPS, SHELF, T0, Shopper, facing_centre, tracks
-from vision.detections import FrameDetections
-from vision.events.reach import Reach, ReachDetector, ReachSettings
-from vision.events.wrists import HandSettings, find_hands
-from vision.pose.keypoints import BLAZEPOSE33, COCO17
 
 ARM = (185.0, 60.0, 215.0, 100.0)
 

@@ -3,11 +3,11 @@ frame; a touch names its standing zone."""
 
 from __future__ import annotations
 
+from shelfsight.vision.events.contract import PickupEvent, PutbackEvent, TouchEvent
+from shelfsight.vision.events.ids import event_id_for
+from shelfsight.vision.events.reach import Reach
+from shelfsight.vision.events.shelf_event_builder import MIN_SPOT_SIZE, PickupLink, ShelfEventBuilder
 from tests.vision.events.scene import FRAME, STANDING, T0
-from vision.events.contract import PickupEvent, PutbackEvent, TouchEvent
-from vision.events.ids import event_id_for
-from vision.events.reach import Reach
-from vision.events.shelf_event_builder import MIN_SPOT_SIZE, PickupLink, ShelfEventBuilder
 
 
 def builder() -> ShelfEventBuilder:

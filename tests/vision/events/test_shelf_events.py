@@ -7,6 +7,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from shelfsight.vision.events.contract import AnyEvent, PickupEvent, PutbackEvent, TouchEvent
+from shelfsight.vision.events.dwell import DwellRule, FloorZone
+from shelfsight.vision.events.engine import CameraEventEngine, CameraZones, EngineSettings
+from shelfsight.vision.events.reach import ReachSettings
+from shelfsight.vision.events.shelf_events import ShelfEventSettings
 from tests.vision.events.scene import (
     FPS,
     SHELF,
@@ -19,11 +24,6 @@ from tests.vision.events.scene import (
     shifted,
     tracks,
 )
-from vision.events.contract import AnyEvent, PickupEvent, PutbackEvent, TouchEvent
-from vision.events.dwell import DwellRule, FloorZone
-from vision.events.engine import CameraEventEngine, CameraZones, EngineSettings
-from vision.events.reach import ReachSettings
-from vision.events.shelf_events import ShelfEventSettings
 
 Step = tuple[tuple[int, ...], list[Shopper]]  # (missing facings, shoppers) of one frame
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from shelfsight.vision.events.registration import CameraRegistration, CameraShift
+from shelfsight.vision.events.shelf_state import ShelfState, ShelfStateSettings
 from tests.vision.events.scene import FPS, SHELF, T0, camera_faults, facing_centre, shelf_frame
-from vision.events.registration import CameraRegistration, CameraShift
-from vision.events.shelf_state import ShelfState, ShelfStateSettings
 
 NO_ONE = np.zeros((0, 4), np.float32)
 SHOPPER = np.array([[100, 10, 170, 230]], np.float32)  # covers facings 2 and 3 (x 102..158)

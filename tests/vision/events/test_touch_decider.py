@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from vision.events.reach import Box, Reach
-from vision.events.touch_decider import (
+from shelfsight.vision.events.reach import Box, Reach
+from shelfsight.vision.events.touch_decider import (
     SEEN_TOUCH_CONFIDENCE,
     UNSEEN_RETURN_CONFIDENCE,
     TouchDecider,

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
+from shelfsight.vision.pose.annotate import PoseAnnotator
+from shelfsight.vision.pose.blazepose import BlazePoseEstimator
+from shelfsight.vision.pose.keypoints import layout_for
+from shelfsight.vision.pose.selection import SelectionSettings
+from shelfsight.vision.video import iter_video, open_video
+from shelfsight.vision.zones import Zone
 from tests.builders import make_tracks
-from vision.pose.annotate import PoseAnnotator
-from vision.pose.blazepose import BlazePoseEstimator
-from vision.pose.keypoints import layout_for
-from vision.pose.selection import SelectionSettings
-from vision.video import iter_video, open_video
-from vision.zones import Zone
 
 # store_aisle_reach_480x270.gif frame 33: the shelves on the right and the three shoppers (YOLOX-Nano boxes)
 RIGHT_SHELVES = Zone("right-shelves", "shelf", np.array([[340, 0], [480, 0], [480, 270], [430, 270]], np.float32),

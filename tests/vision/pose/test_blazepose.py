@@ -14,12 +14,12 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from vision.detector.layouts import UnsupportedModelError
-from vision.pose.blazepose import BlazePoseEstimator, BlazePoseSettings
-from vision.pose.crop import CropSettings, crop_transforms
-from vision.pose.keypoints import BLAZEPOSE33
-from vision.video import iter_video, open_video
-from vision.zones import Zone
+from shelfsight.vision.detector.layouts import UnsupportedModelError
+from shelfsight.vision.pose.blazepose import BlazePoseEstimator, BlazePoseSettings
+from shelfsight.vision.pose.crop import CropSettings, crop_transforms
+from shelfsight.vision.pose.keypoints import BLAZEPOSE33
+from shelfsight.vision.video import iter_video, open_video
+from shelfsight.vision.zones import Zone
 
 CLIP = "store_aisle_reach_480x270.gif"
 TOP_RIGHT_SHELF = Zone(

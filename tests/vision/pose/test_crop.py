@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vision.pose.crop import CropSettings, crop_transforms, grow_boxes_up
+from shelfsight.vision.pose.crop import CropSettings, crop_transforms, grow_boxes_up
 
 
 def test_crop_is_a_square_around_the_box_grown_upwards() -> None:

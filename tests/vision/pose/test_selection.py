@@ -7,9 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from shelfsight.vision.pose.selection import SelectionSettings, select_for_pose
+from shelfsight.vision.zones import Zone
 from tests.builders import make_tracks
-from vision.pose.selection import SelectionSettings, select_for_pose
-from vision.zones import Zone
 
 FRAME_HW = (480, 640)
 SHELF = Zone.from_normalised("shelf-a", "shelf", [(0.1, 0.2), (0.5, 0.2), (0.5, 0.55), (0.1, 0.55)], FRAME_HW)

@@ -13,16 +13,16 @@ import numpy as np
 import pytest
 
 from bench.eval_events import scenario_for
-from vision.synthetic.camera import FisheyeLens, LensDistortion
-from vision.synthetic.effects import exposure_gain, exposure_schedule
-from vision.synthetic.library import library_scenario, resolve_scenario
-from vision.synthetic.random_scenario import camera_faults, random_scenario
-from vision.synthetic.realism import shelf_change_shares
-from vision.synthetic.render import RenderedFrame, Renderer
-from vision.synthetic.scenario import CameraSpec, CrowdSpec, EffectsSpec, LayoutSpec, Scenario
-from vision.synthetic.shake import CameraMotion
-from vision.synthetic.story import build_story
-from vision.synthetic.writer import write_outputs
+from shelfsight.vision.synthetic.camera import FisheyeLens, LensDistortion
+from shelfsight.vision.synthetic.effects import exposure_gain, exposure_schedule
+from shelfsight.vision.synthetic.library import library_scenario, resolve_scenario
+from shelfsight.vision.synthetic.random_scenario import camera_faults, random_scenario
+from shelfsight.vision.synthetic.realism import shelf_change_shares
+from shelfsight.vision.synthetic.render import RenderedFrame, Renderer
+from shelfsight.vision.synthetic.scenario import CameraSpec, CrowdSpec, EffectsSpec, LayoutSpec, Scenario
+from shelfsight.vision.synthetic.shake import CameraMotion
+from shelfsight.vision.synthetic.story import build_story
+from shelfsight.vision.synthetic.writer import write_outputs
 
 pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vision.synthetic.library import library_scenario
-from vision.synthetic.random_scenario import random_scenario
-from vision.synthetic.render import Renderer
-from vision.synthetic.scenario import CrowdSpec, Scenario
-from vision.synthetic.story import build_story
-from vision.synthetic.writer import write_outputs
+from shelfsight.vision.synthetic.library import library_scenario
+from shelfsight.vision.synthetic.random_scenario import random_scenario
+from shelfsight.vision.synthetic.render import Renderer
+from shelfsight.vision.synthetic.scenario import CrowdSpec, Scenario
+from shelfsight.vision.synthetic.story import build_story
+from shelfsight.vision.synthetic.writer import write_outputs
 
 pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vision.synthetic.figure import FOREARM, HAND, UPPER_ARM, Facing, Pose, build_figure, person_sides
-from vision.synthetic.figure_ops import draw_figure, draw_silhouette
-from vision.synthetic.look import Look, random_look
+from shelfsight.vision.synthetic.figure import FOREARM, HAND, UPPER_ARM, Facing, Pose, build_figure, person_sides
+from shelfsight.vision.synthetic.figure_ops import draw_figure, draw_silhouette
+from shelfsight.vision.synthetic.look import Look, random_look
 
 LOOK = random_look(np.random.default_rng(3))
 FACINGS: tuple[Facing, ...] = ("left", "right", "toward", "away")

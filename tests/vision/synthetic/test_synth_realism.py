@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from shelfsight.vision.detector.onnx import DetectorSettings, OnnxDetector
+from shelfsight.vision.synthetic.library import library_names, library_scenario
+from shelfsight.vision.synthetic.random_scenario import random_scenario
+from shelfsight.vision.synthetic.realism import RealismCounts, match_boxes, measure_realism, score_frame
+from shelfsight.vision.synthetic.render import FrameTruth, RenderedFrame, Renderer
+from shelfsight.vision.synthetic.story import build_story
 from tests.builders import make_dets
-from vision.detector.onnx import DetectorSettings, OnnxDetector
-from vision.synthetic.library import library_names, library_scenario
-from vision.synthetic.random_scenario import random_scenario
-from vision.synthetic.realism import RealismCounts, match_boxes, measure_realism, score_frame
-from vision.synthetic.render import FrameTruth, RenderedFrame, Renderer
-from vision.synthetic.story import build_story
 
 pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
 

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from edge_config import load_config_text
-from vision.synthetic.library import library_names, library_scenario, resolve_scenario
-from vision.synthetic.random_scenario import random_scenario
-from vision.synthetic.scenario import CrowdSpec, Leave, Reach, Scenario, ScenarioError, Walk
-from vision.synthetic.scenario_io import dump_scenario, load_scenario, scenario_from_dict
-from vision.synthetic.story import build_story
-from vision.synthetic.writer import edge_config_yaml
+from shelfsight.edge_config import load_config_text
+from shelfsight.vision.synthetic.library import library_names, library_scenario, resolve_scenario
+from shelfsight.vision.synthetic.random_scenario import random_scenario
+from shelfsight.vision.synthetic.scenario import CrowdSpec, Leave, Reach, Scenario, ScenarioError, Walk
+from shelfsight.vision.synthetic.scenario_io import dump_scenario, load_scenario, scenario_from_dict
+from shelfsight.vision.synthetic.story import build_story
+from shelfsight.vision.synthetic.writer import edge_config_yaml
 
 REQUIRED_LIBRARY = {
     "empty_aisle",

@@ -7,10 +7,10 @@ import itertools
 import numpy as np
 import pytest
 
-from vision.synthetic.library import library_scenario, resolve_scenario
-from vision.synthetic.render import Renderer
-from vision.synthetic.source import SyntheticSource
-from vision.synthetic.story import build_story
+from shelfsight.vision.synthetic.library import library_scenario, resolve_scenario
+from shelfsight.vision.synthetic.render import Renderer
+from shelfsight.vision.synthetic.source import SyntheticSource
+from shelfsight.vision.synthetic.story import build_story
 
 pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
 

@@ -9,16 +9,16 @@ from functools import cache
 import numpy as np
 import pytest
 
-from edge_config import load_config_text
-from vision.events import from_json, to_json
-from vision.events.contract import DwellEvent, DwellStartedEvent, PickupEvent, PutbackEvent, TouchEvent
-from vision.synthetic.library import library_names
-from vision.synthetic.random_scenario import random_scenario
-from vision.synthetic.scenario import CrowdSpec
-from vision.synthetic.synthesis import Synthesis, synthesize
-from vision.synthetic.true_events import true_shopper_id
-from vision.synthetic.truth import MotRow, points_in_polygon
-from vision.synthetic.writer import edge_config_yaml
+from shelfsight.edge_config import load_config_text
+from shelfsight.vision.events import from_json, to_json
+from shelfsight.vision.events.contract import DwellEvent, DwellStartedEvent, PickupEvent, PutbackEvent, TouchEvent
+from shelfsight.vision.synthetic.library import library_names
+from shelfsight.vision.synthetic.random_scenario import random_scenario
+from shelfsight.vision.synthetic.scenario import CrowdSpec
+from shelfsight.vision.synthetic.synthesis import Synthesis, synthesize
+from shelfsight.vision.synthetic.true_events import true_shopper_id
+from shelfsight.vision.synthetic.truth import MotRow, points_in_polygon
+from shelfsight.vision.synthetic.writer import edge_config_yaml
 
 pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
 

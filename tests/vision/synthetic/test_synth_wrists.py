@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vision.synthetic.library import library_scenario
-from vision.synthetic.render import RenderedFrame, Renderer
-from vision.synthetic.scenario import ArmStyle
-from vision.synthetic.story import Story, build_story
-from vision.synthetic.truth import WRISTS_HEADER
-from vision.synthetic.writer import write_outputs
+from shelfsight.vision.synthetic.library import library_scenario
+from shelfsight.vision.synthetic.render import RenderedFrame, Renderer
+from shelfsight.vision.synthetic.scenario import ArmStyle
+from shelfsight.vision.synthetic.story import Story, build_story
+from shelfsight.vision.synthetic.truth import WRISTS_HEADER
+from shelfsight.vision.synthetic.writer import write_outputs
 
 
 @cache

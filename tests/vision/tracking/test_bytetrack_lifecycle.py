@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.tracking.bytetrack import ByteTracker, TrackerSettings
+from shelfsight.vision.tracking.ids import IdCounter
+from shelfsight.vision.tracking.tracks import TrackState
 from tests.builders import make_dets, walk
-from vision.detections import FrameDetections
-from vision.tracking.bytetrack import ByteTracker, TrackerSettings
-from vision.tracking.ids import IdCounter
-from vision.tracking.tracks import TrackState
 
 A = [100.0, 100.0, 160.0, 280.0]  # a shopper, 60x180 px
 B = [600.0, 100.0, 660.0, 280.0]

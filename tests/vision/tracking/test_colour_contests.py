@@ -8,12 +8,12 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from shelfsight.vision.tracking import colour
+from shelfsight.vision.tracking.bytetrack import ByteTracker, TrackerSettings
+from shelfsight.vision.tracking.ids import IdCounter
+from shelfsight.vision.tracking.relink import FragmentRelinker, Newcomers, RelinkSettings
+from shelfsight.vision.tracking.tracks import NO_ID
 from tests.builders import make_dets
-from vision.tracking import colour
-from vision.tracking.bytetrack import ByteTracker, TrackerSettings
-from vision.tracking.ids import IdCounter
-from vision.tracking.relink import FragmentRelinker, Newcomers, RelinkSettings
-from vision.tracking.tracks import NO_ID
 
 Image = npt.NDArray[np.uint8]
 RED, BLUE = (40, 40, 200), (200, 60, 30)  # BGR

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vision.tracking import kalman
-from vision.tracking.matching import assign, iou_matrix
+from shelfsight.vision.tracking import kalman
+from shelfsight.vision.tracking.matching import assign, iou_matrix
 
 
 def test_iou_matrix_values() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from shelfsight.vision.tracking.mot import MotFormatError, MotWriter, mot_table, read_mot, write_mot
 from tests.builders import make_tracks
-from vision.tracking.mot import MotFormatError, MotWriter, mot_table, read_mot, write_mot
 
 
 def test_results_round_trip(tmp_path: Path) -> None:

@@ -9,12 +9,12 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from models.registry import resolve_model
+from shelfsight.models.registry import resolve_model
+from shelfsight.vision.tracking.bytetrack import ByteTracker, TrackerSettings
+from shelfsight.vision.tracking.reid import OnnxReid, cosine_similarity, cut_crops
+from shelfsight.vision.tracking.relink import FragmentRelinker, Newcomers, RelinkSettings
+from shelfsight.vision.tracking.tracks import NO_ID
 from tests.builders import make_dets, walk
-from vision.tracking.bytetrack import ByteTracker, TrackerSettings
-from vision.tracking.reid import OnnxReid, cosine_similarity, cut_crops
-from vision.tracking.relink import FragmentRelinker, Newcomers, RelinkSettings
-from vision.tracking.tracks import NO_ID
 
 FOOTAGE = "supermarket_checkout_overhead_1280x720.mp4"
 # Hand-checked boxes (xyxy) in frames 15 and 85 (1-based) of the footage: the shopper in a red top with a white

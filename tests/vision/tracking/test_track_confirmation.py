@@ -8,9 +8,9 @@ import itertools
 
 import pytest
 
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.tracking.bytetrack import ByteTracker, TrackerSettings
 from tests.builders import make_dets
-from vision.detections import FrameDetections
-from vision.tracking.bytetrack import ByteTracker, TrackerSettings
 
 UPRIGHT = [328.0, 75.0, 396.0, 269.0]  # where YOLOX-Nano sees a "person" in a shelf upright of the checkout footage
 SHOPPER = [700.0, 100.0, 760.0, 280.0]

@@ -15,9 +15,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from vision.detections import FrameDetections
-from vision.tracking.bytetrack import ByteTracker, TrackerSettings
-from vision.tracking.relink import FragmentRelinker, RelinkSettings
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.tracking.bytetrack import ByteTracker, TrackerSettings
+from shelfsight.vision.tracking.relink import FragmentRelinker, RelinkSettings
 
 pytestmark = pytest.mark.slow  # tens of seconds of computation on 2 cores
 

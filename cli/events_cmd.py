@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 
-from vision.events.codec import EventDecodeError, from_json
-from vision.events.contract import render_events_schema
+from shelfsight.vision.events.codec import EventDecodeError, from_json
+from shelfsight.vision.events.contract import render_events_schema
 
 app = typer.Typer(help="The v1 event contract: JSON Schema, and checking event files.", no_args_is_help=True)
 
 # The committed schema lives in the source tree's docs/ (this command is for a checkout, not an installed wheel).
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "events.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "docs" / "events.schema.json"
 
 
 @app.command()

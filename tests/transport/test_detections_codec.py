@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from pipeline.transport.detections import detections_from_wire, detections_to_wire
-from pipeline.transport.envelope import Envelope, MessageError, decode, encode
-from vision.detections import FrameDetections
+from shelfsight.transport.detections import detections_from_wire, detections_to_wire
+from shelfsight.transport.envelope import Envelope, MessageError, decode, encode
+from shelfsight.vision.detections import FrameDetections
 
 FLOATS = st.floats(width=32, allow_nan=False, allow_infinity=False)
 

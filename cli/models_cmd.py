@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
-from models.export import ExportUnavailableError, export_ultralytics
-from models.fetch import FetchError, fetch_model
-from models.registry import ModelNotFoundError, get_spec, load_manifest, models_folder, resolve_model
-from pipeline.cli.options import fail
+from shelfsight.cli.options import fail
+from shelfsight.models.export import ExportUnavailableError, export_ultralytics
+from shelfsight.models.fetch import FetchError, fetch_model
+from shelfsight.models.registry import ModelNotFoundError, get_spec, load_manifest, models_folder, resolve_model
 
 app = typer.Typer(help="Known models: list, fetch (with checksum), export from Ultralytics.", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True)

@@ -8,11 +8,11 @@ from typing import Annotated
 import cv2
 import typer
 
-from edge_config import ConfigError, load_config
-from models.registry import ModelNotFoundError
-from pipeline.cli.options import ModelsDirOption, fail
-from vision.detector.layouts import UnsupportedModelError
-from vision.video import SourceError
+from shelfsight.cli.options import ModelsDirOption, fail
+from shelfsight.edge_config import ConfigError, load_config
+from shelfsight.models.registry import ModelNotFoundError
+from shelfsight.vision.detector.layouts import UnsupportedModelError
+from shelfsight.vision.video import SourceError
 
 app = typer.Typer(help="Check a camera's zones on its picture.", no_args_is_help=True, add_completion=False)
 
@@ -33,7 +33,7 @@ def preview(
     the picture, and what no frame showed free of people is a grey checkerboard. The same picture as the edge
     box's zones page, for when no edge runs.
     """
-    from pipeline.zones_preview import zone_preview
+    from shelfsight.pipeline.zones_preview import zone_preview
 
     try:
         edge = load_config(config)

@@ -22,16 +22,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
-from edge_config import ConfigError, load_config
-from pipeline.cli.options import ModelOption, ModelsDirOption, fail, load_detector
-from vision.detector.onnx import DetectorSettings
-from vision.synthetic.library import library_names, library_scenario, resolve_scenario
-from vision.synthetic.random_scenario import random_scenario
-from vision.synthetic.realism import RealismCounts, measure_realism
-from vision.synthetic.render import Renderer
-from vision.synthetic.scenario import CrowdSpec, Scenario, ScenarioError, ViewKind
-from vision.synthetic.story import Story, build_story
-from vision.synthetic.writer import write_outputs
+from shelfsight.cli.options import ModelOption, ModelsDirOption, fail, load_detector
+from shelfsight.edge_config import ConfigError, load_config
+from shelfsight.vision.detector.onnx import DetectorSettings
+from shelfsight.vision.synthetic.library import library_names, library_scenario, resolve_scenario
+from shelfsight.vision.synthetic.random_scenario import random_scenario
+from shelfsight.vision.synthetic.realism import RealismCounts, measure_realism
+from shelfsight.vision.synthetic.render import Renderer
+from shelfsight.vision.synthetic.scenario import CrowdSpec, Scenario, ScenarioError, ViewKind
+from shelfsight.vision.synthetic.story import Story, build_story
+from shelfsight.vision.synthetic.writer import write_outputs
 
 console = Console(stderr=True, soft_wrap=True)
 

@@ -15,11 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from models.registry import ModelNotFoundError
-from pipeline.cli.options import ModelsDirOption, fail
+from shelfsight.cli.options import ModelsDirOption, fail
+from shelfsight.models.registry import ModelNotFoundError
 
 if TYPE_CHECKING:
-    from pipeline.edge.status import EdgeStatus
+    from shelfsight.pipeline.edge.status import EdgeStatus
 
 app = typer.Typer(help="The edge runtime: cameras -> detect -> track -> events -> aggregator.", no_args_is_help=True)
 
@@ -50,10 +50,10 @@ def run(
     """Run every stage as its own process, restart those that die, stop cleanly on SIGTERM or Ctrl-C."""
     import logging
 
-    from edge_config.loader import check_config
-    from pipeline.edge.health import HealthServer
-    from pipeline.edge.supervisor import EdgeOptions, Supervisor
-    from pipeline.edge.zones_page import TOKEN_ENV, TOKEN_FILE, USER, ZonesPage, edge_token
+    from shelfsight.edge_config.loader import check_config
+    from shelfsight.pipeline.edge.health import HealthServer
+    from shelfsight.pipeline.edge.supervisor import EdgeOptions, Supervisor
+    from shelfsight.pipeline.edge.zones_page import TOKEN_ENV, TOKEN_FILE, USER, ZonesPage, edge_token
 
     warnings: list[str] = []
     problems = check_config(config, models_dir=models_dir, warnings=warnings, reid=reid)
@@ -114,7 +114,7 @@ def status(
     problem (a stage down, the spool's disk full)."""
     from pydantic import ValidationError
 
-    from pipeline.edge.status import EdgeStatus, problems
+    from shelfsight.pipeline.edge.status import EdgeStatus, problems
 
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/status", timeout=5) as response:

@@ -3,7 +3,7 @@
 The edge publisher sends ``EventBatch`` messages (DEALER) to the aggregator's ingest (ROUTER); the
 aggregator answers each with an ``Ack`` naming the batch. Delivery is at-least-once: the publisher keeps a
 batch in its disk spool until it is acknowledged and resends it otherwise; the aggregator dedupes by
-event_id. Each event travels as its own msgpack document (``vision.events.codec``), so one bad event is
+event_id. Each event travels as its own msgpack document (``shelfsight.vision.events.codec``), so one bad event is
 dead-lettered without losing the rest of its batch.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from pipeline.transport.envelope import (
+from shelfsight.transport.envelope import (
     Envelope,
     MessageError,
     decoder,
@@ -21,7 +21,7 @@ from pipeline.transport.envelope import (
     shown,
     whole_number,
 )
-from pipeline.transport.topics import Stream, topic
+from shelfsight.transport.topics import Stream, topic
 
 EVENTS_KIND = "events"
 ACK_KIND = "ack"
@@ -39,7 +39,7 @@ class EventBatch:
         store_id: Sending store.
         camera_id: Camera the events came from, ``*`` when mixed.
         batch_id: Unique per batch (the spool's id); the ack names it.
-        events: Each event encoded with ``vision.events.codec.to_msgpack``.
+        events: Each event encoded with ``shelfsight.vision.events.codec.to_msgpack``.
         seq: Sender's sequence number.
     """
 

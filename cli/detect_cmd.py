@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pipeline.cli.options import ModelOption, ModelsDirOption, load_detector
-from pipeline.detect_file import DetectRun, detect_file
-from vision.detector.onnx import DetectorSettings
+from shelfsight.cli.options import ModelOption, ModelsDirOption, load_detector
+from shelfsight.pipeline.detect_file import DetectRun, detect_file
+from shelfsight.vision.detector.onnx import DetectorSettings
 
 console = Console(stderr=True, soft_wrap=True)
 

@@ -9,14 +9,14 @@ from typing import Annotated
 
 import typer
 
-from edge_config import ConfigError, load_config
-from models.registry import ModelNotFoundError
-from pipeline.assembly import build_detector, build_pose, build_tracker, detector_key
-from pipeline.cli.options import ModelsDirOption, fail
-from pipeline.offline import OfflineRun, run_offline
-from pipeline.sources import open_source
-from vision.detector.layouts import UnsupportedModelError
-from vision.video import SourceError
+from shelfsight.cli.options import ModelsDirOption, fail
+from shelfsight.edge_config import ConfigError, load_config
+from shelfsight.models.registry import ModelNotFoundError
+from shelfsight.pipeline.assembly import build_detector, build_pose, build_tracker, detector_key
+from shelfsight.pipeline.offline import OfflineRun, run_offline
+from shelfsight.pipeline.sources import open_source
+from shelfsight.vision.detector.layouts import UnsupportedModelError
+from shelfsight.vision.video import SourceError
 
 
 def parse_start(value: str | None) -> float | None:

@@ -16,8 +16,8 @@ import msgpack  # type: ignore[import-untyped]
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from dashboard.ingest.batches import decode_message
-from pipeline.edge.messages import (
+from shelfsight.dashboard.ingest.batches import decode_message
+from shelfsight.pipeline.edge.messages import (
     DETECTIONS_KIND,
     FRAME_KIND,
     STATUS_KIND,
@@ -25,8 +25,9 @@ from pipeline.edge.messages import (
     FrameMessage,
     StatusMessage,
 )
-from pipeline.transport.envelope import MessageError, decode
-from pipeline.transport.messages import Ack, EventBatch, Heartbeat
+from shelfsight.transport.envelope import MessageError, decode
+from shelfsight.transport.messages import Ack, EventBatch, Heartbeat
+from shelfsight.vision.events.codec import EventDecodeError, from_msgpack, to_dict
 from tests.pipeline.fuzz_messages import (
     ACK,
     DETECTIONS,
@@ -41,7 +42,6 @@ from tests.pipeline.fuzz_messages import (
     pack,
 )
 from tests.vision.events.event_samples import sample_event
-from vision.events.codec import EventDecodeError, from_msgpack, to_dict
 
 CAMERA = "aisle-cam"
 

@@ -7,9 +7,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from models.registry import MODELS_DIR_ENV, ModelNotFoundError, resolve_model
-from vision.detector.layouts import UnsupportedModelError
-from vision.detector.onnx import DetectorSettings, OnnxDetector
+from shelfsight.models.registry import MODELS_DIR_ENV, ModelNotFoundError, resolve_model
+from shelfsight.vision.detector.layouts import UnsupportedModelError
+from shelfsight.vision.detector.onnx import DetectorSettings, OnnxDetector
 
 ModelOption = Annotated[str, typer.Option(help="Manifest model name (see `shelfsight models list`) or .onnx path.")]
 ModelsDirOption = Annotated[

@@ -9,13 +9,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from models.registry import ModelNotFoundError, resolve_model
-from pipeline.cli.options import ModelOption, ModelsDirOption, fail, load_detector
-from pipeline.track_file import TrackRun, track_file
-from vision.detector.onnx import DetectorSettings
-from vision.tracking.bytetrack import TrackerSettings
-from vision.tracking.reid import OnnxReid
-from vision.tracking.relink import RelinkSettings
+from shelfsight.cli.options import ModelOption, ModelsDirOption, fail, load_detector
+from shelfsight.models.registry import ModelNotFoundError, resolve_model
+from shelfsight.pipeline.track_file import TrackRun, track_file
+from shelfsight.vision.detector.onnx import DetectorSettings
+from shelfsight.vision.tracking.bytetrack import TrackerSettings
+from shelfsight.vision.tracking.reid import OnnxReid
+from shelfsight.vision.tracking.relink import RelinkSettings
 
 console = Console(stderr=True, soft_wrap=True)
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipeline.transport.envelope import Envelope, MessageError
-from pipeline.transport.topics import Stream, topic
+from shelfsight.transport.envelope import Envelope, MessageError
+from shelfsight.transport.topics import Stream, topic
 
 BEAT_KIND = "edge_beat"
 STALE_AFTER_BEATS = 3
@@ -129,7 +129,8 @@ def _is_id(value: Any) -> bool:
 
 
 def is_time_zone(name: str) -> bool:
-    """True for an IANA time zone name the system knows (``edge_config.base.is_time_zone`` without its imports)."""
+    """True for an IANA time zone name the system knows (``shelfsight.edge_config.base.is_time_zone`` without its
+    imports)."""
     if not name or name != name.strip() or ".." in name or name.startswith("/"):
         return False
     try:

@@ -9,12 +9,12 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from pipeline.cli.options import fail
-from vision.evaluation.event_metrics import associate_tracks, score_events, shopper_mapping
-from vision.evaluation.track_metrics import evaluate_tracks
-from vision.events.codec import EventDecodeError, from_json
-from vision.events.contract import AnyEvent
-from vision.tracking.mot import MotFormatError, read_mot
+from shelfsight.cli.options import fail
+from shelfsight.vision.evaluation.event_metrics import associate_tracks, score_events, shopper_mapping
+from shelfsight.vision.evaluation.track_metrics import evaluate_tracks
+from shelfsight.vision.events.codec import EventDecodeError, from_json
+from shelfsight.vision.events.contract import AnyEvent
+from shelfsight.vision.tracking.mot import MotFormatError, read_mot
 
 app = typer.Typer(
     help="Accuracy against ground truth: tracks (HOTA, IDF1, MOTA) and events (precision, recall, F1).",

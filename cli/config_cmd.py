@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from edge_config.loader import check_config, load_config
-from edge_config.schema import REGENERATE_COMMAND, SCHEMA_PATH, schema_is_current, write_schema
-from edge_config.store import EdgeConfig
-from models.registry import MODELS_DIR_ENV
+from shelfsight.edge_config.loader import check_config, load_config
+from shelfsight.edge_config.schema import REGENERATE_COMMAND, SCHEMA_PATH, schema_is_current, write_schema
+from shelfsight.edge_config.store import EdgeConfig
+from shelfsight.models.registry import MODELS_DIR_ENV
 
 logger = logging.getLogger(__name__)
 

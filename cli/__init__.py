@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli import (
+from shelfsight.cli import (
     config_cmd,
     demo_cmd,
     detect_cmd,
@@ -21,7 +21,7 @@ from pipeline.cli import (
     track_cmd,
     zones_cmd,
 )
-from pipeline.logs import configure_logging
+from shelfsight.pipeline.logs import configure_logging
 
 app = typer.Typer(
     name="shelfsight",

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pipeline.cli.options import fail
-from pipeline.running import announce, running_aggregators, withdraw
+from shelfsight.cli.options import fail
+from shelfsight.pipeline.running import announce, running_aggregators, withdraw
 
 if TYPE_CHECKING:
-    from dashboard.settings import DashboardSettings
-    from dashboard.storage.base import Store
+    from shelfsight.dashboard.settings import DashboardSettings
+    from shelfsight.dashboard.storage.base import Store
 
 app = typer.Typer(no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens of the aggregator (stored as sha256; the secret is shown once).")
@@ -103,14 +103,14 @@ def serve(
     import uvicorn
     from pydantic import ValidationError
 
-    from dashboard.app import create_app
-    from dashboard.ingest.curve import CurveServerKeys
-    from dashboard.ingest.receiver import IngestOptions, IngestReceiver
-    from dashboard.integrations.config import load_integrations
-    from dashboard.integrations.delivery import connect
-    from dashboard.services.bus import EventBus
-    from dashboard.services.tokens import rotate_startup_token, sign_in_link_session
-    from dashboard.storage import open_store
+    from shelfsight.dashboard.app import create_app
+    from shelfsight.dashboard.ingest.curve import CurveServerKeys
+    from shelfsight.dashboard.ingest.receiver import IngestOptions, IngestReceiver
+    from shelfsight.dashboard.integrations.config import load_integrations
+    from shelfsight.dashboard.integrations.delivery import connect
+    from shelfsight.dashboard.services.bus import EventBus
+    from shelfsight.dashboard.services.tokens import rotate_startup_token, sign_in_link_session
+    from shelfsight.dashboard.storage import open_store
 
     try:
         settings = serve_settings(
@@ -190,7 +190,7 @@ def tokens_create(
     name: Annotated[str, typer.Option(help="What the token is for.")] = "analyst",
 ) -> None:
     """Create a token and print its secret (once)."""
-    from dashboard.services.tokens import Scope, issue_token
+    from shelfsight.dashboard.services.tokens import Scope, issue_token
 
     store = _open(_tokens_db(db))
     try:
@@ -236,7 +236,7 @@ def serve_settings(*, no_ingest: bool = False, **given: Any) -> DashboardSetting
     An option left out is ``None`` and never replaces a setting, so ``SHELFSIGHT_RETENTION_DAYS=30`` holds unless
     ``--retention-days`` says otherwise; ``--no-ingest`` turns ingest off whatever the environment says.
     """
-    from dashboard.settings import DashboardSettings
+    from shelfsight.dashboard.settings import DashboardSettings
 
     overrides = {name: value for name, value in given.items() if value is not None}
     if no_ingest:
@@ -280,7 +280,7 @@ def _tokens_db(db: str | None) -> str:
 
 
 def _open(db: str) -> Store:
-    from dashboard.storage import open_store
+    from shelfsight.dashboard.storage import open_store
 
     try:
         store = open_store(db)

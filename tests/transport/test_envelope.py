@@ -11,11 +11,11 @@ import zmq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.transport.envelope import Envelope, MessageError, decode, encode
-from pipeline.transport.messages import Ack, EventBatch
-from pipeline.transport.topics import Stream, parse_topic, topic
+from shelfsight.transport.envelope import Envelope, MessageError, decode, encode
+from shelfsight.transport.messages import Ack, EventBatch
+from shelfsight.transport.topics import Stream, parse_topic, topic
+from shelfsight.vision.events.codec import from_msgpack, to_msgpack
 from tests.vision.events.event_samples import sample_event
-from vision.events.codec import from_msgpack, to_msgpack
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
-"""The lossless wire codec of `vision.detections.FrameDetections`: every column and frame field, bit for bit.
+"""The lossless wire codec of `shelfsight.vision.detections.FrameDetections`: every column and frame field, bit for bit.
 
 A frame's detections cross a socket as a small msgpack map (camera, frame number, capture time, frame size and
 which optional columns follow) plus one raw buffer per column, so what the detector stage sends is exactly what
-the track+events stage steps with, and the edge and ``run-offline`` feed their `pipeline.camera_pipeline` the
+the track+events stage steps with, and the edge and ``run-offline`` feed their `shelfsight.pipeline.camera_pipeline` the
 same input. Nothing is cast or dropped on the way: a column of the wrong dtype is refused when it is sent
 (``ValueError``), and anything malformed that is received is a ``MessageError`` (finite boxes, scores and
-keypoints, columns of one length, a keypoint layout `vision.pose.keypoints` knows).
+keypoints, columns of one length, a keypoint layout `shelfsight.vision.pose.keypoints` knows).
 
 Buffers, in order: ``xyxy`` (n, 4) float32, ``confidence`` (n,) float32, ``class_id`` (n,) int64, then the
 optional columns the map names: ``keypoints`` (n, K, 3) float32, ``tracker_id`` (n,) int64, and ``data.<key>``
@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.transport.envelope import MessageError, finite_number, shown, whole_number
-from vision.detections import FrameDetections
-from vision.pose.keypoints import LAYOUTS
+from shelfsight.transport.envelope import MessageError, finite_number, shown, whole_number
+from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.pose.keypoints import LAYOUTS
 
 Array = npt.NDArray[Any]
 DATA_PREFIX = "data."

@@ -14,12 +14,12 @@ import typer
 from rich.console import Console
 from rich.progress import DownloadColumn, Progress
 
-from edge_config.loader import load_config
-from edge_config.problems import ConfigError
-from models.fetch import Progress as FetchProgress
-from models.registry import ModelNotFoundError, ModelSpec, models_folder, shelfsight_command
-from pipeline.cli.options import fail
-from pipeline.demo import (
+from shelfsight.cli.options import fail
+from shelfsight.edge_config.loader import load_config
+from shelfsight.edge_config.problems import ConfigError
+from shelfsight.models.fetch import Progress as FetchProgress
+from shelfsight.models.registry import ModelNotFoundError, ModelSpec, models_folder, shelfsight_command
+from shelfsight.pipeline.demo import (
     DemoRun,
     StageWatch,
     edge_config_for,
@@ -29,9 +29,9 @@ from pipeline.demo import (
     start_edge,
     stop,
 )
-from pipeline.model_preflight import fetch_missing, missing_message, missing_models, needed_models
+from shelfsight.pipeline.model_preflight import fetch_missing, missing_message, missing_models, needed_models
 
-DEMO_CONFIG = Path(__file__).resolve().parents[2] / "edge_config" / "demo.yaml"
+DEMO_CONFIG = Path(__file__).resolve().parents[1] / "edge_config" / "demo.yaml"
 STAGE_LOOK_S = 2.0
 """How often the demo asks the edge runtime whether a stage was restarted (seconds)."""
 
@@ -54,7 +54,7 @@ def ensure_models(config: Path, *, fetch: bool) -> None:
         fail(f"{exc}\n(check the file with `{shelfsight_command()} config check {config}`)", code=2)
     folder = models_folder()
     # Each failed download is in the message below; the fetcher's own log lines would only repeat it.
-    logging.getLogger("models.fetch").setLevel(logging.WARNING)
+    logging.getLogger("shelfsight.models.fetch").setLevel(logging.WARNING)
     if missing and fetch:
         typer.echo(f"fetching {len(missing)} missing model file(s) into {folder}", err=True)
         with Progress(*Progress.get_default_columns(), DownloadColumn(), console=Console(stderr=True)) as bar:
