@@ -3,12 +3,18 @@
 Each folder holds one sub-folder per run (e.g. per library scenario), each with ``events.jsonl``, ``tracks.txt``
 and ``summary.json`` as ``run-offline --out`` writes them. Events and tracks must match byte for byte; in
 ``summary.json`` only ``seconds`` (wall time) may differ. Render the scenarios once (``shelfsight synth render
-NAME --out R/NAME``) and run both code versions on the same files with a fixed ``--start-time``, e.g.
+NAME --out R/NAME``) and run both code versions on the same files with a fixed ``--start-time``. The packages
+install as ``shelfsight.<folder>`` (docs/architecture.md), so another checkout ``/tmp/old-tree`` goes ahead of the
+editable install through a folder holding a ``shelfsight`` link to it:
 
-    PYTHONPATH=/tmp/old-tree shelfsight run-offline R/NAME/video.mp4 --config R/NAME/edge_config.yaml \\
+    mkdir /tmp/old-path && ln -s /tmp/old-tree /tmp/old-path/shelfsight
+    PYTHONPATH=/tmp/old-path shelfsight run-offline R/NAME/video.mp4 --config R/NAME/edge_config.yaml \\
         --start-time 1767603600 --out BEFORE/NAME
 
-    python bench/offline_identical.py BEFORE AFTER
+(a tree from before the namespace: ``PYTHONPATH=/tmp/old-tree`` and the ``shelfsight`` script of a venv installed
+from such a tree), then
+
+    python -m bench.offline_identical BEFORE AFTER
 
 Exit status 0 when every run is identical, 1 otherwise (each difference is printed).
 """
