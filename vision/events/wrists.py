@@ -34,6 +34,9 @@ class HandSettings:
             arm is at 0-25 degrees; lower it and arms swinging or held a little out count.
         min_raise: How far above the hip (in torso lengths) a wrist must be to count as lifted. A hand hanging
             at rest is at about the hip (0); a basket held in front, about 0.2.
+        min_extension: How far the hand's tip must be from where a hanging hand would be (in torso lengths) to count
+            as out, whatever the angle and lift: a hand reaching down and out to a low board stays below the hip
+            at a small angle, yet far from the thigh. A hanging or swinging hand is at 0.1-0.4.
         hand_radius: Half the side of a hand's region, in shopper box heights: about a hand and what it holds.
         arm_thickness: Thickness of an arm (for masking the shelf behind it), in shopper box heights.
         torso_margin: A hand within this many torso lengths of the shopper's torso (the box of shoulders and
@@ -46,6 +49,7 @@ class HandSettings:
     min_score: float = 0.3
     min_angle_deg: float = 28.0
     min_raise: float = 0.25
+    min_extension: float = 0.45
     hand_radius: float = 0.05
     arm_thickness: float = 0.07
     torso_margin: float = 0.0
@@ -111,7 +115,8 @@ def find_hands(keypoints: FloatArray, boxes: FloatArray, layout: KeypointLayout,
     margin = (settings.torso_margin * torso.mean(axis=1))[:, None]
     low, high = corners.min(axis=1) - margin, corners.max(axis=1) + margin  # (n, 2) each
     over_torso = ((tip >= low[:, None]) & (tip <= high[:, None])).all(axis=-1)
-    reaching = seen & ~over_torso & ((angle >= settings.min_angle_deg) | (lift >= settings.min_raise))
+    out = (angle >= settings.min_angle_deg) | (lift >= settings.min_raise) | (extension >= settings.min_extension)
+    reaching = seen & ~over_torso & out
     return Hands(
         tip=tip.astype(np.float32),
         seen=seen,
