@@ -176,7 +176,7 @@ class HandsConfig(ShelfsightModel):
         description=(
             "How far the hand's tip must be from where a hanging hand would be, in torso lengths, to count as out "
             "whatever the arm's angle and lift: a hand reaching down and out to a low board stays below the hip at "
-            "a small angle, yet far from the thigh. A hanging or swinging hand is at 0.1-0.4. Higher misses reaches "
+            "a small angle, yet far from the thigh. A hanging hand is at about 0.15-0.3. Higher misses reaches "
             "to low boards; lower counts a hand held a little away from the body."
         ),
     )
