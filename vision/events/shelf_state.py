@@ -95,7 +95,7 @@ class ShelfStateSettings:
     strong_diff_threshold: float = 30.0
     blur_sigma: float = 1.0
     jitter_radius: int = 0
-    min_change_px: int = 20
+    min_change_px: int = 16
     occluder_margin_px: float = 4.0
     head_room: float = 0.08
     border_px: float = 6.0
