@@ -170,6 +170,18 @@ class HandsConfig(ShelfsightModel):
             "misses reaches to a board at chest height; lower counts a basket or a phone held up."
         ),
     )
+    min_extension: Number = Field(
+        default=HANDS.min_extension,
+        ge=0.0,
+        le=10.0,
+        title="Extension",
+        description=(
+            "How far the hand's tip must be from where a hanging hand would be, in torso lengths, to count as out "
+            "whatever the arm's angle and lift: a hand reaching down and out to a low board stays below the hip at "
+            "a small angle, yet far from the thigh. A hanging hand is at about 0.15-0.3. Higher misses reaches "
+            "to low boards; lower counts a hand held a little away from the body."
+        ),
+    )
     hand_radius: Number = Field(
         default=HANDS.hand_radius,
         gt=0.0,
@@ -447,6 +459,17 @@ class ShelfStateConfig(ShelfsightModel):
             "changes; lower drops tall items."
         ),
     )
+    first_look_s: Seconds = Field(
+        default=SHELF_STATE.first_look_s,
+        title="First look",
+        description=(
+            "Seconds after the stream starts during which every pixel a person box covers is taken out of the "
+            "first frame's picture (the tracker confirms a shopper a few frames late, so the first frame has no "
+            "boxes); the others are known from the first frame. Higher drops more of the first frame wherever "
+            "shoppers walk early (learned again once they settle); lower bakes late-confirmed shoppers into the "
+            "picture, where they show as changes when they leave."
+        ),
+    )
 
 
 class SpotsConfig(ShelfsightModel):
@@ -533,6 +556,25 @@ class SpotsConfig(ShelfsightModel):
             "may still be one spot, for an unseen take-and-return (a pick-up and put-back whose spot was hidden "
             "in between). Higher pairs reaches to neighbouring facings; lower misses pairs whose hand was furthest "
             "out at slightly different places."
+        ),
+    )
+    max_look_s: Seconds = Field(
+        default=SPOTS.max_look_s,
+        title="Longest look",
+        description=(
+            "A spot whose looks disagree (a change in some, not in most) is looked at for up to this long (seconds) "
+            "after it came into view, judged on its looks of the last look_s; then on the looks it has. Higher "
+            "waits longer for a settling facing or a noisy frame to pass; lower (at most look_s) judges the first "
+            "looks as they are."
+        ),
+    )
+    pair_unseen: Annotated[bool, Strict()] = Field(
+        default=SPOTS.pair_unseen,
+        title="Pair unseen reaches",
+        description=(
+            "Two reaches of one shopper to one spot whose spots could not be judged at all (a shopper who stood "
+            "there since the stream started) are an unseen take-and-return (a pick-up and put-back, confidence "
+            "0.5) rather than two low-confidence touches. Off: two touches."
         ),
     )
 

@@ -42,12 +42,14 @@ class SpotCheck:
         box: The spot: the reach's hand box grown by the margin, reference pixels.
         looks: What the frames showed of it since it was last out of view.
         looking_since: When it came into view (settled), epoch seconds; None while out of view.
+        look_times: When each of ``looks`` was taken, epoch seconds.
     """
 
     reach: Reach
     box: Box
     looks: list[SpotLook] = field(default_factory=list)
     looking_since: float | None = None
+    look_times: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class SpotChecks:
         states: {shelf id: its shelf model}; a change seen is taken into it.
         spot_margin_px: The hand's region is grown by this many reference pixels before it is looked at.
         look_s: How long a spot is looked at once in view and settled, seconds.
+        max_look_s: How long a spot whose looks disagree (a change in some, not in most) is looked at before it
+            is judged on the looks it has, seconds; meanwhile it is judged on its looks of the last ``look_s``.
         touch_timeout_s: A spot still out of view this long after its reach ended is given up, seconds.
         min_known: Share 0..1 of a spot's shelf pixels whose earlier look must be known to judge it.
     """
@@ -80,10 +84,12 @@ class SpotChecks:
         look_s: float,
         touch_timeout_s: float,
         min_known: float,
+        max_look_s: float = 0.0,
     ) -> None:
         self.states = states
         self.spot_margin_px = spot_margin_px
         self.look_s = look_s
+        self.max_look_s = max_look_s
         self.touch_timeout_s = touch_timeout_s
         self.min_known = min_known
         self._checks: list[SpotCheck] = []
@@ -111,17 +117,33 @@ class SpotChecks:
         for check in list(self._checks):
             look = self.states[check.reach.shelf_id].examine(check.box, t, core=check.reach.hand_box)
             if not look.visible:
-                check.looks, check.looking_since = [], None
+                check.looks, check.look_times, check.looking_since = [], [], None
                 if t - check.reach.end > self.touch_timeout_s:
                     self._checks.remove(check)
                     verdicts.append(Unexplained(check.reach, None))
                 continue
             check.looking_since = t if check.looking_since is None else check.looking_since
             check.looks.append(look)
-            if t - check.looking_since >= self.look_s:
+            check.look_times.append(t)
+            if t - check.looking_since >= self.look_s and not self._look_again(check, t):
                 self._checks.remove(check)
                 verdicts.append(self._judge(check, t))
         return verdicts
+
+    def _look_again(self, check: SpotCheck, t: float) -> bool:
+        """True when the looks disagree (a change in some of them, not in most) and ``max_look_s`` has not passed
+        since the spot came into view: the first looks after a hand leaves may catch a shadow or a facing still
+        settling, or a single noisy frame. The looks older than ``look_s`` are dropped, so the spot is judged on
+        its latest ones."""
+        assert check.looking_since is not None
+        changes = sum(look.change is not None for look in check.looks)
+        mixed = 0 < changes < math.ceil(CHANGE_MAJORITY * len(check.looks))
+        if not mixed or t - check.looking_since >= self.max_look_s:
+            return False
+        keep = [i for i, seen in enumerate(check.look_times) if t - seen < self.look_s]
+        check.looks = [check.looks[i] for i in keep]
+        check.look_times = [check.look_times[i] for i in keep]
+        return True
 
     def judge_all(self, t: float) -> list[Verdict]:
         """Judge every open spot with what was seen (end of stream), in order of their reaches' end."""

@@ -66,6 +66,10 @@ class ShelfEventSettings:
         unseen_confidence: Confidence of a touch whose spot could not be judged.
         pair_margin: Two reaches' hand regions this far apart (in widths of the first hand region) may still be one
             spot for an unseen take-and-return: the hand is furthest out at a slightly different place each time.
+        max_look_s: A spot whose looks disagree (a change in some, not in most) is looked at for up to this long,
+            judged on its latest ``look_s`` of looks; then on all it has.
+        pair_unseen: Two such reaches whose spots could not be judged at all (a shopper who stood there since the
+            stream started) are an unseen take-and-return as well, rather than two low-confidence touches.
     """
 
     same_spot_window_s: float = 10.0
@@ -77,6 +81,8 @@ class ShelfEventSettings:
     standing_margin_px: float = 15.0
     unseen_confidence: float = 0.3
     pair_margin: float = 0.75
+    max_look_s: float = 2.0
+    pair_unseen: bool = True
 
 
 class ShelfEventMachine:
@@ -123,6 +129,7 @@ class ShelfEventMachine:
             look_s=settings.look_s,
             touch_timeout_s=settings.touch_timeout_s,
             min_known=settings.min_known,
+            max_look_s=settings.max_look_s,
         )
         self.ledger = PickupLedger(
             same_spot_window_s=settings.same_spot_window_s, return_window_s=settings.return_window_s
@@ -131,6 +138,7 @@ class ShelfEventMachine:
             same_spot_window_s=settings.same_spot_window_s,
             pair_margin=settings.pair_margin,
             unseen_confidence=settings.unseen_confidence,
+            pair_unseen=settings.pair_unseen,
         )
         self._present: set[int] = set()
 

@@ -80,6 +80,9 @@ class ShelfStateSettings:
             an arm.
         arm_still_s: Motion fallback: a difference that has not moved for this long is no longer an arm.
         min_arm_px: Motion fallback: fewest arm pixels beside a box that make an arm.
+        first_look_s: Seconds after the stream starts during which every pixel a person box covers (with its
+            margin and head room) is taken out of the first frame's picture: the tracker confirms shoppers a few
+            frames late. The other pixels are known from the first frame.
         max_change_height: Tallest change reported, as a share of the height of shoppers' boxes at this shelf (a
             running mean): a taller difference is a shopper the detector missed.
     """
@@ -92,7 +95,7 @@ class ShelfStateSettings:
     strong_diff_threshold: float = 30.0
     blur_sigma: float = 1.0
     jitter_radius: int = 0
-    min_change_px: int = 20
+    min_change_px: int = 16
     occluder_margin_px: float = 4.0
     head_room: float = 0.08
     border_px: float = 6.0
@@ -106,6 +109,7 @@ class ShelfStateSettings:
     arm_still_s: float = 1.0
     min_arm_px: int = 12
     max_change_height: float = 0.5
+    first_look_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,8 @@ class ShelfState:
         self._fg_began_in_view = np.zeros(shape, bool)
         self._was_in_box = np.zeros(shape, bool)
         self._last_motion = np.full(shape, -np.inf)
+        self._started_at = -np.inf
+        self._covered_at_start: BoolMask | None = None
         self._previous: FloatImage | None = None
         self._previous_grey: FloatImage | None = None
         self._image: FloatImage | None = None
@@ -337,17 +343,35 @@ class ShelfState:
         near = self._box_mask(self._work_boxes(person_boxes + border.astype(np.float32), settings.occluder_margin_px))
         held_mask = self._box_mask(np.array([self.work_box(b) for b in held], np.int64).reshape(-1, 4))
         learnable = settled & ~near & ~held_mask & self.inside
+        if self._covered_at_start is not None:
+            self._end_first_look(in_box, t)
         self._learn(image, learnable, different, t)
         self._different, self._diff, self._in_view = different & self.valid, diff, settled
 
     def _start(self, image: FloatImage, in_box: BoolMask, t: float, people: int) -> None:
-        """The first frame: every shelf pixel no one covers is known; what a shopper covers is not."""
+        """The first frame starts the picture, with nothing known yet (see ``_end_first_look``)."""
         self.stable = image.copy()
         self._stable_grey = grey(self.stable, self.settings.blur_sigma)
-        self.valid = self.inside & ~in_box
+        self.valid = np.zeros(self.inside.shape, bool)
+        self._started_at = t
+        self._covered_at_start = in_box.copy()
         self._quiet_since[~in_box] = t
         self._was_in_box = in_box
         self.arms = [None] * people
+
+    def _end_first_look(self, covered: BoolMask, t: float) -> None:
+        """Know the first frame's pixels that no shopper covered in the stream's first ``first_look_s``.
+
+        The tracker confirms a shopper a few frames after the stream starts, so the first frame has no boxes for
+        the shoppers already standing at a shelf: taken as known at once, their bodies would be baked into the
+        picture and show as changes when they leave. Waiting for a pixel to settle instead would leave a spot
+        that a shopper reaches into in the first second without an earlier look."""
+        assert self._covered_at_start is not None
+        self._covered_at_start |= covered
+        if t - self._started_at < self.settings.first_look_s:
+            return
+        self.valid |= self.inside & ~self._covered_at_start
+        self._covered_at_start = None
 
     def _learn(self, image: FloatImage, learnable: BoolMask, different: BoolMask, t: float) -> None:
         """Take settled pixels into the stable picture: unknown ones at once, unchanged ones slowly (lighting),

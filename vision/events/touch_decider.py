@@ -71,8 +71,11 @@ class TouchDecider:
         unseen_confidence: Confidence of a touch whose spot could not be seen.
     """
 
-    def __init__(self, *, same_spot_window_s: float, pair_margin: float, unseen_confidence: float) -> None:
+    def __init__(
+        self, *, same_spot_window_s: float, pair_margin: float, unseen_confidence: float, pair_unseen: bool = False
+    ) -> None:
         self.same_spot_window_s = same_spot_window_s
+        self.pair_unseen = pair_unseen
         self.pair_margin = pair_margin
         self.unseen_confidence = unseen_confidence
         self._pending: list[Unexplained] = []
@@ -130,7 +133,7 @@ class TouchDecider:
             and not (r1.walked_off or r2.walked_off)
             and 0 <= r2.start - r1.end <= self.same_spot_window_s
             and (first.seen_at is None or first.seen_at > r2.start)
-            and second.seen_at is not None
+            and (second.seen_at is not None or (first.seen_at is None and self.pair_unseen))
             and overlaps(r1.hand_box, r2.hand_box, margin)
         )
 

@@ -29,11 +29,17 @@ class HandSettings:
     """When a pose says an arm is reaching.
 
     Attributes:
-        min_score: Keypoint score (0..1) a shoulder, wrist or hand point needs to count.
+        min_score: Keypoint score (0..1) a shoulder, wrist or hand point needs to count. Higher leaves more
+            hands unseen; lower lets misplaced keypoints through (0.3 made a false put-back and a false touch on the
+            faulty dev scenes; 0.35-0.45 pooled the same).
         min_angle_deg: Angle between shoulder -> wrist and shoulder -> hip above which the arm is out. A hanging
             arm is at 0-25 degrees; lower it and arms swinging or held a little out count.
         min_raise: How far above the hip (in torso lengths) a wrist must be to count as lifted. A hand hanging
             at rest is at about the hip (0); a basket held in front, about 0.2.
+        min_extension: How far the hand's tip must be from where a hanging hand would be (in torso lengths) to count
+            as out, whatever the angle and lift: a hand reaching down and out to a low board stays below the hip
+            at a small angle, yet far from the thigh. A hanging hand is at about 0.15-0.3 (BlazePose medians
+            0.16-0.26 on the synthetic dev scenes).
         hand_radius: Half the side of a hand's region, in shopper box heights: about a hand and what it holds.
         arm_thickness: Thickness of an arm (for masking the shelf behind it), in shopper box heights.
         torso_margin: A hand within this many torso lengths of the shopper's torso (the box of shoulders and
@@ -43,9 +49,10 @@ class HandSettings:
         forearm_reach: The same beyond the wrist as a share of the forearm, where there are no hand points (COCO).
     """
 
-    min_score: float = 0.3
+    min_score: float = 0.4
     min_angle_deg: float = 28.0
     min_raise: float = 0.25
+    min_extension: float = 0.35
     hand_radius: float = 0.05
     arm_thickness: float = 0.07
     torso_margin: float = 0.0
@@ -111,7 +118,8 @@ def find_hands(keypoints: FloatArray, boxes: FloatArray, layout: KeypointLayout,
     margin = (settings.torso_margin * torso.mean(axis=1))[:, None]
     low, high = corners.min(axis=1) - margin, corners.max(axis=1) + margin  # (n, 2) each
     over_torso = ((tip >= low[:, None]) & (tip <= high[:, None])).all(axis=-1)
-    reaching = seen & ~over_torso & ((angle >= settings.min_angle_deg) | (lift >= settings.min_raise))
+    out = (angle >= settings.min_angle_deg) | (lift >= settings.min_raise) | (extension >= settings.min_extension)
+    reaching = seen & ~over_torso & out
     return Hands(
         tip=tip.astype(np.float32),
         seen=seen,

@@ -91,6 +91,7 @@ def test_only_a_stretched_or_lifted_arm_away_from_the_torso_reaches() -> None:
         (158.0, 110.0): False,  # held up in front of the chest
         (205.0, 110.0): True,  # out to the side at chest height
         (175.0, 40.0): True,  # lifted above the head
+        (180.0, 175.0): True,  # down and out to a low board: a small angle, below the hip, far from the thigh
     }
     for hand, reaching in cases.items():
         frame = tracks([Shopper(7, 150.0, hand)], T0)

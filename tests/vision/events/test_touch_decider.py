@@ -82,3 +82,13 @@ def test_force_decides_everything() -> None:
     touches, one = decider(), reach(0, 1)
     touches.add(Unexplained(one, seen_at=None))
     assert touches.settle(T0 + 1, judging=[reach(0.5, 2)], present={1}, force=True) == [TouchDecision(one, UNSEEN)]
+
+
+def test_two_reaches_to_one_spot_never_judgeable_pair_when_asked() -> None:
+    """A shopper standing there since the stream started: neither spot has an earlier look. With ``pair_unseen``
+    the two reaches are an unseen take-and-return rather than two low-confidence touches."""
+    touches = TouchDecider(same_spot_window_s=10.0, pair_margin=0.75, unseen_confidence=UNSEEN, pair_unseen=True)
+    one, two = reach(0, 1), reach(3, 4)
+    touches.add(Unexplained(one, seen_at=None))
+    touches.add(Unexplained(two, seen_at=None))
+    assert touches.settle(T0 + 6, judging=[], present=set(), force=True) == [UnseenReturn(one, two)]
