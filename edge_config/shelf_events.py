@@ -179,7 +179,8 @@ class HandsConfig(ShelfsightModel):
             "How far the hand's tip must be from where a hanging hand would be, in torso lengths, to count as out "
             "whatever the arm's angle and lift: a hand reaching down and out to a low board stays below the hip at "
             "a small angle, yet far from the thigh. A hanging hand is at about 0.15-0.3. Higher misses reaches "
-            "to low boards; lower counts a hand held a little away from the body."
+            "to low boards; lower counts a hand held a little away from the body. Only pose layouts with hand "
+            "points (BlazePose) use it: a COCO tip drawn along the forearm puts a hanging hand at 0.5 or more."
         ),
     )
     hand_radius: Number = Field(

@@ -37,7 +37,9 @@ class HandSettings:
         min_extension: How far the hand's tip must be from where a hanging hand would be (in torso lengths) to count
             as out, whatever the angle and lift: a hand reaching down and out to a low board stays below the hip
             at a small angle, yet far from the thigh. A hanging hand is at about 0.15-0.3 (BlazePose medians
-            0.16-0.26 on the synthetic dev scenes).
+            0.16-0.26 on the synthetic dev scenes). Used only by layouts with hand points (BlazePose): without them
+            (COCO, YOLO pose) the tip is extrapolated along the forearm, and a hanging hand's tip measures 0.5 or
+            more, so every arm would be out.
         hand_radius: Half the side of a hand's region, in shopper box heights: about a hand and what it holds.
         arm_thickness: Thickness of an arm (for masking the shelf behind it), in shopper box heights.
         torso_margin: A hand within this many torso lengths of the shopper's torso (the box of shoulders and
@@ -116,7 +118,10 @@ def find_hands(keypoints: FloatArray, boxes: FloatArray, layout: KeypointLayout,
     margin = (settings.torso_margin * torso.mean(axis=1))[:, None]
     low, high = corners.min(axis=1) - margin, corners.max(axis=1) + margin  # (n, 2) each
     over_torso = ((tip >= low[:, None]) & (tip <= high[:, None])).all(axis=-1)
-    out = (angle >= settings.min_angle_deg) | (lift >= settings.min_raise) | (extension >= settings.min_extension)
+    out = (angle >= settings.min_angle_deg) | (lift >= settings.min_raise)
+    if any(layout.hands):
+        # Only with hand points: a tip drawn past the wrist along the forearm (COCO) puts a hanging hand at 0.5+.
+        out |= extension >= settings.min_extension
     reaching = seen & ~over_torso & out
     return Hands(
         tip=tip.astype(np.float32),

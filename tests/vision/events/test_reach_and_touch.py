@@ -100,14 +100,31 @@ def test_only_a_stretched_or_lifted_arm_away_from_the_torso_reaches() -> None:
         assert bool(found.reaching[0].any()) is reaching, hand
 
 
+def _as_coco(blaze: np.ndarray) -> np.ndarray:
+    """(1, 17, 3) COCO keypoints with the arms, shoulders and hips of (33, 3) BlazePose ones (no hand points)."""
+    coco = np.zeros((1, 17, 3), np.float32)
+    for coco_row, blaze_row in zip((5, 6, 7, 8, 9, 10, 11, 12), (11, 12, 13, 14, 15, 16, 23, 24), strict=True):
+        coco[0, coco_row] = blaze[blaze_row]
+    return coco
+
+
+def test_extension_counts_only_with_hand_points() -> None:
+    """Without hand points (COCO) the tip is drawn past the wrist along the forearm, so a hanging hand's tip is
+    already far from where the extension rule expects it: with extension on, a YOLO pose shopper's arms would be out
+    all visit long. The rule is off for such layouts; the angle and lift rules still hold."""
+    hanging = tracks([Shopper(7, 150.0)], T0)
+    assert hanging.keypoints is not None
+    coco = _as_coco(hanging.keypoints[0])
+    loose = HandSettings(min_extension=0.01)  # any tip would count as extended
+    assert not find_hands(coco, hanging.xyxy, COCO17, loose).reaching.any()
+    assert find_hands(hanging.keypoints, hanging.xyxy, BLAZEPOSE33, loose).reaching.any()
+
+
 def test_coco_keypoints_are_read_through_their_layout() -> None:
     """A YOLO pose model's 17 COCO keypoints: the same arm out, read through the COCO rows."""
     frame = tracks([Shopper(7, 150.0, (205.0, 110.0))], T0)
     assert frame.keypoints is not None
-    blaze = frame.keypoints[0]
-    coco = np.zeros((1, 17, 3), np.float32)
-    for coco_row, blaze_row in zip((5, 6, 7, 8, 9, 10, 11, 12), (11, 12, 13, 14, 15, 16, 23, 24), strict=True):
-        coco[0, coco_row] = blaze[blaze_row]
+    coco = _as_coco(frame.keypoints[0])
     found = find_hands(coco, frame.xyxy, COCO17, HandSettings())
     assert found.reaching[0].tolist() == [False, True]
     wrist, elbow = coco[0, 10, :2], coco[0, 8, :2]  # no hand points: the hand is past the wrist along the forearm
