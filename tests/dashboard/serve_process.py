@@ -24,6 +24,12 @@ import httpx2 as httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 30.0
+RUN_AS_IN_A_TERMINAL = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); from shelfsight.cli import main; main()"
+)
+"""`shelfsight serve` with Ctrl-C's default action, as started from a terminal. A test run started in the background
+(`pytest ... &` without job control, `nohup`) passes SIGINT on ignored; uvicorn would still stop on it, but then
+re-raise it into the ignored state and exit 0 instead of 130, which is what the end-to-end test checks."""
 
 
 @dataclass
@@ -72,7 +78,7 @@ def start_server(db: str, *, ingest: str | None, log: Path, port: int = 0, extra
         extra_args: More `shelfsight serve` options.
     """
     given = ["--ingest", ingest] if ingest is not None else []
-    command = [sys.executable, "-c", "from shelfsight.cli import main; main()", "serve", "--db", db,
+    command = [sys.executable, "-c", RUN_AS_IN_A_TERMINAL, "serve", "--db", db,
                *given, "--host", "127.0.0.1", "--port", str(port), *extra_args]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SHELFSIGHT_LOG_LEVEL": "INFO"}
     log_file = log.open("a")
