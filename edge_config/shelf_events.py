@@ -97,9 +97,9 @@ class ReachConfig(ShelfsightModel):
         default=REACH.end_grace_s,
         title="End grace",
         description=(
-            "A reach ends once its hand has been seen away from the shelf (back at the body) this long (seconds). "
-            "Higher merges two quick reaches into one; lower splits a reach whose hand was misplaced for a frame "
-            "or two."
+            "A reach ends once its hand has been seen away from the shelf (back at the body) longer than this "
+            "(seconds; 0.15 at 5 fps: two frames in a row). Higher merges a take and its return, a second apart, "
+            "into one long touch; a hand misplaced for a single frame never ends a reach."
         ),
     )
     hidden_grace_s: Seconds = Field(

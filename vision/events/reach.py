@@ -29,6 +29,8 @@ from shelfsight.vision.zones import Zone
 
 Box = tuple[float, float, float, float]
 ReachSource = Literal["pose", "motion"]
+TIME_EPSILON_S = 1e-6
+"""Frame times are epoch seconds in floats: three frames 0.2 s apart may span 0.39999998 s, and still last 0.4 s."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,10 @@ class ReachSettings:
         start_s: How long the signal must hold before a reach starts (its start is still the first frame the
             signal was on): 0 starts on the first frame; higher ignores a one-frame flicker.
         min_reach_s: Shorter reaches are ignored (a flicker of the signal).
-        end_grace_s: A reach ends once its hand has been seen away from the shelf (back at the body) this long.
+        end_grace_s: A reach ends once its hand has been seen away from the shelf (back at the body) for longer than
+            this: at 5 fps, 0.15 ends it at the second frame in a row that sees the hand back, so a one-frame
+            misplaced keypoint does not split a reach, while a shopper who takes an item, looks at it for a second
+            and puts it back makes two reaches (a take and a return), not one long touch.
         hidden_grace_s: A reach survives this long without the signal while there is no sign it is over: its
             hand is not seen (low keypoint scores: someone in front, motion blur) or the shopper is not seen at all
             (the track is missing); it goes on if the hand is at the shelf when seen again.
@@ -55,7 +60,7 @@ class ReachSettings:
     max_speed_hps: float = 0.35
     start_s: float = 0.0
     min_reach_s: float = 0.4
-    end_grace_s: float = 0.5
+    end_grace_s: float = 0.15
     hidden_grace_s: float = 1.5
     spot_share: float = 0.75
     shelf_margin_px: float = 12.0
@@ -279,7 +284,7 @@ class ReachDetector:
         start, hands, walked = state.start, state.hands, state.walked
         state.start, state.first_on, state.hands, state.walked, state.shelf_id = None, None, [], False, None
         state.off_since = None
-        if start is None or not hands or state.last_on - start < self.settings.min_reach_s:
+        if start is None or not hands or state.last_on - start < self.settings.min_reach_s - TIME_EPSILON_S:
             return []
         # A pose fitted to a box cut short (someone in front) keeps a reach going but does not place it.
         placing = [sample for sample in hands if sample[3]] or hands

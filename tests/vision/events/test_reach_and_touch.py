@@ -34,15 +34,18 @@ def motion_reaches(xs: list[float | None], arm_on: list[bool]) -> list[Reach]:
     return out
 
 
-def pose_reaches(hands: list[tuple[float, float] | None], settings: ReachSettings | None = None) -> list[Reach]:
-    """Reaches of a shopper standing at x 150 whose right hand is at ``hands[i]`` (None: hanging)."""
+def pose_reaches(
+    hands: list[tuple[float, float] | None], settings: ReachSettings | None = None, start: float = T0
+) -> list[Reach]:
+    """Reaches of a shopper standing at x 150 whose right hand is at ``hands[i]`` (None: hanging) at frame time
+    ``start + i / FPS``."""
     detector = ReachDetector([SHELF], settings)
     out: list[Reach] = []
     for i, hand in enumerate(hands):
-        frame = tracks([Shopper(7, 150.0, hand)], T0 + i / FPS)
+        frame = tracks([Shopper(7, 150.0, hand)], start + i / FPS)
         assert frame.keypoints is not None
         found = find_hands(frame.keypoints, frame.xyxy, BLAZEPOSE33, HandSettings())
-        out += detector.update(frame, T0 + i / FPS, hands=found)
+        out += detector.update(frame, start + i / FPS, hands=found)
     return out + detector.flush()
 
 
@@ -76,6 +79,24 @@ def test_start_s_ignores_a_one_frame_flicker_and_min_reach_s_a_short_one() -> No
     flicker = [None] * 5 + [facing_centre(5)] + [None] * 5
     assert pose_reaches(flicker, ReachSettings(start_s=0.2)) == []  # type: ignore[arg-type]
     assert pose_reaches([None] * 5 + [facing_centre(5)] * 2 + [None] * 5) == []  # type: ignore[list-item]  # 0.2 s
+
+
+def test_a_hand_back_at_the_body_for_two_frames_ends_the_reach_and_one_misplaced_frame_does_not() -> None:
+    spot = facing_centre(5)
+    take_look_return = [None] * 5 + [spot] * 4 + [None] * 3 + [spot] * 4 + [None] * 5
+    first, second = pose_reaches(take_look_return)  # type: ignore[arg-type]
+    assert (first.end, second.start) == (T0 + 8 / FPS, T0 + 12 / FPS)
+    one_bad_frame = [None] * 5 + [spot] * 4 + [None] + [spot] * 4 + [None] * 5
+    (reach,) = pose_reaches(one_bad_frame)  # type: ignore[arg-type]
+    assert (reach.start, reach.end) == (T0 + 5 / FPS, T0 + 13 / FPS)
+
+
+def test_a_reach_exactly_min_reach_s_long_counts_whatever_the_float_rounding() -> None:
+    start = T0 + 0.483312  # frame times start_epoch + index / fps: frames 51 to 53 span 0.39999986 s
+    assert (start + 53 / FPS) - (start + 51 / FPS) < 0.4
+    found = pose_reaches([None] * 51 + [facing_centre(5)] * 3 + [None] * 4, start=start)  # type: ignore[list-item]
+    (reach,) = found
+    assert (reach.start, reach.end) == (start + 51 / FPS, start + 53 / FPS)
 
 
 def test_a_reach_still_going_at_the_end_of_the_stream_is_flushed() -> None:
