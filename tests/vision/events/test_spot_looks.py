@@ -1,0 +1,71 @@
+"""How long a reach's spot is looked at: ``look_s`` when the looks agree, up to ``max_look_s`` when they disagree
+(a shadow or a facing still settling in the first looks), judged on the latest ``look_s`` of looks."""
+
+from __future__ import annotations
+
+from shelfsight.vision.events.attribution import ChangeSeen, SpotChecks, Verdict
+from shelfsight.vision.events.reach import Box, Reach
+from shelfsight.vision.events.shelf_state import ShelfChange, SpotLook
+from shelfsight.vision.events.touch_decider import Unexplained
+
+T0, FPS = 1_767_603_600.0, 5.0
+LOOK_S = (0.6, 0.8)
+"""When a spot seen from t 0 is judged with ``look_s`` 0.6 at 5 fps: 0.6 s after, or a frame later when the float
+epoch times put that frame a hair short of 0.6 s."""
+CHANGE = ShelfChange("shelf", (10, 10, 20, 20), "removed", T0, (90.0,) * 3, (40.0,) * 3, 50.0)
+
+
+class ScriptedShelf:
+    """A shelf whose spot shows the scripted change (True) or nothing (False) in each frame, always in view."""
+
+    def __init__(self, script: list[bool]) -> None:
+        self.script, self.frame, self.accepted = script, 0, 0
+
+    def examine(self, box: Box, t: float, core: Box | None = None) -> SpotLook:
+        changed = self.script[min(self.frame, len(self.script) - 1)]
+        return SpotLook(visible=True, known=1.0, change=CHANGE if changed else None)
+
+    def accept(self, box: Box) -> None:
+        self.accepted += 1
+
+
+def judge(script: list[bool], max_look_s: float) -> tuple[Verdict, float]:
+    """The verdict on one reach's spot whose looks follow ``script``, and when it came (seconds after the first)."""
+    shelf = ScriptedShelf(script)
+    checks = SpotChecks(
+        {"shelf": shelf},  # type: ignore[dict-item]
+        spot_margin_px=0.0,
+        look_s=0.6,
+        touch_timeout_s=20.0,
+        min_known=0.6,
+        max_look_s=max_look_s,
+    )
+    checks.open([Reach(7, "shelf", T0 - 1.0, T0 - 0.2, (10, 10, 20, 20), source="pose")])
+    for frame in range(50):
+        shelf.frame = frame
+        verdicts = checks.look(T0 + frame / FPS)
+        if verdicts:
+            (verdict,) = verdicts
+            return verdict, frame / FPS
+    raise AssertionError("never judged")
+
+
+def test_agreeing_looks_are_judged_after_look_s() -> None:
+    verdict, at = judge([True] * 10, max_look_s=2.0)
+    assert isinstance(verdict, ChangeSeen) and at in LOOK_S
+    verdict, at = judge([False] * 10, max_look_s=2.0)
+    assert isinstance(verdict, Unexplained) and verdict.seen_at is not None and at in LOOK_S
+
+
+def test_disputed_looks_are_looked_at_longer_and_judged_on_the_latest() -> None:
+    settling = [False, False, True, False] + [True] * 10  # a facing still settling after the hand left
+    verdict, at = judge(settling, max_look_s=2.0)
+    assert isinstance(verdict, ChangeSeen) and max(LOOK_S) < at < 2.0
+    verdict, at = judge(settling, max_look_s=0.0)  # no second look: judged on the first looks, 1 change in 4 or 5
+    assert isinstance(verdict, Unexplained) and at in LOOK_S
+
+
+def test_looks_that_stay_disputed_are_judged_at_max_look_s() -> None:
+    flicker = [True, False] * 25  # a change in every other frame: never most of them
+    verdict, at = judge(flicker, max_look_s=2.0)
+    assert isinstance(verdict, Unexplained) and at >= 2.0
