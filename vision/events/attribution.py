@@ -40,16 +40,14 @@ class SpotCheck:
     Attributes:
         reach: The reach that opened it.
         box: The spot: the reach's hand box grown by the margin, reference pixels.
-        looks: What the frames showed of it since it was last out of view.
+        looks: (time in epoch seconds, what that frame showed of it), since it was last out of view.
         looking_since: When it came into view (settled), epoch seconds; None while out of view.
-        look_times: When each of ``looks`` was taken, epoch seconds.
     """
 
     reach: Reach
     box: Box
-    looks: list[SpotLook] = field(default_factory=list)
+    looks: list[tuple[float, SpotLook]] = field(default_factory=list)
     looking_since: float | None = None
-    look_times: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -117,14 +115,13 @@ class SpotChecks:
         for check in list(self._checks):
             look = self.states[check.reach.shelf_id].examine(check.box, t, core=check.reach.hand_box)
             if not look.visible:
-                check.looks, check.look_times, check.looking_since = [], [], None
+                check.looks, check.looking_since = [], None
                 if t - check.reach.end > self.touch_timeout_s:
                     self._checks.remove(check)
                     verdicts.append(Unexplained(check.reach, None))
                 continue
             check.looking_since = t if check.looking_since is None else check.looking_since
-            check.looks.append(look)
-            check.look_times.append(t)
+            check.looks.append((t, look))
             if t - check.looking_since >= self.look_s and not self._look_again(check, t):
                 self._checks.remove(check)
                 verdicts.append(self._judge(check, t))
@@ -136,13 +133,11 @@ class SpotChecks:
         settling, or a single noisy frame. The looks older than ``look_s`` are dropped, so the spot is judged on
         its latest ones."""
         assert check.looking_since is not None
-        changes = sum(look.change is not None for look in check.looks)
+        changes = sum(look.change is not None for _, look in check.looks)
         mixed = 0 < changes < math.ceil(CHANGE_MAJORITY * len(check.looks))
         if not mixed or t - check.looking_since >= self.max_look_s:
             return False
-        keep = [i for i, seen in enumerate(check.look_times) if t - seen < self.look_s]
-        check.looks = [check.looks[i] for i in keep]
-        check.look_times = [check.look_times[i] for i in keep]
+        check.looks = [(seen, look) for seen, look in check.looks if t - seen < self.look_s]
         return True
 
     def judge_all(self, t: float) -> list[Verdict]:
@@ -153,7 +148,7 @@ class SpotChecks:
 
     def _judge(self, check: SpotCheck, t: float) -> Verdict:
         """The verdict on a spot from its looks: a change, no change (seen at ``t``), or cannot tell."""
-        looks = check.looks
+        looks = [look for _, look in check.looks]
         if not looks or float(np.mean([look.known for look in looks])) < self.min_known:
             return Unexplained(check.reach, None)
         changes = [look.change for look in looks if look.change is not None]
