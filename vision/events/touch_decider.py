@@ -127,14 +127,13 @@ class TouchDecider:
         after the second reach tells nothing: no guess."""
         first, second = sorted((a, b), key=lambda u: u.reach.start)
         r1, r2 = first.reach, second.reach
-        margin = self.pair_margin * (r1.hand_box[2] - r1.hand_box[0])
         return (
             (r1.track_id, r1.shelf_id) == (r2.track_id, r2.shelf_id)
             and not (r1.walked_off or r2.walked_off)
             and 0 <= r2.start - r1.end <= self.same_spot_window_s
             and (first.seen_at is None or first.seen_at > r2.start)
             and (second.seen_at is not None or (first.seen_at is None and self.pair_unseen))
-            and overlaps(r1.hand_box, r2.hand_box, margin)
+            and self._one_spot(r1, r2)
         )
 
     def _may_pair_later(self, item: Unexplained, t: float, judging: Sequence[Reach], present: Collection[int]) -> bool:
@@ -152,6 +151,13 @@ class TouchDecider:
         return (
             other.track_id == reach.track_id
             and other is not reach
-            and overlaps(other.hand_box, reach.hand_box)
+            and self._one_spot(other, reach)
             and abs(other.start - reach.start) <= self.same_spot_window_s + (other.end - other.start)
         )
+
+    def _one_spot(self, a: Reach, b: Reach) -> bool:
+        """True when two reaches' hand regions are within ``pair_margin`` of each other (in widths of the earlier
+        one's region): the same for pairing and for waiting on a partner, or a reach is decided before its partner
+        is judged and the pair is lost."""
+        first = min((a, b), key=lambda r: r.start)
+        return overlaps(a.hand_box, b.hand_box, self.pair_margin * (first.hand_box[2] - first.hand_box[0]))

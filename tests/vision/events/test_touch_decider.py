@@ -51,6 +51,16 @@ def test_a_reach_waits_for_a_reach_of_the_same_shopper_to_the_same_spot_still_ju
     ]
 
 
+def test_a_reach_waits_for_a_reach_still_judged_whose_hand_was_beside_it_within_the_pair_margin() -> None:
+    # The hand is furthest out at a slightly different place each time: the two hand regions do not overlap, but
+    # are within pair_margin of each other, so they may pair and the first must wait for the second's verdict.
+    touches, one, two = decider(), reach(0, 1), reach(3, 4, box=(100.0, 80.0, 120.0, 100.0))
+    touches.add(Unexplained(one, seen_at=T0 + 6))
+    assert touches.settle(T0 + 6, judging=[two], present={1}, force=False) == []
+    touches.add(Unexplained(two, seen_at=T0 + 6.4))
+    assert touches.settle(T0 + 6.4, judging=[], present={1}, force=False) == [UnseenReturn(one, two)]
+
+
 def test_two_reaches_to_one_spot_unseen_between_them_are_an_unseen_take_and_return() -> None:
     touches, one, two = decider(), reach(0, 1), reach(3, 4, box=(112.0, 52.0, 132.0, 72.0))
     touches.add(Unexplained(two, seen_at=T0 + 6))  # added out of order: pairing sorts by start
