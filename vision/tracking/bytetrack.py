@@ -5,7 +5,8 @@ Per frame (``ByteTracker.update``):
 1. Predict every track to the frame's ``captured_at`` with a constant-velocity Kalman filter (steps in seconds).
 2. Stage 1: confirmed tracks (tracked and lost) against high-confidence detections, by IoU, Hungarian. Where
    two tracks overlap one detection nearly as well (a crossing, or one shopper stepping in front of another),
-   the contested ones are re-assigned with their clothing colour signatures (``shelfsight.vision.tracking.colour``).
+   the contested ones are re-assigned with their clothing colour signatures (``shelfsight.vision.tracking.colour``);
+   there a lost track counts where it was last seen as well as where it is predicted to be.
 3. Stage 2: tracks still unmatched that were tracked in the previous frame against low-confidence detections
    (a half-hidden shopper scores low; this keeps their track alive instead of letting it be lost).
 4. Stage 3: tentative tracks against the detections left over that score at least the activation threshold.
@@ -276,6 +277,7 @@ class ByteTracker:
         overlap = iou_matrix(predicted[confirmed], boxes[high])
         first = assign(1.0 - overlap, 1.0 - s.minimum_matching_threshold)
         if image is not None and s.colour_weight > 0:
+            overlap = self._with_last_boxes(overlap, tracks, confirmed, boxes[high])
             first = self._settle_contests(first, overlap, tracks, confirmed, boxes[high], image)
         matched[confirmed[first.rows]] = high[first.cols]
         vetoed = self._veto_refound(tracks, confirmed[first.rows], high[first.cols], detections, image)
@@ -291,6 +293,21 @@ class ByteTracker:
         third = assign(1.0 - iou_matrix(predicted[tentative], boxes[strong_left]), 1.0 - s.tentative_matching_threshold)
         matched[tentative[third.rows]] = strong_left[third.cols]
         return matched
+
+    @staticmethod
+    def _with_last_boxes(
+        overlap: npt.NDArray[np.float64],
+        tracks: TrackTable,
+        confirmed: npt.NDArray[np.int64],
+        boxes: npt.NDArray[np.float32],
+    ) -> npt.NDArray[np.float64]:
+        """Stage 1's overlaps, where a lost track's last box overlaps a detection better than its prediction."""
+        lost = np.flatnonzero(tracks.state[confirmed] == TrackState.LOST)
+        if len(lost) == 0:
+            return overlap
+        out = overlap.copy()
+        out[lost] = np.maximum(out[lost], iou_matrix(tracks.xyxy[confirmed[lost]], boxes))
+        return out
 
     def _settle_contests(
         self,
