@@ -7,6 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+TIME_TOLERANCE_S = 1e-6
+"""Slack on comparisons of durations between frame times: ``captured_at`` is epoch seconds in floats, so three
+frames 0.2 s apart may span 0.39999998 s and still last 0.4 s."""
+
 
 @dataclass(frozen=True)
 class Frame:

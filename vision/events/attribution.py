@@ -20,10 +20,11 @@ from typing import Final
 
 import numpy as np
 
-from shelfsight.vision.events.reach import TIME_EPSILON_S, Box, Reach
+from shelfsight.vision.events.reach import Box, Reach
 from shelfsight.vision.events.shelf_state import ShelfChange, ShelfState, SpotLook
 from shelfsight.vision.events.spot_boxes import grow
 from shelfsight.vision.events.touch_decider import Unexplained
+from shelfsight.vision.frames import TIME_TOLERANCE_S
 
 CHANGE_MAJORITY: Final = Fraction(2, 3)
 """Share of a spot's looks that must show a change for the change to count: a passing shadow or a sleeve in one
@@ -122,7 +123,7 @@ class SpotChecks:
                 continue
             check.looking_since = t if check.looking_since is None else check.looking_since
             check.looks.append((t, look))
-            if t - check.looking_since >= self.look_s - TIME_EPSILON_S and not self._look_again(check, t):
+            if t - check.looking_since >= self.look_s - TIME_TOLERANCE_S and not self._look_again(check, t):
                 self._checks.remove(check)
                 verdicts.append(self._judge(check, t))
         return verdicts
@@ -135,9 +136,9 @@ class SpotChecks:
         assert check.looking_since is not None
         changes = sum(look.change is not None for _, look in check.looks)
         mixed = 0 < changes < math.ceil(CHANGE_MAJORITY * len(check.looks))
-        if not mixed or t - check.looking_since >= self.max_look_s - TIME_EPSILON_S:
+        if not mixed or t - check.looking_since >= self.max_look_s - TIME_TOLERANCE_S:
             return False
-        check.looks = [(seen, look) for seen, look in check.looks if t - seen < self.look_s - TIME_EPSILON_S]
+        check.looks = [(seen, look) for seen, look in check.looks if t - seen < self.look_s - TIME_TOLERANCE_S]
         return True
 
     def judge_all(self, t: float) -> list[Verdict]:

@@ -25,12 +25,11 @@ import numpy.typing as npt
 
 from shelfsight.vision.detections import FrameDetections
 from shelfsight.vision.events.wrists import Hands
+from shelfsight.vision.frames import TIME_TOLERANCE_S
 from shelfsight.vision.zones import Zone
 
 Box = tuple[float, float, float, float]
 ReachSource = Literal["pose", "motion"]
-TIME_EPSILON_S = 1e-6
-"""Frame times are epoch seconds in floats: three frames 0.2 s apart may span 0.39999998 s, and still last 0.4 s."""
 
 
 @dataclass(frozen=True)
@@ -284,7 +283,7 @@ class ReachDetector:
         start, hands, walked = state.start, state.hands, state.walked
         state.start, state.first_on, state.hands, state.walked, state.shelf_id = None, None, [], False, None
         state.off_since = None
-        if start is None or not hands or state.last_on - start < self.settings.min_reach_s - TIME_EPSILON_S:
+        if start is None or not hands or state.last_on - start < self.settings.min_reach_s - TIME_TOLERANCE_S:
             return []
         # A pose fitted to a box cut short (someone in front) keeps a reach going but does not place it.
         placing = [sample for sample in hands if sample[3]] or hands

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shelfsight.vision.detections import FrameDetections
+from shelfsight.vision.frames import TIME_TOLERANCE_S
 from shelfsight.vision.tracking import colour, kalman
 from shelfsight.vision.tracking.ids import IdCounter
 from shelfsight.vision.tracking.matching import Assignment, assign, covered_share, iou_matrix
@@ -52,8 +53,6 @@ LEAVE_DISTANCE = 0.5
 FIRST_CLEAR_SHARE = 0.25
 """The same for a track's first signature: a little of someone else beats having none."""
 
-TIME_TOLERANCE_S = 1e-6
-"""Slack on time comparisons: frame times like 0.1 * k are not exact in floating point."""
 
 SIGNATURE_BLEND = 0.3
 """Weight of a fresh colour signature against the track's running one (the rest carries over)."""
