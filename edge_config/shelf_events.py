@@ -131,6 +131,26 @@ class ReachConfig(ShelfsightModel):
             "first shelf when the hand moves on to the next; lower lets the reach's shelf flip at the line."
         ),
     )
+    front_cover: Fraction = Field(
+        default=REACH.front_cover,
+        title="Front cover",
+        description=(
+            "A hand is seen behind someone when another shopper's box, nearer the camera (its bottom lower), spans "
+            "at least this share (0..1) of the reaching shopper's box width and rises above the hand: a pose fitted "
+            "to that crop may put the arm of the one in front (a passer-by's swinging arm) on the one behind. "
+            "Lower counts more hands as behind (fewer false touches from passers-by, and some real reaches made "
+            "behind a neighbour become no touch); 0 never counts a hand as behind."
+        ),
+    )
+    min_clear_share: Fraction = Field(
+        default=REACH.min_clear_share,
+        title="Least clear share",
+        description=(
+            "A reach needs more than this share (0..1) of its frames with its hand not behind anyone to be a touch "
+            "by itself; one seen mostly behind a passer-by may still explain a pick-up or put-back its spot shows. "
+            "Higher drops more touches made while someone walks past; 0 keeps every reach with one clear frame."
+        ),
+    )
 
 
 class HandsConfig(ShelfsightModel):

@@ -7,7 +7,9 @@ standing still in front of the shelf (walking arms swing), turns on once the sig
 ``min_reach_s``. It ends when the hand has been seen back at the body for ``end_grace_s``; while the hand is not seen
 (its keypoints score low, or the shopper is hidden) it survives ``hidden_grace_s``: losing sight of a hand is no sign
 that it left the shelf. A reach whose shopper starts walking before the signal has gone is marked
-``walked_off``: swinging arms at the start of a walk look like a short reach. Each reach says which signal made it
+``walked_off``: swinging arms at the start of a walk look like a short reach. A reach whose hand was mostly seen
+with someone nearer the camera standing in front of it is not ``clear``: a pose fitted to a crop of two people puts
+the arm of the one in front (a passer-by's swinging arm) on the one behind. Each reach says which signal made it
 (``source``) and where the hand went: the region its hand covered when the arm was out furthest, which is where
 the shelf is looked at afterwards.
 
@@ -54,6 +56,12 @@ class ReachSettings:
             furthest it got: the end of the reach, not the path to it.
         shelf_margin_px: A hand stays in the reach it started while within this many pixels of that shelf's zone
             (a hand on the line between two boards of one unit does not flip between them).
+        front_cover: A hand is seen *behind* someone when another shopper's box, nearer the camera (its bottom
+            lower), spans at least this share of the reaching shopper's box width and rises above the hand: a pose
+            fitted to that crop may put the arm of the one in front (a passer-by's swinging arm) on the one behind.
+            0 never counts a hand as behind.
+        min_clear_share: A reach needs more than this share of its frames with the hand not behind anyone to be a
+            touch by itself (``Reach.clear``).
     """
 
     max_speed_hps: float = 0.35
@@ -63,6 +71,8 @@ class ReachSettings:
     hidden_grace_s: float = 1.5
     spot_share: float = 0.75
     shelf_margin_px: float = 12.0
+    front_cover: float = 0.2
+    min_clear_share: float = 0.34
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,9 @@ class Reach:
         walked_off: The shopper started walking before the signal had gone: the arms swinging into a walk, or a
             reach cut short by leaving. Such a reach can explain a shelf change but is never a touch by itself.
         source: ``pose`` (wrist keypoints) or ``motion`` (pixels beside the box, no pose model).
+        clear: More than ``ReachSettings.min_clear_share`` of its frames saw the hand with nobody in front of it. A
+            reach seen mostly behind a passer-by is often the passer-by's arm: it may explain a shelf change, but is
+            never a touch by itself.
     """
 
     track_id: int
@@ -87,6 +100,13 @@ class Reach:
     hand_box: Box
     walked_off: bool = False
     source: ReachSource = "motion"
+    clear: bool = True
+
+    @property
+    def doubtful(self) -> bool:
+        """Walked off or seen mostly behind someone: it may explain a shelf change, but is never a touch by itself
+        nor half of an unseen take-and-return."""
+        return self.walked_off or not self.clear
 
 
 @dataclass
@@ -99,9 +119,21 @@ class _TrackReach:
     start: float | None = None
     last_on: float = 0.0
     source: ReachSource = "motion"
-    # (hand box, extension, shelf, trusted) while on; trusted: the whole shopper was seen (feet not hidden)
-    hands: list[tuple[Box, float, str, bool]] = field(default_factory=list)
+    # (hand box, extension, shelf, trusted, behind) while on; trusted: the whole shopper was seen (feet not hidden),
+    # nobody in front of the hand; behind: someone nearer the camera stood in front of the hand
+    hands: list[tuple[Box, float, str, bool, bool]] = field(default_factory=list)
     walked: bool = False  # moved faster than a standing shopper since the signal was last on
+
+
+def hand_behind(boxes: npt.NDArray[np.float32], row: int, hand: Box, cover: float) -> bool:
+    """Whether another of the (n, 4) boxes (pixels), nearer the camera than ``boxes[row]`` (a lower bottom), spans
+    at least ``cover`` of its width and rises above the middle of ``hand``: someone stands in front of that hand."""
+    if cover <= 0 or len(boxes) < 2:
+        return False
+    own = boxes[row]
+    across = np.minimum(boxes[:, 2], own[2]) - np.maximum(boxes[:, 0], own[0])
+    in_front = (boxes[:, 3] > own[3]) & (across >= cover * max(float(own[2] - own[0]), 1.0))
+    return bool((in_front & (boxes[:, 1] <= (hand[1] + hand[3]) / 2)).any())
 
 
 def _union(boxes: Sequence[Box]) -> Box:
@@ -129,7 +161,7 @@ class ReachDetector:
     def active(self) -> dict[int, tuple[str, float, Box]]:
         """{track id: (shelf id, start, hand region so far)} of the reaches on now."""
         return {
-            tid: (s.shelf_id, s.start, _union([box for box, _, shelf, _ in s.hands if shelf == s.shelf_id]))
+            tid: (s.shelf_id, s.start, _union([box for box, _, shelf, *_ in s.hands if shelf == s.shelf_id]))
             for tid, s in self._tracks.items()
             if s.start is not None and s.hands and s.shelf_id is not None
         }
@@ -170,7 +202,8 @@ class ReachDetector:
             seen = seen and not (cut and hands is not None)
             still = state.speed_hps <= self.settings.max_speed_hps
             if hand is not None and still and shelf_id is not None:
-                self._on(state, shelf_id, hand, t, source, trusted=not cut)
+                behind = hand_behind(tracks.xyxy, row, hand[0], self.settings.front_cover)
+                self._on(state, shelf_id, hand, t, source, trusted=not (cut or behind), behind=behind)
             elif state.start is None:
                 state.first_on, state.hands, state.shelf_id = None, [], None  # a run too short to start a reach
             else:
@@ -227,9 +260,10 @@ class ReachDetector:
         source: ReachSource,
         *,
         trusted: bool,
+        behind: bool,
     ) -> None:
         state.shelf_id = shelf_id  # where the hand is now (asked first next frame)
-        sample = (*hand, shelf_id, trusted)
+        sample = (*hand, shelf_id, trusted, behind)
         if state.start is None:
             state.first_on = t if state.first_on is None else state.first_on
             if t - state.first_on < self.settings.start_s:
@@ -285,14 +319,15 @@ class ReachDetector:
         state.off_since = None
         if start is None or not hands or state.last_on - start < self.settings.min_reach_s - TIME_TOLERANCE_S:
             return []
-        # A pose fitted to a box cut short (someone in front) keeps a reach going but does not place it.
+        # A pose fitted to a box cut short or hidden behind someone keeps a reach going but does not place it.
         placing = [sample for sample in hands if sample[3]] or hands
-        _, furthest, shelf_id, _ = max(placing, key=lambda sample: sample[1])
+        _, furthest, shelf_id, *_ = max(placing, key=lambda sample: sample[1])
         spot = _union(
             [
                 box
-                for box, extension, shelf, _ in placing
+                for box, extension, shelf, *_ in placing
                 if shelf == shelf_id and extension >= self.settings.spot_share * furthest
             ]
         )
-        return [Reach(track_id, shelf_id, start, state.last_on, spot, walked, state.source)]
+        clear = sum(not sample[4] for sample in hands) > self.settings.min_clear_share * len(hands)
+        return [Reach(track_id, shelf_id, start, state.last_on, spot, walked, state.source, clear)]

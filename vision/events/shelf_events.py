@@ -8,7 +8,7 @@
   ``same_spot_window_s`` (``misplaced`` False), else the shopper's own pick-up within ``return_window_s`` whose colour
   before it was taken is nearest the colour the put-back left (``misplaced`` True)).
   The change is then taken into the stable picture.
-* No change seen -> ``touch`` (unless the shopper walked off: ``Reach.walked_off``). Two reaches of one shopper to
+* No change seen -> ``touch`` (unless the reach is doubtful: ``Reach.doubtful``). Two reaches of one shopper to
   one spot, the second starting before the first one's spot could be seen, and the spot seen unchanged after the
   second: an unseen take-and-return (``pickup`` + ``putback``, confidence ``UNSEEN_RETURN_CONFIDENCE``): the facing
   was back before anyone could see it gone.

@@ -5,7 +5,8 @@
   unseen take-and-return (a pick-up and its put-back, `UNSEEN_RETURN_CONFIDENCE`): the facing was back before
   anyone could see it gone. Taking an item, looking at it and putting it back is the usual reason to reach twice.
 * Otherwise a touch: `SEEN_TOUCH_CONFIDENCE` when the spot was seen unchanged, the caller's ``unseen_confidence``
-  when it could not be seen. A reach of a shopper walking off is the arms swinging into a walk: no event.
+  when it could not be seen. A doubtful reach (``Reach.doubtful``: the shopper walked off, the arms swinging into a
+  walk, or was seen mostly behind a passer-by, whose arms the pose may have lent them): no event.
 
 A reach waits while a partner could still come: another reach of the same shopper to the same spot is still being
 judged, or (spot not seen) the shopper is still here and could reach again within ``same_spot_window_s``.
@@ -116,7 +117,7 @@ class TouchDecider:
                 waiting.append(item)
                 continue
             used.add(index)
-            if not item.reach.walked_off:
+            if not item.reach.doubtful:
                 seen = item.seen_at is not None
                 decisions.append(TouchDecision(item.reach, SEEN_TOUCH_CONFIDENCE if seen else self.unseen_confidence))
         self._pending = waiting
@@ -129,7 +130,7 @@ class TouchDecider:
         r1, r2 = first.reach, second.reach
         return (
             (r1.track_id, r1.shelf_id) == (r2.track_id, r2.shelf_id)
-            and not (r1.walked_off or r2.walked_off)
+            and not (r1.doubtful or r2.doubtful)
             and 0 <= r2.start - r1.end <= self.same_spot_window_s
             and (first.seen_at is None or first.seen_at > r2.start)
             and (second.seen_at is not None or (first.seen_at is None and self.pair_unseen))
@@ -139,7 +140,7 @@ class TouchDecider:
     def _may_pair_later(self, item: Unexplained, t: float, judging: Sequence[Reach], present: Collection[int]) -> bool:
         """True while another reach could still pair with this one (see the module's docstring)."""
         reach = item.reach
-        if reach.walked_off:
+        if reach.doubtful:
             return False
         if any(self._same_spot_soon(other, reach) for other in judging):
             return True

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from shelfsight.vision.detections import FrameDetections
-from shelfsight.vision.events.reach import Reach, ReachDetector, ReachSettings
+from shelfsight.vision.events.reach import Reach, ReachDetector, ReachSettings, hand_behind
 from shelfsight.vision.events.wrists import HandSettings, find_hands
 from shelfsight.vision.pose.keypoints import BLAZEPOSE33, COCO17
 from tests.vision.events.scene import FPS, SHELF, T0, Shopper, facing_centre, tracks
@@ -97,6 +97,52 @@ def test_a_reach_exactly_min_reach_s_long_counts_whatever_the_float_rounding() -
     found = pose_reaches([None] * 51 + [facing_centre(5)] * 3 + [None] * 4, start=start)  # type: ignore[list-item]
     (reach,) = found
     assert (reach.start, reach.end) == (start + 51 / FPS, start + 53 / FPS)
+
+
+def reach_with_someone_in_front(front_top: float, frames_in_front: range) -> Reach:
+    """The reach of a shopper at x 150 into facing 5 for 10 frames, while a passer-by nearer the camera (box
+    bottom lower, across most of her width, top at ``front_top``) stands in front of her on ``frames_in_front``."""
+    detector = ReachDetector([SHELF])
+    hands = [None] * 3 + [facing_centre(5)] * 10 + [None] * 3
+    found: list[Reach] = []
+    for i, hand in enumerate(hands):
+        people = [Shopper(7, 150.0, hand), Shopper(8, 155.0)] if i in frames_in_front else [Shopper(7, 150.0, hand)]
+        frame = tracks(people, T0 + i / FPS)
+        if len(people) == 2:
+            frame.xyxy[1] = (135.0, front_top, 180.0, 239.0)
+        assert frame.keypoints is not None
+        found += detector.update(
+            frame, T0 + i / FPS, hands=find_hands(frame.keypoints, frame.xyxy, BLAZEPOSE33, HandSettings())
+        )
+    (reach,) = found + detector.flush()
+    return reach
+
+
+def test_a_reach_seen_mostly_behind_a_passer_by_is_doubtful_and_not_placed_by_those_frames() -> None:
+    """A top-down pose fitted to a crop with a passer-by in front lends the passer-by's swinging arm to the shopper
+    behind: such a reach may explain a shelf change but is never a touch by itself."""
+    hidden = reach_with_someone_in_front(front_top=50.0, frames_in_front=range(3, 12))
+    assert not hidden.clear and hidden.doubtful and not hidden.walked_off
+    partly = reach_with_someone_in_front(front_top=50.0, frames_in_front=range(3, 7))  # 4 of 10 frames behind
+    assert partly.clear and not partly.doubtful
+
+
+def test_a_passer_by_below_the_hand_leaves_the_reach_clear() -> None:
+    """Someone walking in behind a shopper's legs while her hand is on an upper shelf (the real aisle clip) hides
+    nothing of the arm."""
+    reach = reach_with_someone_in_front(front_top=150.0, frames_in_front=range(0, 16))
+    assert reach.clear and not reach.doubtful
+
+
+def test_hand_behind_needs_a_box_nearer_the_camera_across_the_shopper_and_above_the_hand() -> None:
+    boxes = np.array([[100, 50, 150, 200], [110, 40, 160, 230], [140, 40, 190, 230], [100, 40, 150, 190]], np.float32)
+    hand = (120.0, 80.0, 130.0, 90.0)
+    assert hand_behind(boxes[[0, 1]], 0, hand, cover=0.2)  # nearer, 80 % across, top above the hand
+    assert hand_behind(boxes[[0, 2]], 0, hand, cover=0.2)  # 10 px of her 50 across: 20 %
+    assert not hand_behind(boxes[[0, 2]], 0, hand, cover=0.25)
+    assert not hand_behind(boxes[[0, 3]], 0, hand, cover=0.2)  # farther from the camera: behind her, not in front
+    assert not hand_behind(boxes[[0, 1]], 0, (120.0, 20.0, 130.0, 30.0), cover=0.2)  # the hand above its top
+    assert not hand_behind(boxes[[0, 1]], 0, hand, cover=0.0)  # off
 
 
 def test_a_reach_still_going_at_the_end_of_the_stream_is_flushed() -> None:

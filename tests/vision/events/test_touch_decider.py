@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from shelfsight.vision.events.reach import Box, Reach
 from shelfsight.vision.events.touch_decider import (
     SEEN_TOUCH_CONFIDENCE,
@@ -22,8 +24,10 @@ def decider() -> TouchDecider:
     return TouchDecider(same_spot_window_s=10.0, pair_margin=0.75, unseen_confidence=UNSEEN)
 
 
-def reach(start: float, end: float, *, track_id: int = 1, box: Box = SPOT, walked_off: bool = False) -> Reach:
-    return Reach(track_id, "shelf-1", T0 + start, T0 + end, box, walked_off=walked_off, source="pose")
+def reach(
+    start: float, end: float, *, track_id: int = 1, box: Box = SPOT, walked_off: bool = False, clear: bool = True
+) -> Reach:
+    return Reach(track_id, "shelf-1", T0 + start, T0 + end, box, walked_off=walked_off, source="pose", clear=clear)
 
 
 def test_a_reach_seen_unchanged_is_a_touch_at_the_seen_confidence() -> None:
@@ -81,11 +85,15 @@ def test_no_pair_when_the_second_spot_was_never_seen_or_another_shopper_reached(
     assert [type(d) for d in decisions] == [TouchDecision, TouchDecision]
 
 
-def test_a_walk_off_is_no_touch_and_never_waits() -> None:
+@pytest.mark.parametrize("doubt", [{"walked_off": True}, {"clear": False}], ids=["walked off", "seen behind"])
+def test_a_doubtful_reach_is_no_touch_never_waits_and_never_pairs(doubt: dict[str, bool]) -> None:
     touches = decider()
-    touches.add(Unexplained(reach(0, 1, walked_off=True), seen_at=None))
+    touches.add(Unexplained(reach(0, 1, **doubt), seen_at=None))
     assert touches.settle(T0 + 1, judging=[], present={1}, force=False) == []
     assert len(touches) == 0
+    touches.add(Unexplained(reach(0, 1, **doubt), seen_at=None))  # with a clear return to the same spot
+    touches.add(Unexplained(reach(3, 4), seen_at=T0 + 6))
+    assert [type(d) for d in touches.settle(T0 + 6, judging=[], present=set(), force=True)] == [TouchDecision]
 
 
 def test_force_decides_everything() -> None:
