@@ -356,6 +356,36 @@ class ShelfStateConfig(ShelfsightModel):
             "noise and reflections; higher misses small items."
         ),
     )
+    faint_diff_threshold: GreyLevels = Field(
+        default=SHELF_STATE.faint_diff_threshold,
+        title="Faint colour difference",
+        description=(
+            "At a spot a hand has just left, a region where the colour differs by this much (grey levels) and the "
+            "structure by faint_structure_threshold is a change as well, if it has faint_min_px pixels: a pale item "
+            "taken from pale backing changes both, faintly, over the facing. Only spots where a reach ended are "
+            "asked. Lower finds fainter items and lets compression through; 0 turns the faint test off."
+        ),
+    )
+    faint_structure_threshold: Number = Field(
+        default=SHELF_STATE.faint_structure_threshold,
+        ge=0.0,
+        le=2.0,
+        title="Faint structure difference",
+        description=(
+            "The structure difference (1 - SSIM contrast-structure, 0..2) that must come with "
+            "faint_diff_threshold. Lower lets residual jitter on fine print through; higher misses pale items."
+        ),
+    )
+    faint_min_px: Count = Field(
+        default=SHELF_STATE.faint_min_px,
+        ge=1,
+        le=MAX_AREA_PX,
+        title="Smallest faint change",
+        description=(
+            "Smallest region of the faint test, as a count of working pixels (an area, at scale). Lower reports "
+            "noise at a reach's spot as a pick-up or put-back; higher misses faint small items."
+        ),
+    )
     occluder_margin_px: Pixels = Field(
         default=SHELF_STATE.occluder_margin_px,
         title="Occluder margin",

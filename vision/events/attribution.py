@@ -5,9 +5,12 @@
 * Once every shelf pixel of the spot has been in view and still for ``ShelfStateSettings.settle_s``, it is looked at
   for ``look_s``; a change must be there in at least `CHANGE_MAJORITY` of those looks (it persists). The change is
   then the reach's (`ChangeSeen`) and is taken into the stable picture.
+* A change is looked for only where the earlier look is known, but it counts however little of the spot that is:
+  a facing gone from the known part of a spot is seen, whatever hid the rest when the stream started. *No* change
+  needs ``min_known`` of the spot known: what nobody saw before may have changed.
 * No change seen, or the spot could not be judged (never in view within ``touch_timeout_s`` of the reach's end,
-  too little of it known before, or a shopper the detector missed standing in it): `Unexplained`, for the touch
-  decider (`shelfsight.vision.events.touch_decider`).
+  too little of it known before to say nothing changed, or a shopper the detector missed standing in it):
+  `Unexplained`, for the touch decider (`shelfsight.vision.events.touch_decider`).
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ class SpotChecks:
         max_look_s: How long a spot whose looks disagree (a change in some, not in most) is looked at before it
             is judged on the looks it has, seconds; meanwhile it is judged on its looks of the last ``look_s``.
         touch_timeout_s: A spot still out of view this long after its reach ended is given up, seconds.
-        min_known: Share 0..1 of a spot's shelf pixels whose earlier look must be known to judge it.
+        min_known: Share 0..1 of a spot's shelf pixels whose earlier look must be known to judge it unchanged.
     """
 
     def __init__(
@@ -150,12 +153,12 @@ class SpotChecks:
     def _judge(self, check: SpotCheck, t: float) -> Verdict:
         """The verdict on a spot from its looks: a change, no change (seen at ``t``), or cannot tell."""
         looks = [look for _, look in check.looks]
-        if not looks or float(np.mean([look.known for look in looks])) < self.min_known:
+        if not looks:
             return Unexplained(check.reach, None)
         changes = [look.change for look in looks if look.change is not None]
         if len(changes) >= math.ceil(CHANGE_MAJORITY * len(looks)):
             self.states[check.reach.shelf_id].accept(check.box)
             return ChangeSeen(check.reach, changes[-1])
-        if any(look.too_tall for look in looks):
+        if float(np.mean([look.known for look in looks])) < self.min_known or any(look.too_tall for look in looks):
             return Unexplained(check.reach, None)
         return Unexplained(check.reach, t)

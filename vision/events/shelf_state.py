@@ -63,6 +63,14 @@ class ShelfStateSettings:
             apart decorrelates under sub-pixel jitter; a facing's edges and label do not.
         jitter_radius: Working pixels of residual misregistration that a colour difference must exceed.
         min_change_px: Smallest changed region reported, working pixels. Lower reports noise.
+        faint_diff_threshold: At a spot a hand has just left, a region where the colour differs by this much
+            (grey levels) *and* the structure by ``faint_structure_threshold`` is a change too, if it has
+            ``faint_min_px`` pixels: a pale item taken from pale backing changes both, faintly, over the facing;
+            compression and residual jitter do not reach both over an area that size. Only asked of spots where a
+            reach ended (never learned from), so the reach itself is the rest of the evidence. 0 turns it off.
+        faint_structure_threshold: The structure difference (1 - SSIM contrast-structure) of the faint test.
+        faint_min_px: Smallest region of the faint test, working pixels (larger than ``min_change_px``: a faint
+            difference must cover more of a facing to count).
         occluder_margin_px: Person boxes are grown by this many frame pixels (arms, shadows) before masking.
         head_room: And their tops by this share of their height: detectors often cut off the top of the head.
         border_px: Frame pixels around a person box (after the margin) where nothing is learned either: a shopper
@@ -96,6 +104,9 @@ class ShelfStateSettings:
     blur_sigma: float = 1.0
     jitter_radius: int = 0
     min_change_px: int = 16
+    faint_diff_threshold: float = 10.0
+    faint_structure_threshold: float = 0.15
+    faint_min_px: int = 16
     occluder_margin_px: float = 4.0
     head_room: float = 0.08
     border_px: float = 6.0
@@ -197,6 +208,7 @@ class ShelfState:
         self._previous_grey: FloatImage | None = None
         self._image: FloatImage | None = None
         self._different = np.zeros(shape, bool)
+        self._faint = np.zeros(shape, bool)
         self._diff = np.zeros(shape, np.float32)
         self._in_view = np.zeros(shape, bool)
         self.arms: list[Box | None] = []
@@ -347,6 +359,9 @@ class ShelfState:
             self._end_first_look(in_box, t)
         self._learn(image, learnable, different, t)
         self._different, self._diff, self._in_view = different & self.valid, diff, settled
+        if settings.faint_diff_threshold > 0:
+            faint = (diff > settings.faint_diff_threshold) & (structure > settings.faint_structure_threshold)
+            self._faint = faint & self.inside & self.valid
 
     def _start(self, image: FloatImage, in_box: BoolMask, t: float, people: int) -> None:
         """The first frame starts the picture, with nothing known yet (see ``_end_first_look``)."""
@@ -460,28 +475,43 @@ class ShelfState:
         known = float(self.valid[y1:y2, x1:x2][inside].mean())
         if not visible:
             return SpotLook(visible=False, known=known)
-        changed = self._different[y1:y2, x1:x2] & inside
-        if int(changed.sum()) < self.settings.min_change_px:
+        region = self._changed_region(self._different, (x1, y1, x2, y2), core, self.settings.min_change_px)
+        faint = region is None and self.settings.faint_diff_threshold > 0
+        if faint:
+            region = self._changed_region(self._faint, (x1, y1, x2, y2), core, self.settings.faint_min_px)
+        if region is None:
             return SpotLook(visible=True, known=known)
+        ys = np.nonzero(region.any(axis=1))[0]
+        if int(ys[-1] - ys[0]) + 1 > self.settings.max_change_height * self.person_height:
+            return SpotLook(visible=True, known=known, too_tall=True)
+        return SpotLook(visible=True, known=known, change=self._change(region, t, whole_box=faint))
+
+    def _changed_region(
+        self, mask: BoolMask, spot: tuple[int, int, int, int], core: Box | None, min_px: int
+    ) -> BoolMask | None:
+        """The largest connected region of ``mask`` inside the working-pixel ``spot`` (reaching into ``core`` when
+        given) with at least ``min_px`` pixels and no side thinner than `MIN_CHANGE_SIDE`, as a full-size mask."""
+        x1, y1, x2, y2 = spot
+        changed = mask[y1:y2, x1:x2] & self.inside[y1:y2, x1:x2]
+        if int(changed.sum()) < min_px:
+            return None
         grouped = cv2.dilate(changed.view(np.uint8), GROUPING_KERNEL)  # parts a pixel apart are one change
         count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
         candidates = list(range(1, count))
         if core is not None:
             cx1, cy1, cx2, cy2 = self.work_box(core)
-            hit = np.unique(labels[max(0, cy1 - y1) : max(0, cy2 - y1), max(0, cx1 - x1) : max(0, cx2 - x1)])
-            candidates = [label for label in candidates if label in set(hit.tolist())]
+            hit = labels[max(0, cy1 - y1) : max(0, cy2 - y1), max(0, cx1 - x1) : max(0, cx2 - x1)]
+            candidates = [label for label in candidates if label in set(np.unique(hit).tolist())]
         if not candidates:
-            return SpotLook(visible=True, known=known)
+            return None
         best = max(candidates, key=lambda label: int(stats[label, cv2.CC_STAT_AREA]))
         region = (labels == best) & changed
         ys, xs = np.nonzero(region)
-        if len(xs) < self.settings.min_change_px or min(np.ptp(xs), np.ptp(ys)) + 1 < MIN_CHANGE_SIDE:
-            return SpotLook(visible=True, known=known)
-        if int(np.ptp(ys)) + 1 > self.settings.max_change_height * self.person_height:
-            return SpotLook(visible=True, known=known, too_tall=True)
+        if len(xs) < min_px or min(np.ptp(xs), np.ptp(ys)) + 1 < MIN_CHANGE_SIDE:
+            return None
         full = np.zeros(self.inside.shape, bool)
         full[y1:y2, x1:x2] = region
-        return SpotLook(visible=True, known=known, change=self._change(full, t))
+        return full
 
     def accept(self, box: Box) -> None:
         """Take the spot as it looks now into the stable picture: what changed there has been reported."""
@@ -492,16 +522,25 @@ class ShelfState:
         self.stable[y1:y2, x1:x2][inside] = self._image[y1:y2, x1:x2][inside]
         self.valid[y1:y2, x1:x2] |= inside
         self._different[y1:y2, x1:x2] &= ~inside
+        self._faint[y1:y2, x1:x2] &= ~inside
         self._different_since[y1:y2, x1:x2] = np.inf
         self._stable_grey = grey(self.stable, self.settings.blur_sigma)
 
-    def _change(self, region: BoolMask, t: float) -> ShelfChange:
+    def _change(self, region: BoolMask, t: float, *, whole_box: bool = False) -> ShelfChange:
+        """The change over ``region``; with ``whole_box``, whether it got plainer is judged over the known shelf
+        pixels of its bounding box: a faint region is the printed part of a pale facing, plain before and after."""
         assert self.stable is not None and self._image is not None
         before, after = self.stable[region], self._image[region]
         ys, xs = np.nonzero(region)
         x, y = int(xs.min()), int(ys.min())
         box = self._frame_box(x, y, int(xs.max()) + 1 - x, int(ys.max()) + 1 - y)
-        kind: Literal["removed", "added"] = "removed" if flatness(after) > flatness(before) else "added"
+        judged = region
+        if whole_box:
+            judged = np.zeros_like(region)
+            judged[y : int(ys.max()) + 1, x : int(xs.max()) + 1] = True
+            judged &= self.inside & self.valid
+        plainer = flatness(self._image[judged]) > flatness(self.stable[judged])
+        kind: Literal["removed", "added"] = "removed" if plainer else "added"
         return ShelfChange(
             shelf_id=self.zone.zone_id,
             box=box,

@@ -6,7 +6,7 @@ import numpy as np
 
 from shelfsight.vision.events.registration import CameraRegistration, CameraShift
 from shelfsight.vision.events.shelf_state import ShelfState, ShelfStateSettings
-from tests.vision.events.scene import FPS, SHELF, T0, camera_faults, facing_centre, shelf_frame
+from tests.vision.events.scene import BACKING, FPS, SHELF, T0, camera_faults, facing_centre, shelf_frame
 
 NO_ONE = np.zeros((0, 4), np.float32)
 SHOPPER = np.array([[100, 10, 170, 230]], np.float32)  # covers facings 2 and 3 (x 102..158)
@@ -151,6 +151,44 @@ def test_a_change_taller_than_a_product_is_a_shopper_the_detector_missed() -> No
     tall_allowed = make_state(max_change_height=1.0)
     run(tall_allowed, [(full, NO_ONE)] * 6 + [(person, walking_in)] * 3 + [(person, NO_ONE)] * 6, held=(spot,))
     assert tall_allowed.examine(spot, t).change is not None  # what the rule prevents
+
+
+def pale_facing(frame: np.ndarray, index: int) -> np.ndarray:
+    """``frame`` with facing ``index`` a pale item on the pale backing: a print of 8 px squares, half of them
+    20 grey levels darker than the backing, half the backing's colour. Taking it changes colour and structure
+    only faintly."""
+    out = frame.copy()
+    x = 42 + 30 * index
+    rows, cols = np.indices((80, 26))
+    dark = ((rows // 8 + cols // 8) % 2 == 0)[..., None]
+    out[30:110, x : x + 26] = np.array(BACKING, np.int16) - 20 * dark
+    return out
+
+
+def test_a_pale_item_taken_from_pale_backing_is_a_faint_change_at_the_reachs_spot() -> None:
+    """No pixel passes the colour tests (at most 20 grey levels), yet colour and structure both differ over the
+    whole facing: the faint test sees it, and with ``faint_diff_threshold`` 0 it is missed."""
+    gone = shelf_frame(missing=(5,))
+    script = [(pale_facing(gone, 5), NO_ONE)] * 5 + [(gone, NO_ONE)] * 8
+    state, blind = make_state(), make_state(faint_diff_threshold=0.0)
+    t = run(state, script, held=(FACING_5,))
+    run(blind, script, held=(FACING_5,))
+    assert not state._different.any()  # nothing for the colour tests
+    change = state.examine(FACING_5, t, core=FACING_5).change
+    assert change is not None and change.kind == "removed"
+    assert blind.examine(FACING_5, t, core=FACING_5).change is None
+
+
+def test_a_faint_difference_smaller_than_faint_min_px_is_no_change() -> None:
+    gone = shelf_frame(missing=(5,))
+    before = gone.copy()
+    before[54:70, 194:210] = pale_facing(gone, 5)[54:70, 194:210]  # a 16 x 16 px label: 32 dark working pixels
+    script = [(before, NO_ONE)] * 5 + [(gone, NO_ONE)] * 8
+    small, large = make_state(faint_min_px=40), make_state(faint_min_px=8)
+    t = run(small, script, held=(FACING_5,))
+    run(large, script, held=(FACING_5,))
+    assert small.examine(FACING_5, t).change is None
+    assert large.examine(FACING_5, t).change is not None
 
 
 def test_a_change_in_parts_a_pixel_apart_is_one_change() -> None:

@@ -18,20 +18,21 @@ CHANGE = ShelfChange("shelf", (10, 10, 20, 20), "removed", T0, (90.0,) * 3, (40.
 class ScriptedShelf:
     """A shelf whose spot shows the scripted change (True) or nothing (False) in each frame, always in view."""
 
-    def __init__(self, script: list[bool]) -> None:
-        self.script, self.frame, self.accepted = script, 0, 0
+    def __init__(self, script: list[bool], known: float = 1.0) -> None:
+        self.script, self.frame, self.accepted, self.known = script, 0, 0, known
 
     def examine(self, box: Box, t: float, core: Box | None = None) -> SpotLook:
         changed = self.script[min(self.frame, len(self.script) - 1)]
-        return SpotLook(visible=True, known=1.0, change=CHANGE if changed else None)
+        return SpotLook(visible=True, known=self.known, change=CHANGE if changed else None)
 
     def accept(self, box: Box) -> None:
         self.accepted += 1
 
 
-def judge(script: list[bool], max_look_s: float, t0: float = T0) -> tuple[Verdict, float]:
-    """The verdict on one reach's spot whose looks follow ``script``, and when it came (seconds after the first)."""
-    shelf = ScriptedShelf(script)
+def judge(script: list[bool], max_look_s: float, t0: float = T0, known: float = 1.0) -> tuple[Verdict, float]:
+    """The verdict on one reach's spot whose looks follow ``script`` (``known`` of it known before), and when it
+    came (seconds after the first)."""
+    shelf = ScriptedShelf(script, known)
     checks = SpotChecks(
         {"shelf": shelf},  # type: ignore[dict-item]
         spot_margin_px=0.0,
@@ -55,6 +56,17 @@ def test_agreeing_looks_are_judged_after_look_s() -> None:
     assert isinstance(verdict, ChangeSeen) and at == pytest.approx(LOOK_S)
     verdict, at = judge([False] * 10, max_look_s=2.0)
     assert isinstance(verdict, Unexplained) and verdict.seen_at is not None and at == pytest.approx(LOOK_S)
+
+
+def test_a_change_seen_on_the_known_part_of_a_mostly_unknown_spot_counts_but_no_change_there_tells_nothing() -> None:
+    """A shopper in place at the first frame hid part of the spot: a facing gone from the part that was seen is a
+    pick-up all the same, while an unchanged known part says nothing about the rest (below ``min_known``)."""
+    verdict, _ = judge([True] * 10, max_look_s=2.0, known=0.35)
+    assert isinstance(verdict, ChangeSeen)
+    verdict, _ = judge([False] * 10, max_look_s=2.0, known=0.35)
+    assert isinstance(verdict, Unexplained) and verdict.seen_at is None
+    verdict, _ = judge([False] * 10, max_look_s=2.0, known=0.6)
+    assert isinstance(verdict, Unexplained) and verdict.seen_at is not None
 
 
 def test_disputed_looks_are_looked_at_longer_and_judged_on_the_latest() -> None:
