@@ -500,8 +500,8 @@ class ShelfState:
         candidates = list(range(1, count))
         if core is not None:
             cx1, cy1, cx2, cy2 = self.work_box(core)
-            hit = labels[max(0, cy1 - y1) : max(0, cy2 - y1), max(0, cx1 - x1) : max(0, cx2 - x1)]
-            candidates = [label for label in candidates if label in set(np.unique(hit).tolist())]
+            hit = set(np.unique(labels[max(0, cy1 - y1) : max(0, cy2 - y1), max(0, cx1 - x1) : max(0, cx2 - x1)]))
+            candidates = [label for label in candidates if label in hit]
         if not candidates:
             return None
         best = max(candidates, key=lambda label: int(stats[label, cv2.CC_STAT_AREA]))
