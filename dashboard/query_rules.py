@@ -54,13 +54,17 @@ def reject_repeated_scalars(request: Request) -> None:
 
 
 def _path_template(request: Request) -> str:
-    """The spec's path template for ``request`` (spec order is route order, so the route that served it wins)."""
+    """The spec's path template for ``request`` (spec order is route order, so the route that served it wins).
+
+    Matched against the scope's decoded path, as the router saw it: ``request.url.path`` re-parses the URL, which
+    drops tabs and newlines, so a path parameter made of them would match no template."""
+    path = str(request.scope["path"])
     paths: dict[str, Any] = request.app.openapi().get("paths", {})
     for template, operations in paths.items():
         parts = ("[^/]+" if p.startswith("{") and p.endswith("}") else re.escape(p) for p in template.split("/"))
-        if request.method.lower() in operations and re.fullmatch("/".join(parts), request.url.path):
+        if request.method.lower() in operations and re.fullmatch("/".join(parts), path):
             return template
-    return request.url.path
+    return path
 
 
 async def method_not_allowed(request: Request, exc: Exception) -> Response:
