@@ -605,8 +605,9 @@ class SpotsConfig(ShelfsightModel):
         description=(
             "Two reaches of one shopper whose hand regions are this far apart (in widths of the first hand region) "
             "may still be one spot, for an unseen take-and-return (a pick-up and put-back whose spot was hidden "
-            "in between). Higher pairs reaches to neighbouring facings; lower misses pairs whose hand was furthest "
-            "out at slightly different places."
+            "in between). A reach this near a pick-up of the same shopper (within same_spot_window_s) also looks at "
+            "the pick-up's spot, where the item goes back. Higher pairs reaches to neighbouring facings; lower misses "
+            "pairs whose hand was furthest out at slightly different places."
         ),
     )
     max_look_s: Seconds = Field(
@@ -626,6 +627,17 @@ class SpotsConfig(ShelfsightModel):
             "Two reaches of one shopper to one spot whose spots could not be judged at all (a shopper who stood "
             "there since the stream started) are an unseen take-and-return (a pick-up and put-back, confidence "
             "0.5) rather than two low-confidence touches. Off: two touches."
+        ),
+    )
+    min_seen: Fraction = Field(
+        default=SPOTS.min_seen,
+        title="Share in view to look",
+        description=(
+            "Share (0..1) of a spot's shelf pixels that must be in view and settled to look for a change on that "
+            "part: a shopper holding what they took often stands beside the gap, hiding its edge, until it is back. "
+            "No change is only concluded from the whole spot. Higher waits for more of the spot (a take-and-return "
+            "seen as two touches); lower looks beside a shopper's box, where a sleeve or a bag may show. 1: whole "
+            "spots only."
         ),
     )
 

@@ -8,6 +8,8 @@
 * A change is looked for only where the earlier look is known, but it counts however little of the spot that is:
   a facing gone from the known part of a spot is seen, whatever hid the rest when the stream started. *No* change
   needs ``min_known`` of the spot known: what nobody saw before may have changed.
+* Likewise a spot ``min_seen`` of which is in view is looked at for a change on that part (a shopper holding the
+  item taken stands beside the gap, hiding its edge); *no* change waits for the whole spot in view.
 * No change seen, or the spot could not be judged (never in view within ``touch_timeout_s`` of the reach's end,
   too little of it known before to say nothing changed, or a shopper the detector missed standing in it):
   `Unexplained`, for the touch decider (`shelfsight.vision.events.touch_decider`).
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -25,7 +28,7 @@ import numpy as np
 
 from shelfsight.vision.events.reach import Box, Reach
 from shelfsight.vision.events.shelf_state import ShelfChange, ShelfState, SpotLook
-from shelfsight.vision.events.spot_boxes import grow
+from shelfsight.vision.events.spot_boxes import grow, overlaps, union
 from shelfsight.vision.events.touch_decider import Unexplained
 from shelfsight.vision.frames import TIME_TOLERANCE_S
 
@@ -44,14 +47,32 @@ class SpotCheck:
     Attributes:
         reach: The reach that opened it.
         box: The spot: the reach's hand box grown by the margin, reference pixels.
+        core: Where a change must reach into: the reach's hand box (and the gap of the shopper's pick-up it may
+            return, see `SpotChecks.open`), reference pixels.
         looks: (time in epoch seconds, what that frame showed of it), since it was last out of view.
         looking_since: When it came into view (settled), epoch seconds; None while out of view.
     """
 
     reach: Reach
     box: Box
+    core: Box
     looks: list[tuple[float, SpotLook]] = field(default_factory=list)
     looking_since: float | None = None
+
+
+@dataclass(frozen=True)
+class TakenFrom:
+    """Where a reach's pick-up was seen: a return reach of the same shopper nearby looks there as well.
+
+    Attributes:
+        reach: The pick-up's reach.
+        spot: The spot it was seen in, reference pixels.
+        gap: The changed region, reference pixels.
+    """
+
+    reach: Reach
+    spot: Box
+    gap: Box
 
 
 @dataclass(frozen=True)
@@ -76,6 +97,11 @@ class SpotChecks:
             is judged on the looks it has, seconds; meanwhile it is judged on its looks of the last ``look_s``.
         touch_timeout_s: A spot still out of view this long after its reach ended is given up, seconds.
         min_known: Share 0..1 of a spot's shelf pixels whose earlier look must be known to judge it unchanged.
+        min_seen: Share 0..1 of a spot's shelf pixels that must be in view to look for a change on them; no change
+            is only concluded from the whole spot. 1: only whole spots are looked at.
+        return_window_s: A reach this soon (seconds) after a pick-up of the same shopper near its spot looks at
+            the pick-up's spot as well. 0: never.
+        return_margin: How near: the two hand regions within this many widths of the pick-up's.
     """
 
     def __init__(
@@ -87,6 +113,9 @@ class SpotChecks:
         touch_timeout_s: float,
         min_known: float,
         max_look_s: float = 0.0,
+        min_seen: float = 1.0,
+        return_window_s: float = 0.0,
+        return_margin: float = 0.0,
     ) -> None:
         self.states = states
         self.spot_margin_px = spot_margin_px
@@ -94,15 +123,42 @@ class SpotChecks:
         self.max_look_s = max_look_s
         self.touch_timeout_s = touch_timeout_s
         self.min_known = min_known
+        self.min_seen = min_seen
+        self.return_window_s = return_window_s
+        self.return_margin = return_margin
+        self._taken: list[TakenFrom] = []
         self._checks: list[SpotCheck] = []
 
     def __len__(self) -> int:
         return len(self._checks)
 
     def open(self, reaches: Sequence[Reach]) -> None:
-        """Start a check on the spot of each new reach."""
-        self._checks.extend(SpotCheck(reach, grow(reach.hand_box, self.spot_margin_px)) for reach in reaches)
+        """Start a check on the spot of each new reach. A reach of a shopper who took something within
+        ``return_window_s`` near its spot (``return_margin`` widths of that hand region) looks at the pick-up's
+        spot as well: the item goes back into its gap, while the hand the pose sees is often a facing off."""
+        for reach in reaches:
+            box, core = grow(reach.hand_box, self.spot_margin_px), reach.hand_box
+            taken = self._taken_near(reach)
+            if taken is not None:
+                box, core = union(box, taken.spot), union(core, taken.gap)
+            self._checks.append(SpotCheck(reach, box, core))
         self._checks.sort(key=lambda c: c.reach.end)
+
+    def _taken_near(self, reach: Reach) -> TakenFrom | None:
+        """The latest pick-up of ``reach``'s shopper on its shelf that it may be returning, or None."""
+        self._taken = [taken for taken in self._taken if reach.start - taken.reach.end <= self.return_window_s]
+        near = [
+            taken
+            for taken in self._taken
+            if (taken.reach.track_id, taken.reach.shelf_id) == (reach.track_id, reach.shelf_id)
+            and taken.reach.end <= reach.start
+            and overlaps(
+                taken.reach.hand_box,
+                reach.hand_box,
+                self.return_margin * (taken.reach.hand_box[2] - taken.reach.hand_box[0]),
+            )
+        ]
+        return max(near, key=lambda taken: taken.reach.end, default=None)
 
     def held(self, shelf_id: str) -> list[Box]:
         """The spots of ``shelf_id`` being judged: its model must not learn them."""
@@ -117,7 +173,8 @@ class SpotChecks:
         of view too long. A change is taken into its shelf's picture before the next spot is looked at."""
         verdicts: list[Verdict] = []
         for check in list(self._checks):
-            look = self.states[check.reach.shelf_id].examine(check.box, t, core=check.reach.hand_box)
+            state = self.states[check.reach.shelf_id]
+            look = state.examine(check.box, t, core=check.core, min_seen=self.min_seen)
             if not look.visible:
                 check.looks, check.looking_since = [], None
                 if t - check.reach.end > self.touch_timeout_s:
@@ -126,10 +183,21 @@ class SpotChecks:
                 continue
             check.looking_since = t if check.looking_since is None else check.looking_since
             check.looks.append((t, look))
-            if t - check.looking_since >= self.look_s - TIME_TOLERANCE_S and not self._look_again(check, t):
-                self._checks.remove(check)
-                verdicts.append(self._judge(check, t))
+            if t - check.looking_since < self.look_s - TIME_TOLERANCE_S or self._look_again(check, t):
+                continue
+            verdict = self._judge(check, t)
+            if verdict is None:  # no change on the part in view: wait for the whole spot, on the latest looks
+                check.looks = self._latest(check.looks, t)
+                if t - check.reach.end <= self.touch_timeout_s:
+                    continue
+                verdict = Unexplained(check.reach, None)
+            self._checks.remove(check)
+            verdicts.append(verdict)
         return verdicts
+
+    def _latest(self, looks: list[tuple[float, SpotLook]], t: float) -> list[tuple[float, SpotLook]]:
+        """The looks of the last ``look_s`` before ``t``."""
+        return [(seen, look) for seen, look in looks if t - seen < self.look_s - TIME_TOLERANCE_S]
 
     def _look_again(self, check: SpotCheck, t: float) -> bool:
         """True when the looks disagree (a change in some of them, not in most) and ``max_look_s`` has not passed
@@ -141,24 +209,32 @@ class SpotChecks:
         mixed = 0 < changes < math.ceil(CHANGE_MAJORITY * len(check.looks))
         if not mixed or t - check.looking_since >= self.max_look_s - TIME_TOLERANCE_S:
             return False
-        check.looks = [(seen, look) for seen, look in check.looks if t - seen < self.look_s - TIME_TOLERANCE_S]
+        check.looks = self._latest(check.looks, t)
         return True
 
     def judge_all(self, t: float) -> list[Verdict]:
         """Judge every open spot with what was seen (end of stream), in order of their reaches' end."""
-        verdicts = [self._judge(check, t) for check in sorted(self._checks, key=lambda c: c.reach.end)]
+        checks = sorted(self._checks, key=lambda c: c.reach.end)
         self._checks = []
-        return verdicts
+        return [self._judge(check, t) or Unexplained(check.reach, None) for check in checks]
 
-    def _judge(self, check: SpotCheck, t: float) -> Verdict:
-        """The verdict on a spot from its looks: a change, no change (seen at ``t``), or cannot tell."""
+    def _judge(self, check: SpotCheck, t: float) -> Verdict | None:
+        """The verdict on a spot from its looks: a change, no change (seen at ``t``), or cannot tell; None when
+        only part of the spot was in view and showed no change (nothing can be said of the rest yet)."""
         looks = [look for _, look in check.looks]
         if not looks:
             return Unexplained(check.reach, None)
         changes = [look.change for look in looks if look.change is not None]
         if len(changes) >= math.ceil(CHANGE_MAJORITY * len(looks)):
             self.states[check.reach.shelf_id].accept(check.box)
-            return ChangeSeen(check.reach, changes[-1])
+            kinds = Counter(change.kind for change in changes)
+            most = max(kinds.values())
+            seen = ChangeSeen(check.reach, next(c for c in reversed(changes) if kinds[c.kind] == most))
+            if seen.change.kind == "removed":
+                self._taken.append(TakenFrom(check.reach, check.box, seen.change.box))
+            return seen
+        if not all(look.whole for look in looks):
+            return None
         if float(np.mean([look.known for look in looks])) < self.min_known or any(look.too_tall for look in looks):
             return Unexplained(check.reach, None)
         return Unexplained(check.reach, t)

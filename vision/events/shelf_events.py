@@ -66,10 +66,15 @@ class ShelfEventSettings:
         unseen_confidence: Confidence of a touch whose spot could not be judged.
         pair_margin: Two reaches' hand regions this far apart (in widths of the first hand region) may still be one
             spot for an unseen take-and-return: the hand is furthest out at a slightly different place each time.
+            A reach this near a pick-up of the same shopper within ``same_spot_window_s`` looks at the pick-up's spot
+            as well: the item goes back into its gap, while the pose may see the hand a facing away.
         max_look_s: A spot whose looks disagree (a change in some, not in most) is looked at for up to this long,
             judged on its latest ``look_s`` of looks; then on all it has.
         pair_unseen: Two such reaches whose spots could not be judged at all (a shopper who stood there since the
             stream started) are an unseen take-and-return as well, rather than two low-confidence touches.
+        min_seen: Share 0..1 of a spot's shelf pixels that must be in view (and settled) to look for a change on
+            that part: a shopper holding what they took stands beside the gap, hiding its edge, until it is back.
+            No change is only concluded from the whole spot. 1 looks at whole spots only.
     """
 
     same_spot_window_s: float = 10.0
@@ -83,6 +88,7 @@ class ShelfEventSettings:
     pair_margin: float = 0.75
     max_look_s: float = 2.0
     pair_unseen: bool = True
+    min_seen: float = 0.6
 
 
 class ShelfEventMachine:
@@ -130,6 +136,9 @@ class ShelfEventMachine:
             touch_timeout_s=settings.touch_timeout_s,
             min_known=settings.min_known,
             max_look_s=settings.max_look_s,
+            min_seen=settings.min_seen,
+            return_window_s=settings.same_spot_window_s,
+            return_margin=settings.pair_margin,
         )
         self.ledger = PickupLedger(
             same_spot_window_s=settings.same_spot_window_s, return_window_s=settings.return_window_s

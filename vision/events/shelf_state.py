@@ -151,16 +151,19 @@ class SpotLook:
     """What one frame shows of a spot (``ShelfState.examine``).
 
     Attributes:
-        visible: Every shelf pixel of the spot is in view and has been still for ``settle_s``.
+        visible: Enough of the spot's shelf pixels (all, unless ``examine`` was given less) are in view and have
+            been still for ``settle_s`` to look for a change there.
         known: Share 0..1 of the spot's shelf pixels whose earlier look is known (learned before).
-        change: The largest lasting change inside the spot, or None.
+        change: The largest lasting change inside the spot's part in view, or None.
         too_tall: A difference was there, but taller than any product: a shopper the detector missed.
+        whole: Every shelf pixel of the spot is in view: only then does no change mean nothing changed.
     """
 
     visible: bool
     known: float
     change: ShelfChange | None = None
     too_tall: bool = False
+    whole: bool = True
 
 
 @dataclass(frozen=True)
@@ -464,35 +467,54 @@ class ShelfState:
 
     # -- spots ----------------------------------------------------------------------------------------------
 
-    def examine(self, box: Box, t: float, core: Box | None = None) -> SpotLook:
+    def examine(self, box: Box, t: float, core: Box | None = None, min_seen: float = 1.0) -> SpotLook:
         """What the last frame shows of the spot ``box`` (reference pixels) against the stable picture; with
-        ``core`` (where the hand was, inside ``box``), only a change that reaches into it counts."""
+        ``core`` (where the hand was, inside ``box``), only a change that reaches into it counts.
+
+        With ``min_seen`` below 1, a spot of which only that share (0..1) of shelf pixels is in view is looked at
+        too, on those pixels alone (``whole`` False): a shopper who took an item and stands beside the spot hides
+        its edge until the item is back on the shelf, while the gap shows beside them. There only a removal
+        counts: something added beside a shopper's box is more likely what they hold."""
         x1, y1, x2, y2 = self.work_box(box)
         inside = self.inside[y1:y2, x1:x2]
         if x2 <= x1 or y2 <= y1 or not inside.any():
             return SpotLook(visible=True, known=0.0)
-        visible = bool(self._in_view[y1:y2, x1:x2][inside].all())
+        in_view = self._in_view[y1:y2, x1:x2][inside]
+        whole = bool(in_view.all())
         known = float(self.valid[y1:y2, x1:x2][inside].mean())
-        if not visible:
-            return SpotLook(visible=False, known=known)
-        region = self._changed_region(self._different, (x1, y1, x2, y2), core, self.settings.min_change_px)
+        if not whole and (min_seen >= 1.0 or float(in_view.mean()) < min_seen):
+            return SpotLook(visible=False, known=known, whole=False)
+        spot = (x1, y1, x2, y2)
+        seen = None if whole else self._in_view
+        region = self._changed_region(self._different, spot, core, self.settings.min_change_px, seen)
         faint = region is None and self.settings.faint_diff_threshold > 0
         if faint:
-            region = self._changed_region(self._faint, (x1, y1, x2, y2), core, self.settings.faint_min_px)
+            region = self._changed_region(self._faint, spot, core, self.settings.faint_min_px, seen)
         if region is None:
-            return SpotLook(visible=True, known=known)
+            return SpotLook(visible=True, known=known, whole=whole)
         ys = np.nonzero(region.any(axis=1))[0]
         if int(ys[-1] - ys[0]) + 1 > self.settings.max_change_height * self.person_height:
-            return SpotLook(visible=True, known=known, too_tall=True)
-        return SpotLook(visible=True, known=known, change=self._change(region, t, whole_box=faint))
+            return SpotLook(visible=True, known=known, too_tall=True, whole=whole)
+        change = self._change(region, t, whole_box=faint, seen=seen)
+        if not whole and change.kind == "added":  # beside a box, more likely what the shopper holds
+            return SpotLook(visible=True, known=known, whole=whole)
+        return SpotLook(visible=True, known=known, change=change, whole=whole)
 
     def _changed_region(
-        self, mask: BoolMask, spot: tuple[int, int, int, int], core: Box | None, min_px: int
+        self,
+        mask: BoolMask,
+        spot: tuple[int, int, int, int],
+        core: Box | None,
+        min_px: int,
+        seen: BoolMask | None = None,
     ) -> BoolMask | None:
         """The largest connected region of ``mask`` inside the working-pixel ``spot`` (reaching into ``core`` when
-        given) with at least ``min_px`` pixels and no side thinner than `MIN_CHANGE_SIDE`, as a full-size mask."""
+        given; only where ``seen``, when given) with at least ``min_px`` pixels and no side thinner than
+        `MIN_CHANGE_SIDE`, as a full-size mask."""
         x1, y1, x2, y2 = spot
         changed = mask[y1:y2, x1:x2] & self.inside[y1:y2, x1:x2]
+        if seen is not None:
+            changed &= seen[y1:y2, x1:x2]
         if int(changed.sum()) < min_px:
             return None
         grouped = cv2.dilate(changed.view(np.uint8), GROUPING_KERNEL)  # parts a pixel apart are one change
@@ -526,9 +548,12 @@ class ShelfState:
         self._different_since[y1:y2, x1:x2] = np.inf
         self._stable_grey = grey(self.stable, self.settings.blur_sigma)
 
-    def _change(self, region: BoolMask, t: float, *, whole_box: bool = False) -> ShelfChange:
+    def _change(
+        self, region: BoolMask, t: float, *, whole_box: bool = False, seen: BoolMask | None = None
+    ) -> ShelfChange:
         """The change over ``region``; with ``whole_box``, whether it got plainer is judged over the known shelf
-        pixels of its bounding box: a faint region is the printed part of a pale facing, plain before and after."""
+        pixels of its bounding box (those ``seen``, when given): a faint region is the printed part of a pale
+        facing, plain before and after."""
         assert self.stable is not None and self._image is not None
         before, after = self.stable[region], self._image[region]
         ys, xs = np.nonzero(region)
@@ -539,6 +564,8 @@ class ShelfState:
             judged = np.zeros_like(region)
             judged[y : int(ys.max()) + 1, x : int(xs.max()) + 1] = True
             judged &= self.inside & self.valid
+            if seen is not None:
+                judged &= seen
         plainer = flatness(self._image[judged]) > flatness(self.stable[judged])
         kind: Literal["removed", "added"] = "removed" if plainer else "added"
         return ShelfChange(

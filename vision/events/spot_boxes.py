@@ -20,3 +20,8 @@ def grow(box: Box, margin: float) -> Box:
 def intersection(a: Box, b: Box) -> Box:
     """The common part of two overlapping boxes."""
     return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+
+
+def union(a: Box, b: Box) -> Box:
+    """The smallest box holding both."""
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])

@@ -113,10 +113,11 @@ def test_hanging_arms_over_the_shelf_are_no_reach() -> None:
 
 
 def hidden_spot_script(timeout_s: float) -> list[Step]:
-    """The shopper steps in front of the spot after the reach and stays past ``timeout_s``."""
+    """The shopper steps in front of the spot right after the reach and stays past ``timeout_s``."""
     steps: list[Step] = [((), [])] * 5 + [((), [Shopper(1, 150.0)])] * 5
     steps += list(reach(1, 150.0, facing_centre(5), (5,)))
-    steps += [((5,), [Shopper(1, 150.0 + 5 * i)]) for i in range(12)]  # a slow step sideways, in front of it
+    steps += [((5,), [Shopper(1, 150.0)])] * 2  # the arm is down: a step now is no walk-off
+    steps += [((5,), [Shopper(1, 150.0 + 27.5 * i)]) for i in range(1, 3)]  # a quick step sideways, in front of it
     return steps + [((5,), [Shopper(1, 205.0)])] * int((timeout_s + 2) * FPS)
 
 
@@ -124,6 +125,42 @@ def test_a_spot_never_seen_again_is_a_low_confidence_touch_not_a_guess() -> None
     """The shopper steps in front of the spot after the reach and stays: it cannot be judged within the timeout."""
     (touch,) = run(hidden_spot_script(ShelfEventSettings().touch_timeout_s))
     assert isinstance(touch, TouchEvent) and touch.confidence == ShelfEventSettings().unseen_confidence
+
+
+def beside_spot_script() -> list[Step]:
+    """A shopper standing right beside facing 5 (their box hides its left edge) takes it, holds it 2 s and puts it
+    back, then leaves."""
+    stand = [Shopper(1, 172.0)]
+    steps: list[Step] = [((), [])] * 5 + [((), stand)] * 5
+    steps += list(reach(1, 172.0, facing_centre(5), (5,)))
+    steps += [((5,), stand)] * 10
+    steps += list(reach(1, 172.0, facing_centre(5), (), before=(5,)))
+    return steps + [((), stand)] * 5 + [((), [])] * 10
+
+
+def test_a_gap_seen_beside_the_shopper_is_a_pickup_before_the_return() -> None:
+    """The gap shows beside the shopper while they hold the item: the pick-up is seen then, and the return is a
+    put-back seen after they leave. Looking at whole spots only (``min_seen`` 1), both reaches wait until the
+    item is back, and only the unseen take-and-return rule can infer the pair, with less confidence."""
+    pickup, putback = run(beside_spot_script())
+    assert isinstance(pickup, PickupEvent) and isinstance(putback, PutbackEvent)
+    assert pickup.confidence == putback.confidence == 0.9 and putback.pickup_event_id == pickup.event_id
+    whole_only = EngineSettings(spots=ShelfEventSettings(min_seen=1.0))
+    inferred = run(beside_spot_script(), settings=whole_only)
+    assert [(e.type, e.confidence) for e in inferred] == [("pickup", 0.5), ("putback", 0.5)]
+
+
+def test_a_return_with_the_hand_seen_a_facing_off_is_a_putback_into_the_gap() -> None:
+    """The shopper puts facing 5 back while the pose puts the hand on facing 6: the return reach looks at the
+    pick-up's gap as well, and the item back there is the put-back."""
+    stand = [Shopper(1, 150.0)]
+    steps: list[Step] = [((), [])] * 5 + [((), stand)] * 5
+    steps += list(reach(1, 150.0, facing_centre(5), (5,)))
+    steps += [((5,), stand)] * 10
+    steps += list(reach(1, 150.0, facing_centre(6), (), before=(5,)))
+    pickup, putback = run(steps + [((), stand)] * 5 + [((), [])] * 10)
+    assert isinstance(pickup, PickupEvent) and isinstance(putback, PutbackEvent)
+    assert putback.pickup_event_id == pickup.event_id and putback.confidence == 0.9
 
 
 def test_the_engine_follows_its_settings() -> None:

@@ -1,7 +1,10 @@
 """How long a reach's spot is looked at: ``look_s`` when the looks agree, up to ``max_look_s`` when they disagree
-(a shadow or a facing still settling in the first looks), judged on the latest ``look_s`` of looks."""
+(a shadow or a facing still settling in the first looks), judged on the latest ``look_s`` of looks; a spot seen in
+part is judged on a change only; a return reach looks at the shopper's pick-up spot too."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
@@ -15,32 +18,47 @@ LOOK_S = 0.6
 CHANGE = ShelfChange("shelf", (10, 10, 20, 20), "removed", T0, (90.0,) * 3, (40.0,) * 3, 50.0)
 
 
+ADDED = replace(CHANGE, kind="added")
+
+
 class ScriptedShelf:
-    """A shelf whose spot shows the scripted change (True) or nothing (False) in each frame, always in view."""
+    """A shelf whose spot shows the scripted change (True) or nothing (False) in each frame, always in view, or
+    the scripted look itself."""
 
-    def __init__(self, script: list[bool], known: float = 1.0) -> None:
+    def __init__(self, script: list[bool] | list[SpotLook], known: float = 1.0) -> None:
         self.script, self.frame, self.accepted, self.known = script, 0, 0, known
+        self.asked: list[tuple[Box, Box | None]] = []
 
-    def examine(self, box: Box, t: float, core: Box | None = None) -> SpotLook:
-        changed = self.script[min(self.frame, len(self.script) - 1)]
-        return SpotLook(visible=True, known=self.known, change=CHANGE if changed else None)
+    def examine(self, box: Box, t: float, core: Box | None = None, min_seen: float = 1.0) -> SpotLook:
+        self.asked.append((box, core))
+        step = self.script[min(self.frame, len(self.script) - 1)]
+        if isinstance(step, SpotLook):
+            return step
+        return SpotLook(visible=True, known=self.known, change=CHANGE if step else None)
 
     def accept(self, box: Box) -> None:
         self.accepted += 1
 
 
-def judge(script: list[bool], max_look_s: float, t0: float = T0, known: float = 1.0) -> tuple[Verdict, float]:
-    """The verdict on one reach's spot whose looks follow ``script`` (``known`` of it known before), and when it
-    came (seconds after the first)."""
-    shelf = ScriptedShelf(script, known)
-    checks = SpotChecks(
+def checks_of(shelf: ScriptedShelf, *, spot_margin_px: float, **settings: float) -> SpotChecks:
+    """The checks of one scripted shelf: looks of ``LOOK_S``, a 20 s timeout, ``min_known`` 0.6."""
+    return SpotChecks(
         {"shelf": shelf},  # type: ignore[dict-item]
-        spot_margin_px=0.0,
+        spot_margin_px=spot_margin_px,
         look_s=LOOK_S,
         touch_timeout_s=20.0,
         min_known=0.6,
-        max_look_s=max_look_s,
+        **settings,
     )
+
+
+def judge(
+    script: list[bool] | list[SpotLook], max_look_s: float, t0: float = T0, known: float = 1.0
+) -> tuple[Verdict, float]:
+    """The verdict on one reach's spot whose looks follow ``script`` (``known`` of it known before), and when it
+    came (seconds after the first)."""
+    shelf = ScriptedShelf(script, known)
+    checks = checks_of(shelf, spot_margin_px=0.0, max_look_s=max_look_s)
     checks.open([Reach(7, "shelf", t0 - 1.0, t0 - 0.2, (10, 10, 20, 20), source="pose")])
     for frame in range(50):
         shelf.frame = frame
@@ -88,3 +106,51 @@ def test_a_spot_is_judged_after_look_s_whatever_the_float_rounding_of_epoch_time
     # 0.6 s after an epoch time may be a hair less than 0.6 s in floats; the spot is judged then all the same.
     verdict, at = judge([True] * 10, max_look_s=2.0, t0=t0)
     assert isinstance(verdict, ChangeSeen) and at == pytest.approx(LOOK_S)
+
+
+def test_a_spot_seen_in_part_is_judged_on_a_change_and_waits_for_the_whole_spot_to_say_no_change() -> None:
+    """A shopper holding what they took stands beside the gap, hiding the spot's edge: the gap is a pick-up seen
+    then. Nothing changed on the part in view says nothing of the rest: the spot is judged once whole."""
+    part_changed = SpotLook(visible=True, known=1.0, change=CHANGE, whole=False)
+    verdict, at = judge([part_changed] * 10, max_look_s=2.0)
+    assert isinstance(verdict, ChangeSeen) and at == pytest.approx(LOOK_S)
+    part_same, whole_same = SpotLook(visible=True, known=1.0, whole=False), SpotLook(visible=True, known=1.0)
+    verdict, at = judge([part_same] * 10 + [whole_same] * 10, max_look_s=2.0)
+    assert isinstance(verdict, Unexplained) and verdict.seen_at is not None
+    assert at == pytest.approx(10 / FPS + LOOK_S)  # the latest look_s of looks, all whole
+
+
+def test_the_kind_of_a_change_is_the_one_most_looks_show() -> None:
+    """A neighbouring facing's edge read as added in the last look does not turn a removal into a put-back."""
+    looks = [SpotLook(visible=True, known=1.0, change=c) for c in (CHANGE, CHANGE, CHANGE, ADDED)]
+    verdict, _ = judge(looks, max_look_s=2.0)
+    assert isinstance(verdict, ChangeSeen) and verdict.change.kind == "removed"
+    verdict, _ = judge(
+        [SpotLook(visible=True, known=1.0, change=c) for c in (ADDED, ADDED, ADDED, CHANGE)], max_look_s=2.0
+    )
+    assert isinstance(verdict, ChangeSeen) and verdict.change.kind == "added"
+
+
+def test_a_return_reach_of_the_same_shopper_looks_at_its_pickup_spot_too() -> None:
+    """The item goes back into its gap while the pose puts the hand a facing away: the check of a reach of the
+    shopper who took something nearby covers the pick-up's spot and counts a change reaching into its gap. Another
+    shopper's reach there, or one after ``return_window_s``, looks at its own spot only."""
+    shelf = ScriptedShelf([True] * 4 + [False])
+    checks = checks_of(shelf, spot_margin_px=2.0, return_window_s=10.0, return_margin=0.75)
+    take = Reach(7, "shelf", T0 - 1.0, T0 - 0.2, (10, 10, 20, 20), source="pose")
+    checks.open([take])
+    for frame in range(4):
+        shelf.frame = frame
+        verdicts = checks.look(T0 + frame / FPS)
+    assert [type(v) for v in verdicts] == [ChangeSeen]
+    hand = (26.0, 10.0, 36.0, 20.0)  # a facing to the right: 6 px from the pick-up's hand region
+    checks.open([Reach(7, "shelf", T0 + 2.0, T0 + 2.8, hand, source="pose")])
+    checks.open([Reach(8, "shelf", T0 + 2.0, T0 + 2.8, hand, source="pose")])
+    checks.open([Reach(7, "shelf", T0 + 13.0, T0 + 13.8, hand, source="pose")])
+    shelf.asked.clear()
+    checks.look(T0 + 14.0)
+    assert shelf.asked == [
+        ((8.0, 8.0, 38.0, 22.0), (10, 10, 36.0, 20.0)),  # the pick-up's spot and gap, with its own
+        ((24.0, 8.0, 38.0, 22.0), hand),
+        ((24.0, 8.0, 38.0, 22.0), hand),
+    ]
