@@ -263,8 +263,9 @@ class TrackerConfig(ShelfsightModel):
         default=0.5,
         title="Contest margin",
         description=(
-            "A second track whose overlap with a box is within this IoU of the winner's contests it, and colour "
-            "decides. Higher settles more matches by colour; lower leaves more to overlap alone."
+            "A second track whose overlap with a box is within this IoU of the winner's contests it (as does a "
+            "second box whose overlap with a track is within this IoU of its own), and colour decides. Higher "
+            "settles more matches by colour; lower leaves more to overlap alone."
         ),
     )
     signature_refresh_s: Number = Field(

@@ -320,21 +320,25 @@ class ByteTracker:
         """Stage 1's assignment (rows index ``confirmed``), re-solved with clothing colour where box overlap alone
         is in doubt.
 
-        A match is contested when another track overlaps its detection nearly as well (``contest_iou_margin``).
+        A match is contested when another track overlaps its detection nearly as well (``contest_iou_margin``), or
+        when another detection overlaps its track nearly as well.
         The contested tracks and the detections they could take are re-assigned on 1 - IoU plus
         ``colour_weight`` times the colour distance (``UNKNOWN_DISTANCE`` for a track without a signature yet);
         a pair costing more than leaving both unmatched is left apart.
         """
         s = self.settings
-        if len(first.rows) == 0 or len(confirmed) < 2:
+        if len(first.rows) == 0 or (len(confirmed) < 2 and len(boxes) < 2):
             return first
         allowed = overlap >= s.minimum_matching_threshold
         won = overlap[first.rows, first.cols]
         close = allowed[:, first.cols] & (overlap[:, first.cols] >= (won - s.contest_iou_margin)[None, :])
         contested = close.sum(axis=0) >= 2
-        if not contested.any():
+        # A track overlapping another detection nearly as well as its own is in doubt too: two shoppers who stood
+        # one behind the other under one box step apart, and the box's track may follow either.
+        torn = (allowed[first.rows] & (overlap[first.rows] >= (won - s.contest_iou_margin)[:, None])).sum(axis=1) >= 2
+        if not contested.any() and not torn.any():
             return first
-        rows = np.flatnonzero(close[:, contested].any(axis=1))
+        rows = np.union1d(np.flatnonzero(close[:, contested].any(axis=1)), first.rows[torn])
         owner = np.full((overlap.shape[1],), -1, np.int64)
         owner[first.cols] = first.rows
         cols = np.flatnonzero(allowed[rows].any(axis=0) & ((owner < 0) | np.isin(owner, rows)))

@@ -160,3 +160,38 @@ def test_a_shopper_hidden_by_a_walker_gets_her_id_back_where_she_stood() -> None
             elif clothes == BLUE:
                 assert track_id == ids[BLUE], f"at {t} s blue's box went to track {track_id}"
     assert set(ids) == {RED, BLUE} and ids[RED] != ids[BLUE]
+
+
+def step_apart(colour_weight: float) -> tuple[int | None, int | None]:
+    """Blue stood hidden right behind red, and nobody else is tracked; she steps out to the left: first one box
+    covers both, then two. Red's track, pulled left by the wide box, overlaps blue's box more than red's own.
+    Returns the ids red's and blue's boxes get."""
+    tracker = ByteTracker(TrackerSettings(colour_weight=colour_weight), id_counter=IdCounter())
+    red, wide = [400.0, 200.0, 460.0, 380.0], [340.0, 200.0, 460.0, 380.0]
+    for k in range(22):
+        image = canvas()
+        paint(image, red, RED)
+        tracker.update(make_dets([red], t=k / 10.0, frame_size=(HEIGHT, WIDTH)), image)
+    image = canvas()
+    paint(image, [340.0, 200.0, 400.0, 380.0], BLUE)
+    paint(image, red, RED)
+    tracker.update(make_dets([wide], t=2.2, frame_size=(HEIGHT, WIDTH)), image)
+    red, blue = [405.0, 200.0, 460.0, 380.0], [336.0, 200.0, 410.0, 380.0]
+    image = canvas()
+    paint(image, blue, BLUE)
+    paint(image, red, RED)
+    out = tracker.update(make_dets([red, blue], t=2.3, frame_size=(HEIGHT, WIDTH)), image)
+    assert out.tracker_id is not None
+    ids: dict[int, int] = dict(zip(out.data["detection_index"].tolist(), out.tracker_id.tolist(), strict=True))
+    return ids.get(0), ids.get(1)
+
+
+def test_a_lone_track_torn_between_two_boxes_follows_its_clothes() -> None:
+    """Two boxes where one was, and one track: the box in the track's clothes keeps it, though the other overlaps
+    its prediction more; the other shopper's box starts a track of its own."""
+    assert step_apart(colour_weight=2.0) == (1, None)
+
+
+def test_without_colour_the_torn_track_follows_the_overlap() -> None:
+    """The case above is a real test: box overlap alone hands red's id to blue."""
+    assert step_apart(colour_weight=0.0) == (None, 1)
