@@ -2,7 +2,8 @@
 
 A visit of one track to one floor zone starts when the track is first seen inside the polygon by the zone's
 anchor (``shelfsight.vision.zones.Anchor``: the foot point by default, where a standing shopper meets the floor; or the
-box centre; or more than half of the box). It is confirmed once it has lasted ``entry_debounce_s`` (a
+box centre; or more than half of the box); a new track's visit starts at its first box (the tracker's ``age_s``
+column), not at the frame that confirmed it. It is confirmed once it has lasted ``entry_debounce_s`` (a
 ``dwell_started`` event), and it ends when the track has not been seen inside for ``exit_grace_s``: a shopper
 hidden behind another, or missed by the detector for a moment, keeps the visit. The visit's end is the last
 time the shopper was seen inside. A visit shorter than ``min_dwell_s`` (or never confirmed) is a pass-by:
@@ -36,6 +37,8 @@ import numpy as np
 from shelfsight.vision.detections import FloatArray, FrameDetections
 from shelfsight.vision.events.contract import DwellEvent, DwellStartedEvent, PassByEvent
 from shelfsight.vision.events.ids import event_id_for, shopper_id_for
+from shelfsight.vision.frames import TIME_TOLERANCE_S
+from shelfsight.vision.tracking.bytetrack import AGE_COLUMN as TRACK_AGE_COLUMN
 from shelfsight.vision.zones import Anchor, Zone, anchor_points
 
 MIN_CONFIDENCE = 0.5  # a visit bridged mostly by the grace period is still reported, with this floor
@@ -139,6 +142,7 @@ class DwellTracker:
         ids = [self._alias.get(track_id, track_id) for track_id in tracks.tracker_id.tolist()]
         newborn = self._note_sightings(tracks.tracker_id.tolist(), t)
         heights = (tracks.xyxy[:, 3] - tracks.xyxy[:, 1]).tolist()
+        ages = tracks.data.get(TRACK_AGE_COLUMN, np.zeros(len(tracks))).tolist()
         feet_hidden = [False] * len(tracks) if feet_hidden is None else feet_hidden
         for floor in self.zones:
             points = anchor_points(tracks.xyxy, floor.anchor)
@@ -152,8 +156,9 @@ class DwellTracker:
                 if visit is None and dist > 0:
                     born_here = track_id in newborn
                     visit = self._adopt(floor, track_id, points[row], heights[row], set(ids), t) if born_here else None
-                    if visit is None:
-                        visit = self._visits[key] = _Visit(entered_at=t, last_inside=t)
+                    if visit is None:  # a new track was there since its first box, before the tracker confirmed it
+                        entered = t - float(ages[row]) if born_here else t
+                        visit = self._visits[key] = _Visit(entered_at=entered, last_inside=t)
                     else:
                         key = (self._alias.get(track_id, track_id), floor.zone.zone_id)
                 if visit is not None:
@@ -271,7 +276,7 @@ class DwellTracker:
 
     def _close(self, floor: FloorZone, track_id: int, visit: _Visit) -> DwellEvent | PassByEvent:
         dwell_s = visit.last_inside - visit.entered_at
-        if not visit.confirmed or dwell_s < floor.rule.min_dwell_s:
+        if not visit.confirmed or dwell_s < floor.rule.min_dwell_s - TIME_TOLERANCE_S:
             self.pass_bys[floor.zone.zone_id] += 1
             fields = self._visit_fields("pass_by", floor, track_id, visit)
             return PassByEvent.model_validate(

@@ -69,6 +69,25 @@ def test_a_visit_at_the_minimum_dwell_is_a_dwell_not_a_pass_by() -> None:
     assert machine.pass_bys["floor-1"] == 0
 
 
+def test_a_track_born_inside_starts_its_visit_at_its_first_box() -> None:
+    """The tracker confirms a shopper some frames after their first box (its ``age_s`` column says how long ago):
+    a shopper standing there when the stream started dwelt from that box, not from the confirmation. A track seen
+    in an earlier frame keeps the time it was first seen inside."""
+    machine = DwellTracker(store_id="s", camera_id="cam1", zones=[FloorZone(FLOOR, RULE)])
+    events: list[object] = []
+    for i in range(14):  # confirmed 0.4 s after its first box, then 2.6 s more inside: 3.0 s in all
+        rows = tracks((1, INSIDE_X))
+        rows = FrameDetections(
+            rows.xyxy, rows.confidence, rows.class_id, tracker_id=rows.tracker_id,
+            data={"age_s": np.array([0.4 + i / 5], np.float32)},
+        )  # fmt: skip
+        events += machine.update(rows, T0 + 0.4 + i / 5)
+    events += machine.flush()
+    started, dwell = events
+    assert isinstance(started, DwellStartedEvent) and isinstance(dwell, DwellEvent)
+    assert abs(dwell.ts_start - T0) < 1e-4 and abs(dwell.dwell_s - 3.0) < 1e-4  # the 3 s minimum: a dwell
+
+
 def test_pass_by_ids_are_stable_across_runs() -> None:
     script = [[(1, INSIDE_X)]] * 10 + [[(1, OUTSIDE_X)]] * 15
     assert [e.event_id for e in run(script)[1]] == [e.event_id for e in run(script)[1]]  # type: ignore[attr-defined]
