@@ -137,6 +137,7 @@ class SpotChecks:
         ``return_window_s`` near its spot (``return_margin`` widths of that hand region) looks at the pick-up's
         spot as well: the item goes back into its gap, while the hand the pose sees is often a facing off."""
         for reach in reaches:
+            self._taken = [taken for taken in self._taken if reach.start - taken.reach.end <= self.return_window_s]
             box, core = grow(reach.hand_box, self.spot_margin_px), reach.hand_box
             taken = self._taken_near(reach)
             if taken is not None:
@@ -146,7 +147,6 @@ class SpotChecks:
 
     def _taken_near(self, reach: Reach) -> TakenFrom | None:
         """The latest pick-up of ``reach``'s shopper on its shelf that it may be returning, or None."""
-        self._taken = [taken for taken in self._taken if reach.start - taken.reach.end <= self.return_window_s]
         near = [
             taken
             for taken in self._taken
@@ -173,8 +173,7 @@ class SpotChecks:
         of view too long. A change is taken into its shelf's picture before the next spot is looked at."""
         verdicts: list[Verdict] = []
         for check in list(self._checks):
-            state = self.states[check.reach.shelf_id]
-            look = state.examine(check.box, t, core=check.core, min_seen=self.min_seen)
+            look = self.states[check.reach.shelf_id].examine(check.box, t, core=check.core, min_seen=self.min_seen)
             if not look.visible:
                 check.looks, check.looking_since = [], None
                 if t - check.reach.end > self.touch_timeout_s:
