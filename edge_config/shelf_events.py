@@ -640,6 +640,17 @@ class SpotsConfig(ShelfsightModel):
             "spots only."
         ),
     )
+    pair_min_gap_s: Seconds = Field(
+        default=SPOTS.pair_min_gap_s,
+        title="Shortest take-and-return gap",
+        description=(
+            "Two reaches of one shopper to one spot that showed no change, less than this far apart (seconds, the "
+            "first's end to the second's start), are one reach the pose lost the hand of for a moment: one touch, "
+            "never an unseen take-and-return (taking an item and putting it back takes longer: the item is looked "
+            "at in between). Higher merges real quick returns into one touch; lower turns one reach seen in two "
+            "parts into a pick-up and a put-back. 0: never merged."
+        ),
+    )
 
 
 class RegistrationConfig(ShelfsightModel):

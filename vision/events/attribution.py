@@ -10,6 +10,9 @@
   needs ``min_known`` of the spot known: what nobody saw before may have changed.
 * Likewise a spot ``min_seen`` of which is in view is looked at for a change on that part (a shopper holding the
   item taken stands beside the gap, hiding its edge); *no* change waits for the whole spot in view.
+* A change seen at the spot of a *doubtful* reach (``Reach.doubtful``: mostly behind someone, or walked off) that
+  reaches into the hand region of another shopper's clear reach at the same time, still being judged, is that
+  reach's: the pose often lends the arm of the shopper in front to the one behind.
 * No change seen, or the spot could not be judged (never in view within ``touch_timeout_s`` of the reach's end,
   too little of it known before to say nothing changed, or a shopper the detector missed standing in it):
   `Unexplained`, for the touch decider (`shelfsight.vision.events.touch_decider`).
@@ -173,6 +176,8 @@ class SpotChecks:
         of view too long. A change is taken into its shelf's picture before the next spot is looked at."""
         verdicts: list[Verdict] = []
         for check in list(self._checks):
+            if not any(open_check is check for open_check in self._checks):  # its change was given to it
+                continue
             look = self.states[check.reach.shelf_id].examine(check.box, t, core=check.core, min_seen=self.min_seen)
             if not look.visible:
                 check.looks, check.looking_since = [], None
@@ -191,7 +196,7 @@ class SpotChecks:
                     continue
                 verdict = Unexplained(check.reach, None)
             self._checks.remove(check)
-            verdicts.append(verdict)
+            verdicts += self._to_clear_rival(check, verdict, t) if isinstance(verdict, ChangeSeen) else [verdict]
         return verdicts
 
     def _latest(self, looks: list[tuple[float, SpotLook]], t: float) -> list[tuple[float, SpotLook]]:
@@ -211,6 +216,45 @@ class SpotChecks:
         check.looks = self._latest(check.looks, t)
         return True
 
+    def _look_again_after(self, accepted: SpotCheck) -> None:
+        """Forget the looks of the other open spots that overlap ``accepted``'s, whose change was just taken into
+        the picture: they showed that change, which is one event, not one per reach that saw it."""
+        for other in self._checks:
+            if (
+                other is not accepted
+                and other.reach.shelf_id == accepted.reach.shelf_id
+                and overlaps(other.box, accepted.box)
+            ):
+                other.looks, other.looking_since = [], None
+
+    def _to_clear_rival(self, check: SpotCheck, seen: ChangeSeen, t: float) -> list[Verdict]:
+        """The change ``check`` saw, given to another shopper's clear reach whose check is open, that overlaps its
+        reach in time and whose hand region the change reaches into, when ``check``'s reach is doubtful; the
+        doubtful reach is then judged unchanged (no event: a doubtful reach is never a touch by itself)."""
+        reach = check.reach
+        if not reach.doubtful:
+            return [seen]
+        rival = next(
+            (
+                other
+                for other in self._checks
+                if other is not check
+                and other.reach.track_id != reach.track_id
+                and other.reach.shelf_id == reach.shelf_id
+                and not other.reach.doubtful
+                and other.reach.start <= reach.end
+                and reach.start <= other.reach.end
+                and overlaps(other.core, seen.change.box)
+            ),
+            None,
+        )
+        if rival is None:
+            return [seen]
+        self._checks = [other for other in self._checks if other is not rival]
+        if seen.change.kind == "removed":
+            self._taken[-1] = TakenFrom(rival.reach, check.box, seen.change.box)
+        return [ChangeSeen(rival.reach, seen.change), Unexplained(reach, t)]
+
     def judge_all(self, t: float) -> list[Verdict]:
         """Judge every open spot with what was seen (end of stream), in order of their reaches' end."""
         checks = sorted(self._checks, key=lambda c: c.reach.end)
@@ -226,6 +270,7 @@ class SpotChecks:
         changes = [look.change for look in looks if look.change is not None]
         if len(changes) >= math.ceil(CHANGE_MAJORITY * len(looks)):
             self.states[check.reach.shelf_id].accept(check.box)
+            self._look_again_after(check)
             kinds = Counter(change.kind for change in changes)
             most = max(kinds.values())
             seen = ChangeSeen(check.reach, next(c for c in reversed(changes) if kinds[c.kind] == most))

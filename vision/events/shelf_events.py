@@ -75,6 +75,9 @@ class ShelfEventSettings:
         min_seen: Share 0..1 of a spot's shelf pixels that must be in view (and settled) to look for a change on
             that part: a shopper holding what they took stands beside the gap, hiding its edge, until it is back.
             No change is only concluded from the whole spot. 1 looks at whole spots only.
+        pair_min_gap_s: Two reaches of one shopper to one spot whose spots showed no change, less than this far
+            apart (seconds), are one reach the pose lost the hand of for a moment: one touch, never an unseen
+            take-and-return (taking an item and putting it back takes longer: it is looked at in between).
     """
 
     same_spot_window_s: float = 10.0
@@ -89,6 +92,7 @@ class ShelfEventSettings:
     max_look_s: float = 2.0
     pair_unseen: bool = True
     min_seen: float = 0.6
+    pair_min_gap_s: float = 1.5
 
 
 class ShelfEventMachine:
@@ -148,6 +152,7 @@ class ShelfEventMachine:
             pair_margin=settings.pair_margin,
             unseen_confidence=settings.unseen_confidence,
             pair_unseen=settings.pair_unseen,
+            pair_min_gap_s=settings.pair_min_gap_s,
         )
         self._present: set[int] = set()
 

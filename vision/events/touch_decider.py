@@ -1,9 +1,13 @@
 """The touch decider: what a reach whose spot showed no change was.
 
+* Two reaches of one shopper to one spot of one shelf, the second starting less than ``pair_min_gap_s`` after the
+  first ended, are one reach the pose lost the hand of for a moment: they are decided as one (from the first's
+  start to the second's end). Taking an item and putting it back takes longer: the item is looked at in between.
 * Two reaches of one shopper to one spot of one shelf, the second starting within ``same_spot_window_s`` of the
-  first's end and before the first one's spot could be seen, and the spot seen unchanged after the second: an
-  unseen take-and-return (a pick-up and its put-back, `UNSEEN_RETURN_CONFIDENCE`): the facing was back before
-  anyone could see it gone. Taking an item, looking at it and putting it back is the usual reason to reach twice.
+  first's end (but not before ``pair_min_gap_s``) and before the first one's spot could be seen, and the spot seen
+  unchanged after the second: an unseen take-and-return (a pick-up and its put-back, `UNSEEN_RETURN_CONFIDENCE`):
+  the facing was back before anyone could see it gone. Taking an item, looking at it and putting it back is the
+  usual reason to reach twice.
 * Otherwise a touch: `SEEN_TOUCH_CONFIDENCE` when the spot was seen unchanged, the caller's ``unseen_confidence``
   when it could not be seen. A doubtful reach (``Reach.doubtful``: the shopper walked off, the arms swinging into a
   walk, or was seen mostly behind a passer-by, whose arms the pose may have lent them): no event.
@@ -15,7 +19,7 @@ judged, or (spot not seen) the shopper is still here and could reach again withi
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from shelfsight.vision.events.reach import Reach
@@ -70,12 +74,22 @@ class TouchDecider:
         pair_margin: Two reaches' hand regions this far apart (in widths of the first hand region) may still be
             one spot: the hand is furthest out at a slightly different place each time.
         unseen_confidence: Confidence of a touch whose spot could not be seen.
+        pair_unseen: Two reaches whose spots could not be seen at all may pair as well.
+        pair_min_gap_s: Two reaches of one shopper to one spot less than this far apart (seconds, the first's end to
+            the second's start) are one reach, never a take-and-return. 0: never merged.
     """
 
     def __init__(
-        self, *, same_spot_window_s: float, pair_margin: float, unseen_confidence: float, pair_unseen: bool = False
+        self,
+        *,
+        same_spot_window_s: float,
+        pair_margin: float,
+        unseen_confidence: float,
+        pair_unseen: bool = False,
+        pair_min_gap_s: float = 0.0,
     ) -> None:
         self.same_spot_window_s = same_spot_window_s
+        self.pair_min_gap_s = pair_min_gap_s
         self.pair_unseen = pair_unseen
         self.pair_margin = pair_margin
         self.unseen_confidence = unseen_confidence
@@ -99,7 +113,7 @@ class TouchDecider:
         """
         decisions: list[Decision] = []
         waiting: list[Unexplained] = []
-        pending = sorted(self._pending, key=lambda u: u.reach.start)
+        pending = self._merge_splits(sorted(self._pending, key=lambda u: u.reach.start))
         used: set[int] = set()
         for index, item in enumerate(pending):
             if index in used:
@@ -123,6 +137,30 @@ class TouchDecider:
         self._pending = waiting
         return decisions
 
+    def _merge_splits(self, pending: list[Unexplained]) -> list[Unexplained]:
+        """``pending`` (by start) with each run of reaches less than ``pair_min_gap_s`` apart to one spot by one
+        shopper made one reach, from the first's start to the last's end, seen as the last one was: the pose lost
+        the hand for a moment (a passer-by's arm, a blurred frame) and one reach became two."""
+        merged: list[Unexplained] = []
+        for item in pending:
+            index = next((i for i, earlier in enumerate(merged) if self._split(earlier.reach, item.reach)), None)
+            if index is None:
+                merged.append(item)
+                continue
+            earlier = merged[index]
+            seen_at = item.seen_at if item.seen_at is not None else earlier.seen_at
+            merged[index] = Unexplained(replace(earlier.reach, end=max(earlier.reach.end, item.reach.end)), seen_at)
+        return merged
+
+    def _split(self, first: Reach, second: Reach) -> bool:
+        """True when ``second`` is the rest of ``first``, which the pose lost for under ``pair_min_gap_s``."""
+        return (
+            (first.track_id, first.shelf_id) == (second.track_id, second.shelf_id)
+            and not (first.doubtful or second.doubtful)
+            and second.start - first.end < self.pair_min_gap_s
+            and self._one_spot(first, second)
+        )
+
     def _pair(self, a: Unexplained, b: Unexplained) -> bool:
         """True when two reaches are an unseen take-and-return (see the module's docstring). A spot never seen
         after the second reach tells nothing: no guess."""
@@ -131,7 +169,7 @@ class TouchDecider:
         return (
             (r1.track_id, r1.shelf_id) == (r2.track_id, r2.shelf_id)
             and not (r1.doubtful or r2.doubtful)
-            and 0 <= r2.start - r1.end <= self.same_spot_window_s
+            and self.pair_min_gap_s <= r2.start - r1.end <= self.same_spot_window_s
             and (first.seen_at is None or first.seen_at > r2.start)
             and (second.seen_at is not None or (first.seen_at is None and self.pair_unseen))
             and self._one_spot(r1, r2)

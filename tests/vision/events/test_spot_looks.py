@@ -11,6 +11,7 @@ import pytest
 from shelfsight.vision.events.attribution import ChangeSeen, SpotChecks, Verdict
 from shelfsight.vision.events.reach import Box, Reach
 from shelfsight.vision.events.shelf_state import ShelfChange, SpotLook
+from shelfsight.vision.events.spot_boxes import overlaps
 from shelfsight.vision.events.touch_decider import Unexplained
 
 T0, FPS = 1_767_603_600.0, 5.0
@@ -154,3 +155,40 @@ def test_a_return_reach_of_the_same_shopper_looks_at_its_pickup_spot_too() -> No
         ((24.0, 8.0, 38.0, 22.0), hand),
         ((24.0, 8.0, 38.0, 22.0), hand),
     ]
+
+
+class GoneOnceSeen(ScriptedShelf):
+    """A shelf where a facing is gone (``CHANGE``, seen from the spots over it) until a change is accepted (taken
+    into the picture), then nothing."""
+
+    def examine(self, box: Box, t: float, core: Box | None = None, min_seen: float = 1.0) -> SpotLook:
+        gone = not self.accepted and overlaps(box, CHANGE.box)
+        return SpotLook(visible=True, known=1.0, change=CHANGE if gone else None)
+
+
+@pytest.mark.parametrize(
+    ("behind", "rival_box", "owner"),
+    [(False, (10, 10, 20, 20), 1), (True, (10, 10, 20, 20), 2), (True, (40, 10, 50, 20), 1)],
+    ids=["clear reach keeps it", "doubtful reach gives it", "rival's hand elsewhere"],
+)
+def test_a_change_at_a_doubtful_reach_goes_to_the_clear_reach_of_another_shopper_there(
+    behind: bool, rival_box: Box, owner: int
+) -> None:
+    """Shopper 1's reach was seen mostly behind shopper 2, who reached to the same spot at the same time: the pose
+    lent 2's arm to 1. The change seen at the spot (judged first: 1's reach ended first) is 2's, and 1's reach is
+    judged unchanged (no touch: doubtful). A clear reach keeps its change, and the other reach, whose looks showed
+    the same facing gone, does not get it as well (one change, one event); a rival whose hand was elsewhere gets
+    nothing."""
+    shelf = GoneOnceSeen([True])
+    checks = checks_of(shelf, spot_margin_px=0.0)
+    first = Reach(1, "shelf", T0 - 1.2, T0 - 0.4, (10, 10, 20, 20), source="pose", clear=not behind)
+    second = Reach(2, "shelf", T0 - 1.0, T0 - 0.2, rival_box, source="pose")
+    checks.open([second, first])
+    verdicts = checks.look(T0)
+    for frame in range(1, 10):
+        verdicts = verdicts or checks.look(T0 + frame / FPS)
+    seen = [v for v in verdicts if isinstance(v, ChangeSeen)]
+    assert [v.reach.track_id for v in seen] == [owner]
+    if owner == 2:
+        assert verdicts == [ChangeSeen(second, CHANGE), Unexplained(first, verdicts[1].seen_at)]
+        assert verdicts[1].seen_at is not None and len(checks) == 0

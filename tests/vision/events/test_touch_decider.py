@@ -110,3 +110,29 @@ def test_two_reaches_to_one_spot_never_judgeable_pair_when_asked() -> None:
     touches.add(Unexplained(one, seen_at=None))
     touches.add(Unexplained(two, seen_at=None))
     assert touches.settle(T0 + 6, judging=[], present=set(), force=True) == [UnseenReturn(one, two)]
+
+
+@pytest.mark.parametrize("third", [False, True], ids=["two parts", "three parts"])
+def test_one_reach_the_pose_lost_for_a_moment_is_one_touch_not_a_take_and_return(third: bool) -> None:
+    """The hand out of the shelf for 0.6 s: too short to look at an item taken. Under ``pair_min_gap_s`` the parts
+    are one reach (first start to last end), one touch; without the gap they were a pick-up and a put-back."""
+    parts = [reach(0, 1), reach(1.6, 2.4), *([reach(3.0, 3.5)] if third else [])]
+    merged = Reach(1, "shelf-1", T0, parts[-1].end, SPOT, source="pose")
+    touches = TouchDecider(same_spot_window_s=10.0, pair_margin=0.75, unseen_confidence=UNSEEN, pair_min_gap_s=1.5)
+    for part in parts:
+        touches.add(Unexplained(part, seen_at=None if part is not parts[-1] else T0 + 6))
+    assert touches.settle(T0 + 6, judging=[], present={1}, force=False) == [
+        TouchDecision(merged, SEEN_TOUCH_CONFIDENCE)
+    ]
+    unmerged = decider()
+    for part in parts[:2]:
+        unmerged.add(Unexplained(part, seen_at=None if part is not parts[1] else T0 + 6))
+    assert unmerged.settle(T0 + 6, judging=[], present={1}, force=False) == [UnseenReturn(parts[0], parts[1])]
+
+
+def test_a_return_after_the_shortest_gap_is_still_a_take_and_return() -> None:
+    touches = TouchDecider(same_spot_window_s=10.0, pair_margin=0.75, unseen_confidence=UNSEEN, pair_min_gap_s=1.5)
+    one, two = reach(0, 1), reach(2.5, 3.5)
+    touches.add(Unexplained(one, seen_at=None))
+    touches.add(Unexplained(two, seen_at=T0 + 6))
+    assert touches.settle(T0 + 6, judging=[], present={1}, force=False) == [UnseenReturn(one, two)]
