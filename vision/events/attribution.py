@@ -196,7 +196,9 @@ class SpotChecks:
                     continue
                 verdict = Unexplained(check.reach, None)
             self._checks.remove(check)
-            verdicts += self._to_clear_rival(check, verdict, t) if isinstance(verdict, ChangeSeen) else [verdict]
+            judged = self._to_clear_rival(check, verdict, t) if isinstance(verdict, ChangeSeen) else [verdict]
+            self._note_taken(check, judged)
+            verdicts += judged
         return verdicts
 
     def _latest(self, looks: list[tuple[float, SpotLook]], t: float) -> list[tuple[float, SpotLook]]:
@@ -251,15 +253,25 @@ class SpotChecks:
         if rival is None:
             return [seen]
         self._checks = [other for other in self._checks if other is not rival]
-        if seen.change.kind == "removed":
-            self._taken[-1] = TakenFrom(rival.reach, check.box, seen.change.box)
         return [ChangeSeen(rival.reach, seen.change), Unexplained(reach, t)]
 
     def judge_all(self, t: float) -> list[Verdict]:
         """Judge every open spot with what was seen (end of stream), in order of their reaches' end."""
         checks = sorted(self._checks, key=lambda c: c.reach.end)
         self._checks = []
-        return [self._judge(check, t) or Unexplained(check.reach, None) for check in checks]
+        verdicts: list[Verdict] = []
+        for check in checks:
+            verdict = self._judge(check, t) or Unexplained(check.reach, None)
+            self._note_taken(check, [verdict])
+            verdicts.append(verdict)
+        return verdicts
+
+    def _note_taken(self, check: SpotCheck, verdicts: Sequence[Verdict]) -> None:
+        """Remember the pick-ups among ``verdicts`` (judged at ``check``'s spot), for the return reaches that
+        may follow (`open`)."""
+        for verdict in verdicts:
+            if isinstance(verdict, ChangeSeen) and verdict.change.kind == "removed":
+                self._taken.append(TakenFrom(verdict.reach, check.box, verdict.change.box))
 
     def _judge(self, check: SpotCheck, t: float) -> Verdict | None:
         """The verdict on a spot from its looks: a change, no change (seen at ``t``), or cannot tell; None when
@@ -273,10 +285,7 @@ class SpotChecks:
             self._look_again_after(check)
             kinds = Counter(change.kind for change in changes)
             most = max(kinds.values())
-            seen = ChangeSeen(check.reach, next(c for c in reversed(changes) if kinds[c.kind] == most))
-            if seen.change.kind == "removed":
-                self._taken.append(TakenFrom(check.reach, check.box, seen.change.box))
-            return seen
+            return ChangeSeen(check.reach, next(c for c in reversed(changes) if kinds[c.kind] == most))
         if not all(look.whole for look in looks):
             return None
         if float(np.mean([look.known for look in looks])) < self.min_known or any(look.too_tall for look in looks):
