@@ -23,14 +23,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Final
 
 import numpy as np
 
 from shelfsight.vision.events.reach import Box, Reach
-from shelfsight.vision.events.shelf_state import ShelfChange, ShelfState, SpotLook
+from shelfsight.vision.events.shelf_state import ShelfChange, ShelfState, SpotLook, SpotPicture
 from shelfsight.vision.events.spot_boxes import grow, overlaps, union
 from shelfsight.vision.events.touch_decider import Unexplained
 from shelfsight.vision.frames import TIME_TOLERANCE_S
@@ -54,6 +54,8 @@ class SpotCheck:
             return, see `SpotChecks.open`), reference pixels.
         looks: (time in epoch seconds, what that frame showed of it), since it was last out of view.
         looking_since: When it came into view (settled), epoch seconds; None while out of view.
+        taken: The shopper's pick-up this reach may be returning (see `SpotChecks.open`), or None.
+        before: The spot's stable picture just before a change seen there was taken into it, or None.
     """
 
     reach: Reach
@@ -61,6 +63,8 @@ class SpotCheck:
     core: Box
     looks: list[tuple[float, SpotLook]] = field(default_factory=list)
     looking_since: float | None = None
+    taken: TakenFrom | None = None
+    before: SpotPicture | None = None
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,13 @@ class TakenFrom:
         reach: The pick-up's reach.
         spot: The spot it was seen in, reference pixels.
         gap: The changed region, reference pixels.
+        before: The spot's stable picture before the item was taken: the item is back when the gap looks so again.
     """
 
     reach: Reach
     spot: Box
     gap: Box
+    before: SpotPicture | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ class SpotChecks:
             taken = self._taken_near(reach)
             if taken is not None:
                 box, core = union(box, taken.spot), union(core, taken.gap)
-            self._checks.append(SpotCheck(reach, box, core))
+            self._checks.append(SpotCheck(reach, box, core, taken=taken))
         self._checks.sort(key=lambda c: c.reach.end)
 
     def _taken_near(self, reach: Reach) -> TakenFrom | None:
@@ -178,7 +184,7 @@ class SpotChecks:
         for check in list(self._checks):
             if not any(open_check is check for open_check in self._checks):  # its change was given to it
                 continue
-            look = self.states[check.reach.shelf_id].examine(check.box, t, core=check.core, min_seen=self.min_seen)
+            look = self._examine(check, t)
             if not look.visible:
                 check.looks, check.looking_since = [], None
                 if t - check.reach.end > self.touch_timeout_s:
@@ -200,6 +206,18 @@ class SpotChecks:
             self._note_taken(check, judged)
             verdicts += judged
         return verdicts
+
+    def _examine(self, check: SpotCheck, t: float) -> SpotLook:
+        """What the last frame shows of ``check``'s spot; for a reach that may return the shopper's pick-up, with no
+        change seen there, whether the pick-up's gap looks as it did before the item was taken (the item is back)."""
+        state = self.states[check.reach.shelf_id]
+        look = state.examine(check.box, t, core=check.core, min_seen=self.min_seen)
+        taken = check.taken
+        if look.visible and look.change is None and taken is not None and taken.before is not None:
+            back = state.restored(taken.before, taken.gap, t)
+            if back is not None:
+                return replace(look, change=back, too_tall=False)
+        return look
 
     def _latest(self, looks: list[tuple[float, SpotLook]], t: float) -> list[tuple[float, SpotLook]]:
         """The looks of the last ``look_s`` before ``t``."""
@@ -271,7 +289,7 @@ class SpotChecks:
         may follow (`open`)."""
         for verdict in verdicts:
             if isinstance(verdict, ChangeSeen) and verdict.change.kind == "removed":
-                self._taken.append(TakenFrom(verdict.reach, check.box, verdict.change.box))
+                self._taken.append(TakenFrom(verdict.reach, check.box, verdict.change.box, check.before))
 
     def _judge(self, check: SpotCheck, t: float) -> Verdict | None:
         """The verdict on a spot from its looks: a change, no change (seen at ``t``), or cannot tell; None when
@@ -281,6 +299,7 @@ class SpotChecks:
             return Unexplained(check.reach, None)
         changes = [look.change for look in looks if look.change is not None]
         if len(changes) >= math.ceil(CHANGE_MAJORITY * len(looks)):
+            check.before = self.states[check.reach.shelf_id].picture(check.box)
             self.states[check.reach.shelf_id].accept(check.box)
             self._look_again_after(check)
             kinds = Counter(change.kind for change in changes)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 import cv2
 import numpy as np
@@ -167,6 +167,27 @@ class SpotLook:
 
 
 @dataclass(frozen=True)
+class SpotPicture:
+    """The stable picture of a spot at one moment (``ShelfState.picture``), kept to tell later whether what was
+    taken from it came back (``ShelfState.restored``).
+
+    Attributes:
+        box: (x1, y1, x2, y2) working pixels of the shelf's crop.
+        pixels: The stable picture there (BGR, float).
+        known: Which of those pixels had been learned.
+    """
+
+    box: tuple[int, int, int, int]
+    pixels: FloatImage
+    known: BoolMask
+
+
+RESTORED_SHARE: Final = 0.75
+"""``restored``: the gap looks back as before the pick-up when it differs from that picture by at most this share of
+how much it differs from the picture after it."""
+
+
+@dataclass(frozen=True)
 class ArmLine:
     """An arm seen by a pose model, as a polyline (shoulder, elbow, wrist, hand) in reference pixels."""
 
@@ -201,6 +222,7 @@ class ShelfState:
         self.valid = np.zeros(shape, bool)
         self._quiet_since = np.full(shape, np.inf)
         self._different_since = np.full(shape, np.inf)
+        self._reported = np.zeros(shape, bool)  # accepted spots' pixels hidden then: learned once seen
         self._foreground_since = np.full(shape, np.inf)
         self._fg_began_in_view = np.zeros(shape, bool)
         self._was_in_box = np.zeros(shape, bool)
@@ -214,6 +236,7 @@ class ShelfState:
         self._faint = np.zeros(shape, bool)
         self._diff = np.zeros(shape, np.float32)
         self._in_view = np.zeros(shape, bool)
+        self._gain = 1.0
         self.arms: list[Box | None] = []
         self.person_height = np.inf  # running mean height of the boxes over this shelf, working pixels
 
@@ -334,7 +357,7 @@ class ShelfState:
                 structure_moved = structure_difference(image_grey, previous_grey, settings.structure_window)
                 moved &= (structure_moved > settings.structure_threshold) | (step > 2.5 * settings.motion_threshold)
             self._last_motion[moved] = t
-        gain = global_gain(image, self.stable, self.valid & self._in_view & ~in_box)
+        gain = self._gain = global_gain(image, self.stable, self.valid & self._in_view & ~in_box)
         corrected = image * np.float32(gain) if gain != 1.0 else image
         diff = shifted_difference(corrected, self.stable, settings.jitter_radius)
         assert self._stable_grey is not None
@@ -400,7 +423,9 @@ class ShelfState:
         since = self._different_since
         since[~lasting] = np.inf
         np.copyto(since, t, where=lasting & np.isinf(since))
-        replace = new | (lasting & ((t - since) >= self.settings.relearn_s))
+        reported = learnable & self._reported
+        self._reported &= ~learnable
+        replace = new | (lasting & ((t - since) >= self.settings.relearn_s)) | (reported & different)
         blend = learnable & self.valid & ~different
         changed = False
         if blend.any():
@@ -535,12 +560,58 @@ class ShelfState:
         full[y1:y2, x1:x2] = region
         return full
 
+    def picture(self, box: Box) -> SpotPicture:
+        """The stable picture of the spot ``box`` (reference pixels) as it is now."""
+        x1, y1, x2, y2 = spot = self.work_box(box)
+        assert self.stable is not None
+        return SpotPicture(spot, self.stable[y1:y2, x1:x2].copy(), self.valid[y1:y2, x1:x2] & self.inside[y1:y2, x1:x2])
+
+    def restored(self, earlier: SpotPicture, gap: Box, t: float) -> ShelfChange | None:
+        """An ``added`` change when the pixels of ``earlier``'s spot that the pick-up changed (where ``earlier``, taken
+        before it, and the stable picture now differ by ``faint_diff_threshold``), reaching into ``gap`` (reference
+        pixels), look in the last frame as in ``earlier`` rather than as now: the item is back. Asked of the gap of a
+        shopper's own pick-up when they reach there again: the item goes back into a gap the stable picture
+        knows, often a pale facing whose return is too faint for ``examine``. None when too little of it is in
+        view, or it does not look as before."""
+        if self.stable is None or self._image is None:
+            return None
+        x1, y1, x2, y2 = earlier.box
+        if x2 <= x1 or y2 <= y1:
+            return None
+        stable, image = self.stable[y1:y2, x1:x2], self._image[y1:y2, x1:x2] * np.float32(self._gain)
+        region = earlier.known & self.valid[y1:y2, x1:x2] & self._in_view[y1:y2, x1:x2]
+        region &= np.abs(earlier.pixels - stable).mean(axis=2) > self.settings.faint_diff_threshold
+        gx1, gy1, gx2, gy2 = self.work_box(gap)
+        if (
+            int(region.sum()) < self.settings.faint_min_px
+            or not region[max(0, gy1 - y1) : max(0, gy2 - y1), max(0, gx1 - x1) : max(0, gx2 - x1)].any()
+        ):
+            return None
+        now, before, after = image[region], earlier.pixels[region], stable[region]
+        from_before = float(np.median(np.abs(now - before).mean(axis=1)))
+        from_after = float(np.median(np.abs(now - after).mean(axis=1)))
+        if from_before > RESTORED_SHARE * from_after:
+            return None
+        ys, xs = np.nonzero(region)
+        return ShelfChange(
+            shelf_id=self.zone.zone_id,
+            box=self._frame_box(x1 + int(xs.min()), y1 + int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1),
+            kind="added",
+            seen_at=t,
+            before=tuple(float(v) for v in after.mean(axis=0)),  # type: ignore[arg-type]
+            after=tuple(float(v) for v in now.mean(axis=0)),  # type: ignore[arg-type]
+            strength=from_after,
+        )
+
     def accept(self, box: Box) -> None:
-        """Take the spot as it looks now into the stable picture: what changed there has been reported."""
+        """Take the spot as it looks now into the stable picture: what changed there has been reported. Its pixels
+        out of view now (a shopper beside the gap hides its edge) are taken in as soon as they are learnable and
+        still differ: the rest of the same change, not a new one to wait ``relearn_s`` for."""
         if self.stable is None or self._image is None:
             return
         x1, y1, x2, y2 = self.work_box(box)
         inside = self.inside[y1:y2, x1:x2] & self._in_view[y1:y2, x1:x2]
+        self._reported[y1:y2, x1:x2] |= self.inside[y1:y2, x1:x2] & ~inside
         self.stable[y1:y2, x1:x2][inside] = self._image[y1:y2, x1:x2][inside]
         self.valid[y1:y2, x1:x2] |= inside
         self._different[y1:y2, x1:x2] &= ~inside

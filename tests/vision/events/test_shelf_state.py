@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from shelfsight.vision.events.registration import CameraRegistration, CameraShift
-from shelfsight.vision.events.shelf_state import ShelfState, ShelfStateSettings
+from shelfsight.vision.events.shelf_state import ShelfChange, ShelfState, ShelfStateSettings, SpotPicture
+from shelfsight.vision.events.spot_boxes import overlaps
 from tests.vision.events.scene import BACKING, FPS, SHELF, T0, camera_faults, facing_centre, shelf_frame
 
 NO_ONE = np.zeros((0, 4), np.float32)
@@ -268,3 +269,59 @@ def test_movement_where_two_boxes_overlap_is_nobodys_arm() -> None:
 def test_facing_centres_are_where_the_scene_draws_them() -> None:
     x, y = facing_centre(5)
     assert FACING_5[0] < x < FACING_5[2] and FACING_5[1] < y < FACING_5[3]
+
+
+# -- after a change is reported ------------------------------------------------------------------------------
+
+
+def taken_and_seen(state: ShelfState, then: np.ndarray, frames: int = 8) -> tuple[ShelfChange, SpotPicture, float]:
+    """Facing 5 taken and seen gone (held by its check), its picture before kept and the gap accepted; then
+    ``then`` shown for ``frames`` frames with the spot held again (a return reach's check)."""
+    full, gone = shelf_frame(), shelf_frame(missing=(5,))
+    t = run(state, [(full, NO_ONE)] * 5 + [(gone, NO_ONE)] * 8, held=(FACING_5,))
+    change = state.examine(FACING_5, t).change
+    assert change is not None and change.kind == "removed"
+    before = state.picture(FACING_5)
+    state.accept(FACING_5)
+    for index in range(1, frames + 1):
+        state.update(then, NO_ONE, t + index / FPS, held=(FACING_5,))
+    return change, before, t + frames / FPS
+
+
+def test_a_gap_that_looks_as_before_the_pickup_again_is_the_item_back() -> None:
+    state = make_state()
+    change, before, t = taken_and_seen(state, shelf_frame())
+    back = state.restored(before, change.box, t)
+    assert back is not None and back.kind == "added" and overlaps(back.box, change.box)
+    still_gone = make_state()
+    change, before, t = taken_and_seen(still_gone, shelf_frame(missing=(5,)))
+    assert still_gone.restored(before, change.box, t) is None
+
+
+def test_another_item_in_the_gap_is_not_the_one_taken_back() -> None:
+    """``restored`` asks whether the gap looks as before, not whether something is there: another product is a
+    put-back for ``examine`` (an addition), not the item returned."""
+    other = shelf_frame()
+    other[30:110, 192:218] = (40, 160, 230)
+    state = make_state()
+    change, before, t = taken_and_seen(state, other)
+    assert state.restored(before, change.box, t) is None
+    assert state.examine(FACING_5, t).change is not None
+
+
+def test_the_part_of_an_accepted_gap_hidden_then_is_learned_once_seen() -> None:
+    """A shopper beside the gap hid part of it when the pick-up was accepted: once they step away, that part is
+    the rest of the same change, learned at once, not a new change for the next reach there."""
+    full, gone = shelf_frame(), shelf_frame(missing=(5,))
+    beside = np.array([[206, 10, 270, 230]], np.float32)  # covers the right half of facing 5 (x 192..218)
+    state = make_state()
+    script = [(full, NO_ONE)] * 7 + [(gone, beside)] * 8
+    for index, (image, boxes) in enumerate(script):  # arms from a pose model: the gap beside them is no arm
+        state.update(image, boxes, T0 + index / FPS, held=(FACING_5,), find_arms=False)
+    t = T0 + (len(script) - 1) / FPS
+    look = state.examine(FACING_5, t, min_seen=0.2)
+    assert look.change is not None and not look.whole
+    state.accept(FACING_5)
+    for index in range(1, 8):
+        state.update(gone, NO_ONE, t + index / FPS, find_arms=False)
+    assert state.examine(FACING_5, t + 7 / FPS).change is None

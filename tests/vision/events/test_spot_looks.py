@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from shelfsight.vision.events.attribution import ChangeSeen, SpotChecks, Verdict
 from shelfsight.vision.events.reach import Box, Reach
-from shelfsight.vision.events.shelf_state import ShelfChange, SpotLook
+from shelfsight.vision.events.shelf_state import ShelfChange, SpotLook, SpotPicture
 from shelfsight.vision.events.spot_boxes import overlaps
 from shelfsight.vision.events.touch_decider import Unexplained
 
@@ -29,6 +30,8 @@ class ScriptedShelf:
     def __init__(self, script: list[bool] | list[SpotLook], known: float = 1.0) -> None:
         self.script, self.frame, self.accepted, self.known = script, 0, 0, known
         self.asked: list[tuple[Box, Box | None]] = []
+        self.back: ShelfChange | None = None  # what ``restored`` answers
+        self.restored_asked: list[tuple[SpotPicture, Box]] = []
 
     def examine(self, box: Box, t: float, core: Box | None = None, min_seen: float = 1.0) -> SpotLook:
         self.asked.append((box, core))
@@ -39,6 +42,13 @@ class ScriptedShelf:
 
     def accept(self, box: Box) -> None:
         self.accepted += 1
+
+    def picture(self, box: Box) -> SpotPicture:
+        return SpotPicture((0, 0, 1, 1), np.zeros((1, 1, 3), np.float32), np.ones((1, 1), bool))
+
+    def restored(self, earlier: SpotPicture, gap: Box, t: float) -> ShelfChange | None:
+        self.restored_asked.append((earlier, gap))
+        return self.back
 
 
 def checks_of(shelf: ScriptedShelf, *, spot_margin_px: float, **settings: float) -> SpotChecks:
@@ -155,6 +165,35 @@ def test_a_return_reach_of_the_same_shopper_looks_at_its_pickup_spot_too() -> No
         ((24.0, 8.0, 38.0, 22.0), hand),
         ((24.0, 8.0, 38.0, 22.0), hand),
     ]
+
+
+@pytest.mark.parametrize("back", [True, False], ids=["item back in its gap", "gap still there"])
+def test_a_return_reach_that_shows_the_pickups_gap_as_before_is_a_putback(back: bool) -> None:
+    """A pale item put back may be too faint for ``examine``; the shopper's return reach asks the shelf whether the
+    pick-up's gap looks again as it did before the item was taken (the picture taken when the pick-up was
+    accepted). Another shopper's reach there does not ask: only the one who took it returns it."""
+    shelf = ScriptedShelf([True] * 4 + [False])
+    checks = checks_of(shelf, spot_margin_px=2.0, return_window_s=10.0, return_margin=0.75)
+    checks.open([Reach(7, "shelf", T0 - 1.0, T0 - 0.2, (10, 10, 20, 20), source="pose")])
+    for frame in range(4):
+        shelf.frame = frame
+        checks.look(T0 + frame / FPS)
+    shelf.frame, shelf.back = 4, ADDED if back else None  # the gap no longer shows as a change: it was accepted
+    checks.open([Reach(8, "shelf", T0 + 1.0, T0 + 1.8, (10, 10, 20, 20), source="pose")])
+    verdicts = []
+    for frame in range(4):
+        verdicts += checks.look(T0 + 2.0 + frame / FPS)
+    assert [type(v) for v in verdicts] == [Unexplained] and not shelf.restored_asked  # shopper 8 took nothing
+    checks.open([Reach(7, "shelf", T0 + 3.0, T0 + 3.8, (12, 10, 22, 20), source="pose")])
+    verdicts = []
+    for frame in range(4):
+        verdicts += checks.look(T0 + 4.0 + frame / FPS)
+    assert shelf.restored_asked and all(gap == CHANGE.box for _, gap in shelf.restored_asked)
+    (verdict,) = verdicts
+    if back:
+        assert isinstance(verdict, ChangeSeen) and verdict.change.kind == "added" and verdict.reach.track_id == 7
+    else:
+        assert isinstance(verdict, Unexplained) and verdict.seen_at is not None
 
 
 class GoneOnceSeen(ScriptedShelf):
