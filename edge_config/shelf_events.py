@@ -651,6 +651,23 @@ class SpotsConfig(ShelfsightModel):
             "parts into a pick-up and a put-back. 0: never merged."
         ),
     )
+    lead_max_s: Seconds = Field(
+        default=SPOTS.lead_max_s,
+        title="Longest lead-in reach",
+        description=(
+            "A reach whose spot showed no change, this short or shorter (seconds), followed within lead_window_s by "
+            "another reach of the same shopper into the same shelf, is the arm on its way to that reach: no event of "
+            "its own. Higher drops real quick touches before a second one; 0: never dropped."
+        ),
+    )
+    lead_window_s: Seconds = Field(
+        default=SPOTS.lead_window_s,
+        title="Lead-in window",
+        description=(
+            "How soon (seconds, the short reach's end to the next one's start) the next reach must follow for a "
+            "short reach to be its lead-in. A short reach waits this long for it while the shopper is in view."
+        ),
+    )
 
 
 class RegistrationConfig(ShelfsightModel):

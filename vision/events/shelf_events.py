@@ -78,6 +78,10 @@ class ShelfEventSettings:
         pair_min_gap_s: Two reaches of one shopper to one spot whose spots showed no change, less than this far
             apart (seconds), are one reach the pose lost the hand of for a moment: one touch, never an unseen
             take-and-return (taking an item and putting it back takes longer: it is looked at in between).
+        lead_max_s: A reach whose spot showed no change, this short or shorter (seconds), followed within
+            ``lead_window_s`` by another reach of the same shopper into the same shelf, is the arm on its way to
+            that one: no event of its own. 0: never.
+        lead_window_s: How soon (seconds, its end to the next one's start) the next reach must follow.
     """
 
     same_spot_window_s: float = 10.0
@@ -93,6 +97,8 @@ class ShelfEventSettings:
     pair_unseen: bool = True
     min_seen: float = 0.6
     pair_min_gap_s: float = 1.5
+    lead_max_s: float = 0.4
+    lead_window_s: float = 3.0
 
 
 class ShelfEventMachine:
@@ -153,6 +159,8 @@ class ShelfEventMachine:
             unseen_confidence=settings.unseen_confidence,
             pair_unseen=settings.pair_unseen,
             pair_min_gap_s=settings.pair_min_gap_s,
+            lead_max_s=settings.lead_max_s,
+            lead_window_s=settings.lead_window_s,
         )
         self._present: set[int] = set()
 
@@ -191,9 +199,9 @@ class ShelfEventMachine:
             state.update(image, tracks.xyxy, t, shift=shift, arm_lines=lines, held=held, find_arms=hands is None)
         standing = {shelf_id: self.standing.rows(shelf_id, tracks, feet_hidden) for shelf_id in self.states}
         arms = {shelf_id: state.arms for shelf_id, state in self.states.items()}
-        self.checks.open(
-            self.reaches.update(tracks, t, arms=arms, hands=hands, standing=standing, feet_hidden=feet_hidden)
-        )
+        ended = self.reaches.update(tracks, t, arms=arms, hands=hands, standing=standing, feet_hidden=feet_hidden)
+        self.touches.saw(ended)
+        self.checks.open(ended)
         events = self._verdict_events(self.checks.look(t))
         events.extend(self._decision_events(self._settle(t, force=False)))
         return sorted(events, key=lambda e: e.ts)
@@ -205,13 +213,18 @@ class ShelfEventMachine:
     def flush(self, t: float) -> list[AnyEvent]:
         """End the reaches still going, judge every open spot with what was seen, decide every reach (end of
         stream)."""
-        self.checks.open(self.reaches.flush())
+        ended = self.reaches.flush()
+        self.touches.saw(ended)
+        self.checks.open(ended)
         events = self._verdict_events(self.checks.judge_all(t))
         events.extend(self._decision_events(self._settle(t, force=True)))
         return sorted(events, key=lambda e: e.ts)
 
     def _settle(self, t: float, *, force: bool) -> list[Decision]:
-        return self.touches.settle(t, judging=self.checks.reaches(), present=self._present, force=force)
+        ongoing = [(track, shelf, start) for track, (shelf, start, _) in self.reaches.active().items()]
+        return self.touches.settle(
+            t, judging=self.checks.reaches(), present=self._present, force=force, ongoing=ongoing
+        )
 
     def _verdict_events(self, verdicts: Sequence[Verdict]) -> list[AnyEvent]:
         """A pick-up or put-back for each change seen (linked through the ledger); the other reaches go to the

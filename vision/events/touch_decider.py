@@ -8,12 +8,16 @@
   unchanged after the second: an unseen take-and-return (a pick-up and its put-back, `UNSEEN_RETURN_CONFIDENCE`):
   the facing was back before anyone could see it gone. Taking an item, looking at it and putting it back is the
   usual reason to reach twice.
+* A reach no longer than ``lead_max_s`` (a flicker of the arm signal), followed within ``lead_window_s`` of its end by
+  another reach of the same shopper into the same shelf, is the arm on its way to that reach: no event of its
+  own (that reach gives the touch, pick-up or put-back).
 * Otherwise a touch: `SEEN_TOUCH_CONFIDENCE` when the spot was seen unchanged, the caller's ``unseen_confidence``
   when it could not be seen. A doubtful reach (``Reach.doubtful``: the shopper walked off, the arms swinging into a
   walk, or was seen mostly behind a passer-by, whose arms the pose may have lent them): no event.
 
 A reach waits while a partner could still come: another reach of the same shopper to the same spot is still being
-judged, or (spot not seen) the shopper is still here and could reach again within ``same_spot_window_s``.
+judged, or (spot not seen) the shopper is still here and could reach again within ``same_spot_window_s``; a
+reach no longer than ``lead_max_s`` waits ``lead_window_s`` for the reach it may lead into while the shopper is here.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Final
 
 from shelfsight.vision.events.reach import Reach
 from shelfsight.vision.events.spot_boxes import overlaps
+from shelfsight.vision.frames import TIME_TOLERANCE_S
 
 SEEN_TOUCH_CONFIDENCE: Final = 0.8
 """Confidence of a touch whose spot was seen unchanged: seen, but a small item may leave no visible change."""
@@ -77,6 +82,9 @@ class TouchDecider:
         pair_unseen: Two reaches whose spots could not be seen at all may pair as well.
         pair_min_gap_s: Two reaches of one shopper to one spot less than this far apart (seconds, the first's end to
             the second's start) are one reach, never a take-and-return. 0: never merged.
+        lead_max_s: A reach this short or shorter (seconds) followed by another of the same shopper into the same
+            shelf within ``lead_window_s`` is no event of its own. 0: never.
+        lead_window_s: How soon after such a reach's end the next one must start, seconds.
     """
 
     def __init__(
@@ -87,9 +95,14 @@ class TouchDecider:
         unseen_confidence: float,
         pair_unseen: bool = False,
         pair_min_gap_s: float = 0.0,
+        lead_max_s: float = 0.0,
+        lead_window_s: float = 0.0,
     ) -> None:
         self.same_spot_window_s = same_spot_window_s
         self.pair_min_gap_s = pair_min_gap_s
+        self.lead_max_s = lead_max_s
+        self.lead_window_s = lead_window_s
+        self._starts: list[tuple[int, str, float]] = []
         self.pair_unseen = pair_unseen
         self.pair_margin = pair_margin
         self.unseen_confidence = unseen_confidence
@@ -102,7 +115,19 @@ class TouchDecider:
         """A reach to decide."""
         self._pending.append(item)
 
-    def settle(self, t: float, *, judging: Sequence[Reach], present: Collection[int], force: bool) -> list[Decision]:
+    def saw(self, reaches: Sequence[Reach]) -> None:
+        """Reaches that ended, whatever their spots show: a short reach before one of them led into it."""
+        self._starts.extend((reach.track_id, reach.shelf_id, reach.start) for reach in reaches)
+
+    def settle(
+        self,
+        t: float,
+        *,
+        judging: Sequence[Reach],
+        present: Collection[int],
+        force: bool,
+        ongoing: Sequence[tuple[int, str, float]] = (),
+    ) -> list[Decision]:
         """Decide every reach that can be decided at time ``t`` (epoch seconds).
 
         Args:
@@ -110,7 +135,11 @@ class TouchDecider:
             judging: Reaches whose spot is still being looked at: they may yet pair with a waiting reach.
             present: Track ids in the current frame.
             force: End of stream: decide everything, nothing more will come.
+            ongoing: (track id, shelf id, start) of the reaches going on now.
         """
+        horizon = t - self.lead_window_s - self.same_spot_window_s
+        self._starts = [start for start in self._starts if start[2] >= horizon]
+        starts = [*self._starts, *ongoing]
         decisions: list[Decision] = []
         waiting: list[Unexplained] = []
         pending = self._merge_splits(sorted(self._pending, key=lambda u: u.reach.start))
@@ -130,12 +159,31 @@ class TouchDecider:
             if not force and self._may_pair_later(item, t, judging, present):
                 waiting.append(item)
                 continue
+            if self._lead(item.reach):
+                if self._led_into(item.reach, starts):
+                    used.add(index)
+                    continue
+                if not force and item.reach.track_id in present and t - item.reach.end <= self.lead_window_s:
+                    waiting.append(item)
+                    continue
             used.add(index)
             if not item.reach.doubtful:
                 seen = item.seen_at is not None
                 decisions.append(TouchDecision(item.reach, SEEN_TOUCH_CONFIDENCE if seen else self.unseen_confidence))
         self._pending = waiting
         return decisions
+
+    def _lead(self, reach: Reach) -> bool:
+        """True when ``reach`` is short enough to be the arm on its way to another reach."""
+        return reach.end - reach.start <= self.lead_max_s + TIME_TOLERANCE_S and not reach.doubtful
+
+    def _led_into(self, reach: Reach, starts: Sequence[tuple[int, str, float]]) -> bool:
+        """True when another reach of the same shopper into the same shelf started within ``lead_window_s`` after
+        ``reach`` ended."""
+        return any(
+            (track, shelf) == (reach.track_id, reach.shelf_id) and reach.end < start <= reach.end + self.lead_window_s
+            for track, shelf, start in starts
+        )
 
     def _merge_splits(self, pending: list[Unexplained]) -> list[Unexplained]:
         """``pending`` (by start) with each run of reaches less than ``pair_min_gap_s`` apart to one spot by one

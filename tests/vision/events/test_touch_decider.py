@@ -136,3 +136,45 @@ def test_a_return_after_the_shortest_gap_is_still_a_take_and_return() -> None:
     touches.add(Unexplained(one, seen_at=None))
     touches.add(Unexplained(two, seen_at=T0 + 6))
     assert touches.settle(T0 + 6, judging=[], present={1}, force=False) == [UnseenReturn(one, two)]
+
+
+def lead_decider() -> TouchDecider:
+    return TouchDecider(
+        same_spot_window_s=10.0, pair_margin=0.75, unseen_confidence=UNSEEN, lead_max_s=0.4, lead_window_s=3.0
+    )
+
+
+@pytest.mark.parametrize("next_reach", ["ended", "ongoing"])
+def test_a_flicker_of_the_arm_just_before_a_reach_is_no_touch_of_its_own(next_reach: str) -> None:
+    """The arm on its way up shows as a 0.4 s reach at another facing 2 s before the reach itself (the pose,
+    dev seeds 132, 147, 150, 189): the reach that follows gives the event, the flicker none. It waits for that
+    reach while the shopper is here; the next one may still be going on, or have ended (its spot being judged,
+    so not among the touches)."""
+    touches, flicker = lead_decider(), reach(0, 0.4, box=(200.0, 50.0, 220.0, 70.0))
+    touches.add(Unexplained(flicker, seen_at=T0 + 1.4))
+    assert touches.settle(T0 + 1.4, judging=[], present={1}, force=False) == []  # waits: a reach may follow
+    following = reach(2.4, 3.6)
+    if next_reach == "ended":
+        touches.saw([following])
+        assert touches.settle(T0 + 3.6, judging=[following], present={1}, force=False) == []
+    else:
+        ongoing = [(1, "shelf-1", following.start)]
+        assert touches.settle(T0 + 3.0, judging=[], present={1}, force=False, ongoing=ongoing) == []
+    assert len(touches) == 0
+
+
+def test_a_short_reach_with_no_reach_after_it_is_a_touch_all_the_same() -> None:
+    """No reach of the same shopper into the same shelf within ``lead_window_s``: a short touch is a touch (a
+    reach of another shopper, or into another shelf, or after the window, does not count)."""
+    touches, short = lead_decider(), reach(0, 0.4)
+    touches.add(Unexplained(short, seen_at=T0 + 1.4))
+    touches.saw([reach(1.0, 2.0, track_id=2), reach(4.0, 5.0)])
+    other_shelf = Reach(1, "shelf-2", T0 + 1.0, T0 + 2.0, SPOT, source="pose")
+    touches.saw([other_shelf])
+    assert touches.settle(T0 + 3.0, judging=[], present={1}, force=False) == []
+    assert touches.settle(T0 + 3.6, judging=[], present={1}, force=False) == [
+        TouchDecision(short, SEEN_TOUCH_CONFIDENCE)
+    ]
+    longer, gone = lead_decider(), reach(0, 1.0)  # longer than lead_max_s: decided at once
+    longer.add(Unexplained(gone, seen_at=T0 + 2))
+    assert longer.settle(T0 + 2, judging=[], present={1}, force=False) == [TouchDecision(gone, SEEN_TOUCH_CONFIDENCE)]
