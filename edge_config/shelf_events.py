@@ -53,6 +53,9 @@ GreyLevels = Annotated[float, Strict(), Field(ge=0.0, le=MAX_GREY)]
 Scale = Annotated[float, Strict(), Field(gt=0.0, le=1.0)]
 """A working resolution relative to the frame: above 0, at most 1 (the frame's own)."""
 
+HandWidths = Annotated[float, Strict(), Field(ge=0.0, le=5.0)]
+"""A distance in widths of a reach's hand region, 0 to 5."""
+
 # The event engine's built-in settings: every default below is read from these, so the two cannot drift apart.
 REACH: Final = ReachSettings()
 HANDS: Final = HandSettings()
@@ -597,10 +600,8 @@ class SpotsConfig(ShelfsightModel):
             "weigh by confidence; lower less."
         ),
     )
-    pair_margin: Annotated[float, Strict()] = Field(
+    pair_margin: HandWidths = Field(
         default=SPOTS.pair_margin,
-        ge=0.0,
-        le=5.0,
         title="Take-and-return spot margin",
         description=(
             "Two reaches of one shopper whose hand regions are this far apart (in widths of the first hand region) "
@@ -666,6 +667,16 @@ class SpotsConfig(ShelfsightModel):
         description=(
             "How soon (seconds, the short reach's end to the next one's start) the next reach must follow for a "
             "short reach to be its lead-in. A short reach waits this long for it while the shopper is in view."
+        ),
+    )
+    around_margin: HandWidths = Field(
+        default=SPOTS.around_margin,
+        title="Look-around margin",
+        description=(
+            "A reach's spot seen unchanged is looked around, this many widths of its hand region on every side, for "
+            "a facing gone that no other shopper's open spot check covers: it is the reach's pick-up (the pose often "
+            "puts the hand a facing away from the one taken). Higher gives a shopper a gap further away (another "
+            "shopper's pick-up that no reach was seen for); 0: only the spot itself."
         ),
     )
 

@@ -111,6 +111,10 @@ class SpotChecks:
         return_window_s: A reach this soon (seconds) after a pick-up of the same shopper near its spot looks at
             the pick-up's spot as well. 0: never.
         return_margin: How near: the two hand regions within this many widths of the pick-up's.
+        around_margin: A spot seen unchanged is looked around this many widths of its hand region for a removal
+            that no other shopper's open check covers (`_look_around`). 0: never.
+        lead_max_s: Reaches this short or shorter (seconds) are not looked around: they may be the arm on its way
+            to another reach (`shelfsight.vision.events.touch_decider`).
     """
 
     def __init__(
@@ -125,6 +129,8 @@ class SpotChecks:
         min_seen: float = 1.0,
         return_window_s: float = 0.0,
         return_margin: float = 0.0,
+        around_margin: float = 0.0,
+        lead_max_s: float = 0.0,
     ) -> None:
         self.states = states
         self.spot_margin_px = spot_margin_px
@@ -135,8 +141,11 @@ class SpotChecks:
         self.min_seen = min_seen
         self.return_window_s = return_window_s
         self.return_margin = return_margin
+        self.around_margin = around_margin
+        self.lead_max_s = lead_max_s
         self._taken: list[TakenFrom] = []
         self._checks: list[SpotCheck] = []
+        self._reaching: Sequence[tuple[int, str, Box]] = ()
 
     def __len__(self) -> int:
         return len(self._checks)
@@ -177,9 +186,12 @@ class SpotChecks:
         """The reaches whose spot is being judged."""
         return [c.reach for c in self._checks]
 
-    def look(self, t: float) -> list[Verdict]:
+    def look(self, t: float, reaching: Sequence[tuple[int, str, Box]] = ()) -> list[Verdict]:
         """Look at every open spot at time ``t`` (epoch seconds): judge those seen long enough, give up on those out
-        of view too long. A change is taken into its shelf's picture before the next spot is looked at."""
+        of view too long. A change is taken into its shelf's picture before the next spot is looked at.
+        ``reaching``: (track id, shelf id, hand region so far) of the reaches going on now, whose spots no other
+        reach may find a change in by looking around (`_look_around`)."""
+        self._reaching = reaching
         verdicts: list[Verdict] = []
         for check in list(self._checks):
             if not any(open_check is check for open_check in self._checks):  # its change was given to it
@@ -289,7 +301,8 @@ class SpotChecks:
         may follow (`open`)."""
         for verdict in verdicts:
             if isinstance(verdict, ChangeSeen) and verdict.change.kind == "removed":
-                self._taken.append(TakenFrom(verdict.reach, check.box, verdict.change.box, check.before))
+                spot = union(check.box, verdict.change.box)  # a change found around the spot lies beyond it
+                self._taken.append(TakenFrom(verdict.reach, spot, verdict.change.box, check.before))
 
     def _judge(self, check: SpotCheck, t: float) -> Verdict | None:
         """The verdict on a spot from its looks: a change, no change (seen at ``t``), or cannot tell; None when
@@ -309,4 +322,28 @@ class SpotChecks:
             return None
         if float(np.mean([look.known for look in looks])) < self.min_known or any(look.too_tall for look in looks):
             return Unexplained(check.reach, None)
-        return Unexplained(check.reach, t)
+        return self._look_around(check, t) or Unexplained(check.reach, t)
+
+    def _look_around(self, check: SpotCheck, t: float) -> ChangeSeen | None:
+        """A removal around ``check``'s spot, seen unchanged (within ``around_margin`` widths of its hand region), that
+        no other shopper's open check covers: the reach's pick-up, taken a facing away from where the pose put the
+        hand. Nothing for a doubtful reach (seen behind someone, or walked off): the arm may not be theirs, nor for
+        one no longer than ``lead_max_s``: the arm may have been on its way to another reach. Nor when
+        another shopper is reaching there now (their reach ends later, their check opens then)."""
+        reach = check.reach
+        if self.around_margin <= 0 or reach.doubtful or reach.end - reach.start <= self.lead_max_s + TIME_TOLERANCE_S:
+            return None
+        width = self.around_margin * (reach.hand_box[2] - reach.hand_box[0])
+        box = grow(check.box, width)
+        state = self.states[reach.shelf_id]
+        change = state.examine(box, t, core=grow(check.core, width)).change
+        if change is None or change.kind != "removed" or state.changed_after(change, reach.end):
+            return None
+        others = [other.box for other in self._checks if other is not check and other.reach.track_id != reach.track_id]
+        others += [box for track, shelf, box in self._reaching if track != reach.track_id and shelf == reach.shelf_id]
+        if any(overlaps(other, change.box) for other in others):
+            return None
+        check.before = state.picture(box)
+        state.accept(box)
+        self._look_again_after(check)
+        return ChangeSeen(reach, change)

@@ -82,6 +82,9 @@ class ShelfEventSettings:
             ``lead_window_s`` by another reach of the same shopper into the same shelf, is the arm on its way to
             that one: no event of its own. 0: never.
         lead_window_s: How soon (seconds, its end to the next one's start) the next reach must follow.
+        around_margin: A spot seen unchanged is looked around this many widths of its hand region for a removal no
+            other shopper's open check covers: the reach's pick-up, a facing away from where the pose put the hand.
+            0: never.
     """
 
     same_spot_window_s: float = 10.0
@@ -99,6 +102,7 @@ class ShelfEventSettings:
     pair_min_gap_s: float = 1.5
     lead_max_s: float = 0.4
     lead_window_s: float = 3.0
+    around_margin: float = 1.5
 
 
 class ShelfEventMachine:
@@ -149,6 +153,8 @@ class ShelfEventMachine:
             min_seen=settings.min_seen,
             return_window_s=settings.same_spot_window_s,
             return_margin=settings.pair_margin,
+            around_margin=settings.around_margin,
+            lead_max_s=settings.lead_max_s,
         )
         self.ledger = PickupLedger(
             same_spot_window_s=settings.same_spot_window_s, return_window_s=settings.return_window_s
@@ -202,7 +208,8 @@ class ShelfEventMachine:
         ended = self.reaches.update(tracks, t, arms=arms, hands=hands, standing=standing, feet_hidden=feet_hidden)
         self.touches.saw(ended)
         self.checks.open(ended)
-        events = self._verdict_events(self.checks.look(t))
+        reaching = [(track, shelf, box) for track, (shelf, _, box) in self.reaches.active().items()]
+        events = self._verdict_events(self.checks.look(t, reaching))
         events.extend(self._decision_events(self._settle(t, force=False)))
         return sorted(events, key=lambda e: e.ts)
 

@@ -223,6 +223,7 @@ class ShelfState:
         self._quiet_since = np.full(shape, np.inf)
         self._different_since = np.full(shape, np.inf)
         self._reported = np.zeros(shape, bool)  # accepted spots' pixels hidden then: learned once seen
+        self._seen_same = np.full(shape, -np.inf)  # last time each pixel was seen (settled) as the stable picture
         self._foreground_since = np.full(shape, np.inf)
         self._fg_began_in_view = np.zeros(shape, bool)
         self._was_in_box = np.zeros(shape, bool)
@@ -385,6 +386,7 @@ class ShelfState:
             self._end_first_look(in_box, t)
         self._learn(image, learnable, different, t)
         self._different, self._diff, self._in_view = different & self.valid, diff, settled
+        np.copyto(self._seen_same, t, where=settled & self.valid & ~different)
         if settings.faint_diff_threshold > 0:
             faint = (diff > settings.faint_diff_threshold) & (structure > settings.faint_structure_threshold)
             self._faint = faint & self.inside & self.valid
@@ -559,6 +561,15 @@ class ShelfState:
         full = np.zeros(self.inside.shape, bool)
         full[y1:y2, x1:x2] = region
         return full
+
+    def changed_after(self, change: ShelfChange, t0: float) -> bool:
+        """True when most of ``change``'s pixels (those different now inside its box) were seen as before after
+        ``t0`` (epoch seconds): the change happened later than that."""
+        x1, y1, x2, y2 = self.work_box(change.box)
+        pixels = self._different[y1:y2, x1:x2]
+        if not pixels.any():
+            return False
+        return float((self._seen_same[y1:y2, x1:x2][pixels] > t0).mean()) > 0.5
 
     def picture(self, box: Box) -> SpotPicture:
         """The stable picture of the spot ``box`` (reference pixels) as it is now."""

@@ -325,3 +325,14 @@ def test_the_part_of_an_accepted_gap_hidden_then_is_learned_once_seen() -> None:
     for index in range(1, 8):
         state.update(gone, NO_ONE, t + index / FPS, find_arms=False)
     assert state.examine(FACING_5, t + 7 / FPS).change is None
+
+
+def test_a_change_seen_full_after_a_time_happened_after_it() -> None:
+    """Facing 5 was in view and as before until 1.4 s, gone from 1.6 s: taken after a reach that ended at 1.0 s,
+    possibly during one that ended at 1.5 s."""
+    state = make_state()
+    t = run(state, [(shelf_frame(), NO_ONE)] * 8 + [(shelf_frame(missing=(5,)), NO_ONE)] * 8, held=(FACING_5,))
+    change = state.examine(FACING_5, t).change
+    assert change is not None
+    assert state.changed_after(change, T0 + 1.0)
+    assert not state.changed_after(change, T0 + 1.5)

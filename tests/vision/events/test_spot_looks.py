@@ -32,6 +32,7 @@ class ScriptedShelf:
         self.asked: list[tuple[Box, Box | None]] = []
         self.back: ShelfChange | None = None  # what ``restored`` answers
         self.restored_asked: list[tuple[SpotPicture, Box]] = []
+        self.later = False  # what ``changed_after`` answers
 
     def examine(self, box: Box, t: float, core: Box | None = None, min_seen: float = 1.0) -> SpotLook:
         self.asked.append((box, core))
@@ -45,6 +46,9 @@ class ScriptedShelf:
 
     def picture(self, box: Box) -> SpotPicture:
         return SpotPicture((0, 0, 1, 1), np.zeros((1, 1, 3), np.float32), np.ones((1, 1), bool))
+
+    def changed_after(self, change: ShelfChange, t0: float) -> bool:
+        return self.later
 
     def restored(self, earlier: SpotPicture, gap: Box, t: float) -> ShelfChange | None:
         self.restored_asked.append((earlier, gap))
@@ -231,3 +235,63 @@ def test_a_change_at_a_doubtful_reach_goes_to_the_clear_reach_of_another_shopper
     if owner == 2:
         assert verdicts == [ChangeSeen(second, CHANGE), Unexplained(first, verdicts[1].seen_at)]
         assert verdicts[1].seen_at is not None and len(checks) == 0
+
+
+BESIDE = replace(CHANGE, box=(26, 10, 36, 20))  # a facing to the right of the hand region (10, 10, 20, 20)
+
+
+class GapBeside(ScriptedShelf):
+    """A shelf with a facing gone beside the reach's hand region (``BESIDE``): seen from a box over it whose core
+    reaches into it."""
+
+    def examine(self, box: Box, t: float, core: Box | None = None, min_seen: float = 1.0) -> SpotLook:
+        seen = overlaps(box, BESIDE.box) and (core is None or overlaps(core, BESIDE.box)) and not self.accepted
+        return SpotLook(visible=True, known=1.0, change=BESIDE if seen else None)
+
+
+@pytest.mark.parametrize(
+    ("around", "case", "found"),
+    [
+        (1.5, "", True),
+        (0.0, "", False),
+        (1.5, "rival", False),
+        (1.5, "reaching", False),
+        (1.5, "behind", False),
+        (1.5, "later", False),
+        (1.5, "short", False),
+    ],
+    ids=[
+        "found around",
+        "not looked around",
+        "another shopper's check over it",
+        "another shopper reaching there now",
+        "doubtful reach",
+        "gap seen full after the reach",
+        "a lead-in flicker",
+    ],
+)
+def test_a_spot_seen_unchanged_is_looked_around_for_a_facing_gone_beside_it(
+    around: float, case: str, found: bool
+) -> None:
+    """The pose put the hand a facing away from the one taken: the reach's own spot is unchanged, the gap is beside
+    it. Looked around (``around_margin`` widths of the hand region), the gap is the reach's pick-up, unless
+    another shopper's open check covers it or they are reaching there now (theirs to judge), the reach is doubtful,
+    the gap was seen full after the reach ended (taken later), or the reach is short enough to be the arm on its
+    way to another one (``lead_max_s``)."""
+    shelf = GapBeside([False])
+    shelf.later = case == "later"
+    checks = checks_of(shelf, spot_margin_px=2.0, around_margin=around, lead_max_s=0.4)
+    if case == "rival":  # another shopper's reach into the gap, its check open (judged after this one: it ended later)
+        checks.open([Reach(9, "shelf", T0 + 5.0, T0 + 9.0, (26, 10, 36, 20), source="pose")])
+    start = T0 - 0.6 if case == "short" else T0 - 1.0
+    own = Reach(7, "shelf", start, T0 - 0.2, (10, 10, 20, 20), source="pose", clear=case != "behind")
+    checks.open([own])
+    reaching = [(9, "shelf", (24.0, 8.0, 38.0, 22.0))] if case == "reaching" else []
+    verdicts: list[Verdict] = []
+    for frame in range(4):
+        verdicts += [v for v in checks.look(T0 + frame / FPS, reaching) if v.reach is own]
+    (verdict,) = verdicts
+    if found:
+        assert isinstance(verdict, ChangeSeen) and verdict.change == BESIDE and shelf.accepted == 1
+    else:
+        assert isinstance(verdict, Unexplained) and verdict.seen_at is not None
