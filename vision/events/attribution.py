@@ -32,7 +32,7 @@ import numpy as np
 from shelfsight.vision.events.reach import Box, Reach
 from shelfsight.vision.events.shelf_state import ShelfChange, ShelfState, SpotLook, SpotPicture
 from shelfsight.vision.events.spot_boxes import grow, overlaps, union
-from shelfsight.vision.events.touch_decider import Unexplained
+from shelfsight.vision.events.touch_decider import Unexplained, no_longer_than
 from shelfsight.vision.frames import TIME_TOLERANCE_S
 
 CHANGE_MAJORITY: Final = Fraction(2, 3)
@@ -312,9 +312,7 @@ class SpotChecks:
             return Unexplained(check.reach, None)
         changes = [look.change for look in looks if look.change is not None]
         if len(changes) >= math.ceil(CHANGE_MAJORITY * len(looks)):
-            check.before = self.states[check.reach.shelf_id].picture(check.box)
-            self.states[check.reach.shelf_id].accept(check.box)
-            self._look_again_after(check)
+            self._take_in(check, check.box)
             kinds = Counter(change.kind for change in changes)
             most = max(kinds.values())
             return ChangeSeen(check.reach, next(c for c in reversed(changes) if kinds[c.kind] == most))
@@ -331,7 +329,7 @@ class SpotChecks:
         one no longer than ``lead_max_s``: the arm may have been on its way to another reach. Nor when
         another shopper is reaching there now (their reach ends later, their check opens then)."""
         reach = check.reach
-        if self.around_margin <= 0 or reach.doubtful or reach.end - reach.start <= self.lead_max_s + TIME_TOLERANCE_S:
+        if self.around_margin <= 0 or reach.doubtful or no_longer_than(reach, self.lead_max_s):
             return None
         width = self.around_margin * (reach.hand_box[2] - reach.hand_box[0])
         box = grow(check.box, width)
@@ -343,7 +341,13 @@ class SpotChecks:
         others += [box for track, shelf, box in self._reaching if track != reach.track_id and shelf == reach.shelf_id]
         if any(overlaps(other, change.box) for other in others):
             return None
+        self._take_in(check, box)
+        return ChangeSeen(reach, change)
+
+    def _take_in(self, check: SpotCheck, box: Box) -> None:
+        """Take the change ``check`` saw over ``box`` into its shelf's picture, keeping the picture from before (a
+        return reach compares with it); the other checks over the spot look again."""
+        state = self.states[check.reach.shelf_id]
         check.before = state.picture(box)
         state.accept(box)
         self._look_again_after(check)
-        return ChangeSeen(reach, change)

@@ -70,6 +70,11 @@ class UnseenReturn:
 Decision = TouchDecision | UnseenReturn
 
 
+def no_longer_than(reach: Reach, seconds: float) -> bool:
+    """True when ``reach`` lasted at most ``seconds`` (to a microsecond: frame times are floats)."""
+    return reach.end - reach.start <= seconds + TIME_TOLERANCE_S
+
+
 class TouchDecider:
     """Decides the unexplained reaches of one camera.
 
@@ -175,7 +180,7 @@ class TouchDecider:
 
     def _lead(self, reach: Reach) -> bool:
         """True when ``reach`` is short enough to be the arm on its way to another reach."""
-        return reach.end - reach.start <= self.lead_max_s + TIME_TOLERANCE_S and not reach.doubtful
+        return no_longer_than(reach, self.lead_max_s) and not reach.doubtful
 
     def _led_into(self, reach: Reach, starts: Sequence[tuple[int, str, float]]) -> bool:
         """True when another reach of the same shopper into the same shelf started within ``lead_window_s`` after
