@@ -658,7 +658,8 @@ class SpotsConfig(ShelfsightModel):
         description=(
             "A reach whose spot showed no change, this short or shorter (seconds), followed within lead_window_s by "
             "another reach of the same shopper into the same shelf, is the arm on its way to that reach: no event of "
-            "its own. Higher drops real quick touches before a second one; 0: never dropped."
+            "its own; so is one starting within lead_window_s after a longer reach of theirs there ended (the arm on "
+            "its way down). Higher drops real quick touches beside a second one; 0: never dropped."
         ),
     )
     lead_window_s: Seconds = Field(
@@ -678,6 +679,26 @@ class SpotsConfig(ShelfsightModel):
             "puts the hand a facing away from the one taken). Higher gives a shopper a gap further away (another "
             "shopper's pick-up that no reach was seen for); 0 (the default): only the spot itself. At 1.5 it found 3 "
             "pick-ups on the dev scenarios and made 4 false ones on a held-out draw."
+        ),
+    )
+    unclaimed_margin: HandWidths = Field(
+        default=SPOTS.unclaimed_margin,
+        title="Unclaimed change margin",
+        description=(
+            "A lasting shelf change that no reach's spot check claimed (a reach low beside the hip the pose did not "
+            "see as one, or a hand put a facing off by a passer-by in front) is given, when it is about to be learned "
+            "into the picture, to the standing shopper whose hand came nearest to it within this many hand widths in "
+            "the last unclaimed_window_s: a pick-up or put-back with confidence 0.6. Higher gives a change to a hand "
+            "further away (another shopper's); 0: such changes are learned in silence. Needs a pose model."
+        ),
+    )
+    unclaimed_window_s: Seconds = Field(
+        default=SPOTS.unclaimed_window_s,
+        title="Unclaimed change window",
+        description=(
+            "How far back (seconds) the hands of standing shoppers are kept to give an unclaimed change to: it is "
+            "found relearn_s after the spot is free, so at least the time a shopper stands beside the gap. Longer "
+            "reaches back to shoppers long gone."
         ),
     )
 

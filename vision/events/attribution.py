@@ -86,10 +86,12 @@ class TakenFrom:
 
 @dataclass(frozen=True)
 class ChangeSeen:
-    """A lasting change at a reach's spot: the reach's pick-up (``removed``) or put-back (``added``)."""
+    """A lasting change at a reach's spot: the reach's pick-up (``removed``) or put-back (``added``), with the
+    event's confidence."""
 
     reach: Reach
     change: ShelfChange
+    confidence: float = CHANGE_CONFIDENCE
 
 
 Verdict = ChangeSeen | Unexplained

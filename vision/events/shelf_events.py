@@ -27,6 +27,7 @@ This module runs the parts in order, frame by frame; each job has its own module
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,19 +35,28 @@ import numpy as np
 import numpy.typing as npt
 
 from shelfsight.vision.detections import FrameDetections
-from shelfsight.vision.events.attribution import CHANGE_CONFIDENCE, ChangeSeen, SpotChecks, Verdict
+from shelfsight.vision.events.attribution import ChangeSeen, SpotChecks, Verdict
 from shelfsight.vision.events.contract import AnyEvent
+from shelfsight.vision.events.hand_trail import HandTrail
 from shelfsight.vision.events.pickup_ledger import LedgerPickup, PickupLedger
-from shelfsight.vision.events.reach import ReachDetector, ReachSettings
+from shelfsight.vision.events.reach import Box, ReachDetector, ReachSettings
 from shelfsight.vision.events.registration import CameraShift
 from shelfsight.vision.events.shelf_event_builder import PickupLink, ShelfEventBuilder
 from shelfsight.vision.events.shelf_state import ShelfState, ShelfStateSettings
-from shelfsight.vision.events.spot_boxes import intersection
+from shelfsight.vision.events.spot_boxes import intersection, overlaps
 from shelfsight.vision.events.standing import StandingMemory
 from shelfsight.vision.events.touch_decider import Decision, TouchDecider, TouchDecision
 from shelfsight.vision.events.wrists import HandSettings, arm_lines, find_hands
 from shelfsight.vision.pose.keypoints import layout_for
 from shelfsight.vision.zones import Zone
+
+SAME_CHANGE_PX = 8.0
+"""An unclaimed change this close (reference pixels) to a change reported within ``unclaimed_window_s``, or to the
+spot of an open check or a reach going on, is part of that one: the part of the gap hidden beside the shopper when
+the rest was seen, or outside the spot being judged."""
+
+UNCLAIMED_CONFIDENCE = 0.6
+"""Confidence of a pick-up or put-back no reach was seen for: the change is seen, whose hand made it is inferred."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +90,15 @@ class ShelfEventSettings:
             take-and-return (taking an item and putting it back takes longer: it is looked at in between).
         lead_max_s: A reach whose spot showed no change, this short or shorter (seconds), followed within
             ``lead_window_s`` by another reach of the same shopper into the same shelf, is the arm on its way to
-            that one: no event of its own. 0: never.
+            that one: no event of its own; so is one starting within ``lead_window_s`` after a longer one ended (the
+            arm on its way down). 0: never.
         lead_window_s: How soon (seconds, its end to the next one's start) the next reach must follow.
         around_margin: A spot seen unchanged is looked around this many widths of its hand region for a removal no
             other shopper's open check covers: the reach's pick-up, a facing away from where the pose put the hand.
             0 (the default): never. At 1.5 it gave 3 pick-ups on the dev seeds and 4 false ones on a held-out draw.
+        unclaimed_margin: A lasting change no reach's check claimed (``ShelfState.unclaimed``) is given to the
+            standing shopper whose hand came nearest to it, within this many hand widths (`HandTrail`). 0: never.
+        unclaimed_window_s: How far back those hands are kept, seconds.
     """
 
     same_spot_window_s: float = 10.0
@@ -103,6 +117,8 @@ class ShelfEventSettings:
     lead_max_s: float = 0.4
     lead_window_s: float = 3.0
     around_margin: float = 0.0
+    unclaimed_margin: float = 1.0
+    unclaimed_window_s: float = 20.0
 
 
 class ShelfEventMachine:
@@ -156,6 +172,8 @@ class ShelfEventMachine:
             around_margin=settings.around_margin,
             lead_max_s=settings.lead_max_s,
         )
+        self._changes_seen: deque[tuple[float, str, Box]] = deque()  # (reach end, shelf, change box)
+        self.trail = HandTrail(window_s=settings.unclaimed_window_s, margin=settings.unclaimed_margin)
         self.ledger = PickupLedger(
             same_spot_window_s=settings.same_spot_window_s, return_window_s=settings.return_window_s
         )
@@ -205,13 +223,39 @@ class ShelfEventMachine:
             state.update(image, tracks.xyxy, t, shift=shift, arm_lines=lines, held=held, find_arms=hands is None)
         standing = {shelf_id: self.standing.rows(shelf_id, tracks, feet_hidden) for shelf_id in self.states}
         arms = {shelf_id: state.arms for shelf_id, state in self.states.items()}
+        if hands is not None:
+            self.trail.add(t, tracks.tracker_id, hands, standing)
         ended = self.reaches.update(tracks, t, arms=arms, hands=hands, standing=standing, feet_hidden=feet_hidden)
         self.touches.saw(ended)
         self.checks.open(ended)
         reaching = [(track, shelf, box) for track, (shelf, _, box) in self.reaches.active().items()]
-        events = self._verdict_events(self.checks.look(t, reaching))
+        events = self._verdict_events(self.checks.look(t, reaching) + self._claimed(t))
         events.extend(self._decision_events(self._settle(t, force=False)))
         return sorted(events, key=lambda e: e.ts)
+
+    def _claimed(self, t: float) -> list[Verdict]:
+        """The shelf changes no reach's check claimed (``ShelfState.unclaimed``), each given to the standing shopper
+        whose hand came nearest to it (`HandTrail.claim`), at `UNCLAIMED_CONFIDENCE`."""
+        verdicts: list[Verdict] = []
+        window = self.settings.unclaimed_window_s
+        while self._changes_seen and t - self._changes_seen[0][0] > window:
+            self._changes_seen.popleft()
+        held = {shelf_id: self.checks.held(shelf_id) for shelf_id in self.states}
+        for shelf_id, _, box in self.reaches.active().values():
+            held[shelf_id].append(box)
+        for state in self.states.values():
+            for change in state.unclaimed:
+                if change.kind != "removed":
+                    continue  # an item left beside the shelf, or held up in front of it, looks added too
+                reported = [box for _, shelf, box in self._changes_seen if shelf == change.shelf_id]
+                if any(overlaps(box, change.box, SAME_CHANGE_PX) for box in reported + held[change.shelf_id]):
+                    continue  # the rest of a change reported, or of one an open check is to judge
+                reach = self.trail.claim(change.shelf_id, change.box)
+                if reach is not None and not any(
+                    (seen.reach.track_id, seen.reach.shelf_id) == (reach.track_id, reach.shelf_id) for seen in verdicts
+                ):  # one gap may show as parts in one frame: one pick-up
+                    verdicts.append(ChangeSeen(reach, change, UNCLAIMED_CONFIDENCE))
+        return verdicts
 
     def standing_tracks(self) -> set[int]:
         """Tracks that stood at a shelf when last seen whole (their feet in its standing zone)."""
@@ -242,9 +286,10 @@ class ShelfEventMachine:
                 self.touches.add(verdict)
                 continue
             reach, change = verdict.reach, verdict.change
+            self._changes_seen.append((reach.end, change.shelf_id, change.box))
             spot = self.build.spot(change.box)
             if change.kind == "removed":
-                pickup = self.build.pickup(reach, shelf_id=change.shelf_id, spot=spot, confidence=CHANGE_CONFIDENCE)
+                pickup = self.build.pickup(reach, shelf_id=change.shelf_id, spot=spot, confidence=verdict.confidence)
                 self.ledger.record(
                     LedgerPickup(pickup.event_id, reach.track_id, change.shelf_id, change.box, change.before, reach.end)
                 )
@@ -253,7 +298,7 @@ class ShelfEventMachine:
                 link = self.ledger.link_putback(reach.track_id, change, reach.end)
                 events.append(
                     self.build.putback(
-                        reach, shelf_id=change.shelf_id, spot=spot, confidence=CHANGE_CONFIDENCE, link=link
+                        reach, shelf_id=change.shelf_id, spot=spot, confidence=verdict.confidence, link=link
                     )
                 )
         return events

@@ -239,6 +239,7 @@ class ShelfState:
         self._in_view = np.zeros(shape, bool)
         self._gain = 1.0
         self.arms: list[Box | None] = []
+        self.unclaimed: list[ShelfChange] = []
         self.person_height = np.inf  # running mean height of the boxes over this shelf, working pixels
 
     # -- geometry -------------------------------------------------------------------------------------------
@@ -337,7 +338,8 @@ class ShelfState:
             find_arms: Look for arms in the pixels (the motion fallback); not needed when a pose model gives them.
 
         Afterwards ``arms[i]`` is the frame box of the hand of ``person_boxes[i]`` found from pixels (the motion
-        fallback), or None.
+        fallback), or None; ``unclaimed`` holds the item-sized lasting changes this frame learned into the picture
+        although no reach's check held them (`_unclaimed`): whose they were is the caller's to say.
         """
         settings = self.settings
         image = self._work_image(frame, shift or CameraShift())
@@ -427,7 +429,11 @@ class ShelfState:
         np.copyto(since, t, where=lasting & np.isinf(since))
         reported = learnable & self._reported
         self._reported &= ~learnable
-        replace = new | (lasting & ((t - since) >= self.settings.relearn_s)) | (reported & different)
+        relearn = lasting & ((t - since) >= self.settings.relearn_s)
+        self.unclaimed = []
+        if relearn.any():
+            self.unclaimed, relearn = self._unclaimed(relearn, lasting, different, t)
+        replace = new | relearn | (reported & different)
         blend = learnable & self.valid & ~different
         changed = False
         if blend.any():
@@ -440,6 +446,32 @@ class ShelfState:
             changed = True
         if changed:
             self._stable_grey = grey(self.stable, self.settings.blur_sigma)
+
+    def _unclaimed(
+        self, relearn: BoolMask, lasting: BoolMask, different: BoolMask, t: float
+    ) -> tuple[list[ShelfChange], BoolMask]:
+        """The item-sized lasting changes about to be learned (``relearn``: in view, unheld and different for
+        ``relearn_s``), which no reach's check claimed, and the pixels to learn now. Each change is the whole lasting
+        region the first of its pixels to reach ``relearn_s`` belong to (pixels of one gap settle at different
+        times), learned at once; the rest of it, still hidden or not yet settled, is learned once learnable, like an
+        accepted change's, so it is not found again."""
+        settings = self.settings
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(
+            cv2.dilate(lasting.view(np.uint8), GROUPING_KERNEL), connectivity=8
+        )
+        changes, learn = [], relearn.copy()
+        for label in np.unique(labels[relearn]):
+            if label == 0:
+                continue
+            x, y, w, h = (int(v) for v in stats[label, :4])
+            region = (labels == label) & lasting
+            learn |= region
+            self._reported[y : y + h, x : x + w] |= different[y : y + h, x : x + w] & self.valid[y : y + h, x : x + w]
+            ys, xs = np.nonzero(region)
+            too_small = len(xs) < settings.min_change_px or min(np.ptp(xs), np.ptp(ys)) + 1 < MIN_CHANGE_SIDE
+            if not too_small and h <= settings.max_change_height * self.person_height:
+                changes.append(self._change(region, t))
+        return changes, learn
 
     # -- the motion fallback's arms ---------------------------------------------------------------------
 

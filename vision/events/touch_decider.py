@@ -10,7 +10,8 @@
   usual reason to reach twice.
 * A reach no longer than ``lead_max_s`` (a flicker of the arm signal), followed within ``lead_window_s`` of its end by
   another reach of the same shopper into the same shelf, is the arm on its way to that reach: no event of its
-  own (that reach gives the touch, pick-up or put-back).
+  own (that reach gives the touch, pick-up or put-back). Likewise one that starts within ``lead_window_s`` after a
+  longer reach of the same shopper into the same shelf ended: the arm on its way back down.
 * Otherwise a touch: `SEEN_TOUCH_CONFIDENCE` when the spot was seen unchanged, the caller's ``unseen_confidence``
   when it could not be seen. A doubtful reach (``Reach.doubtful``: the shopper walked off, the arms swinging into a
   walk, or was seen mostly behind a passer-by, whose arms the pose may have lent them): no event.
@@ -22,6 +23,7 @@ reach no longer than ``lead_max_s`` waits ``lead_window_s`` for the reach it may
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
@@ -88,7 +90,8 @@ class TouchDecider:
         pair_min_gap_s: Two reaches of one shopper to one spot less than this far apart (seconds, the first's end to
             the second's start) are one reach, never a take-and-return. 0: never merged.
         lead_max_s: A reach this short or shorter (seconds) followed by another of the same shopper into the same
-            shelf within ``lead_window_s`` is no event of its own. 0: never.
+            shelf within ``lead_window_s``, or starting within it after a longer one ended, is no event of its own.
+            0: never.
         lead_window_s: How soon after such a reach's end the next one must start, seconds.
     """
 
@@ -107,7 +110,7 @@ class TouchDecider:
         self.pair_min_gap_s = pair_min_gap_s
         self.lead_max_s = lead_max_s
         self.lead_window_s = lead_window_s
-        self._starts: list[tuple[int, str, float]] = []
+        self._seen: list[tuple[int, str, float, float]] = []  # (track, shelf, start, end) of ended reaches
         self.pair_unseen = pair_unseen
         self.pair_margin = pair_margin
         self.unseen_confidence = unseen_confidence
@@ -121,8 +124,9 @@ class TouchDecider:
         self._pending.append(item)
 
     def saw(self, reaches: Sequence[Reach]) -> None:
-        """Reaches that ended, whatever their spots show: a short reach before one of them led into it."""
-        self._starts.extend((reach.track_id, reach.shelf_id, reach.start) for reach in reaches)
+        """Reaches that ended, whatever their spots show: a short reach just before or after one of them is the arm
+        on its way to it or back from it."""
+        self._seen.extend((reach.track_id, reach.shelf_id, reach.start, reach.end) for reach in reaches)
 
     def settle(
         self,
@@ -143,8 +147,8 @@ class TouchDecider:
             ongoing: (track id, shelf id, start) of the reaches going on now.
         """
         horizon = t - self.lead_window_s - self.same_spot_window_s
-        self._starts = [start for start in self._starts if start[2] >= horizon]
-        starts = [*self._starts, *ongoing]
+        self._seen = [seen for seen in self._seen if seen[2] >= horizon]
+        others = [*self._seen, *((track, shelf, start, math.inf) for track, shelf, start in ongoing)]
         decisions: list[Decision] = []
         waiting: list[Unexplained] = []
         pending = self._merge_splits(sorted(self._pending, key=lambda u: u.reach.start))
@@ -165,7 +169,7 @@ class TouchDecider:
                 waiting.append(item)
                 continue
             if self._lead(item.reach):
-                if self._led_into(item.reach, starts):
+                if self._led_into(item.reach, others) or self._trails(item.reach, others):
                     used.add(index)
                     continue
                 if not force and item.reach.track_id in present and t - item.reach.end <= self.lead_window_s:
@@ -182,12 +186,23 @@ class TouchDecider:
         """True when ``reach`` is short enough to be the arm on its way to another reach."""
         return no_longer_than(reach, self.lead_max_s) and not reach.doubtful
 
-    def _led_into(self, reach: Reach, starts: Sequence[tuple[int, str, float]]) -> bool:
+    def _led_into(self, reach: Reach, others: Sequence[tuple[int, str, float, float]]) -> bool:
         """True when another reach of the same shopper into the same shelf started within ``lead_window_s`` after
         ``reach`` ended."""
         return any(
             (track, shelf) == (reach.track_id, reach.shelf_id) and reach.end < start <= reach.end + self.lead_window_s
-            for track, shelf, start in starts
+            for track, shelf, start, _ in others
+        )
+
+    def _trails(self, reach: Reach, others: Sequence[tuple[int, str, float, float]]) -> bool:
+        """True when a longer reach (over ``lead_max_s``) of the same shopper into the same shelf ended within
+        ``lead_window_s`` before ``reach`` started: the arm on its way back down. Only after a longer one, so two
+        flickers in a row do not cancel each other."""
+        return any(
+            (track, shelf) == (reach.track_id, reach.shelf_id)
+            and reach.start - self.lead_window_s <= end < reach.start
+            and end - start > self.lead_max_s + TIME_TOLERANCE_S
+            for track, shelf, start, end in others
         )
 
     def _merge_splits(self, pending: list[Unexplained]) -> list[Unexplained]:

@@ -178,3 +178,29 @@ def test_a_short_reach_with_no_reach_after_it_is_a_touch_all_the_same() -> None:
     longer, gone = lead_decider(), reach(0, 1.0)  # longer than lead_max_s: decided at once
     longer.add(Unexplained(gone, seen_at=T0 + 2))
     assert longer.settle(T0 + 2, judging=[], present={1}, force=False) == [TouchDecision(gone, SEEN_TOUCH_CONFIDENCE)]
+
+
+def test_a_flicker_of_the_arm_just_after_a_reach_is_no_touch_of_its_own() -> None:
+    """A short reach starting within ``lead_window_s`` after a longer reach of the same shopper into the same shelf
+    ended: the arm on its way back down, no event (the longer one gave its own)."""
+    touches, flicker = lead_decider(), reach(3.0, 3.4, box=(200.0, 50.0, 220.0, 70.0))
+    touches.saw([reach(0.0, 1.6), flicker])
+    touches.add(Unexplained(flicker, seen_at=T0 + 4.0))
+    assert touches.settle(T0 + 4.0, judging=[], present={1}, force=True) == []
+
+
+def test_a_flicker_after_another_flicker_or_long_after_a_reach_is_a_touch() -> None:
+    """Only a longer reach makes a flicker after it the arm coming down, so two flickers do not cancel each
+    other; and only within ``lead_window_s``, of the same shopper, into the same shelf."""
+    for before in (
+        reach(0.0, 0.4),  # a flicker itself
+        reach(-4.0, -0.4),  # ended 3.4 s before
+        reach(0.0, 1.6, track_id=2),  # another shopper's
+        Reach(1, "shelf-2", T0, T0 + 1.6, SPOT, source="pose"),  # another shelf
+    ):
+        touches, flicker = lead_decider(), reach(3.0, 3.4, box=(200.0, 50.0, 220.0, 70.0))
+        touches.saw([before, flicker])
+        touches.add(Unexplained(flicker, seen_at=T0 + 4.0))
+        assert touches.settle(T0 + 4.0, judging=[], present={1}, force=True) == [
+            TouchDecision(flicker, SEEN_TOUCH_CONFIDENCE)
+        ]
