@@ -96,8 +96,8 @@ class ShelfEventSettings:
         around_margin: A spot seen unchanged is looked around this many widths of its hand region for a removal no
             other shopper's open check covers: the reach's pick-up, a facing away from where the pose put the hand.
             0 (the default): never. At 1.5 it gave 3 pick-ups on the dev seeds and 4 false ones on a held-out draw.
-        unclaimed_margin: A lasting change no reach's check claimed (``ShelfState.unclaimed``) is given to the
-            standing shopper whose hand came nearest to it, within this many hand widths (`HandTrail`). 0: never.
+        unclaimed_margin: A lasting removal no reach's check claimed (``ShelfState.unclaimed``) is given to the one
+            standing shopper whose hand came within this many hand widths of it (`HandTrail`). 0: never.
         unclaimed_window_s: How far back those hands are kept, seconds.
     """
 
@@ -234,8 +234,8 @@ class ShelfEventMachine:
         return sorted(events, key=lambda e: e.ts)
 
     def _claimed(self, t: float) -> list[Verdict]:
-        """The shelf changes no reach's check claimed (``ShelfState.unclaimed``), each given to the standing shopper
-        whose hand came nearest to it (`HandTrail.claim`), at `UNCLAIMED_CONFIDENCE`."""
+        """The removals no reach's check claimed (``ShelfState.unclaimed``), each given to the one standing shopper
+        whose hand came near it (`HandTrail.claim`), at `UNCLAIMED_CONFIDENCE`."""
         verdicts: list[Verdict] = []
         window = self.settings.unclaimed_window_s
         while self._changes_seen and t - self._changes_seen[0][0] > window:
