@@ -217,9 +217,8 @@ class ShelfEventMachine:
             layout = layout_for(tracks.keypoints.shape[1])
             hands = find_hands(tracks.keypoints, tracks.xyxy, layout, self.hand_settings)
             lines = arm_lines(tracks.keypoints, tracks.xyxy, layout, self.hand_settings)
-        active = self.reaches.active().values()
         for shelf_id, state in self.states.items():
-            held = [box for shelf, _, box in active if shelf == shelf_id] + self.checks.held(shelf_id)
+            held = self._held(shelf_id)
             state.update(image, tracks.xyxy, t, shift=shift, arm_lines=lines, held=held, find_arms=hands is None)
         standing = {shelf_id: self.standing.rows(shelf_id, tracks, feet_hidden) for shelf_id in self.states}
         arms = {shelf_id: state.arms for shelf_id, state in self.states.items()}
@@ -233,6 +232,12 @@ class ShelfEventMachine:
         events.extend(self._decision_events(self._settle(t, force=False)))
         return sorted(events, key=lambda e: e.ts)
 
+    def _held(self, shelf_id: str) -> list[Box]:
+        """The regions of ``shelf_id`` that reaches going on or spot checks still open hold: not learned, not
+        anybody else's change."""
+        active = [box for shelf, _, box in self.reaches.active().values() if shelf == shelf_id]
+        return active + self.checks.held(shelf_id)
+
     def _claimed(self, t: float) -> list[Verdict]:
         """The removals no reach's check claimed (``ShelfState.unclaimed``), each given to the one standing shopper
         whose hand came near it (`HandTrail.claim`), at `UNCLAIMED_CONFIDENCE`."""
@@ -240,9 +245,7 @@ class ShelfEventMachine:
         window = self.settings.unclaimed_window_s
         while self._changes_seen and t - self._changes_seen[0][0] > window:
             self._changes_seen.popleft()
-        held = {shelf_id: self.checks.held(shelf_id) for shelf_id in self.states}
-        for shelf_id, _, box in self.reaches.active().values():
-            held[shelf_id].append(box)
+        held = {shelf_id: self._held(shelf_id) for shelf_id in self.states}
         for state in self.states.values():
             for change in state.unclaimed:
                 if change.kind != "removed":

@@ -74,7 +74,11 @@ Decision = TouchDecision | UnseenReturn
 
 def no_longer_than(reach: Reach, seconds: float) -> bool:
     """True when ``reach`` lasted at most ``seconds`` (to a microsecond: frame times are floats)."""
-    return reach.end - reach.start <= seconds + TIME_TOLERANCE_S
+    return _lasted_at_most(reach.start, reach.end, seconds)
+
+
+def _lasted_at_most(start: float, end: float, seconds: float) -> bool:
+    return end - start <= seconds + TIME_TOLERANCE_S
 
 
 class TouchDecider:
@@ -201,7 +205,7 @@ class TouchDecider:
         return any(
             (track, shelf) == (reach.track_id, reach.shelf_id)
             and reach.start - self.lead_window_s <= end < reach.start
-            and end - start > self.lead_max_s + TIME_TOLERANCE_S
+            and not _lasted_at_most(start, end, self.lead_max_s)
             for track, shelf, start, end in others
         )
 
